@@ -1,0 +1,261 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def localized(obj, field):
+    """Pick ``<field>_en`` or ``<field>_zh`` for the active language, falling back to the other."""
+    lang = (get_language() or "zh-hans").lower()
+    first, second = ("en", "zh") if lang.startswith("en") else ("zh", "en")
+    return getattr(obj, f"{field}_{first}") or getattr(obj, f"{field}_{second}")
+
+
+class EmailUserManager(UserManager):
+    """Users sign in by email; ``username`` is kept only because AbstractUser has it."""
+
+    def _create_user(self, username, email, password, **extra_fields):
+        email = self.normalize_email(email)
+        username = username or email
+        return super()._create_user(username, email, password, **extra_fields)
+
+    def create_user(self, username=None, email=None, password=None, **extra_fields):
+        return super().create_user(username, email, password, **extra_fields)
+
+    def create_superuser(self, username=None, email=None, password=None, **extra_fields):
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=40, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/%Y/%m/", blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+
+    objects = EmailUserManager()
+
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    @property
+    def public_name(self):
+        if self.display_name:
+            return self.display_name
+        local = (self.email or self.username).split("@")[0]
+        return local[:2] + "***" if len(local) > 2 else local + "***"
+
+    @property
+    def is_moderator(self):
+        return self.groups.filter(name=MODERATORS_GROUP).exists()
+
+
+MODERATORS_GROUP = "moderators"
+BRAND_STAFF_GROUP = "brand staff"
+
+
+class Brand(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), unique=True)
+    logo = models.ImageField(_("logo"), upload_to="brands/", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+
+    def __str__(self):
+        return self.name
+
+
+class BrandMembership(models.Model):
+    """Links a user to the brand they work for; brand staff see only that brand in the admin."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="brand_memberships")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "brand"], name="brand_membership_unique")]
+        verbose_name = _("brand membership")
+        verbose_name_plural = _("brand memberships")
+
+    def __str__(self):
+        return f"{self.user} @ {self.brand}"
+
+
+class Category(models.Model):
+    name_zh = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    slug = models.SlugField(_("slug"), unique=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return localized(self, "name")
+
+
+class AspectTag(models.Model):
+    """An aspect a shopper can tick in a review (质量好 / good quality), per category."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="aspect_tags")
+    slug = models.SlugField(_("slug"))
+    label_zh = models.CharField(_("label (Chinese)"), max_length=30)
+    label_en = models.CharField(_("label (English)"), max_length=40)
+    negative = models.BooleanField(_("negative aspect"), default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["category_id", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["category", "slug"], name="aspect_tag_unique_slug")]
+        verbose_name = _("aspect tag")
+        verbose_name_plural = _("aspect tags")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        return localized(self, "label")
+
+
+class Product(models.Model):
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    is_active = models.BooleanField(_("on sale"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Caches rebuilt from review rows by product_stats_refresh / `manage.py rebuild_counters`.
+    rating_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_histogram = models.JSONField(default=list, blank=True)  # [n1, n2, n3, n4, n5]
+    tag_counts = models.JSONField(default=dict, blank=True)  # {tag_id: n}
+    photo_review_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["brand", "category", "is_active"])]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return localized(self, "name")
+
+    @property
+    def description(self):
+        return localized(self, "description")
+
+    @property
+    def rating_average(self):
+        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="products/%Y/%m/")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class Review(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        REMOVED = "removed", _("Removed")
+
+    class Language(models.TextChoices):
+        ZH = "zh", _("Chinese")
+        EN = "en", _("English")
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    tags = models.ManyToManyField(AspectTag, blank=True, related_name="reviews", verbose_name=_("aspect tags"))
+    text = models.TextField(_("text"), blank=True, max_length=5000)
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.ZH)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    status_reason = models.CharField(_("status reason"), max_length=200, blank=True)
+    incentivized = models.BooleanField(
+        _("incentivized"), default=False, help_text=_("Earned points or a free sample: disclosed on the card.")
+    )
+    has_photos = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Caches rebuilt from HelpfulVote rows.
+    helpful_count = models.PositiveIntegerField(default=0)
+    not_helpful_count = models.PositiveIntegerField(default=0)
+    helpful_score = models.FloatField(default=0.0, help_text="Wilson lower bound of helpful votes")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "author"], name="review_one_per_user_per_product"),
+            models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=5), name="review_rating_1_to_5"),
+        ]
+        indexes = [
+            models.Index(fields=["product", "status", "-helpful_score", "-id"], name="review_helpful_idx"),
+            models.Index(fields=["product", "status", "-created_at", "-id"], name="review_newest_idx"),
+            models.Index(fields=["status", "-created_at"], name="review_recent_idx"),
+            models.Index(fields=["author", "-created_at"], name="review_author_idx"),
+        ]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self):
+        return f"{self.product_id}/{self.author_id}: {self.rating}★"
+
+    @property
+    def has_content(self):
+        return bool(self.text.strip()) or self.has_photos
+
+    @property
+    def is_public(self):
+        return self.status == self.Status.PUBLISHED
+
+
+class ReviewPhoto(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="reviews/%Y/%m/")
+    thumbnail = models.ImageField(upload_to="reviews/thumbs/%Y/%m/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    @property
+    def thumbnail_or_image_url(self):
+        return (self.thumbnail or self.image).url
+
+
+class HelpfulVote(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="helpful_votes")
+    helpful = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "user"], name="helpful_vote_one_per_user")]

@@ -1,0 +1,111 @@
+"""Non-trivial reads. Querysets come back with what their pages need already joined,
+so list pages cost a fixed number of queries whatever the data size."""
+from django.db.models import Prefetch, Q
+
+from community.models import AspectTag, Brand, Category, Product, Review, ReviewPhoto
+
+Status = Review.Status
+
+REVIEW_SORTS = {
+    "helpful": ("-helpful_score", "-id"),
+    "newest": ("-created_at", "-id"),
+    "photos": ("-helpful_score", "-id"),
+}
+
+
+def product_list(*, q=None, brand=None, category=None):
+    qs = Product.objects.filter(is_active=True).select_related("brand", "category")
+    if q:
+        q = q.strip()[:100]
+        qs = qs.filter(Q(name_zh__icontains=q) | Q(name_en__icontains=q) | Q(brand__name__icontains=q))
+    if brand:
+        qs = qs.filter(brand__slug=brand)
+    if category:
+        qs = qs.filter(category__slug=category)
+    return qs.order_by("-rating_count", "-id")
+
+
+def product_get(*, slug):
+    return (
+        Product.objects.filter(slug=slug, is_active=True)
+        .select_related("brand", "category")
+        .prefetch_related("images", Prefetch("category__aspect_tags", queryset=AspectTag.objects.order_by("position", "id")))
+        .first()
+    )
+
+
+def _with_card_data(qs):
+    return qs.select_related("author").prefetch_related(
+        "tags", Prefetch("photos", queryset=ReviewPhoto.objects.order_by("id"))
+    )
+
+
+def review_list_for_product(*, product, viewer=None, sort="helpful", rating=None, tag=None, with_photos=False):
+    """Published reviews of a product, plus the viewer's own in any state (shown with its status)."""
+    visible = Q(status=Status.PUBLISHED)
+    if viewer is not None and viewer.is_authenticated:
+        visible |= Q(author_id=viewer.pk)
+    qs = Review.objects.filter(visible, product=product)
+    if sort == "photos" or with_photos:
+        qs = qs.filter(has_photos=True)
+    if rating:
+        qs = qs.filter(rating=rating)
+    if tag:
+        qs = qs.filter(tags__id=tag)
+    return _with_card_data(qs.order_by(*REVIEW_SORTS.get(sort, REVIEW_SORTS["helpful"])))
+
+
+def review_get_for_user(*, review_id, user):
+    """A review the user may see: published, or their own."""
+    visible = Q(status=Status.PUBLISHED)
+    if user is not None and user.is_authenticated:
+        visible |= Q(author_id=user.pk)
+    return _with_card_data(Review.objects.filter(visible, pk=review_id)).select_related("product").first()
+
+
+def review_get_own(*, product, user):
+    if not user.is_authenticated:
+        return None
+    return _with_card_data(Review.objects.filter(product=product, author=user)).first()
+
+
+def review_list_recent(*, limit=8):
+    return _with_card_data(Review.objects.filter(status=Status.PUBLISHED).select_related("product")).order_by(
+        "-created_at", "-id"
+    )[:limit]
+
+
+def review_photos_strip(*, product, limit=12):
+    return (
+        ReviewPhoto.objects.filter(review__product=product, review__status=Status.PUBLISHED)
+        .select_related("review")
+        .order_by("-review__helpful_score", "-id")[:limit]
+    )
+
+
+def review_list_for_author(*, user):
+    return _with_card_data(Review.objects.filter(author=user).select_related("product")).order_by("-created_at")
+
+
+def product_rating_summary(product):
+    """Average, count, distribution bars and tag counts, from the product's caches."""
+    histogram = product.rating_histogram or [0, 0, 0, 0, 0]
+    total = sum(histogram)
+    bars = [
+        {"stars": stars, "count": histogram[stars - 1], "percent": round(100 * histogram[stars - 1] / total) if total else 0}
+        for stars in range(5, 0, -1)
+    ]
+    counts = product.tag_counts or {}
+    tags = [
+        {"tag": tag, "count": counts.get(str(tag.pk), 0)} for tag in product.category.aspect_tags.all()
+    ]
+    tags.sort(key=lambda t: -t["count"])
+    return {"average": product.rating_average, "count": total, "bars": bars, "tags": tags}
+
+
+def brand_list():
+    return Brand.objects.order_by("name")
+
+
+def category_list():
+    return Category.objects.order_by("slug")

@@ -1,0 +1,302 @@
+"""Every write to community rows goes through a function here.
+
+Names are ``<entity>_<verb>``. Multi-row writes are atomic; read-modify-write
+takes a row lock; Celery work and domain signals are sent after commit.
+"""
+import math
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community import signals
+from community.errors import PermissionDeniedError, ServiceError
+from community.images import image_clean, image_thumbnail
+from community.models import AspectTag, HelpfulVote, Product, Review, ReviewPhoto, User
+from config.queue import enqueue_on_commit
+
+Status = Review.Status
+
+
+def wilson_lower_bound(positive: int, total: int, z: float = 1.96) -> float:
+    """Lower bound of the 95% Wilson interval for positive/total; 0 when there are no votes."""
+    if total <= 0:
+        return 0.0
+    p = positive / total
+    denom = 1 + z * z / total
+    centre = p + z * z / (2 * total)
+    margin = z * math.sqrt((p * (1 - p) + z * z / (4 * total)) / total)
+    return max(0.0, (centre - margin) / denom)
+
+
+def _clean_rating(rating):
+    try:
+        value = int(rating)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 5:
+        msg = _("Choose a rating from 1 to 5 stars.")
+        raise ServiceError(msg, code="rating_invalid", fields={"rating": [msg]})
+    return value
+
+
+def _clean_tags(product, tag_ids):
+    ids = {int(t) for t in tag_ids}
+    tags = list(AspectTag.objects.filter(category_id=product.category_id, id__in=ids))
+    if len(tags) != len(ids):
+        msg = _("Some tags do not belong to this product's category.")
+        raise ServiceError(msg, code="tags_invalid", fields={"tags": [msg]})
+    return tags
+
+
+def _guess_language(text):
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return Review.Language.ZH if han * 3 >= len(text.strip()) or han >= 10 else Review.Language.EN
+
+
+def _review_submit(review):
+    """Route submitted content (text or photos) to a decision.
+
+    This is the one seam moderation plugs into: today the content is published at
+    once, and ``review_submitted`` announces it after commit.
+    """
+    review.status = Status.PUBLISHED
+    review.status_reason = ""
+    if review.published_at is None:
+        review.published_at = timezone.now()
+    signals.send_on_commit(signals.review_submitted, review_id=review.pk)
+
+
+def _after_review_change(review, *, was_public):
+    enqueue_on_commit(_tasks().product_stats_refresh, product_id=review.product_id)
+    if review.is_public and not was_public:
+        signals.send_on_commit(
+            signals.review_published,
+            review_id=review.pk,
+            author_id=review.author_id,
+            product_id=review.product_id,
+            has_content=review.has_content,
+        )
+
+
+def _tasks():
+    from community import tasks  # tasks import services; import lazily to avoid a cycle
+
+    return tasks
+
+
+@transaction.atomic
+def review_post(*, author: User, product: Product, rating, tag_ids=None, text=None, language=None, incentivized=None):
+    """Create or update ``author``'s one review of ``product``.
+
+    A rating alone (the one-click path) is published at once. New or changed
+    text goes through the submission service. ``None`` leaves a field as it is.
+    Returns ``(review, created)``.
+    """
+    rating = _clean_rating(rating)
+    tags = _clean_tags(product, tag_ids) if tag_ids is not None else None
+    if text is not None:
+        text = text.strip()
+        if len(text) > 5000:
+            msg = _("Keep the review under 5000 characters.")
+            raise ServiceError(msg, code="text_too_long", fields={"text": [msg]})
+    if not product.is_active:
+        raise ServiceError(_("This product can no longer be reviewed."), code="product_inactive")
+
+    review = Review.objects.select_for_update().filter(product=product, author=author).first()
+    created = review is None
+    if created:
+        try:
+            with transaction.atomic():
+                review = Review.objects.create(
+                    product=product,
+                    author=author,
+                    rating=rating,
+                    text="",
+                    language=language or Review.Language.ZH,
+                    status=Status.PUBLISHED,
+                    published_at=timezone.now(),
+                )
+        except IntegrityError:
+            # Another request created it between our read and insert: update that one.
+            created = False
+            review = Review.objects.select_for_update().get(product=product, author=author)
+    if review.status == Status.REMOVED:
+        raise PermissionDeniedError(_("This review was removed by moderators and can no longer be edited."))
+
+    was_public = review.is_public and not created
+    changed = {"rating"}
+    review.rating = rating
+    content_changed = False
+    if text is not None and text != review.text:
+        review.text = text
+        review.language = (language or _guess_language(text)) if text else review.language
+        changed |= {"text", "language"}
+        content_changed = bool(text)
+    elif language:
+        review.language = language
+        changed.add("language")
+    if incentivized is not None:
+        review.incentivized = bool(incentivized)
+        changed.add("incentivized")
+    if tags is not None:
+        review.tags.set(tags)
+    if content_changed or (review.status == Status.REJECTED and review.has_content):
+        _review_submit(review)
+        changed |= {"status", "status_reason", "published_at"}
+    if not created:
+        review.edited_at = timezone.now()
+        changed.add("edited_at")
+    review.save(update_fields=sorted(changed))
+    _after_review_change(review, was_public=was_public)
+    return review, created
+
+
+@transaction.atomic
+def review_photo_add(*, author: User, review: Review, upload) -> ReviewPhoto:
+    """Validate and store one photo on the author's review; thumbnails follow in Celery."""
+    if review.author_id != author.pk:
+        raise PermissionDeniedError(_("You can only add photos to your own review."))
+    content, width, height = image_clean(upload)  # raises before anything is stored
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    if review.status == Status.REMOVED:
+        raise PermissionDeniedError(_("This review was removed by moderators and can no longer be edited."))
+    limit = settings.COCREATE_REVIEW_MAX_PHOTOS
+    if review.photos.count() >= limit:
+        msg = _("A review can have at most %(n)d photos.") % {"n": limit}
+        raise ServiceError(msg, code="too_many_photos", fields={"photos": [msg]})
+    was_public = review.is_public
+    photo = ReviewPhoto(review=review, width=width, height=height)
+    photo.image.save(content.name, content, save=False)
+    try:
+        photo.save()
+    except Exception:
+        photo.image.delete(save=False)  # nothing half-saved
+        raise
+    review.has_photos = True
+    review.edited_at = timezone.now()
+    _review_submit(review)
+    review.save(update_fields=["has_photos", "edited_at", "status", "status_reason", "published_at"])
+    enqueue_on_commit(_tasks().review_photo_make_thumbnail, photo_id=photo.pk)
+    _after_review_change(review, was_public=was_public)
+    return photo
+
+
+@transaction.atomic
+def review_photo_remove(*, author: User, photo_id: int) -> None:
+    photo = ReviewPhoto.objects.select_related("review").filter(pk=photo_id, review__author=author).first()
+    if photo is None:
+        raise ServiceError(_("Photo not found."), code="not_found", status_code=404)
+    review = Review.objects.select_for_update().get(pk=photo.review_id)
+    files = [f for f in (photo.image, photo.thumbnail) if f]
+    photo.delete()
+    review.has_photos = review.photos.exists()
+    review.save(update_fields=["has_photos"])
+    for f in files:
+        transaction.on_commit(lambda f=f: f.storage.delete(f.name))
+    enqueue_on_commit(_tasks().product_stats_refresh, product_id=review.product_id)
+
+
+def review_photo_make_thumbnail(*, photo_id: int) -> bool:
+    """Make the photo's thumbnail; idempotent (returns False when there is nothing to do)."""
+    photo = ReviewPhoto.objects.filter(pk=photo_id).first()
+    if photo is None or photo.thumbnail:
+        return False
+    with photo.image.open("rb") as fh:
+        thumb = image_thumbnail(fh.read())
+    photo.thumbnail.save(thumb.name, thumb, save=False)
+    ReviewPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
+    return True
+
+
+@transaction.atomic
+def review_vote_helpful(*, user: User, review_id: int, helpful) -> Review:
+    """Cast, change or (``helpful=None``) withdraw a helpful vote; counts are recounted from rows.
+
+    The review row lock serialises votes on one review, so concurrent votes never
+    lose an update and the cached counts always equal the rows.
+    """
+    review = Review.objects.select_for_update().filter(pk=review_id).first()
+    if review is None or not (review.is_public or review.author_id == user.pk):
+        raise ServiceError(_("Review not found."), code="not_found", status_code=404)
+    if review.author_id == user.pk:
+        raise PermissionDeniedError(_("You cannot vote on your own review."), code="own_review")
+    if not review.is_public:
+        raise ServiceError(_("Only published reviews can be voted on."), code="not_published")
+    if helpful is None:
+        HelpfulVote.objects.filter(review=review, user=user).delete()
+    else:
+        HelpfulVote.objects.update_or_create(review=review, user=user, defaults={"helpful": bool(helpful)})
+    review_recount_votes(review)
+    signals.send_on_commit(
+        signals.review_voted, review_id=review.pk, voter_id=user.pk, author_id=review.author_id, helpful=helpful
+    )
+    return review
+
+
+def review_recount_votes(review: Review) -> bool:
+    """Set the review's vote caches from its vote rows; returns True when they changed."""
+    counts = HelpfulVote.objects.filter(review=review).aggregate(
+        up=Count("id", filter=Q(helpful=True)), down=Count("id", filter=Q(helpful=False))
+    )
+    score = wilson_lower_bound(counts["up"], counts["up"] + counts["down"])
+    if (review.helpful_count, review.not_helpful_count, review.helpful_score) == (counts["up"], counts["down"], score):
+        return False
+    review.helpful_count, review.not_helpful_count, review.helpful_score = counts["up"], counts["down"], score
+    review.save(update_fields=["helpful_count", "not_helpful_count", "helpful_score"])
+    return True
+
+
+def product_stats_refresh(*, product_id: int) -> bool:
+    """Recompute a product's rating caches from its published review rows."""
+    published = Review.objects.filter(product_id=product_id, status=Status.PUBLISHED)
+    histogram = [0, 0, 0, 0, 0]
+    for row in published.values("rating").annotate(n=Count("id")).order_by():
+        histogram[row["rating"] - 1] = row["n"]
+    tag_rows = (
+        Review.tags.through.objects.filter(review__product_id=product_id, review__status=Status.PUBLISHED)
+        .values("aspecttag_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    tag_counts = {str(r["aspecttag_id"]): r["n"] for r in tag_rows}
+    values = {
+        "rating_count": sum(histogram),
+        "rating_sum": sum((i + 1) * n for i, n in enumerate(histogram)),
+        "rating_histogram": histogram,
+        "tag_counts": tag_counts,
+        "photo_review_count": published.filter(has_photos=True).count(),
+    }
+    return bool(Product.objects.filter(pk=product_id).update(**values))
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, display_name=None, avatar=None, timezone_name=None) -> User:
+    fields = []
+    if display_name is not None:
+        display_name = display_name.strip()
+        if len(display_name) > 40:
+            msg = _("Keep the display name under 40 characters.")
+            raise ServiceError(msg, code="display_name_too_long", fields={"display_name": [msg]})
+        user.display_name = display_name
+        fields.append("display_name")
+    if avatar is not None:
+        content, _w, _h = image_clean(avatar, field="avatar")
+        old = user.avatar.name if user.avatar else None
+        user.avatar.save(content.name, content, save=False)
+        fields.append("avatar")
+        if old:
+            transaction.on_commit(lambda: user.avatar.storage.delete(old))
+    if timezone_name is not None:
+        import zoneinfo
+
+        if timezone_name not in zoneinfo.available_timezones():
+            msg = _("Unknown time zone.")
+            raise ServiceError(msg, code="timezone_invalid", fields={"timezone": [msg]})
+        user.timezone = timezone_name
+        fields.append("timezone")
+    if fields:
+        user.save(update_fields=fields)
+    return user

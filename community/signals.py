@@ -1,0 +1,22 @@
+"""Domain signals community sends, always after the transaction commits.
+
+Other apps (gamification, moderation) connect receivers to these in their own
+``receivers.py``; community never imports their models.
+
+Every signal is sent with ``sender=None`` and keyword ids only.
+"""
+from functools import partial
+
+from django.db import transaction
+from django.dispatch import Signal
+
+# review_id, author_id, product_id, has_content (text or photos)
+review_published = Signal()
+# review_id: content (text/photos) was submitted or edited and awaits a decision
+review_submitted = Signal()
+# review_id, voter_id, author_id, helpful (bool or None when withdrawn)
+review_voted = Signal()
+
+
+def send_on_commit(signal, **kwargs):
+    transaction.on_commit(partial(signal.send, sender=None, **kwargs))

@@ -1,0 +1,1 @@
+# The points ledger, levels and badges arrive with the gamification issue.

@@ -1,0 +1,1 @@
+# The screening pipeline, queue and audit log arrive with the moderation issue.
