@@ -259,3 +259,19 @@ class HelpfulVote(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["review", "user"], name="helpful_vote_one_per_user")]
+
+
+class Notification(models.Model):
+    """An on-site notification (decisions, reports' outcomes, later badges and rewards)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=60)  # dotted code, e.g. moderation.review.rejected
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx")]

@@ -109,3 +109,17 @@ def brand_list():
 
 def category_list():
     return Category.objects.order_by("slug")
+
+
+def helpful_votes_for_user(*, user, review_ids):
+    """{review_id: helpful(bool)} for the user's votes on these reviews, in one query (pages show pressed buttons)."""
+    from community.models import HelpfulVote
+
+    if user is None or not user.is_authenticated or not review_ids:
+        return {}
+    return dict(HelpfulVote.objects.filter(user=user, review_id__in=list(review_ids)).values_list("review_id", "helpful"))
+
+
+def product_get_for_review(*, slug):
+    """An active product by slug, nothing joined: one query for review lists and review writes."""
+    return Product.objects.filter(slug=slug, is_active=True).first()

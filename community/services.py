@@ -300,3 +300,57 @@ def user_profile_update(*, user: User, display_name=None, avatar=None, timezone_
     if fields:
         user.save(update_fields=fields)
     return user
+
+
+@transaction.atomic
+def review_moderate(*, review_id: int, status: str, reason: str = "") -> Review:
+    """Apply a moderation decision to a review (the only way moderation changes one).
+
+    Idempotent: asking for the state the review is already in changes nothing.
+    """
+    if status not in Status.values:
+        raise ServiceError(_("Unknown review status."), code="status_invalid")
+    review = Review.objects.select_for_update().get(pk=review_id)
+    if review.status == status and review.status_reason == reason:
+        return review
+    was_public = review.is_public
+    review.status = status
+    review.status_reason = reason
+    fields = ["status", "status_reason"]
+    if status == Status.PUBLISHED and review.published_at is None:
+        review.published_at = timezone.now()
+        fields.append("published_at")
+    review.save(update_fields=fields)
+    _after_review_change(review, was_public=was_public)
+    return review
+
+
+def notification_send(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True):
+    """Store an on-site notification and, when asked, email it after commit."""
+    from community.models import Notification
+
+    note = Notification.objects.create(user_id=user_id, kind=kind, title=title[:200], body=body, url=url)
+    if email:
+        enqueue_on_commit(_tasks().notification_email, notification_id=note.pk)
+    return note
+
+
+def notification_mark_read(*, user: User, ids=None) -> int:
+    from community.models import Notification
+
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+def notification_email(*, notification_id: int) -> bool:
+    from django.core.mail import send_mail
+
+    from community.models import Notification
+
+    note = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if note is None or not note.user.email:
+        return False
+    send_mail(note.title, note.body or note.title, None, [note.user.email], fail_silently=False)
+    return True

@@ -19,3 +19,8 @@ def counters_rebuild():
     from community.counters import counters_rebuild as rebuild
 
     return rebuild()
+
+
+@shared_task(name="community.notification_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notification_email(notification_id):
+    return services.notification_email(notification_id=notification_id)

@@ -1,1 +1,276 @@
-# The screening pipeline, queue and audit log arrive with the moderation issue.
+"""Moderation state for any kind of content.
+
+Content is addressed by ``(content_type, object_id)`` where ``content_type`` is a
+key in ``moderation.registry`` ("review", later "entry", "comment"): a new kind
+registers an adapter and the queue, reports, appeals and audit log work
+unchanged.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class RejectReason(models.TextChoices):
+    SPAM = "spam", _("Spam, ad or contact details")
+    ABUSE = "abuse", _("Abuse")
+    SENSITIVE = "sensitive", _("Sensitive")
+    PERSONAL_DATA = "personal_data", _("Personal data")
+    LOW_QUALITY = "low_quality", _("Low quality")
+    OFF_TOPIC = "off_topic", _("Off-topic")
+    FAKE = "fake", _("Fake or undisclosed incentive")
+    COPYRIGHT = "copyright", _("Copyright")
+
+
+class Case(models.Model):
+    """One piece of content's moderation state: screening, the queue item, and its decision."""
+
+    class State(models.TextChoices):
+        SCREENING = "screening", _("Screening")
+        QUEUED = "queued", _("In the queue")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    content_type = models.CharField(max_length=30)
+    object_id = models.PositiveBigIntegerField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_cases")
+    language = models.CharField(max_length=5, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCREENING)
+    revision = models.PositiveIntegerField(default=1)
+    published_first = models.BooleanField(default=False, help_text="Trusted author: public while screened")
+
+    # Screening output.
+    risk = models.FloatField(default=0.0)
+    classifier_score = models.FloatField(null=True, blank=True)
+    queue_reasons = models.JSONField(default=list, blank=True)  # e.g. ["contact", "personal_data"]
+    detectors = models.JSONField(default=list, blank=True)  # [{name, labels, score, action, evidence}]
+    ai_decision = models.CharField(max_length=10, blank=True)  # publish / queue / reject
+    screened_at = models.DateTimeField(null=True, blank=True)
+
+    # Queue ordering: higher first. A static key so the queue is one index scan (see services).
+    report_weight = models.FloatField(default=0.0)
+    author_reach = models.PositiveIntegerField(default=0)
+    priority = models.FloatField(default=0.0, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    # Lease: a moderator's claim, renewable; an expired lease returns the item to the queue.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_cases"
+    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    # Decision.
+    reject_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="decided_cases"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    # Calibration: a known-answer item set by an operator or upheld on appeal.
+    known_answer = models.CharField(max_length=10, blank=True, help_text="approve / reject")
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["content_type", "object_id"], name="case_one_per_content")]
+        indexes = [
+            models.Index(fields=["state", "-priority"], name="case_queue_idx", condition=Q(state="queued")),
+            models.Index(fields=["author", "-created_at"], name="case_author_idx"),
+            models.Index(fields=["state", "decided_at"], name="case_decided_idx"),
+        ]
+        verbose_name = _("moderation case")
+        verbose_name_plural = _("moderation cases")
+
+    def __str__(self):
+        return f"{self.content_type}#{self.object_id} ({self.state})"
+
+
+class Event(models.Model):
+    """Append-only audit log of every decision, AI or human, bulk included."""
+
+    case = models.ForeignKey(Case, null=True, on_delete=models.SET_NULL, related_name="events")
+    content_type = models.CharField(max_length=30)
+    object_id = models.PositiveBigIntegerField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=60)  # moderation.review.rejected
+    reason = models.CharField(max_length=60, blank=True)
+    old_state = models.CharField(max_length=20, blank=True)
+    new_state = models.CharField(max_length=20, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-created_at"], name="event_target_idx")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("moderation events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("moderation events are append-only")
+
+
+class WordEntry(models.Model):
+    """An operator-edited word list entry, matched on normalised text in one pass."""
+
+    class Category(models.TextChoices):
+        ABUSE = "abuse", _("Abuse")
+        SENSITIVE = "sensitive", _("Sensitive")
+        SPAM = "spam", _("Spam phrase")
+        COMPETITOR = "competitor", _("Competitor ad")
+
+    class Action(models.TextChoices):
+        BLOCK = "block", _("Block")
+        HOLD = "hold", _("Hold for review")
+        FLAG = "flag", _("Flag")
+        ALLOW = "allow", _("Allow (exception)")
+
+    term = models.CharField(max_length=100)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.SPAM)
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.FLAG)
+    is_active = models.BooleanField(default=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["term", "category"], name="word_entry_unique")]
+        verbose_name = _("word list entry")
+        verbose_name_plural = _("word lists")
+
+    def __str__(self):
+        return f"{self.term} ({self.category}/{self.action})"
+
+
+class Threshold(models.Model):
+    """Decision thresholds per content type: risk below ``publish_below`` publishes,
+    at or above ``reject_at`` rejects, the middle is queued."""
+
+    content_type = models.CharField(max_length=30, unique=True)
+    publish_below = models.FloatField(default=0.3)
+    reject_at = models.FloatField(default=0.9)
+    classifier_min_precision = models.FloatField(
+        default=0.95, help_text="The classifier may auto-reject only when its held-out precision meets this bar."
+    )
+
+    def __str__(self):
+        return self.content_type
+
+
+class TextFingerprint(models.Model):
+    """MinHash signature of a content item's normalised text, for near-duplicate search."""
+
+    content_type = models.CharField(max_length=30)
+    object_id = models.PositiveBigIntegerField()
+    author_id = models.BigIntegerField(null=True)  # null for reference texts (product descriptions)
+    scope = models.CharField(max_length=40, blank=True)  # e.g. product:12, so duplicates compare within a product too
+    signature = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="text_fingerprint_unique")
+        ]
+
+
+class LshBucket(models.Model):
+    """One LSH band of a fingerprint: items sharing a bucket are near-duplicate candidates."""
+
+    fingerprint = models.ForeignKey(TextFingerprint, on_delete=models.CASCADE, related_name="buckets")
+    key = models.BigIntegerField()  # hash of (band index, band values)
+
+    class Meta:
+        indexes = [models.Index(fields=["key"], name="lsh_bucket_key_idx")]
+
+
+class ImageFingerprint(models.Model):
+    """Perceptual hash of an image, split in four 16-bit chunks for exact-chunk lookup
+    (two hashes within Hamming distance 3 share at least one chunk)."""
+
+    content_type = models.CharField(max_length=30)
+    object_id = models.PositiveBigIntegerField()
+    image_key = models.CharField(max_length=200)
+    author_id = models.BigIntegerField(null=True)
+    phash = models.BigIntegerField()
+    c0 = models.IntegerField()
+    c1 = models.IntegerField()
+    c2 = models.IntegerField()
+    c3 = models.IntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["image_key"], name="image_fingerprint_unique")]
+        indexes = [models.Index(fields=[f"c{i}"], name=f"image_fp_c{i}_idx") for i in range(4)]
+
+
+class Report(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("Spam or ad")
+        ABUSE = "abuse", _("Abusive")
+        FAKE = "fake", _("Fake review")
+        PERSONAL_DATA = "personal_data", _("Personal data")
+        OFF_TOPIC = "off_topic", _("Off-topic")
+        OTHER = "other", _("Something else")
+
+    content_type = models.CharField(max_length=30)
+    object_id = models.PositiveBigIntegerField()
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    message = models.CharField(max_length=500, blank=True)
+    weight = models.FloatField(default=1.0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "reporter"], name="report_one_per_user")
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id", "status"], name="report_target_idx")]
+
+
+class Appeal(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for a moderator")
+        UPHELD = "upheld", _("Rejection upheld")
+        OVERTURNED = "overturned", _("Rejection overturned")
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="appeal")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals")
+    message = models.TextField(max_length=2000)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    original_moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals_decided"
+    )
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+
+class ClassifierArtifact(models.Model):
+    """A trained, versioned classifier with the metrics it achieved on held-out decisions."""
+
+    kind = models.CharField(max_length=20, default="moderation")  # moderation / quality
+    version = models.PositiveIntegerField()
+    path = models.CharField(max_length=300)
+    metrics = models.JSONField(default=dict)
+    threshold = models.FloatField(default=0.5)
+    trained_on = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="classifier_version_unique")]
+        ordering = ["-created_at"]

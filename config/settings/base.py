@@ -149,6 +149,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 COCREATE_IMAGE_MAX_BYTES = env.int("COCREATE_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 COCREATE_IMAGE_MAX_PIXELS = env.int("COCREATE_IMAGE_MAX_PIXELS", default=40_000_000)
 COCREATE_REVIEW_MAX_PHOTOS = 9
+# Trained classifier artifacts (versioned; see docs/classifier.md).
+COCREATE_MODEL_DIR = Path(env("COCREATE_MODEL_DIR", default=str(BASE_DIR / "var" / "models")))
 
 # --- Celery: eager (in-process, errors propagate) unless a broker is configured ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -165,6 +167,10 @@ CELERY_BEAT_SCHEDULE = {
     "community-rebuild-counters-nightly": {
         "task": "community.counters_rebuild",
         "schedule": 24 * 60 * 60,
+    },
+    "moderation-expire-leases": {
+        "task": "moderation.expire_leases",
+        "schedule": 60,
     },
 }
 

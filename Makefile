@@ -1,0 +1,56 @@
+# Cocreate developer commands. `make install && make run` is the whole quickstart.
+# Every target uses the project's .venv when it exists, the system Python otherwise.
+
+VENV     ?= .venv
+PYTHON3  ?= python3
+PY       ?= $(if $(wildcard $(VENV)/bin/python),$(VENV)/bin/python,$(PYTHON3))
+PYTEST   ?= $(if $(wildcard $(VENV)/bin/pytest),$(VENV)/bin/pytest,$(PY) -m pytest)
+CELERY   ?= $(if $(wildcard $(VENV)/bin/celery),$(VENV)/bin/celery,$(PY) -m celery)
+HOST     ?= 127.0.0.1
+PORT     ?= 8000
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x -k votes"`.
+PYTEST_ARGS ?=
+LANGUAGES_ := zh_Hans en
+# Folders makemessages/compilemessages must not walk into.
+I18N_IGNORE := --ignore=.venv --ignore=venv --ignore=node_modules --ignore=media --ignore=staticfiles --ignore=artifacts
+
+.PHONY: help install run worker beat test check messages
+
+help:
+	@echo "make install   create $(VENV) and install requirements.txt"
+	@echo "make run       migrate, load demo data, serve on http://$(HOST):$(PORT)/"
+	@echo "make worker    Celery worker (needs REDIS_URL; without it tasks run in-process)"
+	@echo "make beat      Celery beat, the periodic jobs declared in settings"
+	@echo "make test      the test suite (set DATABASE_URL / REDIS_URL for PostgreSQL + Redis)"
+	@echo "make check     Django system checks and missing-migration check"
+	@echo "make messages  update and compile translations ($(LANGUAGES_))"
+
+install:
+	test -x $(VENV)/bin/python || $(PYTHON3) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -r requirements.txt
+
+run:
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo
+	@echo
+	@echo "  Cocreate is running at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker:
+	$(CELERY) -A config worker -l info
+
+beat:
+	$(CELERY) -A config beat -l info
+
+test:
+	$(PYTEST) $(PYTEST_ARGS)
+
+check:
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+messages:
+	$(PY) manage.py makemessages $(addprefix -l ,$(LANGUAGES_)) $(I18N_IGNORE)
+	$(PY) manage.py compilemessages $(addprefix -l ,$(LANGUAGES_)) $(I18N_IGNORE)

@@ -1,0 +1,360 @@
+"""Input and output shapes of the community API.
+
+Input serializers only parse and type-check; the services make the decisions.
+Output serializers read only what the selectors already joined or prefetched, so
+a page of rows costs the same number of queries as one row.
+
+Serializers are module-level (not nested ``InputSerializer`` classes) because
+drf-spectacular names schema components after the class: two nested classes both
+called ``InputSerializer`` would collide in /api/schema/.
+"""
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from community import selectors
+from community.models import Review
+
+# Ids beyond a signed 64-bit integer would make the database raise (500) instead of
+# matching nothing, so they are refused while parsing.
+MAX_ID = 2**63 - 1
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A boolean that is required in form posts too.
+
+    DRF reads a missing boolean in form/multipart data as ``False``; for a vote
+    that would silently record "not helpful".
+    """
+
+    default_empty_html = empty
+
+
+def _absolute(request, url):
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+# --- shared pieces -------------------------------------------------------------
+
+
+class BrandOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class CategoryOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class AspectTagOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    label_zh = serializers.CharField()
+    label_en = serializers.CharField()
+    label = serializers.CharField(help_text=_("Label in the request's language."))
+    negative = serializers.BooleanField()
+
+
+class LevelOutputSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    retry_after = serializers.IntegerField(required=False, help_text=_("Seconds to wait (429 only)."))
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    """The one error shape of the API (see community/api/errors.py)."""
+
+    error = ErrorBodySerializer()
+
+
+# --- products ----------------------------------------------------------------------
+
+
+class ProductListFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text=_("Search by name."))
+    brand = serializers.SlugField(required=False, help_text=_("Brand slug."))
+    category = serializers.SlugField(required=False, help_text=_("Category slug."))
+
+
+class RatingOutputSerializer(serializers.Serializer):
+    average = serializers.FloatField(source="rating_average", allow_null=True)
+    count = serializers.IntegerField(source="rating_count")
+
+
+class ProductListOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    brand = BrandOutputSerializer()
+    category = CategoryOutputSerializer()
+    rating = RatingOutputSerializer(source="*")
+    photo_review_count = serializers.IntegerField()
+
+
+class ProductImageOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    position = serializers.IntegerField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, image):
+        return _absolute(self.context.get("request"), image.image.url)
+
+
+class RatingBarOutputSerializer(serializers.Serializer):
+    stars = serializers.IntegerField()
+    count = serializers.IntegerField()
+    percent = serializers.IntegerField()
+
+
+class TagCountOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="tag.id")
+    slug = serializers.SlugField(source="tag.slug")
+    label_zh = serializers.CharField(source="tag.label_zh")
+    label_en = serializers.CharField(source="tag.label_en")
+    label = serializers.CharField(source="tag.label")
+    negative = serializers.BooleanField(source="tag.negative")
+    count = serializers.IntegerField()
+
+
+class RatingSummaryOutputSerializer(serializers.Serializer):
+    """Built from ``selectors.product_rating_summary`` (the product's cached counters)."""
+
+    average = serializers.FloatField(allow_null=True)
+    count = serializers.IntegerField()
+    distribution = RatingBarOutputSerializer(source="bars", many=True, help_text=_("From 5 stars down to 1."))
+    tags = TagCountOutputSerializer(many=True, help_text=_("Most ticked first."))
+
+
+class ProductDetailOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    description = serializers.CharField()
+    description_zh = serializers.CharField()
+    description_en = serializers.CharField()
+    brand = BrandOutputSerializer()
+    category = CategoryOutputSerializer()
+    images = ProductImageOutputSerializer(many=True)
+    aspect_tags = AspectTagOutputSerializer(
+        source="category.aspect_tags.all", many=True, help_text=_("Tags a review of this product may tick.")
+    )
+    rating = serializers.SerializerMethodField()
+    photo_review_count = serializers.IntegerField()
+
+    @extend_schema_field(RatingSummaryOutputSerializer)
+    def get_rating(self, product):
+        return RatingSummaryOutputSerializer(selectors.product_rating_summary(product)).data
+
+
+# --- reviews ---------------------------------------------------------------------------
+
+
+class ReviewListFilterSerializer(serializers.Serializer):
+    sort = serializers.ChoiceField(
+        choices=[("helpful", _("Most helpful")), ("newest", _("Newest")), ("photos", _("With photos"))],
+        default="helpful",
+        required=False,
+    )
+    rating = serializers.IntegerField(required=False, min_value=1, max_value=5)
+    tag = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text=_("Aspect tag id."))
+    with_photos = serializers.BooleanField(required=False, default=False)
+
+
+class ReviewPhotoOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField(
+        help_text=_("The image itself until the thumbnail has been made.")
+    )
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, photo):
+        return _absolute(self.context.get("request"), photo.image.url)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, photo):
+        return _absolute(self.context.get("request"), photo.thumbnail_or_image_url)
+
+
+class ReviewAuthorOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="public_name")
+    level = serializers.SerializerMethodField()
+
+    @extend_schema_field(LevelOutputSerializer)
+    def get_level(self, user):
+        # Levels are looked up once per page in the view (``author_levels``), never per row.
+        level = self.context["levels"][user.pk]
+        return LevelOutputSerializer(level).data
+
+
+class ReviewOutputSerializer(serializers.Serializer):
+    """A review card. Reads only the author join and the tags/photos prefetches."""
+
+    id = serializers.IntegerField()
+    author = ReviewAuthorOutputSerializer()
+    rating = serializers.IntegerField()
+    tags = AspectTagOutputSerializer(source="tags.all", many=True)
+    text = serializers.CharField()
+    language = serializers.ChoiceField(choices=Review.Language.choices)
+    status = serializers.ChoiceField(
+        choices=Review.Status.choices, help_text=_("Other people only ever see published reviews.")
+    )
+    status_reason = serializers.SerializerMethodField(help_text=_("Why it was not published; author only."))
+    incentivized = serializers.BooleanField()
+    photos = ReviewPhotoOutputSerializer(source="photos.all", many=True)
+    helpful_count = serializers.IntegerField()
+    not_helpful_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    is_own = serializers.SerializerMethodField()
+    my_vote = serializers.SerializerMethodField(
+        help_text=_("The viewer's helpful vote: true, false, or null when none (or signed out).")
+    )
+
+    def _is_own(self, review):
+        return review.author_id == self.context.get("viewer_id")
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_status_reason(self, review):
+        return review.status_reason if self._is_own(review) else ""
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_is_own(self, review):
+        return self._is_own(review)
+
+    @extend_schema_field({"type": "boolean", "nullable": True})
+    def get_my_vote(self, review):
+        # Looked up once per page (selectors.helpful_votes_for_user), never per row.
+        return self.context.get("votes", {}).get(review.pk)
+
+
+class ReviewProductOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class ReviewDetailOutputSerializer(ReviewOutputSerializer):
+    product = ReviewProductOutputSerializer()
+
+
+class ReviewPostInputSerializer(serializers.Serializer):
+    product = serializers.SlugField(help_text=_("Product slug."))
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    tags = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=50,
+        help_text=_("Aspect tag ids of the product's category; replaces the current tags."),
+    )
+    text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    language = serializers.ChoiceField(choices=Review.Language.choices, required=False)
+
+    def validate_product(self, slug):
+        product = selectors.product_get_for_review(slug=slug)
+        if product is None:
+            raise serializers.ValidationError(_("There is no product with this slug."))
+        return product
+
+
+class ReviewUpdateInputSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    tags = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=50
+    )
+    text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    language = serializers.ChoiceField(choices=Review.Language.choices, required=False)
+
+
+class ReviewPhotoAddInputSerializer(serializers.Serializer):
+    # A plain FileField: services.review_photo_add (community/images.py) does the
+    # checking, so API and pages refuse the same files with the same messages.
+    image = serializers.FileField(allow_empty_file=True)
+
+
+class HelpfulVoteInputSerializer(serializers.Serializer):
+    helpful = StrictBooleanField(help_text=_("true: helpful, false: not helpful."))
+
+
+class HelpfulVoteOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    helpful_count = serializers.IntegerField()
+    not_helpful_count = serializers.IntegerField()
+    vote = serializers.BooleanField(allow_null=True, help_text=_("Your vote now; null when withdrawn."))
+
+
+# --- the current user -------------------------------------------------------------------
+
+
+class UserMeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+    public_name = serializers.CharField()
+    avatar_url = serializers.SerializerMethodField()
+    timezone = serializers.CharField()
+    level = serializers.SerializerMethodField()
+    review_count = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_avatar_url(self, user):
+        return _absolute(self.context.get("request"), user.avatar.url) if user.avatar else None
+
+    @extend_schema_field(LevelOutputSerializer)
+    def get_level(self, user):
+        return LevelOutputSerializer(self.context["level"]).data
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_review_count(self, user):
+        return self.context["review_count"]
+
+
+class UserMeUpdateInputSerializer(serializers.Serializer):
+    display_name = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    avatar = serializers.FileField(required=False, allow_empty_file=True)
+    timezone = serializers.CharField(required=False, max_length=64)
+
+
+# --- token auth ---------------------------------------------------------------------------
+
+
+class AuthTokenInputSerializer(serializers.Serializer):
+    """DRF's AuthTokenSerializer, but users sign in with their email address."""
+
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+
+    def validate(self, attrs):
+        user = authenticate(request=self.context.get("request"), email=attrs["email"], password=attrs["password"])
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(
+                _("Unable to log in with the email and password provided."), code="authorization"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class AuthTokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()

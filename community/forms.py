@@ -1,0 +1,134 @@
+"""Forms for the server-rendered pages: they parse input; the services decide.
+
+Validation that needs the database (tags of the right category, image checks,
+photo limits) lives in the services, whose ``ServiceError.fields`` are added
+back onto these forms so the message shows next to the field.
+"""
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+COMMON_TIMEZONES = [
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Kuala_Lumpur",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Bangkok",
+    "Asia/Dubai",
+    "Australia/Sydney",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Vancouver",
+    "UTC",
+]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Accepts several files under one name; each one is checked later by the image pipeline."""
+
+    def __init__(self, *args, max_files=None, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(
+                attrs={
+                    "accept": "image/jpeg,image/png,image/webp,image/gif",
+                    "multiple": True,
+                    "data-photo-input": max_files or "",
+                }
+            ),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if self.max_files is not None and len(files) > self.max_files:
+            raise forms.ValidationError(
+                _("Choose at most %(n)d photos.") % {"n": self.max_files}, code="too_many_photos"
+            )
+        # Empty-file and format checks are the image pipeline's job (community/images.py).
+        return files
+
+
+class ServiceErrorFormMixin:
+    def add_service_error(self, error):
+        """Show a ServiceError next to the fields it names, or on top of the form."""
+        placed = False
+        for field, messages in (error.fields or {}).items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)
+
+
+class ReviewDetailsForm(ServiceErrorFormMixin, forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Your rating"),
+        choices=[(n, n) for n in range(1, 6)],
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    tags = forms.TypedMultipleChoiceField(
+        label=_("What stood out?"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    text = forms.CharField(
+        label=_("A few words (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": _("What did you like? What could be better? How did you use it?")}
+        ),
+    )
+    photos = MultipleImageField(
+        label=_("Photos (optional)"),
+        required=False,
+        max_files=settings.COCREATE_REVIEW_MAX_PHOTOS,
+    )
+
+    def __init__(self, *args, aspect_tags=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.aspect_tags = list(aspect_tags)
+        # Choices from the already-prefetched tags: no extra query; the service re-checks them.
+        self.fields["tags"].choices = [(tag.pk, tag.label) for tag in self.aspect_tags]
+
+
+class ProfileForm(ServiceErrorFormMixin, forms.Form):
+    display_name = forms.CharField(
+        label=_("Display name"),
+        required=False,
+        max_length=40,
+        help_text=_("Shown on your reviews. Leave empty to show a shortened email address."),
+    )
+    avatar = forms.FileField(
+        label=_("Profile photo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+    timezone = forms.ChoiceField(label=_("Time zone"), required=True)
+
+    def __init__(self, *args, current_timezone="Asia/Shanghai", **kwargs):
+        super().__init__(*args, **kwargs)
+        zones = list(COMMON_TIMEZONES)
+        if current_timezone and current_timezone not in zones:
+            zones.insert(0, current_timezone)
+        self.fields["timezone"].choices = [(z, z.replace("_", " ")) for z in zones]

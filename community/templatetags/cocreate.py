@@ -1,0 +1,52 @@
+"""Small presentation helpers for the site's templates."""
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def stars(value, size=""):
+    """Read-only stars filled to ``value`` (0-5, decimals allowed), with a spoken label."""
+    try:
+        rating = max(0.0, min(5.0, float(value or 0)))
+    except (TypeError, ValueError):
+        rating = 0.0
+    label = _("%(rating)s out of 5 stars") % {"rating": f"{rating:g}"}
+    return format_html(
+        '<span class="stars {}" role="img" aria-label="{}"><span class="stars-fill" style="width:{}%"></span></span>',
+        f"stars-{size}" if size else "",
+        label,
+        round(rating * 20, 1),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **changes):
+    """The current query string with some parameters replaced (``None`` or "" removes one)."""
+    request = context.get("request")
+    params = request.GET.copy() if request is not None else {}
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode() if params else ""
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def initial(name):
+    """First visible character of a name, for letter avatars."""
+    name = (name or "").strip()
+    return name[:1].upper() if name else "?"
+
+
+@register.filter
+def hue(value):
+    """A stable colour hue (0-359) for placeholders, from an id."""
+    try:
+        return (int(value) * 47) % 360
+    except (TypeError, ValueError):
+        return 12

@@ -1,0 +1,383 @@
+"""Server-rendered pages. Interfaces only: parse input, call one service or selector, render.
+
+Pages that JavaScript enhances (star tap, helpful vote) answer JSON when the
+request says ``Accept: application/json`` and redirect back with a message
+otherwise, so everything works without JavaScript.
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from community import selectors, services
+from community.errors import ServiceError
+from community.forms import ProfileForm, ReviewDetailsForm
+from gamification.selectors import user_level
+
+REVIEWS_PER_PAGE = 10
+PRODUCTS_PER_PAGE = 12
+PROFILE_REVIEWS_PER_PAGE = 10
+STAR_VALUES = (1, 2, 3, 4, 5)
+REVIEW_SORTS = (
+    ("helpful", gettext_lazy("Most helpful")),
+    ("newest", gettext_lazy("Newest")),
+    ("photos", gettext_lazy("With photos")),
+)
+REVIEW_SORT_KEYS = {key for key, _label in REVIEW_SORTS}
+
+
+class KnownCountPaginator(Paginator):
+    """A Paginator that trusts a count the caller already has.
+
+    The product page counts reviews from ``product.rating_count`` (a cache kept
+    by product_stats_refresh), so a product with 10k reviews costs no COUNT(*).
+    """
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._known_count = max(0, int(count or 0))
+
+    @cached_property
+    def count(self):
+        return self._known_count
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _login_url(next_url):
+    return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+
+
+def _safe_next(request):
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+def _product_url(product):
+    return reverse("community:product_detail", kwargs={"slug": product.slug})
+
+
+def _get_product_or_404(slug):
+    product = selectors.product_get(slug=slug)
+    if product is None:
+        raise Http404(_("No such product."))
+    return product
+
+
+def _error_json(error):
+    return JsonResponse(
+        {"ok": False, "error": str(error.message), "code": error.code, "fields": error.fields},
+        status=error.status_code,
+    )
+
+
+def _decorate_reviews(reviews, viewer):
+    """Attach what a review card shows beyond the row: author level, viewer's vote, ownership.
+
+    Works on already-fetched rows only (no queries except one for the viewer's votes).
+    """
+    reviews = list(reviews)
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    votes = selectors.helpful_votes_for_user(user=viewer, review_ids=[r.pk for r in reviews]) if viewer_id else {}
+    levels = {}
+    for review in reviews:
+        if review.author_id not in levels:
+            levels[review.author_id] = user_level(review.author_id)
+        review.author_level = levels[review.author_id]
+        review.my_vote = votes.get(review.pk)
+        review.is_own = review.author_id == viewer_id
+    return reviews
+
+
+def _details_initial(review):
+    if review is None:
+        return {}
+    return {"rating": review.rating, "tags": [tag.pk for tag in review.tags.all()], "text": review.text}
+
+
+def _rated_message(rating):
+    return ngettext(
+        "Thank you! You gave %(n)d star.", "Thank you! You gave %(n)d stars.", rating
+    ) % {"n": rating}
+
+
+# --- pages ------------------------------------------------------------------------
+
+
+def home(request):
+    products = selectors.product_list().prefetch_related("images")[:8]
+    reviews = _decorate_reviews(selectors.review_list_recent(limit=6), request.user)
+    return render(request, "community/home.html", {"products": products, "reviews": reviews})
+
+
+def product_list(request):
+    q = (request.GET.get("q") or "").strip()[:100]
+    brand = (request.GET.get("brand") or "").strip()[:60]
+    category = (request.GET.get("category") or "").strip()[:60]
+    products = selectors.product_list(q=q or None, brand=brand or None, category=category or None)
+    paginator = Paginator(products.prefetch_related("images"), PRODUCTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "community/product_list.html",
+        {
+            "page": page,
+            "products": page.object_list,
+            "q": q,
+            "brand": brand,
+            "category": category,
+            "brands": selectors.brand_list(),
+            "categories": selectors.category_list(),
+            "filtered": bool(q or brand or category),
+        },
+    )
+
+
+def product_detail(request, slug):
+    product = _get_product_or_404(slug)
+    sort = request.GET.get("sort")
+    if sort not in REVIEW_SORT_KEYS:
+        sort = "helpful"
+    # Published reviews only; the viewer's own review (in any state) is shown on its own above the list.
+    reviews = selectors.review_list_for_product(product=product, sort=sort)
+    count = product.photo_review_count if sort == "photos" else product.rating_count
+    page = KnownCountPaginator(reviews, REVIEWS_PER_PAGE, count=count).get_page(request.GET.get("page"))
+    page_reviews = _decorate_reviews(page.object_list, request.user)
+
+    own = selectors.review_get_own(product=product, user=request.user)
+    if own is not None:
+        _decorate_reviews([own], None)
+        own.is_own = True
+    aspect_tags = product.category.aspect_tags.all()
+    form = ReviewDetailsForm(initial=_details_initial(own), aspect_tags=aspect_tags, auto_id="details_%s")
+    # The details panel opens right after a star tap; once the review has details, editing
+    # moves to the review page (JavaScript re-opens the panel when a star is tapped again).
+    show_details = own is not None and not (own.text or own.has_photos or own.tags.all())
+    return render(
+        request,
+        "community/product_detail.html",
+        {
+            "product": product,
+            "summary": selectors.product_rating_summary(product),
+            "photos": list(selectors.review_photos_strip(product=product)),
+            "page": page,
+            "reviews": page_reviews,
+            "sort": sort,
+            "sorts": REVIEW_SORTS,
+            "own": own,
+            "form": form,
+            "show_details": show_details,
+            "star_values": STAR_VALUES,
+        },
+    )
+
+
+@require_POST
+def product_rate(request, slug):
+    """One-click review: a single star tap posts a rating."""
+    product = _get_product_or_404(slug)
+    back = _product_url(product)
+    if not request.user.is_authenticated:
+        login_url = _login_url(back + "#rate")
+        if _wants_json(request):
+            return JsonResponse(
+                {"ok": False, "error": _("Log in to rate this product."), "login_url": login_url}, status=401
+            )
+        messages.info(request, _("Log in or sign up first, then tap your star again."))
+        return redirect(login_url)
+    try:
+        review, created = services.review_post(author=request.user, product=product, rating=request.POST.get("rating"))
+    except ServiceError as error:
+        if _wants_json(request):
+            return _error_json(error)
+        messages.error(request, error.message)
+        return redirect(back + "#rate")
+    message = _rated_message(review.rating)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": True,
+                "created": created,
+                "message": message,
+                "review": {
+                    "id": review.pk,
+                    "rating": review.rating,
+                    "status": review.status,
+                    "status_label": review.get_status_display(),
+                },
+            },
+            status=201 if created else 200,
+        )
+    messages.success(request, message + " " + _("Add tags, photos or a few words below if you like."))
+    return redirect(back + "#details")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_details(request, slug):
+    """Add tags, photos and text to the viewer's review (the panel on the product page posts here too)."""
+    product = _get_product_or_404(slug)
+    own = selectors.review_get_own(product=product, user=request.user)
+    aspect_tags = product.category.aspect_tags.all()
+    status = 200
+    if request.method == "POST":
+        form = ReviewDetailsForm(request.POST, request.FILES, aspect_tags=aspect_tags)
+        if form.is_valid():
+            done = _save_review_details(request, product, own, form)
+            if done:
+                return redirect(_product_url(product) + "#my-review")
+            own = selectors.review_get_own(product=product, user=request.user)
+        status = 400
+    else:
+        form = ReviewDetailsForm(initial=_details_initial(own), aspect_tags=aspect_tags)
+    if own is not None:
+        _decorate_reviews([own], None)
+        own.is_own = True
+    return render(
+        request,
+        "community/review_details.html",
+        {"product": product, "own": own, "form": form, "star_values": STAR_VALUES},
+        status=status,
+    )
+
+
+def _save_review_details(request, product, own, form):
+    """Save rating, tags and text, then each photo; returns True when everything was saved.
+
+    Rating, tags and text are saved first, so a bad photo never loses them; each
+    photo that fails is named in the message next to the photo field.
+    """
+    data = form.cleaned_data
+    rating = data["rating"] or (own.rating if own is not None else None)
+    if rating is None:
+        form.add_error("rating", _("Tap a star to rate first."))
+        return False
+    try:
+        review, _created = services.review_post(
+            author=request.user, product=product, rating=rating, tag_ids=data["tags"], text=data["text"]
+        )
+    except ServiceError as error:
+        form.add_service_error(error)
+        return False
+    added = 0
+    for number, upload in enumerate(data["photos"], start=1):
+        try:
+            services.review_photo_add(author=request.user, review=review, upload=upload)
+        except ServiceError as error:
+            form.add_error(
+                "photos",
+                _("Photo %(n)d (%(name)s) was not added: %(reason)s")
+                % {"n": number, "name": upload.name, "reason": error.message},
+            )
+        else:
+            added += 1
+    if form.errors:
+        saved = _("Your rating, tags and words are saved.")
+        if added:
+            saved += " " + ngettext("%(n)d photo was added.", "%(n)d photos were added.", added) % {"n": added}
+        messages.success(request, saved)
+        return False
+    messages.success(request, _("Thank you! Your review is saved."))
+    return True
+
+
+@require_POST
+def review_helpful(request, review_id):
+    """Vote a review helpful ("1"), not helpful ("0"), or withdraw the vote ("")."""
+    review = selectors.review_get_for_user(review_id=review_id, user=request.user)
+    if review is None:
+        raise Http404(_("No such review."))
+    back = _safe_next(request) or f"{_product_url(review.product)}#review-{review.pk}"
+    if not request.user.is_authenticated:
+        login_url = _login_url(back)
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": _("Log in to vote."), "login_url": login_url}, status=401)
+        messages.info(request, _("Log in or sign up to vote on reviews."))
+        return redirect(login_url)
+    choice = (request.POST.get("helpful") or "").strip().lower()
+    votes = {"1": True, "true": True, "0": False, "false": False, "": None, "none": None}
+    if choice not in votes:
+        error = ServiceError(_("Choose helpful or not helpful."), code="vote_invalid")
+        if _wants_json(request):
+            return _error_json(error)
+        messages.error(request, error.message)
+        return redirect(back)
+    helpful = votes[choice]
+    try:
+        review = services.review_vote_helpful(user=request.user, review_id=review.pk, helpful=helpful)
+    except ServiceError as error:
+        if _wants_json(request):
+            return _error_json(error)
+        messages.error(request, error.message)
+        return redirect(back)
+    message = _("Vote withdrawn.") if helpful is None else _("Thanks for your vote.")
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": True,
+                "message": message,
+                "my_vote": helpful,
+                "helpful_count": review.helpful_count,
+                "not_helpful_count": review.not_helpful_count,
+            }
+        )
+    messages.success(request, message)
+    return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    user = request.user
+    status = 200
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, current_timezone=user.timezone)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.user_profile_update(
+                    user=user,
+                    display_name=data["display_name"],
+                    avatar=data["avatar"] or None,
+                    timezone_name=data["timezone"],
+                )
+            except ServiceError as error:
+                user.refresh_from_db()  # the service may have changed the in-memory user before failing
+                form.add_service_error(error)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("community:profile")
+        status = 400
+    else:
+        form = ProfileForm(
+            initial={"display_name": user.display_name, "timezone": user.timezone}, current_timezone=user.timezone
+        )
+    page = Paginator(selectors.review_list_for_author(user=user), PROFILE_REVIEWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    reviews = _decorate_reviews(page.object_list, None)  # one's own reviews: no votes to show
+    for review in reviews:
+        review.is_own = True
+    return render(
+        request,
+        "community/profile.html",
+        {"form": form, "page": page, "reviews": reviews, "level": user_level(user.pk)},
+        status=status,
+    )

@@ -1,0 +1,184 @@
+"""Reads for the moderation page: fixed query counts whatever the queue length."""
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from moderation import registry
+from moderation.detectors.base import ACTION_RANK
+from moderation.models import Case, Event, Report
+
+State = Case.State
+QUEUE_PAGE_SIZE = 50
+
+
+def is_moderator(user):
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(g.name == "moderators" for g in user.groups.all())
+
+
+def queue_list(*, content_type=None, reason=None, language=None, limit=QUEUE_PAGE_SIZE):
+    qs = Case.objects.filter(state=State.QUEUED).select_related("author", "claimed_by")
+    if content_type:
+        qs = qs.filter(content_type=content_type)
+    if language:
+        qs = qs.filter(language=language)
+    cases = list(qs.order_by("-priority", "id")[: limit * 3 if reason else limit])
+    if reason:  # JSON containment is not portable to SQLite; filter the (bounded) page in Python
+        cases = [c for c in cases if reason in (c.queue_reasons or [])][:limit]
+    attach_previews(cases)
+    return cases
+
+
+def attach_previews(cases):
+    """One query per registered content kind, not per item."""
+    by_kind = {}
+    for case in cases:
+        by_kind.setdefault(case.content_type, []).append(case)
+    for kind, items in by_kind.items():
+        previews = registry.get(kind).previews([c.object_id for c in items])
+        for case in items:
+            case.preview = previews.get(case.object_id)
+    return cases
+
+
+def queue_stats(*, moderator):
+    now = timezone.now()
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    agg = Case.objects.filter(state=State.QUEUED).aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(queued_at__lt=now - timedelta(hours=24))),
+        claimed=Count("id", filter=Q(claimed_by__isnull=False, lease_expires_at__gt=now)),
+    )
+    mine = Case.objects.filter(decided_by=moderator, decided_at__gte=day_start).aggregate(
+        approved=Count("id", filter=Q(state=State.APPROVED)),
+        rejected=Count("id", filter=Q(state=State.REJECTED)),
+    )
+    return {**agg, "my_approved": mine["approved"], "my_rejected": mine["rejected"]}
+
+
+def case_get(*, case_id):
+    case = Case.objects.select_related("author", "claimed_by", "decided_by").filter(pk=case_id).first()
+    if case is not None:
+        attach_previews([case])
+    return case
+
+
+def case_history(case):
+    return list(Event.objects.filter(content_type=case.content_type, object_id=case.object_id)
+                .select_related("actor").order_by("created_at", "id"))
+
+
+def author_history(case):
+    author = case.author
+    past = Case.objects.filter(author=author).exclude(pk=case.pk).aggregate(
+        rejected=Count("id", filter=Q(state=State.REJECTED)),
+        approved=Count("id", filter=Q(state=State.APPROVED)),
+    )
+    from gamification.selectors import user_level
+
+    return {
+        "level": user_level(author.pk),
+        "account_age_days": (timezone.now() - author.date_joined).days,
+        "past_rejections": past["rejected"],
+        "past_approvals": past["approved"],
+        "reports_against": Report.objects.filter(content_type=case.content_type, object_id=case.object_id).count(),
+    }
+
+
+def similar_items(case, limit=5):
+    """Items the duplicate detectors matched, with their state, in one query."""
+    refs = []
+    for det in case.detectors or []:
+        for item in (det.get("data") or {}).get("similar", [])[:limit]:
+            refs.append((item.get("content_type"), item.get("object_id"), item.get("similarity")))
+    if not refs:
+        return []
+    q = Q()
+    for ct, oid, _sim in refs:
+        q |= Q(content_type=ct, object_id=oid)
+    states = {(c.content_type, c.object_id): c for c in Case.objects.filter(q).select_related("author")}
+    return [
+        {"content_type": ct, "object_id": oid, "similarity": sim, "case": states.get((ct, oid))}
+        for ct, oid, sim in refs
+    ]
+
+
+def highlighted_segments(text, detectors, *, reveal_sensitive=False):
+    """Split the original text into plain and highlighted segments from detector evidence.
+
+    Sensitive evidence (personal data) is masked unless ``reveal_sensitive``.
+    """
+    spans = []
+    for det in detectors or []:
+        for ev in det.get("evidence", []):
+            if ev.get("start") is None or ev.get("end") is None:
+                continue
+            spans.append((int(ev["start"]), int(ev["end"]), ev.get("label", det["name"]), bool(ev.get("sensitive")),
+                          ACTION_RANK.get(det.get("action", ""), 0)))
+    spans.sort()
+    segments, pos = [], 0
+    for start, end, label, sensitive, rank in spans:
+        start = max(start, pos)
+        if start >= end or end > len(text):
+            continue
+        if start > pos:
+            segments.append({"text": text[pos:start]})
+        chunk = text[start:end]
+        if sensitive and not reveal_sensitive:
+            chunk = mask(chunk)
+        segments.append({"text": chunk, "label": label, "sensitive": sensitive, "severity": rank})
+        pos = end
+    if pos < len(text):
+        segments.append({"text": text[pos:]})
+    return segments
+
+
+def mask(value):
+    """Mask every digit/letter but the last four characters."""
+    keep = 4
+    chars = list(value)
+    alnum = [i for i, c in enumerate(chars) if c.isalnum()]
+    for i in alnum[:-keep] if len(alnum) > keep else alnum:
+        chars[i] = "•"
+    return "".join(chars)
+
+
+def mask_text(text, detectors):
+    """The whole text with sensitive spans masked (for lists, where nothing is highlighted)."""
+    return "".join(s["text"] for s in highlighted_segments(text, detectors, reveal_sensitive=False))
+
+
+def threshold_precision(*, content_type, publish_below, reject_at):
+    """How the thresholds did on past human decisions (and appeals of AI rejections).
+
+    Reject precision: of human-decided items whose risk was at or above ``reject_at``,
+    the share humans rejected. Publish precision: of those below ``publish_below``,
+    the share humans approved. AI rejections overturned on appeal count against
+    reject precision.
+    """
+    human = Case.objects.filter(content_type=content_type, decided_by__isnull=False,
+                                state__in=[State.APPROVED, State.REJECTED])
+    agg = human.aggregate(
+        hi=Count("id", filter=Q(risk__gte=reject_at)),
+        hi_ok=Count("id", filter=Q(risk__gte=reject_at, state=State.REJECTED)),
+        lo=Count("id", filter=Q(risk__lt=publish_below)),
+        lo_ok=Count("id", filter=Q(risk__lt=publish_below, state=State.APPROVED)),
+    )
+    from moderation.models import Appeal
+
+    appeals = Appeal.objects.filter(case__content_type=content_type, original_moderator__isnull=True).aggregate(
+        upheld=Count("id", filter=Q(status=Appeal.Status.UPHELD)),
+        overturned=Count("id", filter=Q(status=Appeal.Status.OVERTURNED)),
+    )
+    hi = agg["hi"] + appeals["upheld"] + appeals["overturned"]
+    hi_ok = agg["hi_ok"] + appeals["upheld"]
+    return {
+        "reject_precision": hi_ok / hi if hi else None,
+        "reject_n": hi,
+        "publish_precision": agg["lo_ok"] / agg["lo"] if agg["lo"] else None,
+        "publish_n": agg["lo"],
+    }

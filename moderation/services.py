@@ -1,0 +1,426 @@
+"""Every moderation write: submission, screening decisions, claims, human decisions,
+reports and appeals. Each decision writes one append-only Event."""
+import logging
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.errors import PermissionDeniedError, ServiceError
+from community.services import notification_send
+from config.queue import enqueue_on_commit
+from moderation import registry
+from moderation.models import Appeal, Case, Event, RejectReason, Report
+
+log = logging.getLogger(__name__)
+State = Case.State
+
+LEASE = timedelta(minutes=getattr(settings, "MODERATION_LEASE_MINUTES", 10))
+SLA = timedelta(hours=24)
+REPORT_HIDE_WEIGHT = getattr(settings, "MODERATION_REPORT_HIDE_WEIGHT", 3.0)
+REPORTS_PER_HOUR = getattr(settings, "MODERATION_REPORTS_PER_HOUR", 20)
+
+# Queue reason → the reject reason a clear AI violation is filed under.
+AI_REJECT_REASON = {
+    "contact": RejectReason.SPAM,
+    "wordlist": RejectReason.ABUSE,
+    "duplicate": RejectReason.SPAM,
+    "personal_data": RejectReason.PERSONAL_DATA,
+    "classifier": RejectReason.SPAM,
+    "low_quality": RejectReason.LOW_QUALITY,
+}
+
+
+def _tasks():
+    from moderation import tasks
+
+    return tasks
+
+
+def _event(case, *, actor, action, reason="", old_state="", new_state="", data=None):
+    return Event.objects.create(
+        case=case,
+        content_type=case.content_type,
+        object_id=case.object_id,
+        actor=actor,
+        action=action,
+        reason=reason,
+        old_state=old_state,
+        new_state=new_state,
+        data=data or {},
+    )
+
+
+def priority_for(*, risk, reach, report_weight, queued_at):
+    """Higher first. Risk, the author's reach and report weight add to a base; age is
+    folded in as a static key: an item gains one full point per 24 h (the SLA), so
+    ``base + age/24h`` orders the same as ``base - queued_at/24h`` for every row."""
+    base = 2.0 * risk + 0.3 * math.log10(1 + reach) + 0.5 * min(report_weight, 6.0)
+    return base - queued_at.timestamp() / SLA.total_seconds()
+
+
+def _refresh_priority(case):
+    case.priority = priority_for(
+        risk=case.risk, reach=case.author_reach, report_weight=case.report_weight, queued_at=case.queued_at
+    )
+
+
+def _author_reach(author_id):
+    """How many people the author reaches: published reviews plus helpful votes received."""
+    from community.models import Review
+
+    agg = Review.objects.filter(author_id=author_id, status=Review.Status.PUBLISHED).aggregate(
+        n=Count("id"), helpful=Sum("helpful_count")
+    )
+    return agg["n"] + (agg["helpful"] or 0)
+
+
+# --- submission and screening -------------------------------------------------------
+
+
+@transaction.atomic
+def case_submit(*, content_type, object_id, author_id, published_first=False, language=""):
+    """Open (or reopen, on edit) the case for a piece of content and enqueue its screening."""
+    case, created = Case.objects.select_for_update().get_or_create(
+        content_type=content_type,
+        object_id=object_id,
+        defaults={"author_id": author_id, "published_first": published_first, "language": language},
+    )
+    old = case.state
+    if not created:
+        case.revision = F("revision") + 1
+        case.state = State.SCREENING
+        case.published_first = published_first
+        case.language = language or case.language
+        case.claimed_by = None
+        case.lease_expires_at = None
+        case.save(update_fields=["revision", "state", "published_first", "language", "claimed_by", "lease_expires_at", "updated_at"])
+        case.refresh_from_db(fields=["revision"])
+    _event(case, actor=None, action=f"moderation.{content_type}.submitted", old_state="" if created else old,
+           new_state=State.SCREENING, data={"revision": case.revision, "published_first": published_first})
+    enqueue_on_commit(_tasks().case_screen, case_id=case.pk, revision=case.revision)
+    return case
+
+
+def case_screen(*, case_id, revision=None):
+    """Run the pipeline on a case's content and act on its decision. Idempotent:
+    a case no longer in screening (or screened at a later revision) is left alone.
+
+    If screening fails the item goes to the queue with "screening_failed": never
+    published unscreened, never lost."""
+    from moderation import pipeline
+
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or case.state != State.SCREENING or (revision is not None and case.revision != revision):
+        return None
+    adapter = registry.get(case.content_type)
+    try:
+        inp = adapter.screen_input(case.object_id)
+        if inp is None:
+            return None
+        outcome = pipeline.screen(inp, thresholds=pipeline.thresholds_for(case.content_type))
+        decision, risk, reasons = outcome.decision, outcome.risk, list(outcome.reasons)
+        detectors, classifier_score = outcome.detectors, outcome.classifier_score
+    except Exception:  # the pipeline guards each detector; this is the last line of defence
+        log.exception("screening failed for case %s", case_id)
+        inp = None
+        decision, risk, reasons, detectors, classifier_score = "queue", 0.5, ["screening_failed"], [], None
+
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.state != State.SCREENING or (revision is not None and case.revision != revision):
+            return None
+        case.risk, case.queue_reasons, case.detectors = risk, reasons, detectors
+        case.classifier_score, case.ai_decision, case.screened_at = classifier_score, decision, timezone.now()
+        if decision == "reject":
+            reason = next((AI_REJECT_REASON[r] for r in reasons if r in AI_REJECT_REASON), RejectReason.SPAM)
+            _decide(case, actor=None, approve=False, reason_code=reason, note="")
+        elif decision == "publish":
+            _decide(case, actor=None, approve=True, reason_code="", note="")
+        else:
+            case.state = State.QUEUED
+            case.queued_at = timezone.now()
+            case.author_reach = _author_reach(case.author_id)
+            _refresh_priority(case)
+            case.save()
+            _event(case, actor=None, action=f"moderation.{case.content_type}.queued", reason=",".join(reasons),
+                   old_state=State.SCREENING, new_state=State.QUEUED, data={"risk": risk})
+        if inp is not None:
+            transaction.on_commit(lambda: pipeline.remember_all(inp))
+    return case
+
+
+# --- decisions -------------------------------------------------------------------------
+
+
+def _decide(case, *, actor, approve, reason_code, note, bulk=False):
+    """Apply one decision (AI when actor is None) to a locked case, its content, reports and appeal."""
+    old = case.state
+    case.state = State.APPROVED if approve else State.REJECTED
+    case.reject_reason = "" if approve else reason_code
+    case.note = note
+    case.decided_by = actor
+    case.decided_at = timezone.now()
+    case.claimed_by = None
+    case.lease_expires_at = None
+    case.save()
+    adapter = registry.get(case.content_type)
+    adapter.apply(case.object_id, registry.PUBLISH if approve else registry.REJECT, reason_code)
+
+    verb = "approved" if approve else "rejected"
+    data = {"risk": case.risk, "ai_decision": case.ai_decision, "bulk": bulk}
+    if case.known_answer:
+        data["known_answer"] = case.known_answer
+        data["agrees_with_known_answer"] = case.known_answer == ("approve" if approve else "reject")
+    appeal = getattr(case, "appeal", None) if actor is not None else None
+    if appeal is not None and appeal.status == Appeal.Status.OPEN:
+        appeal.status = Appeal.Status.OVERTURNED if approve else Appeal.Status.UPHELD
+        appeal.decided_by = actor
+        appeal.decision_note = note
+        appeal.decided_at = timezone.now()
+        appeal.save()
+        if not approve:
+            case.known_answer = "reject"  # upheld on appeal: a calibration item from now on
+            case.save(update_fields=["known_answer"])
+        data["appeal"] = appeal.status
+    _event(case, actor=actor, action=f"moderation.{case.content_type}.{verb}", reason=reason_code,
+           old_state=old, new_state=case.state, data=data)
+    _resolve_reports(case, upheld=not approve)
+    if not approve or actor is not None:
+        _notify_author(case, approve=approve, note=note)
+
+
+def _notify_author(case, *, approve, note):
+    reason = RejectReason(case.reject_reason).label if case.reject_reason else ""
+    if approve:
+        title = _("Your %(kind)s is published") % {"kind": registry.get(case.content_type).label}
+        body = note
+    else:
+        title = _("Your %(kind)s was not published: %(reason)s") % {
+            "kind": registry.get(case.content_type).label,
+            "reason": reason,
+        }
+        body = "\n".join(filter(None, [note, _("You can appeal this decision once from your notifications.")]))
+    notification_send(
+        user_id=case.author_id, kind=f"moderation.{case.content_type}.{case.state}", title=title, body=body,
+        url=f"/moderation/cases/{case.pk}/appeal/" if not approve else "",
+    )
+
+
+def _resolve_reports(case, *, upheld):
+    reports = list(Report.objects.filter(content_type=case.content_type, object_id=case.object_id,
+                                         status=Report.Status.OPEN))
+    if not reports:
+        return
+    status = Report.Status.UPHELD if upheld else Report.Status.DISMISSED
+    Report.objects.filter(pk__in=[r.pk for r in reports]).update(status=status, resolved_at=timezone.now())
+    for r in reports:
+        notification_send(
+            user_id=r.reporter_id,
+            kind=f"moderation.report.{status}",
+            title=_("Thanks for your report: the content was removed")
+            if upheld else _("Thanks for your report: moderators kept the content"),
+            email=False,
+        )
+
+
+@transaction.atomic
+def case_decide(*, case_id, moderator, approve, reason_code="", note="", bulk=False):
+    """A moderator's decision on a queued item they hold (or that no one holds)."""
+    if not approve and reason_code not in RejectReason.values:
+        msg = _("Choose a reason for the rejection.")
+        raise ServiceError(msg, code="reason_required", fields={"reason": [msg]})
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None:
+        raise ServiceError(_("Item not found."), code="not_found", status_code=404)
+    if case.state != State.QUEUED:
+        raise ServiceError(_("This item was already decided."), code="already_decided", status_code=409)
+    now = timezone.now()
+    if case.claimed_by_id not in (None, moderator.pk) and case.lease_expires_at and case.lease_expires_at > now:
+        raise PermissionDeniedError(_("Another moderator holds this item."), code="claimed")
+    appeal = getattr(case, "appeal", None)
+    if appeal is not None and appeal.status == Appeal.Status.OPEN and appeal.original_moderator_id == moderator.pk:
+        raise PermissionDeniedError(_("An appeal goes to a different moderator."), code="appeal_same_moderator")
+    _decide(case, actor=moderator, approve=approve, reason_code=reason_code, note=note[:1000], bulk=bulk)
+    return case
+
+
+def case_bulk_decide(*, case_ids, moderator, approve, reason_code="", note=""):
+    """Decide a selection; each item in its own transaction, skipping ones that can't be decided."""
+    done, skipped = [], []
+    for case_id in case_ids:
+        try:
+            case_decide(case_id=case_id, moderator=moderator, approve=approve, reason_code=reason_code,
+                        note=note, bulk=True)
+            done.append(case_id)
+        except ServiceError:
+            skipped.append(case_id)
+    return done, skipped
+
+
+# --- the queue -------------------------------------------------------------------------
+
+
+def _claimable(moderator, now):
+    return (
+        Case.objects.filter(state=State.QUEUED)
+        .filter(Q(claimed_by__isnull=True) | Q(lease_expires_at__lt=now) | Q(claimed_by=moderator))
+        .exclude(appeal__status=Appeal.Status.OPEN, appeal__original_moderator=moderator)
+    )
+
+
+@transaction.atomic
+def case_claim_next(*, moderator, content_type=None, reason=None, language=None):
+    """Give the moderator the top item under a 10-minute lease. ``skip_locked`` means two
+    moderators claiming at once each get a different row; an expired lease is claimable."""
+    now = timezone.now()
+    held = Case.objects.filter(state=State.QUEUED, claimed_by=moderator, lease_expires_at__gt=now).first()
+    if held is not None:
+        return held
+    qs = _claimable(moderator, now)
+    if content_type:
+        qs = qs.filter(content_type=content_type)
+    if language:
+        qs = qs.filter(language=language)
+    if reason:
+        qs = qs.filter(queue_reasons__contains=[reason]) if _json_contains_supported() else qs
+    case = qs.select_for_update(skip_locked=True, of=("self",)).order_by("-priority", "id").first()
+    if case is None:
+        return None
+    case.claimed_by = moderator
+    case.lease_expires_at = now + LEASE
+    case.save(update_fields=["claimed_by", "lease_expires_at", "updated_at"])
+    return case
+
+
+def _json_contains_supported():
+    from django.db import connection
+
+    return connection.features.supports_json_field_contains
+
+
+@transaction.atomic
+def case_renew_lease(*, case_id, moderator):
+    case = Case.objects.select_for_update().filter(pk=case_id, state=State.QUEUED, claimed_by=moderator).first()
+    if case is None:
+        raise ServiceError(_("You no longer hold this item."), code="lease_lost", status_code=409)
+    case.lease_expires_at = timezone.now() + LEASE
+    case.save(update_fields=["lease_expires_at", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_release(*, case_id, moderator):
+    return Case.objects.filter(pk=case_id, claimed_by=moderator).update(claimed_by=None, lease_expires_at=None)
+
+
+# --- reports ---------------------------------------------------------------------------
+
+
+def report_weight_for(user):
+    """Trust-weighted: reporters whose past reports were upheld weigh more, dismissed ones less."""
+    stats = Report.objects.filter(reporter=user).exclude(status=Report.Status.OPEN).aggregate(
+        upheld=Count("id", filter=Q(status=Report.Status.UPHELD)),
+        dismissed=Count("id", filter=Q(status=Report.Status.DISMISSED)),
+    )
+    accuracy = (stats["upheld"] + 1) / (stats["upheld"] + stats["dismissed"] + 2)  # Laplace-smoothed
+    weight = 0.5 + accuracy
+    try:
+        from gamification.privileges import user_can
+
+        if user_can(user, "heavier_reports"):
+            weight *= 1.5
+    except ImportError:
+        pass
+    return round(weight, 3)
+
+
+def report_create(*, reporter, content_type, object_id, reason, message=""):
+    if reason not in Report.Reason.values:
+        msg = _("Choose a reason for the report.")
+        raise ServiceError(msg, code="reason_required", fields={"reason": [msg]})
+    try:
+        adapter = registry.get(content_type)
+    except KeyError:
+        raise ServiceError(_("This content cannot be reported."), code="not_found", status_code=404) from None
+    author_id = adapter.author_id(object_id)
+    if author_id is None:
+        raise ServiceError(_("Content not found."), code="not_found", status_code=404)
+    if author_id == reporter.pk:
+        raise PermissionDeniedError(_("You cannot report your own content."), code="own_content")
+    key = f"moderation:reports:{reporter.pk}:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, 3600)
+    if cache.incr(key) > REPORTS_PER_HOUR:
+        raise ServiceError(_("You have sent many reports in the last hour. Please try again later."),
+                           code="throttled", status_code=429)
+    with transaction.atomic():
+        report, created = Report.objects.get_or_create(
+            content_type=content_type, object_id=object_id, reporter=reporter,
+            defaults={"reason": reason, "message": message[:500], "weight": report_weight_for(reporter)},
+        )
+        if not created:
+            raise ServiceError(_("You have already reported this."), code="duplicate_report", status_code=409)
+        case, case_created = Case.objects.select_for_update().get_or_create(
+            content_type=content_type, object_id=object_id,
+            defaults={"author_id": author_id, "state": State.APPROVED},
+        )
+        total = Report.objects.filter(content_type=content_type, object_id=object_id,
+                                      status=Report.Status.OPEN).aggregate(w=Sum("weight"))["w"] or 0.0
+        case.report_weight = total
+        if case.state == State.APPROVED and total >= REPORT_HIDE_WEIGHT:
+            old = case.state
+            case.state = State.QUEUED
+            case.queued_at = timezone.now()
+            case.queue_reasons = sorted(set(case.queue_reasons) | {"reported"})
+            _refresh_priority(case)
+            case.save()
+            adapter.apply(object_id, registry.HIDE, "reported")
+            _event(case, actor=None, action=f"moderation.{content_type}.hidden_by_reports", reason="reported",
+                   old_state=old, new_state=State.QUEUED, data={"report_weight": total})
+        else:
+            if case.state == State.QUEUED:
+                _refresh_priority(case)
+            case.save()
+    return report
+
+
+# --- appeals -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def appeal_create(*, author, case_id, message):
+    case = Case.objects.select_for_update().filter(pk=case_id, author=author).first()
+    if case is None:
+        raise ServiceError(_("Item not found."), code="not_found", status_code=404)
+    if case.state != State.REJECTED:
+        raise ServiceError(_("Only a rejection can be appealed."), code="not_rejected")
+    if Appeal.objects.filter(case=case).exists():
+        raise ServiceError(_("You have already appealed this decision; the outcome is final."), code="appeal_exists")
+    message = (message or "").strip()
+    if not message:
+        msg = _("Tell the moderators why the decision should change.")
+        raise ServiceError(msg, code="message_required", fields={"message": [msg]})
+    appeal = Appeal.objects.create(case=case, author=author, message=message[:2000],
+                                   original_moderator_id=case.decided_by_id)
+    old = case.state
+    case.state = State.QUEUED
+    case.queued_at = timezone.now()
+    case.queue_reasons = sorted(set(case.queue_reasons) | {"appeal"})
+    case.report_weight = max(case.report_weight, 2.0)  # appeals are due within 24 h too
+    _refresh_priority(case)
+    case.save()
+    _event(case, actor=author, action=f"moderation.{case.content_type}.appealed", reason="appeal",
+           old_state=old, new_state=State.QUEUED)
+    return appeal
+
+
+def expire_leases():
+    """Leases expire on their own (claims ignore expired ones); this only tidies the columns."""
+    return Case.objects.filter(state=State.QUEUED, lease_expires_at__lt=timezone.now()).update(
+        claimed_by=None, lease_expires_at=None
+    )

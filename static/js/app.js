@@ -1,0 +1,222 @@
+/* Cocreate progressive enhancement. Vanilla JS, no frameworks.
+   Every form here works without JavaScript (plain POST + redirect); with it,
+   the star tap and helpful votes post with fetch and update the page in place. */
+(function () {
+  "use strict";
+
+  var toastTimer = null;
+
+  function toast(text, isError) {
+    var el = document.getElementById("toast");
+    if (!el || !text) return;
+    el.textContent = text;
+    el.classList.toggle("is-error", !!isError);
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () {
+      el.hidden = true;
+    }, 4000);
+  }
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input) return input.value;
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  // Remember which submit button was used (older Safari lacks event.submitter).
+  var lastSubmitter = null;
+  document.addEventListener(
+    "click",
+    function (event) {
+      var button = event.target.closest && event.target.closest("button[type=submit], button:not([type])");
+      if (button && button.form) lastSubmitter = button;
+    },
+    true
+  );
+
+  function postJSON(form, submitter) {
+    var data = new FormData(form);
+    if (submitter && submitter.name) data.set(submitter.name, submitter.value);
+    return fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken(form) },
+    }).then(function (response) {
+      return response
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (payload) {
+          return { response: response, payload: payload };
+        });
+    });
+  }
+
+  // If fetch itself fails (offline, server error page), fall back to the plain form post.
+  function submitPlain(form, submitter) {
+    form.dataset.plain = "1";
+    if (form.requestSubmit) {
+      form.requestSubmit(submitter || undefined);
+    } else {
+      if (submitter && submitter.name) {
+        var hidden = document.createElement("input");
+        hidden.type = "hidden";
+        hidden.name = submitter.name;
+        hidden.value = submitter.value;
+        form.appendChild(hidden);
+      }
+      form.submit();
+    }
+  }
+
+  // --- one-click review ------------------------------------------------------------
+
+  function handleRate(form, submitter) {
+    if (!submitter || submitter.name !== "rating") return false;
+    var rating = parseInt(submitter.value, 10);
+    form.classList.add("is-busy");
+    postJSON(form, submitter)
+      .then(function (result) {
+        form.classList.remove("is-busy");
+        var payload = result.payload || {};
+        if (result.response.status === 401 && payload.login_url) {
+          window.location.assign(payload.login_url);
+          return;
+        }
+        if (!result.response.ok || !payload.ok) {
+          if (!payload.error) return submitPlain(form, submitter);
+          toast(payload.error, true);
+          return;
+        }
+        showRating(form, payload.review ? payload.review.rating : rating);
+        var status = document.querySelector("[data-rate-status]");
+        if (status) status.textContent = payload.message || "";
+        toast(payload.message);
+        revealDetails();
+      })
+      .catch(function () {
+        form.classList.remove("is-busy");
+        submitPlain(form, submitter);
+      });
+    return true;
+  }
+
+  function showRating(form, rating) {
+    form.querySelectorAll("button[name=rating]").forEach(function (button) {
+      var value = parseInt(button.value, 10);
+      button.classList.toggle("is-on", value <= rating);
+      button.setAttribute("aria-pressed", value === rating ? "true" : "false");
+      button.classList.remove("pop");
+      if (value === rating) {
+        void button.offsetWidth; // restart the animation
+        button.classList.add("pop");
+      }
+    });
+  }
+
+  function revealDetails() {
+    var panel = document.getElementById("details");
+    if (!panel) return;
+    var wasHidden = panel.hidden;
+    panel.hidden = false;
+    if (wasHidden) {
+      panel.classList.add("is-new");
+      var heading = panel.querySelector("h2");
+      if (heading) heading.focus({ preventScroll: true });
+      panel.scrollIntoView({ behavior: "smooth", block: "start" });
+    }
+  }
+
+  // --- helpful votes -------------------------------------------------------------------
+
+  function handleVote(form, submitter) {
+    if (!submitter || submitter.name !== "helpful") return false;
+    var buttons = form.querySelectorAll("button[name=helpful]");
+    buttons.forEach(function (b) {
+      b.disabled = true;
+    });
+    postJSON(form, submitter)
+      .then(function (result) {
+        buttons.forEach(function (b) {
+          b.disabled = false;
+        });
+        var payload = result.payload || {};
+        if (result.response.status === 401 && payload.login_url) {
+          window.location.assign(payload.login_url);
+          return;
+        }
+        if (!result.response.ok || !payload.ok) {
+          if (!payload.error) return submitPlain(form, submitter);
+          toast(payload.error, true);
+          return;
+        }
+        buttons.forEach(function (button) {
+          var kind = button.dataset.vote; // "1" helpful, "0" not helpful
+          var pressed = payload.my_vote !== null && String(payload.my_vote ? 1 : 0) === kind;
+          button.setAttribute("aria-pressed", pressed ? "true" : "false");
+          // Tapping a pressed button again withdraws the vote.
+          button.value = pressed ? "" : kind;
+        });
+        var count = form.querySelector("[data-count=helpful]");
+        if (count) count.textContent = payload.helpful_count;
+        toast(payload.message);
+      })
+      .catch(function () {
+        buttons.forEach(function (b) {
+          b.disabled = false;
+        });
+        submitPlain(form, submitter);
+      });
+    return true;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.dataset.plain || !window.fetch) return;
+    var submitter = event.submitter || lastSubmitter;
+    var handled = false;
+    if (form.dataset.js === "rate") handled = handleRate(form, submitter);
+    else if (form.dataset.js === "vote") handled = handleVote(form, submitter);
+    if (handled) event.preventDefault();
+  });
+
+  // --- photo picker: previews and the 9-photo limit -----------------------------------------
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("input[data-photo-input]")) {
+      var max = parseInt(input.dataset.photoInput, 10) || 9;
+      var list = input.closest(".field") && input.closest(".field").querySelector("[data-preview-list]");
+      if (!list) return;
+      list.innerHTML = "";
+      var files = Array.prototype.slice.call(input.files || []);
+      files.slice(0, max).forEach(function (file) {
+        if (!/^image\//.test(file.type)) return;
+        var item = document.createElement("li");
+        var img = document.createElement("img");
+        img.alt = file.name;
+        img.src = URL.createObjectURL(file);
+        img.onload = function () {
+          URL.revokeObjectURL(img.src);
+        };
+        item.appendChild(img);
+        list.appendChild(item);
+      });
+      list.hidden = !list.children.length;
+      if (files.length > max) {
+        input.setCustomValidity(input.closest("form").dataset.tooManyPhotos || "Max " + max);
+        input.reportValidity();
+      } else {
+        input.setCustomValidity("");
+      }
+    }
+    // Filters apply as soon as a brand or category is picked.
+    if (input.matches && input.matches("select[data-autosubmit]") && input.form) {
+      input.form.submit();
+    }
+  });
+})();
