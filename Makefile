@@ -1,4 +1,5 @@
-# Cocreate developer commands. `make install && make run` is the whole quickstart.
+# Cocreate developer commands. `make run` (site + demo data) and `make test` are the whole
+# quickstart: both create the virtualenv and install requirements.txt first when needed.
 # Every target uses the project's .venv when it exists, the system Python otherwise.
 
 VENV     ?= .venv
@@ -25,12 +26,15 @@ help:
 	@echo "make check     Django system checks and missing-migration check"
 	@echo "make messages  update and compile translations ($(LANGUAGES_))"
 
-install:
-	test -x $(VENV)/bin/python || $(PYTHON3) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --disable-pip-version-check --upgrade pip
-	$(VENV)/bin/python -m pip install --disable-pip-version-check -r requirements.txt
+install: $(VENV)/.installed
 
-run:
+$(VENV)/.installed: requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON3) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
 	@echo
@@ -44,7 +48,7 @@ worker:
 beat:
 	$(CELERY) -A config beat -l info
 
-test:
+test: install
 	$(PYTEST) $(PYTEST_ARGS)
 
 check:

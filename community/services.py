@@ -249,8 +249,14 @@ def review_recount_votes(review: Review) -> bool:
     return True
 
 
+@transaction.atomic
 def product_stats_refresh(*, product_id: int) -> bool:
-    """Recompute a product's rating caches from its published review rows."""
+    """Recompute a product's rating caches from its published review rows.
+
+    The product row lock serialises refreshes, and the aggregates run after it is
+    taken, so a slower refresh can never write an older snapshot over a newer one."""
+    if not Product.objects.select_for_update().filter(pk=product_id).exists():
+        return False
     published = Review.objects.filter(product_id=product_id, status=Status.PUBLISHED)
     histogram = [0, 0, 0, 0, 0]
     for row in published.values("rating").annotate(n=Count("id")).order_by():

@@ -4,14 +4,21 @@ Pages that JavaScript enhances (star tap, helpful vote) answer JSON when the
 request says ``Accept: application/json`` and redirect back with a message
 otherwise, so everything works without JavaScript.
 """
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
@@ -32,6 +39,10 @@ REVIEW_SORTS = (
     ("photos", gettext_lazy("With photos")),
 )
 REVIEW_SORT_KEYS = {key for key, _label in REVIEW_SORTS}
+# Anonymous product pages are cached whole for this long (a "microcache"): under load a hot
+# page is rendered a few times a minute instead of on every request, and what anonymous
+# visitors see is at most this old. Signed-in visitors always get a fresh page.
+PRODUCT_PAGE_CACHE_SECONDS = 10
 
 
 class KnownCountPaginator(Paginator):
@@ -118,6 +129,32 @@ def _rated_message(rating):
     ) % {"n": rating}
 
 
+# --- anonymous page cache ------------------------------------------------------------
+#
+# Most product-page views are anonymous and identical but for the CSRF token in the
+# forms. Those pages are rendered once with a marker in place of the token and stored
+# whole; each response swaps in a fresh token for its visitor (which also sets the CSRF
+# cookie). Signed-in visitors see their own review, votes and messages: never cached.
+
+
+def _csrf_marker():
+    # Stable across processes (cached pages are shared), not guessable from outside.
+    return "csrf-" + salted_hmac("cocreate.views.page-cache", "csrf-marker").hexdigest()[:32]
+
+
+def _page_cacheable(request):
+    return not request.user.is_authenticated and not len(messages.get_messages(request))
+
+
+def _page_cache_key(name, request):
+    raw = "|".join([name, get_language() or "", request.get_full_path()])
+    return "cocreate:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _cached_page_response(request, html):
+    return HttpResponse(html.replace(_csrf_marker(), get_token(request)))
+
+
 # --- pages ------------------------------------------------------------------------
 
 
@@ -151,6 +188,13 @@ def product_list(request):
 
 
 def product_detail(request, slug):
+    cache_key = None
+    if _page_cacheable(request):
+        cache_key = _page_cache_key("product", request)
+        html = cache.get(cache_key)
+        if html is not None:
+            return _cached_page_response(request, html)
+
     product = _get_product_or_404(slug)
     sort = request.GET.get("sort")
     if sort not in REVIEW_SORT_KEYS:
@@ -165,28 +209,33 @@ def product_detail(request, slug):
     if own is not None:
         _decorate_reviews([own], None)
         own.is_own = True
-    aspect_tags = product.category.aspect_tags.all()
-    form = ReviewDetailsForm(initial=_details_initial(own), aspect_tags=aspect_tags, auto_id="details_%s")
+    form = None
+    if request.user.is_authenticated:
+        form = ReviewDetailsForm(
+            initial=_details_initial(own), aspect_tags=product.category.aspect_tags.all(), auto_id="details_%s"
+        )
     # The details panel opens right after a star tap; once the review has details, editing
     # moves to the review page (JavaScript re-opens the panel when a star is tapped again).
     show_details = own is not None and not (own.text or own.has_photos or own.tags.all())
-    return render(
-        request,
-        "community/product_detail.html",
-        {
-            "product": product,
-            "summary": selectors.product_rating_summary(product),
-            "photos": list(selectors.review_photos_strip(product=product)),
-            "page": page,
-            "reviews": page_reviews,
-            "sort": sort,
-            "sorts": REVIEW_SORTS,
-            "own": own,
-            "form": form,
-            "show_details": show_details,
-            "star_values": STAR_VALUES,
-        },
-    )
+    context = {
+        "product": product,
+        "summary": selectors.product_rating_summary(product),
+        "photos": list(selectors.review_photos_strip(product=product)),
+        "page": page,
+        "reviews": page_reviews,
+        "sort": sort,
+        "sorts": REVIEW_SORTS,
+        "own": own,
+        "form": form,
+        "show_details": show_details,
+        "star_values": STAR_VALUES,
+    }
+    if cache_key is None:
+        return render(request, "community/product_detail.html", context)
+    context["csrf_token"] = _csrf_marker()  # the view's context wins over the csrf context processor
+    html = render_to_string("community/product_detail.html", context, request)
+    cache.set(cache_key, html, PRODUCT_PAGE_CACHE_SECONDS)
+    return _cached_page_response(request, html)
 
 
 @require_POST

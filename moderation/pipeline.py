@@ -33,7 +33,7 @@ from moderation.detectors.duplicate import DuplicateDetector
 from moderation.detectors.images import ImageDetector
 from moderation.detectors.lexicon import WordListDetector
 from moderation.detectors.personal import PersonalDataDetector
-from moderation.detectors.util import noisy_or
+from moderation.detectors.util import noisy_or, storable
 from moderation.detectors.velocity import VelocityDetector
 from moderation.text import normalized_for
 
@@ -159,7 +159,8 @@ def _run_all(inp, detectors):
             result = _clean(detector.run(inp), detector)
         except Exception as exc:
             log.exception("detector %s failed", name)
-            result = DetectorResult(name=name, labels=["error"], data={"error": f"{type(exc).__name__}: {exc}"[:300]})
+            error = storable(f"{type(exc).__name__}: {exc}"[:300])
+            result = DetectorResult(name=name, labels=["error"], data={"error": error})
             failed.append(name)
         timings[name] = time.perf_counter() - started
         results.append(result)

@@ -12,3 +12,12 @@ def case_screen(case_id, revision=None):
 @shared_task(name="moderation.expire_leases")
 def expire_leases():
     return services.expire_leases()
+
+
+@shared_task(name="moderation.classifier_retrain")
+def classifier_retrain():
+    """Retrain from moderators' decisions when enough new ones exist (beat, nightly)."""
+    from moderation.classifier import retrain_if_needed
+
+    result = retrain_if_needed()
+    return result.version if result else None

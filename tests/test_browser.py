@@ -169,6 +169,18 @@ def test_new_user_signs_up_taps_a_star_and_adds_tag_and_photo(site, chromium):
         assert list(review.tags.values_list("slug", flat=True)) == ["value"]
         assert review.photos.count() == 1
         page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
+
+        # A helpful vote on someone else's review: posted with fetch, count updated in place.
+        card = page.locator("#reviews .review-card").first
+        helpful = card.locator("button[data-vote='1']")
+        before = int(helpful.locator("[data-count=helpful]").inner_text())
+        page.evaluate("window.__sameDocument = true")
+        with page.expect_response(lambda r: "/helpful/" in r.url) as voted:
+            helpful.click()
+        assert voted.value.status == 200
+        page.wait_for_function("b => b.getAttribute('aria-pressed') === 'true'", arg=helpful.element_handle())
+        assert int(helpful.locator("[data-count=helpful]").inner_text()) == before + 1
+        assert page.evaluate("window.__sameDocument") is True
     finally:
         context.close()
 
@@ -201,6 +213,30 @@ def test_screenshots_for_design_review(site, chromium):
         page.screenshot(path=str(ARTIFACTS / "products-phone.png"), full_page=True)
         page.goto(f"{site.url}/accounts/login/")
         page.screenshot(path=str(ARTIFACTS / "login-phone.png"), full_page=True)
+    finally:
+        phone.close()
+
+    # Signed-in pages: log in through allauth, then the profile and the standalone review page.
+    phone = chromium.new_context(locale="zh-CN", **PHONE)
+    page = phone.new_page()
+    try:
+        page.goto(f"{site.url}/accounts/login/?next=/me/")
+        page.fill("input[name=login]", shopper.email)
+        page.fill("input[name=password]", "pass12345!")
+        page.click(".auth-card button[type=submit]")
+        page.wait_for_url("**/me/")
+        assert "看图的人" in page.inner_text("h1")
+        page.screenshot(path=str(ARTIFACTS / "profile-phone.png"), full_page=True)
+        page.goto(f"{site.url}/products/{product.slug}/review/")
+        page.fill("textarea[name=text]", "杯盖很好拧。")
+        page.set_input_files(
+            "input[type=file]",
+            files=[{"name": "not-a-photo.png", "mimeType": "image/png", "buffer": b"this is not an image"}],
+        )
+        page.click(".details-form button[type=submit]")
+        page.wait_for_selector(".field-error")
+        assert "not-a-photo.png" in page.inner_text(".has-error .field-error")
+        page.screenshot(path=str(ARTIFACTS / "review-details-error-phone.png"), full_page=True)
     finally:
         phone.close()
 

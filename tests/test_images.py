@@ -33,6 +33,10 @@ def _noise_jpeg(size=(640, 480)):
     return buf.getvalue()
 
 
+def _truncated(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
@@ -90,7 +94,7 @@ REFUSED = {
     # name: (filename, bytes or a callable making them, expected code)
     "empty": ("a.jpg", b"", "image_empty"),
     "text_named_jpg": ("holiday.jpg", b"this is not an image, just text pretending\n" * 20, "image_invalid"),
-    "truncated_jpeg": ("cut.jpg", lambda: _noise_jpeg()[: len(_noise_jpeg()) // 2], "image_invalid"),
+    "truncated_jpeg": ("cut.jpg", lambda: _truncated(_noise_jpeg()), "image_invalid"),
     "jpeg_magic_then_html": ("x.jpg", b"\xff\xd8\xff\xe0" + b"<html><script>alert(1)</script></html>", "image_invalid"),
     "svg_with_script": ("logo.png", SVG_SCRIPT, "image_invalid"),
     "html_page": ("page.jpg", b"<!doctype html><html><body onload=alert(1)>hi</body></html>", "image_invalid"),
@@ -170,8 +174,7 @@ def test_byte_limit_is_exactly_ten_megabytes():
 
 
 def test_truncated_jpeg_refused_even_though_header_is_fine():
-    data = _noise_jpeg()
-    cut = data[: len(data) // 2]
+    cut = _truncated(_noise_jpeg())
     with Image.open(io.BytesIO(cut)) as probe:  # the header alone looks like a healthy JPEG
         assert probe.format == "JPEG" and probe.size == (640, 480)
     with pytest.raises(ServiceError) as err:

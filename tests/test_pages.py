@@ -3,10 +3,13 @@
 State is built through services (bulk rows only where a test needs hundreds of
 reviews, followed by product_stats_refresh as the real caches would be).
 """
+import datetime
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from community import services
@@ -42,7 +45,7 @@ def add_bulk_reviews(product, n, *, prefix="bulk"):
                 text=f"Bulk review number {i}",
                 status=Status.PUBLISHED,
                 published_at=now,
-                created_at=now - timezone.timedelta(minutes=i),
+                created_at=now - datetime.timedelta(minutes=i),
                 has_photos=i % 3 == 0,
                 incentivized=i % 10 == 0,
                 helpful_count=i % 7,
@@ -76,6 +79,7 @@ def png_upload(name="photo.png", data=None):
 # --- query budgets: the same number of queries at 5 and at 500 reviews -------------------------------
 
 PRODUCT_PAGE_QUERIES_ANONYMOUS = 7  # product, images, aspect tags, review page, its tags, its photos, photo strip
+PRODUCT_PAGE_QUERIES_ANONYMOUS_CACHED = 0  # the whole page comes from the cache
 # + session, user, own review (+ its tags, photos), the viewer's votes on the page
 PRODUCT_PAGE_QUERIES_SIGNED_IN = 13
 
@@ -87,6 +91,19 @@ def test_product_page_query_count_anonymous(client, product, django_assert_num_q
         resp = client.get(product_url(product))
     assert resp.status_code == 200
     assert resp.content.decode().count('class="review-card') == min(n, 10)
+
+
+@pytest.mark.parametrize("n", [5, 500])
+def test_product_page_query_count_anonymous_cached(client, product, django_assert_num_queries, n):
+    add_bulk_reviews(product, n)
+    first = client.get(product_url(product), {"sort": "newest"}).content.decode()
+    with django_assert_num_queries(PRODUCT_PAGE_QUERIES_ANONYMOUS_CACHED):
+        resp = client.get(product_url(product), {"sort": "newest"})
+    assert resp.status_code == 200
+    second = resp.content.decode()
+    assert second.count('class="review-card') == min(n, 10)
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert strip.sub("", first) == strip.sub("", second)
 
 
 @pytest.mark.parametrize("n", [5, 500])
@@ -118,13 +135,13 @@ def test_product_list_query_count(client, brand, category, django_assert_num_que
     assert resp.content.decode().count('class="product-card"') == 12
 
 
-HOME_QUERIES = 6  # products, their images, recent reviews (+ product, author joined), tags, photos
+HOME_QUERIES = 5  # products, their images, recent reviews (product and author joined), their tags, their photos
 
 
 @pytest.mark.parametrize("n", [5, 500])
 def test_home_query_count(client, product, django_assert_num_queries, n):
     add_bulk_reviews(product, n)
-    with django_assert_num_queries(HOME_QUERIES - 1):  # no product images prefetched when none have images
+    with django_assert_num_queries(HOME_QUERIES):
         resp = client.get("/")
     assert resp.status_code == 200
     assert resp.content.decode().count('class="review-card') == min(n, 6)
@@ -519,3 +536,80 @@ def test_json_payloads_are_json(client, product, shopper):
     resp = client.post(f"{product_url(product)}rate/", {"rating": "3"}, HTTP_ACCEPT="application/json")
     assert resp["Content-Type"] == "application/json"
     json.loads(resp.content)
+
+
+# --- the anonymous product-page cache -------------------------------------------------------------------
+
+
+def _csrf_from(html):
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_cached_page_carries_a_working_csrf_token_for_each_visitor(product):
+    from community.views import _csrf_marker
+
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    html_1 = first.get(product_url(product)).content.decode()
+    html_2 = second.get(product_url(product)).content.decode()  # served from the cache
+    assert _csrf_marker() not in html_1 and _csrf_marker() not in html_2
+    # Each visitor's token works with their own cookie (the language switch is a CSRF-checked POST).
+    resp = second.post("/i18n/setlang/", {"language": "en", "next": "/", "csrfmiddlewaretoken": _csrf_from(html_2)})
+    assert resp.status_code == 302
+    resp = first.post("/i18n/setlang/", {"language": "en", "next": "/", "csrfmiddlewaretoken": _csrf_from(html_1)})
+    assert resp.status_code == 302
+
+
+def test_cached_page_is_at_most_a_few_seconds_old(client, product, other_shopper, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from community.views import PRODUCT_PAGE_CACHE_SECONDS
+
+    assert PRODUCT_PAGE_CACHE_SECONDS <= 10
+    assert "No ratings yet." in client.get(product_url(product)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_post(author=other_shopper, product=product, rating=4, text="Fresh words")
+    assert "Fresh words" not in client.get(product_url(product)).content.decode()  # still the cached page
+    cache.clear()  # what the timeout does
+    body = client.get(product_url(product)).content.decode()
+    assert "Fresh words" in body and "No ratings yet." not in body
+
+
+def test_signed_in_pages_are_never_served_from_the_cache(
+    client, product, shopper, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_post(author=shopper, product=product, rating=5, text="My own words")
+    assert 'id="my-review"' not in client.get(product_url(product)).content.decode()  # now cached
+    client.force_login(shopper)
+    body = client.get(product_url(product)).content.decode()
+    assert 'id="my-review"' in body and "My account" in body
+    client.logout()
+    body = client.get(product_url(product)).content.decode()
+    assert 'id="my-review"' not in body and "My account" not in body
+
+
+def test_cached_page_is_per_language(client, product):
+    assert product.name_zh in client.get(product_url(product)).content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = client.get(product_url(product)).content.decode()
+    assert product.name_en in body and product.name_zh not in body
+
+
+@pytest.mark.parametrize("zone", ["", "Not/AZone"])
+def test_bad_stored_time_zone_never_breaks_a_page(client, shopper, product, zone):
+    User.objects.filter(pk=shopper.pk).update(timezone=zone)
+    client.force_login(shopper)
+    assert client.get(product_url(product)).status_code == 200
+    assert client.get("/me/").status_code == 200
+
+
+def test_dates_follow_the_viewers_time_zone(client, product, shopper, other_shopper, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        review, _ = services.review_post(author=other_shopper, product=product, rating=4, text="Late")
+    # 2024-01-01 20:30 UTC is already 2 January in Shanghai, still 1 January in New York.
+    Review.objects.filter(pk=review.pk).update(created_at=datetime.datetime(2024, 1, 1, 20, 30, tzinfo=datetime.timezone.utc))
+    User.objects.filter(pk=shopper.pk).update(timezone="America/New_York")
+    client.force_login(shopper)
+    assert ">2024-01-01<" in client.get(product_url(product)).content.decode()
+    client.logout()
+    assert ">2024-01-02<" in client.get(product_url(product)).content.decode()

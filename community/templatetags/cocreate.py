@@ -1,4 +1,7 @@
 """Small presentation helpers for the site's templates."""
+import functools
+import zoneinfo
+
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -50,3 +53,18 @@ def hue(value):
         return (int(value) * 47) % 360
     except (TypeError, ValueError):
         return 12
+
+
+@register.filter
+def valid_timezone(name):
+    """The named time zone, or None (the site default) when it is empty or unknown, so a bad
+    stored value can never break a page."""
+    return _zone(name) if isinstance(name, str) and name else None
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name):
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None

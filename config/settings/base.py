@@ -172,6 +172,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.expire_leases",
         "schedule": 60,
     },
+    "moderation-classifier-retrain-nightly": {
+        "task": "moderation.classifier_retrain",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # --- API ---------------------------------------------------------------------------

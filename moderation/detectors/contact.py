@@ -5,6 +5,7 @@ Runs on the normalised text (``moderation.text``), so 加V: abc_123, 薇信, ①
 details. Labels: phone, wechat, qq (strong, hold), url, email (hold),
 offplatform (an invitation alone, flag).
 """
+import itertools
 import re
 
 from moderation.detectors.base import FLAG, HOLD, Detector, DetectorResult, ScreenInput
@@ -18,6 +19,7 @@ EXTRA_KIND = 0.02  # per further kind of contact detail: 加V (an invitation) an
 # Below the default reject_at (0.9): contact details alone are held for a human; with
 # other evidence (spam words, a review ring) the combined risk can still reject.
 MAX_SCORE = 0.89
+MAX_MATCHES = 50
 
 SCORES = {"phone": STRONG_SCORE, "wechat": STRONG_SCORE, "qq": STRONG_SCORE,
           "url": LINK_SCORE, "email": LINK_SCORE, "offplatform": INVITATION_SCORE}
@@ -27,13 +29,15 @@ _TLDS = (
     "|icu|wang|ink|fun|live|pro|work|tv|me"
 )
 _URL_CHARS = r"[a-z0-9\-._~:/?#\[\]@!$&'*+,;=%]"
+_URL_TRAILING = ".,;:!?'"  # "see https://t.cn/abc, ..." - the comma is not part of the link
 
 URL_RE = re.compile(rf"(?:https?://|www\.){_URL_CHARS}+")
 # Bare domains (shop.xx.cn, t.cn/abc) and spelled-out dots (xx点com, xx dot com).
 DOMAIN_RE = re.compile(
     rf"(?<![a-z0-9@.\-])(?:[a-z0-9](?:[a-z0-9\-]{{0,61}}[a-z0-9])?\.)+(?:{_TLDS})(?![a-z0-9\-])"
     rf"(?:/{_URL_CHARS}*)?"
-    rf"|(?<![a-z0-9\-])[a-z0-9][a-z0-9\-]*\s?(?:点|。|\(dot\)|\[dot\]|\[\.\]|(?<![a-z])dot(?![a-z]))\s?(?:{_TLDS})(?![a-z])"
+    rf"|(?<![a-z0-9\-])[a-z0-9][a-z0-9\-]*"
+    rf"\s?(?:点|。|\(dot\)|\[dot\]|\[\.\]|(?<![a-z])dot(?![a-z]))\s?(?:{_TLDS})(?![a-z])"
 )
 EMAIL_RE = re.compile(
     r"[a-z0-9][a-z0-9._%+\-]*\s?(?:@|\(at\)|\[at\])\s?[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?![a-z])"
@@ -63,6 +67,11 @@ _REPORTED_BY = ("客服", "商家", "卖家", "店家", "快递", "主动", "及
                 "没", "有人", "请勿", "不要")
 
 
+def _first(matches, limit=MAX_MATCHES):
+    """At most ``limit`` matches per pattern: enough evidence, bounded work on 100 KB spam."""
+    return itertools.islice(matches, limit)
+
+
 def _is_reported_speech(text, start):
     before = text[max(0, start - 2):start]
     return any(before.endswith(w) for w in _REPORTED_BY)
@@ -75,32 +84,29 @@ class ContactDetector(Detector):
         norm = normalized_for(inp)
         t = norm.text
         found = []  # (label, start, end)
-        taken = []
+        links = []  # email / url spans: a domain inside an email or URL is not a second link
 
-        def add(label, start, end, exclusive=True):
-            if exclusive and any(overlaps((start, end), s) for s in taken):
-                return
-            found.append((label, start, end))
-            taken.append((start, end))
-
-        for m in EMAIL_RE.finditer(t):
-            add("email", m.start(), m.end())
-        for m in URL_RE.finditer(t):
-            add("url", m.start(), m.end())
-        for m in DOMAIN_RE.finditer(t):
-            add("url", m.start(), m.end())
-        for m in PHONE_RE.finditer(t):
-            add("phone", m.start(), m.end(), exclusive=False)
-        for m in WECHAT_ID_RE.finditer(t):
+        for m in _first(EMAIL_RE.finditer(t)):
+            found.append(("email", m.start(), m.end()))
+            links.append(m.span())
+        for regex in (URL_RE, DOMAIN_RE):
+            for m in _first(regex.finditer(t)):
+                span = (m.start(), m.start() + len(m.group().rstrip(_URL_TRAILING)))
+                if not any(overlaps(span, s) for s in links):
+                    found.append(("url", *span))
+                    links.append(span)
+        for m in _first(PHONE_RE.finditer(t)):
+            found.append(("phone", m.start(), m.end()))
+        for m in _first(WECHAT_ID_RE.finditer(t)):
             wid = m.group("id")
             explicit = m.group("sep").strip() != ""
             if explicit or any(c.isdigit() or c in "_-" for c in wid):
-                add("wechat", m.start(), m.end(), exclusive=False)
-        for m in QQ_ID_RE.finditer(t):
-            add("qq", m.start(), m.end(), exclusive=False)
-        for m in INVITATION_RE.finditer(t):
+                found.append(("wechat", m.start(), m.end()))
+        for m in _first(QQ_ID_RE.finditer(t)):
+            found.append(("qq", m.start(), m.end()))
+        for m in _first(INVITATION_RE.finditer(t)):
             if not _is_reported_speech(t, m.start()):
-                add("offplatform", m.start(), m.end(), exclusive=False)
+                found.append(("offplatform", m.start(), m.end()))
 
         if not found:
             return DetectorResult(name=self.name)

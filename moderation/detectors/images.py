@@ -92,7 +92,9 @@ class ImageDetector(Detector):
                 qs = qs.exclude(content_type=inp.content_type, object_id=inp.object_id)
             if inp.author_id is not None:
                 qs = qs.exclude(author_id=inp.author_id)
-            rows = list(qs.order_by("-id").values_list("content_type", "object_id", "image_key", "phash")[:MAX_CANDIDATES])
+            rows = list(
+                qs.order_by("-id").values_list("content_type", "object_id", "image_key", "phash")[:MAX_CANDIDATES]
+            )
             for image, h in hashes:
                 matches = [r for r in rows if hamming(h, r[3]) <= HAMMING_MAX]
                 if matches:

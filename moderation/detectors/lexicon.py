@@ -13,6 +13,8 @@ the Django cache; ``lexicon_invalidate()`` (called by the WordEntry receivers in
 process rebuilds on its next screening. Processes that don't share a cache
 (local-memory cache, several workers) still pick changes up after ``MAX_AGE``.
 """
+import bisect
+import itertools
 import json
 import logging
 import threading
@@ -122,7 +124,12 @@ def find_terms(text, automaton):
             else:
                 hits.append((start, end, term, category, action, entry_id))
     if allowed:
-        hits = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in allowed)]
+        # Is a hit inside some allowed span? Allowed spans sorted by start, with the
+        # running maximum end: the spans starting at or before the hit reach this far.
+        allowed.sort()
+        starts = [a for a, _ in allowed]
+        reach = list(itertools.accumulate((b for _, b in allowed), max))
+        hits = [h for h in hits if not ((i := bisect.bisect_right(starts, h[0])) and reach[i - 1] >= h[1])]
     return hits
 
 

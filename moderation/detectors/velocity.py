@@ -37,7 +37,8 @@ class VelocityDetector(Detector):
             return DetectorResult(name=self.name)
         now = timezone.now()
         ten_min_ago = now - datetime.timedelta(minutes=10)
-        counts = Case.objects.filter(author_id=inp.author_id, created_at__gte=now - datetime.timedelta(hours=1)).aggregate(
+        hour_ago = now - datetime.timedelta(hours=1)
+        counts = Case.objects.filter(author_id=inp.author_id, created_at__gte=hour_ago).aggregate(
             hour=Count("id"), ten=Count("id", filter=Q(created_at__gte=ten_min_ago))
         )
         ten, hour = counts["ten"] or 0, counts["hour"] or 0

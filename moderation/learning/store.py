@@ -152,7 +152,7 @@ def artifact_load(artifact: ClassifierArtifact) -> LoadedModel:
             artifact.kind, artifact.version, payload.get("sklearn"), sklearn.__version__,
         )
     model = payload["model"]
-    model.predict_proba(["warm-up"])  # loads jieba and checks the file works before it serves
+    model.predict_proba(["预热 warm-up"])  # loads jieba and checks the file works before it serves
     return LoadedModel(
         artifact_id=artifact.pk,
         kind=artifact.kind,

@@ -335,8 +335,10 @@ def test_retrain_without_the_sample_and_without_decisions_trains_nothing(db, set
 
 def test_command_trains_then_evaluates_as_one_json_object(db, tmp_path):
     out = io.StringIO()
-    call_command("moderation_model", "train", "--labels", str(SAMPLES["moderation"]), stdout=out)
-    assert "Trained moderation v1" in out.getvalue()
+    call_command("moderation_model", "train", "--labels", str(SAMPLES["moderation"]), "--json", stdout=out)
+    trained = json.loads(out.getvalue())
+    assert (trained["version"], trained["trained_on"]) == (1, len(sample_examples()))
+    assert trained["metrics"]["accuracy"] >= 0.85
 
     labels = _write_lines(tmp_path / "eval.jsonl", _json_lines(UNSEEN))
     out = io.StringIO()
@@ -394,7 +396,9 @@ def test_command_status_lists_versions_with_metrics(db):
     call_command("moderation_model", "status", stdout=out)
     assert "No trained models" in out.getvalue()
 
-    call_command("moderation_model", "train", "--sample", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("moderation_model", "train", "--sample", stdout=out)
+    assert f"Trained moderation v1 on {len(sample_examples())} examples" in out.getvalue()
     call_command("moderation_model", "train", "--sample", stdout=io.StringIO())
     out = io.StringIO()
     call_command("moderation_model", "status", "--json", stdout=out)

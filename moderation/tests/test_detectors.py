@@ -65,6 +65,7 @@ def spans(result, text):
         ("扣扣：12345678", "qq", "扣扣：12345678"),
         ("看 https://t.cn/A6abc 吧", "url", "https://t.cn/A6abc"),
         ("去 t.cn/abc 领券", "url", "t.cn/abc"),
+        ("看 https://t.cn/abc, 很好", "url", "https://t.cn/abc"),
         ("官网 shop.example.cn 更便宜", "url", "shop.example.cn"),
         ("ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ", "url", "ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ"),
         ("搜 xyz点com", "url", "xyz点com"),

@@ -12,6 +12,7 @@ from moderation.detectors.base import BLOCK, HOLD, Detector, DetectorResult, Scr
 from moderation.detectors.contact import ContactDetector
 from moderation.detectors.lexicon import WordListDetector
 from moderation.detectors.personal import PersonalDataDetector
+from moderation.detectors.util import storable
 from moderation.models import Case, TextFingerprint, Threshold, WordEntry
 
 CLEAN = "面膜很服帖，精华液很多，敷完第二天上妆不卡粉，已经回购第三盒了。Great value, would buy again."
@@ -236,8 +237,20 @@ def test_never_crashes_and_evidence_points_at_the_original(db, text):
     for d in outcome.detectors:
         for ev in d["evidence"]:
             if "text" in ev:
-                assert text[ev["start"]:ev["end"]] == ev["text"]
-    json.dumps(outcome.as_dict())
+                assert storable(text[ev["start"]:ev["end"]]) == ev["text"]
+    # Storable as it is: UTF-8, no NUL (PostgreSQL jsonb refuses both).
+    dumped = json.dumps(outcome.as_dict(), ensure_ascii=False)
+    dumped.encode("utf-8")
+    assert "\\u0000" not in json.dumps(outcome.as_dict())
+
+
+def test_outcome_of_hostile_text_can_be_stored(shopper):
+    text = "\x00 电话 138\ud8000013 8000 \udfff 加V: abc\x00_12345 \u202e" + os.urandom(500).decode("latin-1")
+    outcome = screen(text)
+    case = Case.objects.create(content_type="review", object_id=1, author=shopper, risk=outcome.risk,
+                               detectors=outcome.detectors, queue_reasons=outcome.reasons)
+    case.refresh_from_db()
+    assert case.detectors == json.loads(json.dumps(outcome.detectors))
 
 
 def test_rtl_override_hides_nothing(db):
@@ -303,7 +316,7 @@ def test_command_screen_file_one_line_per_item_in_order(db, tmp_path, capsys):
     lines = [{"text": CLEAN}, {"text": "加V: abc_12345", "lang": "zh"}, "not json", {"text": "電話 一三八零零一三八零零零"}]
     path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n\n",
                     encoding="utf-8")
-    call_command("moderation", "screen", "--file", str(path), "--json")
+    call_command("moderation", "screen", "--file", str(path))  # --file always prints JSON lines
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [o.get("decision", "error" if "error" in o else None) for o in out] == ["publish", "queue", "error", "queue"]
     assert "personal_data" in out[3]["reasons"]

@@ -1,7 +1,7 @@
 """``manage.py moderation <screen|load_words|bench>``.
 
     moderation screen --text "加V: abc_12345" [--lang zh] [--json]
-    moderation screen --file items.jsonl          # {"text": ..., "lang"?: ...} per line
+    moderation screen --file items.jsonl          # {"text": ..., "lang"?: ...} per line -> JSON lines
     moderation load_words [--file words.json]     # the built-in word list, idempotent
     moderation bench [--n 2000]                   # screening throughput, items/s per core
 
@@ -24,7 +24,8 @@ class Command(BaseCommand):
         screen = sub.add_parser("screen", help="Screen text without saving anything.")
         src = screen.add_mutually_exclusive_group(required=True)
         src.add_argument("--text")
-        src.add_argument("--file", help='JSON lines: {"text": ..., "lang"?: ...}; "-" for stdin')
+        src.add_argument("--file", help='JSON lines: {"text": ..., "lang"?: ...}; "-" for stdin. '
+                         "Prints one JSON result per line, in order.")
         screen.add_argument("--lang", default="")
         screen.add_argument("--content-type", default="review")
         screen.add_argument("--json", action="store_true", help="one JSON object per item")
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                 continue
             inp = ScreenInput(text=item["text"], language=item["lang"], content_type=content_type)
             outcome = screen(inp, thresholds=thresholds)
-            if as_json:
+            if as_json or file is not None:
                 self._emit(outcome.as_dict(), as_json=True)
             else:
                 self._print_outcome(item["text"], outcome)
@@ -150,16 +151,20 @@ class Command(BaseCommand):
           f"{len(texts) / wall:.0f} items/s wall")
         w("per detector (ms/item, wall): " + ", ".join(
             f"{name} {seconds * 1000 / len(texts):.3f}" for name, seconds in per_detector.items()))
-        w(f"decisions: {decisions}" + (f"  (screening failed on {errors}: is the database migrated?)" if errors else ""))
+        failed = f"  (screening failed on {errors}: is the database migrated?)" if errors else ""
+        w(f"decisions: {decisions}{failed}")
 
 
 _ZH = ("这款面霜质地很清爽，用了两周皮肤明显变得细腻 物流很快，包装完好，客服态度也很好 颜色和图片一致，做工不错，性价比很高 "
        "尺码偏小，建议买大一码 宝宝很喜欢，已经回购第三次了 电池续航一般，充电速度还可以 味道有点甜，冷藏后更好喝 "
-       "加V: abc_12345 私聊有优惠 好评返现五元 全网最低价 收到货有点破损，联系客服很快补发了 手机号138 0013 8000 "
-       "薇信 wxid_888 刷单兼职日结 去某宝买更便宜 效果第一 面料柔软不起球 安装简单 十分钟搞定").split()
+       "收到货有点破损，联系客服很快补发了 面料柔软不起球 安装简单，十分钟搞定 160cm 48kg 穿S码刚好 "
+       "耳机音质超出预期，低音很足 保温杯早上装的热水到下午还是烫的 效果第一，最好用的一款").split()
 _EN = ("Great value for money. Shipping was fast and the box arrived intact. The texture is light and absorbs "
        "quickly. Would buy again! Battery life could be better. Smells amazing, my skin feels soft. "
-       "DM me for a discount. Best ever! Fits true to size. click here for free money").split(". ")
+       "Fits true to size. Best ever").split(". ")
+# One item in five carries one of these.
+_SPAM = ("加V: abc_12345|私聊有优惠|好评返现五元|全网最低价|手机号138 0013 8000|薇信 wxid_888|刷单兼职日结|"
+         "去某宝买更便宜|DM me for a discount|click here for free money|一三八零零一三八零零零").split("|")
 
 
 def bench_texts(n, *, seed=7, length=200):
@@ -167,11 +172,14 @@ def bench_texts(n, *, seed=7, length=200):
     some with contact details, spam phrases or claims."""
     rng = random.Random(seed)
     out = []
-    for _ in range(n):
+    for i in range(n):
         parts, size = [], 0
+        if i % 5 == 0:
+            parts.append(rng.choice(_SPAM))
         while size < length:
             piece = rng.choice(_ZH) if rng.random() < 0.7 else rng.choice(_EN)
             parts.append(piece)
             size += len(piece) + 1
+        rng.shuffle(parts)
         out.append(("，".join(parts))[:length])
     return out
