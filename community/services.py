@@ -57,15 +57,28 @@ def _guess_language(text):
 
 
 def _review_submit(review):
-    """Route submitted content (text or photos) to a decision.
+    """Route submitted content (text or photos) to screening: the one seam to moderation.
 
-    This is the one seam moderation plugs into: today the content is published at
-    once, and ``review_submitted`` announces it after commit.
+    Trusted authors (a privilege gamification grants) publish first and are screened
+    right after; everyone else's review is pending, hidden from others and shown to
+    its author with its status, until the screening task decides. The screening task
+    is enqueued after commit by ``case_submit``.
     """
-    review.status = Status.PUBLISHED
+    from gamification.privileges import user_can
+    from moderation.services import case_submit
+
+    trusted = user_can(review.author, "skip_premoderation")
+    review.status = Status.PUBLISHED if trusted else Status.PENDING
     review.status_reason = ""
-    if review.published_at is None:
+    if trusted and review.published_at is None:
         review.published_at = timezone.now()
+    case_submit(
+        content_type="review",
+        object_id=review.pk,
+        author_id=review.author_id,
+        published_first=trusted,
+        language=review.language,
+    )
     signals.send_on_commit(signals.review_submitted, review_id=review.pk)
 
 

@@ -40,8 +40,20 @@ def test_tags_of_another_category_are_refused(shopper, product):
     assert "tags" in err.value.fields
 
 
-def test_helpful_votes_count_from_rows_and_not_on_own_review(shopper, other_shopper, product):
-    review, _ = services.review_post(author=shopper, product=product, rating=5, text="nice")
+def test_text_review_is_pending_until_screened_then_published(shopper, product, django_capture_on_commit_callbacks):
+    review, _ = services.review_post(author=shopper, product=product, rating=5, text="用了两周，保温效果很好")
+    assert review.status == Review.Status.PENDING  # hidden from others until screening decides
+    with django_capture_on_commit_callbacks(execute=True):
+        review, _ = services.review_post(author=shopper, product=product, rating=5, text="用了三周，保温效果很好")
+    review.refresh_from_db()
+    assert review.status == Review.Status.PUBLISHED
+
+
+def test_helpful_votes_count_from_rows_and_not_on_own_review(
+    shopper, other_shopper, product, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        review, _ = services.review_post(author=shopper, product=product, rating=5, text="nice and warm")
     with pytest.raises(PermissionDeniedError):
         services.review_vote_helpful(user=shopper, review_id=review.pk, helpful=True)
     services.review_vote_helpful(user=other_shopper, review_id=review.pk, helpful=True)
@@ -86,10 +98,13 @@ def test_fake_image_stores_nothing(shopper, product, settings):
     assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
 
 
-def test_counters_rebuild_is_a_no_op_on_healthy_data_and_fixes_drift(shopper, other_shopper, product):
+def test_counters_rebuild_is_a_no_op_on_healthy_data_and_fixes_drift(
+    shopper, other_shopper, product, django_capture_on_commit_callbacks
+):
     from community.counters import counters_rebuild
 
-    review, _ = services.review_post(author=shopper, product=product, rating=5, text="good")
+    with django_capture_on_commit_callbacks(execute=True):
+        review, _ = services.review_post(author=shopper, product=product, rating=5, text="good and warm")
     services.review_vote_helpful(user=other_shopper, review_id=review.pk, helpful=True)
     assert counters_rebuild() == 0
     Review.objects.filter(pk=review.pk).update(helpful_count=99)

@@ -107,10 +107,14 @@ def test_appeal_goes_to_a_different_moderator_once_and_is_final(queued_case, mod
     assert Review.objects.get(pk=case.object_id).status == Review.Status.PUBLISHED
 
 
-def test_reports_weigh_by_trust_hide_at_threshold_and_reporters_learn_outcome(shopper, product, moderator):
+def test_reports_weigh_by_trust_hide_at_threshold_and_reporters_learn_outcome(
+    shopper, product, moderator, django_capture_on_commit_callbacks
+):
     from community import services as cs
 
-    review, _ = cs.review_post(author=shopper, product=product, rating=5, text="正常的评价")
+    with django_capture_on_commit_callbacks(execute=True):
+        review, _ = cs.review_post(author=shopper, product=product, rating=5, text="保温效果不错，用了一个月")
+    assert Case.objects.get(object_id=review.pk).state == Case.State.APPROVED
     reporters = [factories.UserFactory() for _ in range(4)]
     for reporter in reporters[:2]:
         services.report_create(reporter=reporter, content_type="review", object_id=review.pk, reason="spam")
