@@ -12,4 +12,5 @@ urlpatterns = [
     path("products/<slug:slug>/review/", views.review_details, name="review_details"),
     path("reviews/<int:review_id>/helpful/", views.review_helpful, name="review_helpful"),
     path("me/", views.profile, name="profile"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -27,11 +27,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from community import selectors, services
 from community.errors import ServiceError
 from community.forms import ProfileForm, ReviewDetailsForm
+from community.models import Notification, Review
 from gamification.selectors import user_level
 
 REVIEWS_PER_PAGE = 10
 PRODUCTS_PER_PAGE = 12
 PROFILE_REVIEWS_PER_PAGE = 10
+NOTIFICATIONS_PER_PAGE = 20
 STAR_VALUES = (1, 2, 3, 4, 5)
 REVIEW_SORTS = (
     ("helpful", gettext_lazy("Most helpful")),
@@ -114,6 +116,20 @@ def _decorate_reviews(reviews, viewer):
         review.author_level = levels[review.author_id]
         review.my_vote = votes.get(review.pk)
         review.is_own = review.author_id == viewer_id
+    return reviews
+
+
+def _attach_appeal_links(reviews):
+    """The moderation case id of each of the viewer's own rejected reviews, so the card can
+    link the appeal page; one query, and none when nothing is rejected."""
+    rejected = [r for r in reviews if r.status == Review.Status.REJECTED]
+    if not rejected:
+        return reviews
+    from moderation.selectors import case_ids_for
+
+    case_ids = case_ids_for("review", [r.pk for r in rejected])
+    for review in rejected:
+        review.case_id = case_ids.get(review.pk)
     return reviews
 
 
@@ -208,6 +224,7 @@ def product_detail(request, slug):
     own = selectors.review_get_own(product=product, user=request.user)
     if own is not None:
         _decorate_reviews([own], None)
+        _attach_appeal_links([own])
         own.is_own = True
     form = None
     if request.user.is_authenticated:
@@ -298,6 +315,7 @@ def review_details(request, slug):
         form = ReviewDetailsForm(initial=_details_initial(own), aspect_tags=aspect_tags)
     if own is not None:
         _decorate_reviews([own], None)
+        _attach_appeal_links([own])
         own.is_own = True
     return render(
         request,
@@ -421,7 +439,7 @@ def profile(request):
     page = Paginator(selectors.review_list_for_author(user=user), PROFILE_REVIEWS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    reviews = _decorate_reviews(page.object_list, None)  # one's own reviews: no votes to show
+    reviews = _attach_appeal_links(_decorate_reviews(page.object_list, None))  # one's own: no votes to show
     for review in reviews:
         review.is_own = True
     return render(
@@ -430,3 +448,24 @@ def profile(request):
         {"form": form, "page": page, "reviews": reviews, "level": user_level(user.pk)},
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request):
+    """The viewer's notifications, newest first; POST marks them all read."""
+    if request.method == "POST":
+        marked = services.notification_mark_read(user=request.user)
+        if marked:
+            messages.success(
+                request, ngettext("%(n)d notification marked as read.", "%(n)d notifications marked as read.", marked)
+                % {"n": marked}
+            )
+        return redirect("community:notifications")
+    page = Paginator(Notification.objects.filter(user=request.user), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for note in page.object_list:
+        # Only links inside the site are followed (the url column is written by services, but be sure).
+        note.safe_url = note.url if note.url.startswith("/") and not note.url.startswith("//") else ""
+    return render(request, "community/notifications.html", {"page": page, "notes": page.object_list})

@@ -182,3 +182,117 @@ def threshold_precision(*, content_type, publish_below, reject_at):
         "publish_precision": agg["lo_ok"] / agg["lo"] if agg["lo"] else None,
         "publish_n": agg["lo"],
     }
+
+
+# --- moderation UI and API reads ----------------------------------------------------------
+#
+# Contact details (phone, WeChat, QQ, e-mail) are personal data too, and the contact
+# detector's evidence overlaps the personal-data detector's: overlapping spans are merged
+# so one unmasked highlight can never shadow a masked one.
+
+PERSONAL_LABELS = frozenset({"phone", "email", "wechat", "qq", "id_number", "bank_card"})
+QUEUE_REASONS = ("contact", "wordlist", "personal_data", "duplicate", "burst", "classifier", "low_quality",
+                 "absolute_claim", "image", "reported", "appeal", "screening_failed")
+_CJK_DIGITS = frozenset("零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖")
+
+
+def _maskable(ch):
+    # Letters and digits of an identifier (ASCII, full-width, circled, Chinese numerals),
+    # not the words around it: "微信 abc12345" keeps "微信".
+    return (ch.isascii() and ch.isalnum()) or ch.isdigit() or ch in _CJK_DIGITS or "\uff10" <= ch <= "\uff5a"
+
+
+def mask_identifier(value, keep=4):
+    positions = [i for i, ch in enumerate(value) if _maskable(ch)]
+    hide = set(positions[:-keep] if len(positions) > keep else positions)
+    return "".join("•" if i in hide else ch for i, ch in enumerate(value))
+
+
+def evidence_segments(text, detectors):
+    """``text`` as plain and highlighted segments, personal data always masked.
+
+    Evidence from several detectors may overlap (a phone number is both contact details
+    and personal data; a near-duplicate covers the whole text). Personal-data spans are
+    merged and masked first, then the text is cut wherever any evidence starts or ends,
+    so each piece carries every label covering it and its highest severity."""
+    text = text or ""
+    spans = []
+    for det in detectors or []:
+        rank = ACTION_RANK.get(det.get("action", ""), 0)
+        for ev in det.get("evidence", []) or []:
+            start, end = ev.get("start"), ev.get("end")
+            if start is None or end is None:
+                continue
+            start, end = max(0, int(start)), min(len(text), int(end))
+            if start >= end:
+                continue
+            label = ev.get("label") or det.get("name", "")
+            personal = bool(ev.get("sensitive")) or label in PERSONAL_LABELS
+            spans.append((start, end, label, personal, rank))
+
+    masked = list(text)
+    personal_runs = []
+    for start, end, _label, personal, _rank in sorted(s for s in spans if s[3]):
+        if personal_runs and start < personal_runs[-1][1]:
+            personal_runs[-1][1] = max(personal_runs[-1][1], end)
+        else:
+            personal_runs.append([start, end])
+    for start, end in personal_runs:
+        masked[start:end] = mask_identifier(text[start:end])
+    masked = "".join(masked)
+
+    cuts = sorted({0, len(text), *(s[0] for s in spans), *(s[1] for s in spans)})
+    segments = []
+    for a, b in zip(cuts, cuts[1:]):
+        covering = [s for s in spans if s[0] <= a and b <= s[1]]
+        key = (sorted({s[2] for s in covering}), any(s[3] for s in covering), max((s[4] for s in covering), default=0))
+        if segments and (segments[-1]["labels"], segments[-1]["personal"], segments[-1]["severity"]) == key:
+            segments[-1]["text"] += masked[a:b]
+        else:
+            segments.append({"text": masked[a:b], "labels": key[0], "personal": key[1], "severity": key[2]})
+    return segments
+
+
+def masked_text(text, detectors):
+    return "".join(s["text"] for s in evidence_segments(text, detectors))
+
+
+def queue_queryset(*, content_type=None, reason=None, language=None):
+    """Queued cases in queue order, filtered in the database (JSON text match works on
+    SQLite and PostgreSQL alike, so a reason filter pages correctly)."""
+    qs = Case.objects.filter(state=State.QUEUED).select_related("author", "claimed_by")
+    if content_type:
+        qs = qs.filter(content_type=content_type)
+    if language:
+        qs = qs.filter(language=language)
+    if reason:
+        qs = qs.filter(queue_reasons__icontains=f'"{reason}"')
+    return qs.order_by("-priority", "id")
+
+
+def queue_summary(*, moderator):
+    """Queue size, SLA and the moderator's own counts today: two queries."""
+    now = timezone.now()
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    overdue = Q(queued_at__lt=now - timedelta(hours=24))
+    agg = Case.objects.filter(state=State.QUEUED).aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=overdue),
+        claimed=Count("id", filter=Q(claimed_by__isnull=False, lease_expires_at__gt=now)),
+        reports=Count("id", filter=Q(queue_reasons__icontains='"reported"')),
+        appeals=Count("id", filter=Q(queue_reasons__icontains='"appeal"')),
+        appeals_overdue=Count("id", filter=overdue & Q(queue_reasons__icontains='"appeal"')),
+    )
+    mine = Case.objects.filter(decided_by=moderator, decided_at__gte=day_start).aggregate(
+        approved=Count("id", filter=Q(state=State.APPROVED)),
+        rejected=Count("id", filter=Q(state=State.REJECTED)),
+    )
+    return {**agg, "my_approved": mine["approved"], "my_rejected": mine["rejected"]}
+
+
+def case_ids_for(content_type, object_ids):
+    """{object_id: case_id} for the given content, in one query."""
+    ids = list(object_ids)
+    if not ids:
+        return {}
+    return dict(Case.objects.filter(content_type=content_type, object_id__in=ids).values_list("object_id", "pk"))

@@ -15,7 +15,7 @@ from community.errors import PermissionDeniedError, ServiceError
 from community.services import notification_send
 from config.queue import enqueue_on_commit
 from moderation import registry
-from moderation.models import Appeal, Case, Event, RejectReason, Report
+from moderation.models import Appeal, Case, Event, RejectReason, Report, WordEntry
 
 log = logging.getLogger(__name__)
 State = Case.State
@@ -424,3 +424,26 @@ def expire_leases():
     return Case.objects.filter(state=State.QUEUED, lease_expires_at__lt=timezone.now()).update(
         claimed_by=None, lease_expires_at=None
     )
+
+
+# --- word lists ---------------------------------------------------------------------------
+
+
+def wordlist_load(*, entries):
+    """Create the entries that don't exist yet (by term + category); never overwrites an
+    operator's edits. Returns ``(created, existing)``. Idempotent."""
+    from moderation.detectors.lexicon import lexicon_invalidate
+
+    created = existing = 0
+    with transaction.atomic():
+        for e in entries:
+            _, was_created = WordEntry.objects.get_or_create(
+                term=e["term"].strip(),
+                category=e.get("category", WordEntry.Category.SPAM),
+                defaults={"action": e.get("action", WordEntry.Action.FLAG), "note": e.get("note", "")[:200]},
+            )
+            created += was_created
+            existing += not was_created
+        transaction.on_commit(lexicon_invalidate)
+    lexicon_invalidate()
+    return created, existing

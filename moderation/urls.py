@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import views
+from moderation import views, views_ops
 
 app_name = "moderation"
 
@@ -12,5 +12,8 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("cases/<int:case_id>/decide/", views.decide, name="decide"),
     path("cases/<int:case_id>/renew/", views.renew, name="renew"),
+    path("cases/<int:case_id>/release/", views.release, name="release"),
     path("cases/<int:case_id>/appeal/", views.appeal, name="appeal"),
+    path("ops/", views_ops.ops, name="ops"),
+    path("ops/known-answer/", views_ops.known_answer, name="ops_known_answer"),
 ]

@@ -1,3 +1,8 @@
+"""The moderation pages: the queue, one item, and the shopper-facing report and appeal forms.
+
+Interfaces only: parse input, call one service or selector, render. Personal data in
+content is masked on every moderator-facing page; only the author sees their own text.
+"""
 from functools import wraps
 
 from django.contrib import messages
@@ -11,9 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import ServiceError
-from moderation import registry, selectors, services
+from moderation import labels, registry, selectors, services
 from moderation.forms import AppealForm, BulkForm, DecideForm, ReportForm
 from moderation.models import Case, RejectReason
+
+QUEUE_PAGE_SIZE = selectors.QUEUE_PAGE_SIZE
+LANGUAGES = (("zh", "中文"), ("en", "English"))
+# Quick tabs over the reason filter: what the 24 h complaint and appeal SLA is about.
+TABS = (("", None), ("reported", "reports"), ("appeal", "appeals"))
 
 
 def moderator_required(view):
@@ -28,26 +38,63 @@ def moderator_required(view):
 
 
 def _filters(source):
-    return {k: (source.get(k) or None) for k in ("content_type", "reason", "language")}
+    """Known filter values only; anything else is ignored rather than an error."""
+    content_type = source.get("content_type") or None
+    reason = source.get("reason") or None
+    language = source.get("language") or None
+    return {
+        "content_type": content_type if content_type in {k.key for k in registry.kinds()} else None,
+        "reason": reason if reason in selectors.QUEUE_REASONS else None,
+        "language": language if language in dict(LANGUAGES) else None,
+    }
+
+
+def _decorate(case, *, now, viewer):
+    """What a queue row shows beyond the case row (no queries: previews are attached)."""
+    case.kind_label = _kind_label(case.content_type)
+    case.reason_labels = [labels.queue_reason_label(r) for r in case.queue_reasons or []]
+    case.age = labels.age_label(now - case.queued_at) if case.queued_at else ""
+    case.sla = labels.sla_state(case.queued_at, now)
+    case.held = bool(case.claimed_by_id and case.lease_expires_at and case.lease_expires_at > now)
+    case.held_by_me = case.held and case.claimed_by_id == viewer.pk
+    text = case.preview.text if getattr(case, "preview", None) else ""
+    case.safe_text = selectors.masked_text(text, case.detectors)
+    return case
+
+
+def _kind_label(key):
+    try:
+        return registry.get(key).label
+    except KeyError:
+        return key
 
 
 @moderator_required
 def queue(request):
     filters = _filters(request.GET)
-    cases = selectors.queue_list(**filters)
-    overdue_before = timezone.now() - services.SLA
+    cases = list(selectors.queue_queryset(**filters)[:QUEUE_PAGE_SIZE])
+    selectors.attach_previews(cases)
+    now = timezone.now()
     for case in cases:
-        case.overdue = bool(case.queued_at and case.queued_at < overdue_before)
-        text = case.preview.text if case.preview else ""
-        case.safe_text = selectors.mask_text(text, case.detectors)[:280]
+        _decorate(case, now=now, viewer=request.user)
+    stats = selectors.queue_summary(moderator=request.user)
+    tab_labels = {"": _("All"), "reported": _("Reports"), "appeal": _("Appeals")}
+    tabs = [
+        {"reason": code, "label": tab_labels[code], "count": stats[key] if key else stats["total"],
+         "current": (filters["reason"] or "") == code}
+        for code, key in TABS
+    ]
     return render(request, "moderation/queue.html", {
         "cases": cases,
-        "stats": selectors.queue_stats(moderator=request.user),
+        "stats": stats,
         "filters": filters,
+        "has_filters": any(filters.values()),
+        "tabs": tabs,
         "kinds": registry.kinds(),
-        "reasons": ["contact", "wordlist", "personal_data", "duplicate", "burst", "classifier",
-                    "low_quality", "reported", "appeal", "screening_failed"],
+        "languages": LANGUAGES,
+        "reasons": [(code, labels.queue_reason_label(code)) for code in selectors.QUEUE_REASONS],
         "reject_reasons": RejectReason.choices,
+        "page_size": QUEUE_PAGE_SIZE,
     })
 
 
@@ -66,18 +113,39 @@ def case_detail(request, case_id):
     case = selectors.case_get(case_id=case_id)
     if case is None:
         raise Http404
+    now = timezone.now()
+    _decorate(case, now=now, viewer=request.user)
     text = case.preview.text if case.preview else ""
+    detectors = [
+        {
+            "name": labels.detector_label(d.get("name", "")),
+            "score": d.get("score"),
+            "action": d.get("action", ""),
+            "labels": [labels.evidence_label(lab) for lab in d.get("labels", [])],
+        }
+        for d in case.detectors or []
+        if d.get("labels")
+    ]
+    segments = selectors.evidence_segments(text, case.detectors)
+    for seg in segments:
+        seg["title"] = ", ".join(str(labels.evidence_label(lab)) for lab in seg["labels"])
     return render(request, "moderation/case.html", {
         "case": case,
-        "segments": selectors.highlighted_segments(text, case.detectors),
+        "segments": segments,
+        "detectors": detectors,
         "history": selectors.case_history(case),
         "author": selectors.author_history(case),
         "similar": selectors.similar_items(case),
         "form": DecideForm(),
         "reject_reasons": RejectReason.choices,
-        "holds_lease": case.claimed_by_id == request.user.pk,
+        "holds_lease": case.held_by_me,
+        "held_by_other": case.held and not case.held_by_me,
         "appeal": getattr(case, "appeal", None),
     })
+
+
+def _json_error(code, message, *, status, fields=None):
+    return JsonResponse({"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status)
 
 
 @require_POST
@@ -87,7 +155,7 @@ def decide(request, case_id):
     wants_json = "application/json" in request.headers.get("Accept", "")
     if not form.is_valid():
         if wants_json:
-            return JsonResponse({"error": {"code": "invalid", "fields": form.errors}}, status=400)
+            return _json_error("invalid", _("Some fields are not valid."), status=400, fields=form.errors)
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect("moderation:case", case_id=case_id)
     try:
@@ -97,14 +165,18 @@ def decide(request, case_id):
         )
     except ServiceError as exc:
         if wants_json:
-            return JsonResponse({"error": {"code": exc.code, "message": str(exc.message)}}, status=exc.status_code)
+            return _json_error(exc.code, exc.message, status=exc.status_code, fields=exc.fields)
         messages.error(request, exc.message)
         return redirect("moderation:case", case_id=case_id)
+    # The next item loads at once: the moderator never goes back to the list between items.
     nxt = services.case_claim_next(moderator=request.user)
     if wants_json:
         return JsonResponse({"ok": True, "next": reverse("moderation:case", args=[nxt.pk]) if nxt else None})
     messages.success(request, _("Decision saved."))
-    return redirect("moderation:case", case_id=nxt.pk) if nxt else redirect("moderation:queue")
+    if nxt is None:
+        messages.info(request, _("The queue is empty. Nice work!"))
+        return redirect("moderation:queue")
+    return redirect("moderation:case", case_id=nxt.pk)
 
 
 @require_POST
@@ -113,16 +185,24 @@ def renew(request, case_id):
     try:
         case = services.case_renew_lease(case_id=case_id, moderator=request.user)
     except ServiceError as exc:
-        return JsonResponse({"error": {"code": exc.code, "message": str(exc.message)}}, status=exc.status_code)
+        return _json_error(exc.code, exc.message, status=exc.status_code)
     return JsonResponse({"lease_expires_at": case.lease_expires_at.isoformat()})
+
+
+@require_POST
+@moderator_required
+def release(request, case_id):
+    services.case_release(case_id=case_id, moderator=request.user)
+    messages.info(request, _("Item released: it is back in the queue for anyone."))
+    return redirect("moderation:queue")
 
 
 @require_POST
 @moderator_required
 def bulk(request):
     form = BulkForm(request.POST)
-    if not form.is_valid() or (form.cleaned_data["decision"] == "reject" and not form.cleaned_data["reason"]):
-        messages.error(request, _("Select items and, to reject, a reason."))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect("moderation:queue")
     done, skipped = services.case_bulk_decide(
         case_ids=form.cleaned_data["ids"], moderator=request.user,
@@ -133,13 +213,19 @@ def bulk(request):
     return redirect("moderation:queue")
 
 
+def _safe_next(request, default="/"):
+    nxt = request.POST.get("next") or default
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        return default
+    return nxt
+
+
 @require_POST
 @login_required
 def report(request):
     form = ReportForm(request.POST)
-    nxt = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        nxt = "/"
+    nxt = _safe_next(request)
     if not form.is_valid():
         messages.error(request, _("Choose a reason for the report."))
         return redirect(nxt)
@@ -158,7 +244,8 @@ def report(request):
 
 @login_required
 def appeal(request, case_id):
-    case = Case.objects.filter(pk=case_id, author=request.user).first()
+    # Only the author reaches their case here; anyone else gets a 404, not a hint it exists.
+    case = Case.objects.filter(pk=case_id, author=request.user).select_related("appeal").first()
     if case is None:
         raise Http404
     form = AppealForm(request.POST or None)
@@ -166,11 +253,12 @@ def appeal(request, case_id):
         try:
             services.appeal_create(author=request.user, case_id=case.pk, message=form.cleaned_data["message"])
         except ServiceError as exc:
-            form.add_error(None, exc.message)
+            form.add_error("message" if "message" in exc.fields else None, exc.message)
         else:
             messages.success(request, _("Your appeal was sent. A different moderator will decide within 24 hours."))
             return redirect("moderation:appeal", case_id=case.pk)
     preview = registry.get(case.content_type).previews([case.object_id]).get(case.object_id)
     return render(request, "moderation/appeal.html", {
         "case": case, "form": form, "preview": preview, "appeal": getattr(case, "appeal", None),
-    })
+        "kind_label": _kind_label(case.content_type),
+    }, status=400 if form.errors else 200)

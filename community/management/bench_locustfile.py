@@ -15,6 +15,8 @@ import random
 from locust import FastHttpUser, constant, task
 
 PATH = os.environ.get("BENCH_PATH", "/bench/trivial/")
+# "{rand}" in the path becomes a random number per request: a cache-busting query string
+# that measures the uncached (cache-miss) path of a page.
 ADDRESSES = [f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}" for i in range(1, 50_001)]
 
 
@@ -24,6 +26,7 @@ class Visitor(FastHttpUser):
     @task
     def get(self):
         headers = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8", "X-Forwarded-For": random.choice(ADDRESSES)}
-        with self.client.get(PATH, name=PATH, headers=headers, catch_response=True) as response:
+        path = PATH.replace("{rand}", str(random.randrange(1 << 30))) if "{rand}" in PATH else PATH
+        with self.client.get(path, name=PATH, headers=headers, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")

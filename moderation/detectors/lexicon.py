@@ -9,7 +9,7 @@ lying inside an allowed term's span: allow "操作" keeps "操" from firing in
 
 The automaton is built once per process and cached under a version token kept in
 the Django cache; ``lexicon_invalidate()`` (called by the WordEntry receivers in
-``moderation.receivers`` and by ``wordlist_load``) changes the token and every
+``moderation.receivers`` and by ``moderation.services.wordlist_load``) changes the token and every
 process rebuilds on its next screening. Processes that don't share a cache
 (local-memory cache, several workers) still pick changes up after ``MAX_AGE``.
 """
@@ -161,25 +161,3 @@ def default_words(path=None):
     """The built-in list: ``[{"term", "category", "action", "note"?}, ...]``."""
     with open(path or DEFAULT_WORDS, encoding="utf-8") as fh:
         return json.load(fh)
-
-
-def wordlist_load(*, entries):
-    """Create the entries that don't exist yet (by term + category); never overwrites an
-    operator's edits. Returns ``(created, existing)``. Idempotent."""
-    from django.db import transaction
-
-    from moderation.models import WordEntry
-
-    created = existing = 0
-    with transaction.atomic():
-        for e in entries:
-            _, was_created = WordEntry.objects.get_or_create(
-                term=e["term"].strip(),
-                category=e.get("category", WordEntry.Category.SPAM),
-                defaults={"action": e.get("action", WordEntry.Action.FLAG), "note": e.get("note", "")[:200]},
-            )
-            created += was_created
-            existing += not was_created
-        transaction.on_commit(lexicon_invalidate)
-    lexicon_invalidate()
-    return created, existing

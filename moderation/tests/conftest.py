@@ -27,3 +27,22 @@ def queued_case(db, product):
         return case
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_word_list(request):
+    """Detector tests build their own word lists: start them from an empty table instead
+    of the default list that migration 0002 loads (test_default_words.py covers that)."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db or request.node.get_closest_marker("default_words"):
+        yield
+        return
+    from moderation.detectors.lexicon import lexicon_invalidate
+    from moderation.models import WordEntry
+
+    if "transactional_db" not in request.fixturenames:
+        request.getfixturevalue("db")
+    WordEntry.objects.all().delete()
+    lexicon_invalidate()
+    yield
+    lexicon_invalidate()

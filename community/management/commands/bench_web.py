@@ -50,7 +50,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed-reviews", type=int, default=1_000_000)
         parser.add_argument("--seed-hot-reviews", type=int, default=10_000)
         parser.add_argument("--seed-products", type=int, default=2_000)
-        parser.add_argument("--only", choices=["product", "api", "trivial"], action="append",
+        parser.add_argument("--only", choices=["product", "product-uncached", "api", "trivial"], action="append",
                             help="measure only these targets (repeatable)")
         parser.add_argument("--out", default="/tmp/cocreate-bench", help="folder for locust CSVs and logs")
         parser.add_argument("--queries", action="store_true",
@@ -154,6 +154,9 @@ class Command(BaseCommand):
     def _targets(self, o):
         targets = [
             benchutil.Target("product", "product page", f"/products/{HOT_SLUG}/", GOAL_PRODUCT_P95),
+            # Informational: a cache-busting query string forces the full render that signed-in
+            # visitors (never cached) and the first anonymous visitor after expiry get.
+            benchutil.Target("product-uncached", "product page, uncached", f"/products/{HOT_SLUG}/?nocache={{rand}}"),
             benchutil.Target("api", "review list API", f"/api/products/{HOT_SLUG}/reviews/", GOAL_API_P95),
             benchutil.Target("trivial", "trivial Django view", "/bench/trivial/"),
         ]
@@ -174,13 +177,13 @@ class Command(BaseCommand):
                 raise CommandError(f"gunicorn did not answer on {bind}; see {out / 'gunicorn.log'}")
             targets = []
             for target in self._targets(o):
-                status = benchutil.http_status(host + target.path, timeout=30)
+                status = benchutil.http_status(host + target.path.replace("{rand}", "0"), timeout=30)
                 if status != 200:
                     self.stderr.write(f"{target.path} answers {status}: not measured.")
                     rounds[target.key] = [benchutil.Result(target, error=f"HTTP {status}")]
                     continue
-                for _ in range(40):  # warm every worker: connections, templates, caches
-                    benchutil.http_status(host + target.path)
+                for i in range(40):  # warm every worker: connections, templates, caches
+                    benchutil.http_status(host + target.path.replace("{rand}", str(i)))
                 targets.append(target)
             for n in range(1, o["rounds"] + 1):
                 for target in targets:
@@ -218,7 +221,7 @@ class Command(BaseCommand):
             w(f"Seed: {o['seed_reviews']:,} reviews ({o['seed_hot_reviews']:,} on the hot product), "
               f"{o['seed_users']:,} users, {o['seed_products']:,} products in {seed_seconds:.0f}s")
         w("")
-        w(f"{'target':<22}{'requests':>9}{'fail':>6}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'req/s':>8}   goal")
+        w(f"{'target':<25}{'requests':>9}{'fail':>6}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'req/s':>8}   goal")
         verdicts = []
         for r in results:
             goal = ""
@@ -230,7 +233,7 @@ class Command(BaseCommand):
                 ok = r.p95 <= r.target.goal_p95_ms and r.failures == 0
                 verdicts.append(ok)
                 goal = f"p95 <= {r.target.goal_p95_ms:.0f} ms: {'PASS' if ok else 'FAIL'}"
-            w(f"{r.target.label:<22}{r.requests:>9}{r.failures:>6}{r.p50:>8.0f}{r.p95:>8.0f}{r.p99:>8.0f}"
+            w(f"{r.target.label:<25}{r.requests:>9}{r.failures:>6}{r.p50:>8.0f}{r.p95:>8.0f}{r.p99:>8.0f}"
               f"{r.rps:>8.1f}   {goal}")
         product, trivial = by_key.get("product"), by_key.get("trivial")
         if product and trivial and not product.error and not trivial.error and trivial.rps:
@@ -244,7 +247,7 @@ class Command(BaseCommand):
         for r in results:
             if r.cpu:
                 parts = ", ".join(f"{k} {v:.2f}" for k, v in sorted(r.cpu.items(), key=lambda kv: -kv[1]))
-                w(f"  {r.target.label:<22}{parts}")
+                w(f"  {r.target.label:<25}{parts}")
         w(f"Note: locust runs on the same {cores} cores as gunicorn, PostgreSQL and Redis, so the figures are a "
           "lower bound on what the server alone would do. 'other processes' is CPU taken by programs that are "
           "not part of the benchmark; when it is high, run again. With N clients and no think time, mean "

@@ -105,7 +105,8 @@ class Command(BaseCommand):
     # --- load_words -------------------------------------------------------------------
 
     def handle_load_words(self, *, file=None, **_):
-        from moderation.detectors.lexicon import default_words, wordlist_load
+        from moderation.detectors.lexicon import default_words
+        from moderation.services import wordlist_load
 
         try:
             entries = default_words(file)

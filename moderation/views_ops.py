@@ -1,0 +1,87 @@
+"""The operator page: calibration, AI agreement, thresholds, fairness alerts and SLA.
+
+Reads come from ``moderation.calibration`` in a fixed number of queries; the one
+write (marking a known answer) goes through ``calibration.case_set_known_answer``."""
+from datetime import timedelta
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from community.errors import ServiceError
+from moderation import calibration, selectors
+
+WINDOWS = (7, 30, 90, 365)
+
+
+def ops_access_required(view):
+    """Staff and moderators."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_staff or selectors.is_moderator(request.user)):
+            return render(request, "moderation/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class KnownAnswerForm(forms.Form):
+    case_id = forms.IntegerField(min_value=1, label=gettext_lazy("Case"))
+    answer = forms.ChoiceField(
+        choices=[("reject", gettext_lazy("Reject")), ("approve", gettext_lazy("Approve")),
+                 ("", gettext_lazy("Clear"))],
+        required=False, label=gettext_lazy("Known answer"),
+    )
+
+
+def _window_days(value):
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        return 90
+    return min(max(days, 1), 365)
+
+
+@ops_access_required
+def ops(request):
+    days = _window_days(request.GET.get("days"))
+    overview = calibration.ops_overview(since=timezone.now() - timedelta(days=days))
+    return render(request, "moderation/ops.html", {
+        **overview,
+        "days": days,
+        "windows": WINDOWS,
+        "sla_hours": 24,
+        "ai_high_risk": calibration.AI_HIGH_RISK,
+        "gap_points": round(calibration.SUPPRESSION_GAP * 100),
+        "red_min": calibration.RED_MIN_REJECTED,
+        "yellow_min": calibration.YELLOW_MIN_REJECTED,
+        "is_operator": calibration.is_operator(request.user),
+        "known_answer_form": KnownAnswerForm(),
+    })
+
+
+@require_POST
+@ops_access_required
+def known_answer(request):
+    form = KnownAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a case number and an answer."))
+        return redirect("moderation:ops")
+    try:
+        case = calibration.case_set_known_answer(
+            case_id=form.cleaned_data["case_id"], answer=form.cleaned_data["answer"], operator=request.user,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Case %(id)s: known answer is now “%(answer)s”.")
+                         % {"id": case.pk, "answer": case.known_answer or _("none")})
+    return redirect("moderation:ops")
