@@ -92,6 +92,14 @@ def _after_review_change(review, *, was_public):
             product_id=review.product_id,
             has_content=review.has_content,
         )
+    elif was_public and not review.is_public:
+        signals.send_on_commit(
+            signals.review_unpublished,
+            review_id=review.pk,
+            author_id=review.author_id,
+            product_id=review.product_id,
+            status=review.status,
+        )
 
 
 def _tasks():

@@ -14,6 +14,8 @@ from django.dispatch import Signal
 review_published = Signal()
 # review_id: content (text/photos) was submitted or edited and awaits a decision
 review_submitted = Signal()
+# review_id, author_id, product_id, status: a published review was hidden (rejected, removed, or held after reports)
+review_unpublished = Signal()
 # review_id, voter_id, author_id, helpful (bool or None when withdrawn)
 review_voted = Signal()
 
