@@ -207,6 +207,10 @@ class Review(models.Model):
     helpful_count = models.PositiveIntegerField(default=0)
     not_helpful_count = models.PositiveIntegerField(default=0)
     helpful_score = models.FloatField(default=0.0, help_text="Wilson lower bound of helpful votes")
+    # Denormalised from moderation's QualityScore by review_set_quality (null: not scored,
+    # e.g. a rating alone), and the default "helpful" ordering key combining it with votes.
+    quality_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    rank_score = models.FloatField(default=0.16, help_text="Helpfulness and quality combined (review_rank_score)")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -217,6 +221,8 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["product", "status", "-helpful_score", "-id"], name="review_helpful_idx"),
             models.Index(fields=["product", "status", "-created_at", "-id"], name="review_newest_idx"),
+            models.Index(fields=["product", "status", "-rank_score", "-helpful_score", "-id"], name="review_rank_idx"),
+            models.Index(fields=["product", "status", "-quality_score", "-id"], name="review_quality_idx"),
             models.Index(fields=["status", "-created_at"], name="review_recent_idx"),
             models.Index(fields=["author", "-created_at"], name="review_author_idx"),
         ]

@@ -1,16 +1,29 @@
 """Non-trivial reads. Querysets come back with what their pages need already joined,
 so list pages cost a fixed number of queries whatever the data size."""
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
 from community.models import AspectTag, Brand, Category, Product, Review, ReviewPhoto
 
 Status = Review.Status
 
+# "helpful" (the default) orders by rank_score: helpfulness and quality combined, low
+# quality never first (community.services.review_rank_score); ties keep vote order.
 REVIEW_SORTS = {
-    "helpful": ("-helpful_score", "-id"),
+    "helpful": ("-rank_score", "-helpful_score", "-id"),
     "newest": ("-created_at", "-id"),
-    "photos": ("-helpful_score", "-id"),
+    "photos": ("-rank_score", "-helpful_score", "-id"),
+    "quality": (F("quality_score").desc(nulls_last=True), "-helpful_score", "-id"),
 }
+# Below this quality score a review is never featured (home page, photo strip); keep in
+# step with moderation.quality.bands (QUALITY_BANDS["ok"]).
+def _low_below():
+    from django.conf import settings
+
+    return float((getattr(settings, "QUALITY_BANDS", None) or {}).get("ok", 30))
+
+
+def _featured():
+    return ~Q(quality_score__lt=_low_below())
 
 
 def product_list(*, q=None, brand=None, category=None):
@@ -70,7 +83,7 @@ def review_get_own(*, product, user):
 
 
 def review_list_recent(*, limit=8):
-    return _with_card_data(Review.objects.filter(status=Status.PUBLISHED).select_related("product")).order_by(
+    return _with_card_data(Review.objects.filter(_featured(), status=Status.PUBLISHED).select_related("product")).order_by(
         "-created_at", "-id"
     )[:limit]
 
@@ -78,8 +91,9 @@ def review_list_recent(*, limit=8):
 def review_photos_strip(*, product, limit=12):
     return (
         ReviewPhoto.objects.filter(review__product=product, review__status=Status.PUBLISHED)
+        .exclude(review__quality_score__lt=_low_below())
         .select_related("review")
-        .order_by("-review__helpful_score", "-id")[:limit]
+        .order_by("-review__rank_score", "-review__helpful_score", "-id")[:limit]
     )
 
 

@@ -266,7 +266,8 @@ def review_recount_votes(review: Review) -> bool:
     if (review.helpful_count, review.not_helpful_count, review.helpful_score) == (counts["up"], counts["down"], score):
         return False
     review.helpful_count, review.not_helpful_count, review.helpful_score = counts["up"], counts["down"], score
-    review.save(update_fields=["helpful_count", "not_helpful_count", "helpful_score"])
+    review.rank_score = review_rank_score(score, review.quality_score)  # quality: the ranking follows votes at once
+    review.save(update_fields=["helpful_count", "not_helpful_count", "helpful_score", "rank_score"])
     return True
 
 
@@ -380,4 +381,39 @@ def notification_email(*, notification_id: int) -> bool:
     if note is None or not note.user.email:
         return False
     send_mail(note.title, note.body or note.title, None, [note.user.email], fail_silently=False)
+    return True
+
+
+# --- quality (scored by moderation.quality; see docs/quality.md) --------------------------
+
+UNSCORED_QUALITY = 40  # a rating alone is not scored: ranked as middling content
+
+
+def review_rank_score(helpful_score: float, quality_score) -> float:
+    """The default ("helpful") ordering key: 60% helpfulness (Wilson lower bound), 40%
+    quality. A low-quality review (under ``QUALITY_BANDS["ok"]``) drops a whole point, so
+    it is never ranked above one that is not, however many votes it collected."""
+    quality = UNSCORED_QUALITY if quality_score is None else quality_score
+    rank = 0.6 * float(helpful_score or 0.0) + 0.4 * quality / 100
+    low_below = float((getattr(settings, "QUALITY_BANDS", None) or {}).get("ok", 30))
+    if quality_score is not None and quality_score < low_below:
+        rank -= 1.0
+    return round(rank, 6)
+
+
+def review_set_quality(*, review_id: int, score) -> bool:
+    """Store moderation's quality score on the review and refresh its rank; idempotent
+    (returns False when nothing changed or the review is gone)."""
+    with transaction.atomic():
+        review = Review.objects.select_for_update().filter(pk=review_id).only(
+            "id", "product_id", "helpful_score", "quality_score", "rank_score"
+        ).first()
+        if review is None:
+            return False
+        score = None if score is None else int(score)
+        rank = review_rank_score(review.helpful_score, score)
+        if review.quality_score == score and review.rank_score == rank:
+            return False
+        review.quality_score, review.rank_score = score, rank
+        review.save(update_fields=["quality_score", "rank_score"])
     return True

@@ -28,7 +28,8 @@ from community import selectors, services
 from community.errors import ServiceError
 from community.forms import ProfileForm, ReviewDetailsForm
 from community.models import Notification, Review
-from gamification.selectors import user_level
+from gamification.badges import badges_for_users
+from gamification.selectors import user_level, user_levels
 
 REVIEWS_PER_PAGE = 10
 PRODUCTS_PER_PAGE = 12
@@ -39,6 +40,7 @@ REVIEW_SORTS = (
     ("helpful", gettext_lazy("Most helpful")),
     ("newest", gettext_lazy("Newest")),
     ("photos", gettext_lazy("With photos")),
+    ("quality", gettext_lazy("Best written")),
 )
 REVIEW_SORT_KEYS = {key for key, _label in REVIEW_SORTS}
 # Anonymous product pages are cached whole for this long (a "microcache"): under load a hot
@@ -109,11 +111,13 @@ def _decorate_reviews(reviews, viewer):
     reviews = list(reviews)
     viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
     votes = selectors.helpful_votes_for_user(user=viewer, review_ids=[r.pk for r in reviews]) if viewer_id else {}
-    levels = {}
+    levels = user_levels({review.author_id for review in reviews})
+    # At most one query for the page; the viewer is included so their own review card,
+    # decorated separately, finds its badges in the cache.
+    badges = badges_for_users({review.author_id for review in reviews} | {viewer_id})
     for review in reviews:
-        if review.author_id not in levels:
-            levels[review.author_id] = user_level(review.author_id)
         review.author_level = levels[review.author_id]
+        review.author_badges = badges.get(review.author_id, [])
         review.my_vote = votes.get(review.pk)
         review.is_own = review.author_id == viewer_id
     return reviews
@@ -131,6 +135,15 @@ def _attach_appeal_links(reviews):
     for review in rejected:
         review.case_id = case_ids.get(review.pk)
     return reviews
+
+
+def _own_quality(review):
+    """The author's own review: its quality band and hints (one query, none when unscored)."""
+    if review.quality_score is None:
+        return None
+    from moderation.quality.selectors import quality_summary
+
+    return quality_summary(content_type="review", object_id=review.pk)
 
 
 def _details_initial(review):
@@ -226,6 +239,7 @@ def product_detail(request, slug):
         _decorate_reviews([own], None)
         _attach_appeal_links([own])
         own.is_own = True
+        own.quality = _own_quality(own)
     form = None
     if request.user.is_authenticated:
         form = ReviewDetailsForm(
@@ -317,6 +331,7 @@ def review_details(request, slug):
         _decorate_reviews([own], None)
         _attach_appeal_links([own])
         own.is_own = True
+        own.quality = _own_quality(own)
     return render(
         request,
         "community/review_details.html",

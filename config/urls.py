@@ -11,8 +11,13 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/", include("moderation.api.urls")),
+    path("api/", include("gamification.api.urls")),
+    path("api/", include("gamification.api_public")),
     path("api/", include("community.api.urls")),
     path("moderation/", include("moderation.urls")),
+    path("", include("gamification.urls")),
+    path("", include("gamification.urls_public")),
     path("", include("community.urls")),
 ]
 

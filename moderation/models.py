@@ -274,3 +274,78 @@ class ClassifierArtifact(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "version"], name="classifier_version_unique")]
         ordering = ["-created_at"]
+
+
+class AuditSample(models.Model):
+    """One item of a day's random audit sample (``moderation.audit.audit_draw``).
+
+    ``population`` is the size of the item's stratum (its content kind) that day, so
+    the prevalence estimate can weight each label by how many items it stands for."""
+
+    date = models.DateField()  # the day the content was published (site time zone)
+    content_type = models.CharField(max_length=30)
+    object_id = models.PositiveBigIntegerField()
+    stratum = models.CharField(max_length=30)
+    population = models.PositiveIntegerField(default=0)
+    seed = models.BigIntegerField()
+    drawn_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["date", "content_type", "object_id"], name="audit_sample_unique")
+        ]
+        indexes = [models.Index(fields=["-date", "id"], name="audit_sample_date_idx")]
+        verbose_name = _("audit sample item")
+        verbose_name_plural = _("audit sample")
+
+    def __str__(self):
+        return f"{self.date} {self.content_type}#{self.object_id}"
+
+
+class AuditLabel(models.Model):
+    """A moderator's quality label on one audit sample item (one label per item)."""
+
+    class Label(models.TextChoices):
+        GOOD = "good", _("Good")
+        ACCEPTABLE = "acceptable", _("Acceptable")
+        LOW = "low", _("Low quality")
+
+    sample = models.OneToOneField(AuditSample, on_delete=models.CASCADE, related_name="label")
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    label = models.CharField(max_length=10, choices=Label.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["label"], name="audit_label_label_idx")]
+        verbose_name = _("audit label")
+        verbose_name_plural = _("audit labels")
+
+
+class QualityScore(models.Model):
+    """The latest quality score of one content item (moderation/quality), with its
+    components and explanation, recomputed on create, edit, votes and reports."""
+
+    content_type = models.CharField(max_length=30)
+    object_id = models.PositiveBigIntegerField()
+    score = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=8)  # low / ok / good / great at computation time
+    components = models.JSONField(default=dict, blank=True)
+    explanation_zh = models.CharField(max_length=300, blank=True)
+    explanation_en = models.CharField(max_length=300, blank=True)
+    version = models.PositiveSmallIntegerField(default=1)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="quality_score_one_per_content")
+        ]
+        indexes = [
+            models.Index(fields=["content_type", "-score"], name="quality_score_rank_idx"),
+            models.Index(fields=["band", "computed_at"], name="quality_score_band_idx"),
+        ]
+        verbose_name = _("quality score")
+        verbose_name_plural = _("quality scores")
+
+    def __str__(self):
+        return f"{self.content_type}#{self.object_id}: {self.score} ({self.band})"

@@ -14,3 +14,23 @@ def wordlist_changed(sender, **kwargs):
     # process that rebuilt from the not-yet-committed state in between rebuilds again.
     lexicon_invalidate()
     transaction.on_commit(lexicon_invalidate)
+
+
+# --- quality: rescore (debounced) when votes or reports change the community signals ------
+
+from community.signals import review_voted  # noqa: E402
+from moderation.models import Report  # noqa: E402
+
+
+@receiver(review_voted, dispatch_uid="moderation.quality.review_voted")
+def quality_review_voted(sender, review_id, **kwargs):
+    from moderation.quality.services import quality_rescore_soon
+
+    quality_rescore_soon(content_type="review", object_id=review_id)
+
+
+@receiver(post_save, sender=Report, dispatch_uid="moderation.quality.report_saved")
+def quality_report_saved(sender, instance, **kwargs):
+    from moderation.quality.services import quality_rescore_soon
+
+    quality_rescore_soon(content_type=instance.content_type, object_id=instance.object_id)

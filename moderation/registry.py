@@ -48,6 +48,22 @@ class ContentAdapter:
     def author_id(self, object_id):
         raise NotImplementedError
 
+    # Quality scoring (moderation.quality); a kind without these is simply not scored.
+    def quality_input(self, object_id) -> dict | None:
+        """{text, rating, lang, author_id, scope, reference_texts, aspects, tags, photos,
+        helpful, not_helpful} or None when there is nothing to score."""
+        return None
+
+    def set_quality(self, object_id, score):
+        """Hand the score to the owning app (denormalised for ranking)."""
+
+    def edit_url(self, object_id) -> str:
+        return ""
+
+    def scoreable_ids(self):
+        """Ids of every item with something to score, ascending (for ``quality rescore``)."""
+        return []
+
 
 def register(adapter):
     _REGISTRY[adapter.key] = adapter
@@ -121,6 +137,59 @@ class ReviewAdapter(ContentAdapter):
         from community.models import Review
 
         return Review.objects.filter(pk=object_id).values_list("author_id", flat=True).first()
+
+    def quality_input(self, object_id):
+        from community.models import Review
+
+        review = (
+            Review.objects.select_related("product")
+            .prefetch_related("tags", "photos", "product__category__aspect_tags")
+            .filter(pk=object_id)
+            .first()
+        )
+        if review is None or not (review.text.strip() or review.has_photos):
+            return None
+        product = review.product
+
+        def tag(t):
+            return {"id": t.pk, "label_zh": t.label_zh, "label_en": t.label_en, "negative": t.negative}
+
+        return {
+            "text": review.text,
+            "rating": review.rating,
+            "lang": review.language,
+            "author_id": review.author_id,
+            "scope": f"product:{product.pk}",
+            "reference_texts": [t for t in (product.description_zh, product.description_en) if t],
+            "aspects": [tag(t) for t in product.category.aspect_tags.all()],
+            "tags": [tag(t) for t in review.tags.all()],
+            "photos": len(review.photos.all()),
+            "helpful": review.helpful_count,
+            "not_helpful": review.not_helpful_count,
+        }
+
+    def scoreable_ids(self):
+        from django.db.models import Q
+
+        from community.models import Review
+
+        return Review.objects.filter(Q(has_photos=True) | ~Q(text="")).order_by("pk").values_list("pk", flat=True)
+
+    def set_quality(self, object_id, score):
+        from community.services import review_set_quality
+
+        return review_set_quality(review_id=object_id, score=score)
+
+    def edit_url(self, object_id):
+        from django.urls import NoReverseMatch, reverse
+
+        from community.models import Review
+
+        slug = Review.objects.filter(pk=object_id).values_list("product__slug", flat=True).first()
+        try:
+            return reverse("community:review_details", args=[slug]) if slug else ""
+        except NoReverseMatch:
+            return ""
 
     def previews(self, object_ids):
         from django.urls import NoReverseMatch, reverse

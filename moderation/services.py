@@ -131,6 +131,19 @@ def case_screen(*, case_id, revision=None):
         inp = None
         decision, risk, reasons, detectors, classifier_score = "queue", 0.5, ["screening_failed"], [], None
 
+    # Quality (moderation/quality, docs/quality.md): score what is not rejected; an item the
+    # pipeline would publish but that scores under QUALITY_HOLD_BELOW is queued with reason
+    # "low_quality" instead, and its author is told how to improve it. Never raises.
+    quality = None
+    if inp is not None and decision != "reject":
+        from moderation.quality.services import quality_after_screen, quality_screen
+
+        quality = quality_screen(case=case, outcome=outcome)
+        if quality is not None:
+            quality.held = quality.held and decision == "publish"
+            if quality.held:
+                decision, reasons = "queue", ["low_quality", *reasons]
+
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
         if case.state != State.SCREENING or (revision is not None and case.revision != revision):
@@ -150,6 +163,8 @@ def case_screen(*, case_id, revision=None):
             case.save()
             _event(case, actor=None, action=f"moderation.{case.content_type}.queued", reason=",".join(reasons),
                    old_state=State.SCREENING, new_state=State.QUEUED, data={"risk": risk})
+        if quality is not None:
+            quality_after_screen(case=case, quality=quality)  # stores the score; notifies if held
         if inp is not None:
             transaction.on_commit(lambda: pipeline.remember_all(inp))
     return case

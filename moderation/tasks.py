@@ -21,3 +21,31 @@ def classifier_retrain():
 
     result = retrain_if_needed()
     return result.version if result else None
+
+
+@shared_task(name="moderation.audit_draw_daily")
+def audit_draw_daily(day=None):
+    """Draw yesterday's audit sample (beat, daily; idempotent: a rerun adds nothing)."""
+    from datetime import timedelta
+
+    from moderation import audit
+
+    day = day or (audit.site_today() - timedelta(days=1)).isoformat()
+    return len(audit.audit_draw(day=day))
+
+
+@shared_task(name="moderation.quality_score_item", soft_time_limit=20, time_limit=30)
+def quality_score_item(content_type, object_id):
+    from moderation.quality.services import quality_score_item as score
+
+    row = score(content_type=content_type, object_id=object_id)
+    return row.score if row else None
+
+
+@shared_task(name="moderation.quality_rescore", soft_time_limit=20, time_limit=30)
+def quality_rescore(content_type, object_id):
+    """Debounced rescore after votes or reports (see quality_rescore_soon)."""
+    from moderation.quality.services import quality_rescore as rescore
+
+    row = rescore(content_type=content_type, object_id=object_id)
+    return row.score if row else None

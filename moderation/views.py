@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import ServiceError
-from moderation import labels, registry, selectors, services
+from moderation import presentation, registry, selectors, services
 from moderation.forms import AppealForm, BulkForm, DecideForm, ReportForm
 from moderation.models import Case, RejectReason
 
@@ -49,26 +49,6 @@ def _filters(source):
     }
 
 
-def _decorate(case, *, now, viewer):
-    """What a queue row shows beyond the case row (no queries: previews are attached)."""
-    case.kind_label = _kind_label(case.content_type)
-    case.reason_labels = [labels.queue_reason_label(r) for r in case.queue_reasons or []]
-    case.age = labels.age_label(now - case.queued_at) if case.queued_at else ""
-    case.sla = labels.sla_state(case.queued_at, now)
-    case.held = bool(case.claimed_by_id and case.lease_expires_at and case.lease_expires_at > now)
-    case.held_by_me = case.held and case.claimed_by_id == viewer.pk
-    text = case.preview.text if getattr(case, "preview", None) else ""
-    case.safe_text = selectors.masked_text(text, case.detectors)
-    return case
-
-
-def _kind_label(key):
-    try:
-        return registry.get(key).label
-    except KeyError:
-        return key
-
-
 @moderator_required
 def queue(request):
     filters = _filters(request.GET)
@@ -76,7 +56,7 @@ def queue(request):
     selectors.attach_previews(cases)
     now = timezone.now()
     for case in cases:
-        _decorate(case, now=now, viewer=request.user)
+        presentation.case_decorate(case, now=now, viewer=request.user)
     stats = selectors.queue_summary(moderator=request.user)
     tab_labels = {"": _("All"), "reported": _("Reports"), "appeal": _("Appeals")}
     tabs = [
@@ -92,7 +72,7 @@ def queue(request):
         "tabs": tabs,
         "kinds": registry.kinds(),
         "languages": LANGUAGES,
-        "reasons": [(code, labels.queue_reason_label(code)) for code in selectors.QUEUE_REASONS],
+        "reasons": [(code, presentation.queue_reason_label(code)) for code in selectors.QUEUE_REASONS],
         "reject_reasons": RejectReason.choices,
         "page_size": QUEUE_PAGE_SIZE,
     })
@@ -114,25 +94,11 @@ def case_detail(request, case_id):
     if case is None:
         raise Http404
     now = timezone.now()
-    _decorate(case, now=now, viewer=request.user)
-    text = case.preview.text if case.preview else ""
-    detectors = [
-        {
-            "name": labels.detector_label(d.get("name", "")),
-            "score": d.get("score"),
-            "action": d.get("action", ""),
-            "labels": [labels.evidence_label(lab) for lab in d.get("labels", [])],
-        }
-        for d in case.detectors or []
-        if d.get("labels")
-    ]
-    segments = selectors.evidence_segments(text, case.detectors)
-    for seg in segments:
-        seg["title"] = ", ".join(str(labels.evidence_label(lab)) for lab in seg["labels"])
+    presentation.case_decorate(case, now=now, viewer=request.user)
     return render(request, "moderation/case.html", {
         "case": case,
-        "segments": segments,
-        "detectors": detectors,
+        "segments": presentation.case_segments(case),
+        "detectors": presentation.detector_summary(case.detectors),
         "history": selectors.case_history(case),
         "author": selectors.author_history(case),
         "similar": selectors.similar_items(case),
@@ -173,8 +139,7 @@ def decide(request, case_id):
     if wants_json:
         return JsonResponse({"ok": True, "next": reverse("moderation:case", args=[nxt.pk]) if nxt else None})
     messages.success(request, _("Decision saved."))
-    if nxt is None:
-        messages.info(request, _("The queue is empty. Nice work!"))
+    if nxt is None:  # the queue page says it is empty
         return redirect("moderation:queue")
     return redirect("moderation:case", case_id=nxt.pk)
 
@@ -260,5 +225,5 @@ def appeal(request, case_id):
     preview = registry.get(case.content_type).previews([case.object_id]).get(case.object_id)
     return render(request, "moderation/appeal.html", {
         "case": case, "form": form, "preview": preview, "appeal": getattr(case, "appeal", None),
-        "kind_label": _kind_label(case.content_type),
+        "kind_label": presentation.kind_label(case.content_type),
     }, status=400 if form.errors else 200)

@@ -38,7 +38,7 @@ class KnownAnswerForm(forms.Form):
     answer = forms.ChoiceField(
         choices=[("reject", gettext_lazy("Reject")), ("approve", gettext_lazy("Approve")),
                  ("", gettext_lazy("Clear"))],
-        required=False, label=gettext_lazy("Known answer"),
+        required=False, initial="reject", label=gettext_lazy("Known answer"),
     )
 
 

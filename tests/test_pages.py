@@ -84,10 +84,14 @@ def png_upload(name="photo.png", data=None):
 
 # --- query budgets: the same number of queries at 5 and at 500 reviews -------------------------------
 
-PRODUCT_PAGE_QUERIES_ANONYMOUS = 7  # product, images, aspect tags, review page, its tags, its photos, photo strip
+# product, images, aspect tags, review page, its tags, its photos, photo strip,
+# + the authors' levels (gamification), the authors' badges (one query for the page)
+PRODUCT_PAGE_QUERIES_ANONYMOUS = 9
 PRODUCT_PAGE_QUERIES_ANONYMOUS_CACHED = 0  # the whole page comes from the cache
-# + session, user, own review (+ its tags, photos), the viewer's votes on the page
-PRODUCT_PAGE_QUERIES_SIGNED_IN = 13
+# + session, user, own review (+ its tags, photos), the viewer's votes on the page,
+# the header's unread-notification badge; + the authors' levels and badges (the viewer's own
+# card finds both in the cache); + the own review's quality score and hints (moderation.quality)
+PRODUCT_PAGE_QUERIES_SIGNED_IN = 17
 
 
 @pytest.mark.parametrize("n", [5, 500])
@@ -141,7 +145,9 @@ def test_product_list_query_count(client, brand, category, django_assert_num_que
     assert resp.content.decode().count('class="product-card"') == 12
 
 
-HOME_QUERIES = 5  # products, their images, recent reviews (product and author joined), their tags, their photos
+# products, their images, recent reviews (product and author joined), their tags, their photos,
+# + the authors' levels, the authors' badges
+HOME_QUERIES = 7
 
 
 @pytest.mark.parametrize("n", [5, 500])

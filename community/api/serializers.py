@@ -170,7 +170,8 @@ class ProductDetailOutputSerializer(serializers.Serializer):
 
 class ReviewListFilterSerializer(serializers.Serializer):
     sort = serializers.ChoiceField(
-        choices=[("helpful", _("Most helpful")), ("newest", _("Newest")), ("photos", _("With photos"))],
+        choices=[("helpful", _("Most helpful")), ("newest", _("Newest")), ("photos", _("With photos")),
+                 ("quality", _("Best written"))],
         default="helpful",
         required=False,
     )

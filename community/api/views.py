@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from community import selectors, services
 from community.api import serializers as s
 from community.errors import PermissionDeniedError, ServiceError
-from gamification.selectors import user_level
+from gamification.selectors import user_level, user_levels
 
 # --- shared plumbing ------------------------------------------------------------------
 
@@ -76,7 +76,7 @@ def _review_context(request, reviews):
     return {
         "request": request,
         "viewer_id": viewer.pk if viewer.is_authenticated else None,
-        "levels": {author_id: user_level(author_id) for author_id in {r.author_id for r in reviews}},
+        "levels": user_levels({r.author_id for r in reviews}),
         "votes": selectors.helpful_votes_for_user(user=viewer, review_ids=[r.pk for r in reviews]),
     }
 

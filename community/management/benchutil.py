@@ -1,6 +1,7 @@
 """Helpers for ``manage.py bench_web``: processes, locust results, CPU shares, query inspection."""
 import csv
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -213,7 +214,8 @@ def inspect_queries(paths, *, explain_over_ms=1.0, stdout=print):
 
             with connection.execute_wrapper(timed):
                 t = time.perf_counter()
-                response = client.get(path)
+                # "{rand}" (cache-busting targets) gets a fresh value per request, as under load.
+                response = client.get(path.replace("{rand}", str(random.randrange(1 << 30))))
                 wall = (time.perf_counter() - t) * 1000
             sql_ms = sum(q["ms"] for q in queries)
             stdout(f"\n{path} [{run}] HTTP {response.status_code}: {wall:.1f} ms wall, "

@@ -164,6 +164,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic work is declared here, in one place (see config/celery.py).
 CELERY_BEAT_SCHEDULE = {
+    "gamification-points-vest-due": {
+        "task": "gamification.points_vest_due",
+        "schedule": 15 * 60,
+    },
     "community-rebuild-counters-nightly": {
         "task": "community.counters_rebuild",
         "schedule": 24 * 60 * 60,
@@ -172,11 +176,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.expire_leases",
         "schedule": 60,
     },
+    "gamification-badges-backfill-nightly": {
+        "task": "gamification.badges_backfill",
+        "schedule": 24 * 60 * 60,
+    },
     "moderation-classifier-retrain-nightly": {
         "task": "moderation.classifier_retrain",
         "schedule": 24 * 60 * 60,
     },
+    # Yesterday's quality audit sample; hourly is safe (a day is drawn once) and survives missed runs.
+    "moderation-audit-draw-daily": {
+        "task": "moderation.audit_draw_daily",
+        "schedule": 60 * 60,
+    },
 }
+
+# Points for content stay pending this many days without an upheld report (docs/gamification.md).
+GAMIFICATION_VEST_DAYS = env.int("GAMIFICATION_VEST_DAYS", default=3)
 
 # --- API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -217,3 +233,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Content quality (moderation/quality, docs/quality.md): lowest score of each band, the
+# score under which a clean submission is held for the queue ("low_quality"), and the
+# writing coach's rate per signed-in user.
+QUALITY_BANDS = {"ok": 30, "good": 55, "great": 75}
+QUALITY_HOLD_BELOW = env.int("QUALITY_HOLD_BELOW", default=25)
+QUALITY_COACH_THROTTLE = env("QUALITY_COACH_THROTTLE", default="120/min")
+QUALITY_RESCORE_DEBOUNCE_SECONDS = 60

@@ -221,7 +221,8 @@ class Command(BaseCommand):
             w(f"Seed: {o['seed_reviews']:,} reviews ({o['seed_hot_reviews']:,} on the hot product), "
               f"{o['seed_users']:,} users, {o['seed_products']:,} products in {seed_seconds:.0f}s")
         w("")
-        w(f"{'target':<25}{'requests':>9}{'fail':>6}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'req/s':>8}   goal")
+        w(f"{'target':<25}{'requests':>9}{'fail':>6}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'req/s':>8}"
+          f"{'cpu/req':>9}   goal")
         verdicts = []
         for r in results:
             goal = ""
@@ -233,8 +234,9 @@ class Command(BaseCommand):
                 ok = r.p95 <= r.target.goal_p95_ms and r.failures == 0
                 verdicts.append(ok)
                 goal = f"p95 <= {r.target.goal_p95_ms:.0f} ms: {'PASS' if ok else 'FAIL'}"
+            cpu_ms = f"{server_cpu_ms(r):.1f}ms" if server_cpu_ms(r) else "-"
             w(f"{r.target.label:<25}{r.requests:>9}{r.failures:>6}{r.p50:>8.0f}{r.p95:>8.0f}{r.p99:>8.0f}"
-              f"{r.rps:>8.1f}   {goal}")
+              f"{r.rps:>8.1f}{cpu_ms:>9}   {goal}")
         product, trivial = by_key.get("product"), by_key.get("trivial")
         if product and trivial and not product.error and not trivial.error and trivial.rps:
             share = product.rps / trivial.rps
@@ -242,12 +244,17 @@ class Command(BaseCommand):
             verdicts.append(ok)
             w(f"product page throughput = {share:.0%} of the trivial view's "
               f"(goal >= {GOAL_THROUGHPUT_SHARE:.0%}): {'PASS' if ok else 'FAIL'}")
+            if server_cpu_ms(product) and server_cpu_ms(trivial):
+                w(f"  by server CPU per request (steadier when other programs share the machine): "
+                  f"{server_cpu_ms(trivial) / server_cpu_ms(product):.0%}")
         w("")
         w(f"CPU during each run, in cores (this machine has {cores}; 1.0 = one core busy):")
         for r in results:
             if r.cpu:
                 parts = ", ".join(f"{k} {v:.2f}" for k, v in sorted(r.cpu.items(), key=lambda kv: -kv[1]))
                 w(f"  {r.target.label:<25}{parts}")
+        w("cpu/req: CPU of gunicorn + PostgreSQL + Redis per request; 2 cores / cpu/req is the server's "
+          "ceiling on this machine.")
         w(f"Note: locust runs on the same {cores} cores as gunicorn, PostgreSQL and Redis, so the figures are a "
           "lower bound on what the server alone would do. 'other processes' is CPU taken by programs that are "
           "not part of the benchmark; when it is high, run again. With N clients and no think time, mean "
@@ -265,6 +272,7 @@ class Command(BaseCommand):
             },
             "results": [
                 {"target": r.target.key, "path": r.target.path, "requests": r.requests, "failures": r.failures,
+                 "server_cpu_ms_per_request": round(server_cpu_ms(r), 2),
                  "p50_ms": r.p50, "p95_ms": r.p95, "p99_ms": r.p99, "rps": r.rps, "cpu": r.cpu, "error": r.error}
                 for r in results
             ],
@@ -273,6 +281,12 @@ class Command(BaseCommand):
         (out / "results.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         if verdicts:
             w(self.style.SUCCESS("All goals met.") if all(verdicts) else self.style.ERROR("Some goals missed."))
+
+
+def server_cpu_ms(result):
+    """Milliseconds of server CPU (gunicorn, PostgreSQL, Redis) per request, or 0 when unknown."""
+    cores = sum(result.cpu.get(k, 0.0) for k in ("gunicorn", "postgres", "redis"))
+    return 1000 * cores / result.rps if result.rps and cores else 0.0
 
 
 def argparse_hidden():

@@ -234,12 +234,19 @@ class Command(BaseCommand):
 
     # --- output ------------------------------------------------------------------
     def _summary(self, products, posted, photos, votes, seconds):
-        total = Review.objects.filter(product__in=products.values()).count()
+        reviews = Review.objects.filter(product__in=products.values())
+        total = reviews.count()
+        published = reviews.filter(status=Review.Status.PUBLISHED).count()
         w = self.stdout.write
         w(self.style.SUCCESS(
             f"Demo ready in {seconds:.1f}s: {len(products)} products, {total} reviews "
             f"({posted} new, {photos} new photos, {votes} new votes)."
         ))
+        if published != total:
+            # Screening sees every demo review arrive within seconds, so it may hold some
+            # (e.g. a burst from one author): they wait in the moderation queue.
+            w(f"{total - published} of them wait for a moderator at {URL}moderation/ "
+              f"(log in as {PEOPLE['moderator'][0]}).")
         w("")
         w(f"Open {URL}  (start the server with: python manage.py runserver)")
         w(f"Every demo account uses the password: {DEMO_PASSWORD}")

@@ -243,6 +243,11 @@ class Command(BaseCommand):
         # Hot reviews are spread through the table, not in one block, so the heap looks
         # like real traffic: one product's reviews are scattered over many pages.
         stride = R // H if H else 0
+        # Quality (moderation's 0-100 score) and the rank it feeds, when the model has them:
+        # content reviews get a score, a rating alone stays unscored, as the scorer does.
+        review_fields = {f.attname for f in Review._meta.concrete_fields}
+        rank_score = getattr(services, "review_rank_score", None)
+        with_quality = {"quality_score", "rank_score"} <= review_fields and rank_score is not None
 
         def rows():
             hot_done = other_j = 0
@@ -286,12 +291,20 @@ class Command(BaseCommand):
                 score = services.wilson_lower_bound(up, up + down)
                 published_at = created if status == Status.PUBLISHED else None
                 reason = "seed: rejected sample" if status == Status.REJECTED else ""
-                yield (review_id, product.pk, user_ids[a], rating, text, language, status, reason,
+                row = (review_id, product.pk, user_ids[a], rating, text, language, status, reason,
                        rng.random() < 0.05, has_photos, created, None, published_at, up, down, score)
+                if with_quality:
+                    quality = None
+                    if text or has_photos:
+                        quality = max(0, min(100, int(rng.gauss(62 + 8 * has_photos, 16))))
+                    row += (quality, rank_score(score, quality))
+                yield row
 
         columns = ["id", "product_id", "author_id", "rating", "text", "language", "status", "status_reason",
                    "incentivized", "has_photos", "created_at", "edited_at", "published_at",
                    "helpful_count", "not_helpful_count", "helpful_score"]
+        if with_quality:
+            columns += ["quality_score", "rank_score"]
         self._load(Review, columns, rows(), R, "reviews")
         self._done("reviews", R, t)
         t = time.monotonic()

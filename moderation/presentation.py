@@ -57,6 +57,8 @@ DETECTOR_LABELS = {
     "classifier": _("AI classifier"),
 }
 
+ACTION_LABELS = {"flag": _("flag"), "hold": _("hold for review"), "block": _("block")}
+
 
 def queue_reason_label(code):
     return QUEUE_REASON_LABELS.get(code, code)
@@ -89,3 +91,62 @@ def sla_state(queued_at, now):
     if age >= SLA:
         return "over"
     return "warn" if age >= SLA_WARN else "ok"
+
+
+# --- a case as the moderation page and API show it ------------------------------------------
+
+
+def kind_label(key):
+    from moderation import registry
+
+    try:
+        return registry.get(key).label
+    except KeyError:
+        return key
+
+
+def case_decorate(case, *, now, viewer):
+    """Attach what a queue row shows beyond the case row. No queries: previews must be
+    attached already (``selectors.attach_previews``). Text is masked (personal data)."""
+    from moderation import selectors
+
+    case.kind_label = kind_label(case.content_type)
+    case.reasons = [{"code": r, "label": queue_reason_label(r)} for r in case.queue_reasons or []]
+    case.reason_labels = [r["label"] for r in case.reasons]
+    case.age = age_label(now - case.queued_at) if case.queued_at else ""
+    case.age_seconds = int((now - case.queued_at).total_seconds()) if case.queued_at else None
+    case.sla = sla_state(case.queued_at, now)
+    case.held = bool(case.claimed_by_id and case.lease_expires_at and case.lease_expires_at > now)
+    case.held_by_me = case.held and case.claimed_by_id == viewer.pk
+    case.claimed_by_if_held = case.claimed_by if case.held else None
+    case.lease_if_held = case.lease_expires_at if case.held else None
+    text = case.preview.text if getattr(case, "preview", None) else ""
+    case.safe_text = selectors.masked_text(text, case.detectors)
+    return case
+
+
+def detector_summary(detectors):
+    """Detectors that found something, in moderators' words (never the raw evidence text)."""
+    return [
+        {
+            "name": d.get("name", ""),
+            "label": detector_label(d.get("name", "")),
+            "score": d.get("score"),
+            "action": d.get("action", ""),
+            "action_label": ACTION_LABELS.get(d.get("action", ""), d.get("action", "")),
+            "labels": [{"code": lab, "label": evidence_label(lab)} for lab in d.get("labels", [])],
+        }
+        for d in detectors or []
+        if d.get("labels")
+    ]
+
+
+def case_segments(case):
+    """The item's text as highlighted segments, personal data masked, with readable titles."""
+    from moderation import selectors
+
+    text = case.preview.text if getattr(case, "preview", None) else ""
+    segments = selectors.evidence_segments(text, case.detectors)
+    for seg in segments:
+        seg["title"] = ", ".join(str(evidence_label(lab)) for lab in seg["labels"])
+    return segments
