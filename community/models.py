@@ -219,7 +219,6 @@ class Review(models.Model):
             models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=5), name="review_rating_1_to_5"),
         ]
         indexes = [
-            models.Index(fields=["product", "status", "-helpful_score", "-id"], name="review_helpful_idx"),
             models.Index(fields=["product", "status", "-created_at", "-id"], name="review_newest_idx"),
             models.Index(fields=["product", "status", "-rank_score", "-helpful_score", "-id"], name="review_rank_idx"),
             models.Index(fields=["product", "status", "-quality_score", "-id"], name="review_quality_idx"),
@@ -281,3 +280,7 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx")]
+
+
+from community.models_trials import *  # noqa: E402,F401,F403
+from community.models_challenges import *  # noqa: E402,F401,F403

@@ -48,7 +48,8 @@ def product_get(*, slug):
 
 
 def _with_card_data(qs):
-    return qs.select_related("author").prefetch_related(
+    # trial_application: a reverse one-to-one joined in, so the "free sample" label costs no query.
+    return qs.select_related("author", "trial_application").prefetch_related(
         "tags", Prefetch("photos", queryset=ReviewPhoto.objects.order_by("id"))
     )
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from community import views
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("reviews/<int:review_id>/helpful/", views.review_helpful, name="review_helpful"),
     path("me/", views.profile, name="profile"),
     path("notifications/", views.notifications, name="notifications"),
+    path("", include("community.urls_trials")),
+    path("", include("community.urls_challenges")),
 ]

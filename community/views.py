@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
-from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from community import selectors, services
 from community.errors import ServiceError
+from community.pagination import KnownCountPaginator
 from community.forms import ProfileForm, ReviewDetailsForm
 from community.models import Notification, Review
 from gamification.badges import badges_for_users
@@ -47,22 +47,6 @@ REVIEW_SORT_KEYS = {key for key, _label in REVIEW_SORTS}
 # page is rendered a few times a minute instead of on every request, and what anonymous
 # visitors see is at most this old. Signed-in visitors always get a fresh page.
 PRODUCT_PAGE_CACHE_SECONDS = 10
-
-
-class KnownCountPaginator(Paginator):
-    """A Paginator that trusts a count the caller already has.
-
-    The product page counts reviews from ``product.rating_count`` (a cache kept
-    by product_stats_refresh), so a product with 10k reviews costs no COUNT(*).
-    """
-
-    def __init__(self, object_list, per_page, *, count, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self._known_count = max(0, int(count or 0))
-
-    @cached_property
-    def count(self):
-        return self._known_count
 
 
 # --- helpers --------------------------------------------------------------------
@@ -190,7 +174,10 @@ def _cached_page_response(request, html):
 def home(request):
     products = selectors.product_list().prefetch_related("images")[:8]
     reviews = _decorate_reviews(selectors.review_list_recent(limit=6), request.user)
-    return render(request, "community/home.html", {"products": products, "reviews": reviews})
+    from community.trials.selectors import trial_list_open
+
+    trials = list(trial_list_open(limit=4))  # one query: product and brand joined
+    return render(request, "community/home.html", {"products": products, "reviews": reviews, "trials": trials})
 
 
 def product_list(request):

@@ -75,7 +75,7 @@ def example_from_input(inp: ScreenInput) -> dict:
     return {
         "text": getattr(inp, "text", ""),
         "lang": getattr(inp, "language", "") or "",
-        "rating": metadata.get("rating"),
+        # No rating: the moderation model must not learn to reject negative reviews.
         "detectors": _detector_scores(metadata.get("detector_scores")),
     }
 

@@ -111,7 +111,9 @@ def case_decorate(case, *, now, viewer):
     from moderation import selectors
 
     case.kind_label = kind_label(case.content_type)
-    case.reasons = [{"code": r, "label": queue_reason_label(r)} for r in case.queue_reasons or []]
+    # Known-answer items are reviewed blind: nothing on the page says they are a test.
+    case.reasons = [{"code": r, "label": queue_reason_label(r)} for r in case.queue_reasons or []
+                    if r != "calibration"]
     case.reason_labels = [r["label"] for r in case.reasons]
     case.age = age_label(now - case.queued_at) if case.queued_at else ""
     case.age_seconds = int((now - case.queued_at).total_seconds()) if case.queued_at else None

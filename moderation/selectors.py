@@ -68,8 +68,11 @@ def case_get(*, case_id):
 
 
 def case_history(case):
-    return list(Event.objects.filter(content_type=case.content_type, object_id=case.object_id)
-                .select_related("actor").order_by("created_at", "id"))
+    events = Event.objects.filter(content_type=case.content_type, object_id=case.object_id)
+    if case.state == State.QUEUED and case.queue_reasons == ["calibration"]:
+        # A blind known-answer review: earlier decisions and appeals would give the answer away.
+        return []
+    return list(events.select_related("actor").order_by("created_at", "id"))
 
 
 def author_history(case):
@@ -105,51 +108,6 @@ def similar_items(case, limit=5):
         {"content_type": ct, "object_id": oid, "similarity": sim, "case": states.get((ct, oid))}
         for ct, oid, sim in refs
     ]
-
-
-def highlighted_segments(text, detectors, *, reveal_sensitive=False):
-    """Split the original text into plain and highlighted segments from detector evidence.
-
-    Sensitive evidence (personal data) is masked unless ``reveal_sensitive``.
-    """
-    spans = []
-    for det in detectors or []:
-        for ev in det.get("evidence", []):
-            if ev.get("start") is None or ev.get("end") is None:
-                continue
-            spans.append((int(ev["start"]), int(ev["end"]), ev.get("label", det["name"]), bool(ev.get("sensitive")),
-                          ACTION_RANK.get(det.get("action", ""), 0)))
-    spans.sort()
-    segments, pos = [], 0
-    for start, end, label, sensitive, rank in spans:
-        start = max(start, pos)
-        if start >= end or end > len(text):
-            continue
-        if start > pos:
-            segments.append({"text": text[pos:start]})
-        chunk = text[start:end]
-        if sensitive and not reveal_sensitive:
-            chunk = mask(chunk)
-        segments.append({"text": chunk, "label": label, "sensitive": sensitive, "severity": rank})
-        pos = end
-    if pos < len(text):
-        segments.append({"text": text[pos:]})
-    return segments
-
-
-def mask(value):
-    """Mask every digit/letter but the last four characters."""
-    keep = 4
-    chars = list(value)
-    alnum = [i for i, c in enumerate(chars) if c.isalnum()]
-    for i in alnum[:-keep] if len(alnum) > keep else alnum:
-        chars[i] = "•"
-    return "".join(chars)
-
-
-def mask_text(text, detectors):
-    """The whole text with sensitive spans masked (for lists, where nothing is highlighted)."""
-    return "".join(s["text"] for s in highlighted_segments(text, detectors, reveal_sensitive=False))
 
 
 def threshold_precision(*, content_type, publish_below, reject_at):

@@ -173,8 +173,40 @@ def case_screen(*, case_id, revision=None):
 # --- decisions -------------------------------------------------------------------------
 
 
+def _is_blind_calibration(case, actor):
+    return actor is not None and case.known_answer and case.queue_reasons == ["calibration"]
+
+
+def _decide_calibration(case, *, actor, approve, reason_code, note, bulk):
+    """A moderator's verdict on a re-queued known-answer item: recorded for calibration,
+    never applied. The case returns to its known answer (with the original reject reason)
+    and the content, reports and author are left alone."""
+    last = (Event.objects.filter(case=case, action="moderation.case.calibration_requeued")
+            .order_by("-created_at", "-id").first())
+    original = (last.data or {}).get("original", {}) if last else {}
+    old = case.state
+    known_reject = case.known_answer == "reject"
+    case.state = State.REJECTED if known_reject else State.APPROVED
+    case.reject_reason = original.get("reject_reason") or (reason_code if known_reject else "") or (
+        RejectReason.SPAM if known_reject else "")
+    case.claimed_by = None
+    case.lease_expires_at = None
+    case.decided_at = timezone.now()
+    case.queue_reasons = []
+    case.save()
+    verb = "approved" if approve else "rejected"
+    _event(case, actor=actor, action=f"moderation.{case.content_type}.{verb}", reason=reason_code,
+           old_state=old, new_state=case.state,
+           data={"calibration": True, "bulk": bulk, "known_answer": case.known_answer,
+                 "agrees_with_known_answer": case.known_answer == ("approve" if approve else "reject"),
+                 "note": note[:200]})
+
+
 def _decide(case, *, actor, approve, reason_code, note, bulk=False):
     """Apply one decision (AI when actor is None) to a locked case, its content, reports and appeal."""
+    if _is_blind_calibration(case, actor):
+        return _decide_calibration(case, actor=actor, approve=approve, reason_code=reason_code, note=note,
+                                   bulk=bulk)
     old = case.state
     case.state = State.APPROVED if approve else State.REJECTED
     case.reject_reason = "" if approve else reason_code
@@ -303,7 +335,8 @@ def case_claim_next(*, moderator, content_type=None, reason=None, language=None)
     if language:
         qs = qs.filter(language=language)
     if reason:
-        qs = qs.filter(queue_reasons__contains=[reason]) if _json_contains_supported() else qs
+        # The JSON list's text holds each reason quoted; a text match works on every database.
+        qs = qs.filter(queue_reasons__icontains=f'"{reason}"')
     case = qs.select_for_update(skip_locked=True, of=("self",)).order_by("-priority", "id").first()
     if case is None:
         return None
@@ -311,12 +344,6 @@ def case_claim_next(*, moderator, content_type=None, reason=None, language=None)
     case.lease_expires_at = now + LEASE
     case.save(update_fields=["claimed_by", "lease_expires_at", "updated_at"])
     return case
-
-
-def _json_contains_supported():
-    from django.db import connection
-
-    return connection.features.supports_json_field_contains
 
 
 @transaction.atomic

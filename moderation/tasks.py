@@ -49,3 +49,5 @@ def quality_rescore(content_type, object_id):
 
     row = rescore(content_type=content_type, object_id=object_id)
     return row.score if row else None
+
+from moderation import tasks_ops  # noqa: E402,F401  Celery discovers only <app>.tasks

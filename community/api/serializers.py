@@ -224,6 +224,9 @@ class ReviewOutputSerializer(serializers.Serializer):
     )
     status_reason = serializers.SerializerMethodField(help_text=_("Why it was not published; author only."))
     incentivized = serializers.BooleanField()
+    trial_sample = serializers.SerializerMethodField(
+        help_text=_("Written by a trial tester who got a free sample (shown as \"Trial · Free sample\").")
+    )
     photos = ReviewPhotoOutputSerializer(source="photos.all", many=True)
     helpful_count = serializers.IntegerField()
     not_helpful_count = serializers.IntegerField()
@@ -240,6 +243,11 @@ class ReviewOutputSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_status_reason(self, review):
         return review.status_reason if self._is_own(review) else ""
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_trial_sample(self, review):
+        # The reverse one-to-one is joined by the selectors (no query); only incentivized reviews can be one.
+        return bool(review.incentivized and getattr(review, "trial_application", None) is not None)
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_is_own(self, review):

@@ -4,6 +4,11 @@ serializer, calls one selector or service, and renders an output serializer.
 Errors of every kind leave through community.api.errors.exception_handler as
 ``{"error": {"code", "message", "fields"}}``.
 """
+import hashlib
+from functools import partial
+
+from django.core.cache import cache
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -21,6 +26,7 @@ from rest_framework.views import APIView
 from community import selectors, services
 from community.api import serializers as s
 from community.errors import PermissionDeniedError, ServiceError
+from community.pagination import KnownCountPaginator
 from gamification.selectors import user_level, user_levels
 
 # --- shared plumbing ------------------------------------------------------------------
@@ -39,6 +45,21 @@ class WritesRateThrottle(ScopedRateThrottle):
 class ApiPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class KnownCountPagination(ApiPagination):
+    """Uses a count the caller already has (a product's cached review count) instead of a
+    COUNT(*) over thousands of rows on every request; ``known_count=None`` counts."""
+
+    def __init__(self, known_count=None):
+        super().__init__()
+        if known_count is not None:
+            self.django_paginator_class = partial(KnownCountPaginator, count=known_count)
+
+
+# Anonymous review lists are cached whole for this long, like the anonymous product page:
+# under load a hot list is serialised a few times a minute instead of on every request.
+REVIEW_LIST_CACHE_SECONDS = 10
 
 
 ERRORS = {
@@ -143,14 +164,30 @@ class ProductReviewListApi(BaseApi):
     )
     def get(self, request, slug):
         filters = _parse(s.ReviewListFilterSerializer, request.query_params)
+        anonymous = not request.user.is_authenticated
+        cache_key = None
+        if anonymous and REVIEW_LIST_CACHE_SECONDS:
+            cache_key = "api:reviews:" + hashlib.sha256(
+                f"{get_language()}|{request.get_host()}|{request.get_full_path()}".encode()
+            ).hexdigest()
+            cached = cache.get(cache_key)
+            if cached is not None:
+                return Response(cached)
         product = selectors.product_get_for_review(slug=slug)
         if product is None:
             raise NotFound(_("Product not found."))
         reviews = selectors.review_list_for_product(product=product, viewer=request.user, **filters)
-        paginator = self.pagination_class()
+        known = None
+        if anonymous and not filters.get("rating") and not filters.get("tag"):
+            photos_only = filters.get("sort") == "photos" or filters.get("with_photos")
+            known = product.photo_review_count if photos_only else product.rating_count
+        paginator = KnownCountPagination(known_count=known)
         page = paginator.paginate_queryset(reviews, request, view=self)
         data = s.ReviewOutputSerializer(page, many=True, context=_review_context(request, page)).data
-        return paginator.get_paginated_response(data)
+        response = paginator.get_paginated_response(data)
+        if cache_key:
+            cache.set(cache_key, response.data, REVIEW_LIST_CACHE_SECONDS)
+        return response
 
 
 # --- reviews -----------------------------------------------------------------------------

@@ -180,6 +180,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gamification.badges_backfill",
         "schedule": 24 * 60 * 60,
     },
+    "moderation-known-answer-requeue": {
+        "task": "moderation.known_answer_requeue",
+        "schedule": 60 * 60,
+        "kwargs": {"share": 0.05, "limit": 50},
+    },
     "moderation-classifier-retrain-nightly": {
         "task": "moderation.classifier_retrain",
         "schedule": 24 * 60 * 60,
@@ -188,6 +193,20 @@ CELERY_BEAT_SCHEDULE = {
     "moderation-audit-draw-daily": {
         "task": "moderation.audit_draw_daily",
         "schedule": 60 * 60,
+    },
+    # Challenge phases follow their schedule; idempotent, so a missed or doubled run is harmless.
+    "community-challenges-advance": {
+        "task": "community.challenges_advance",
+        "schedule": 60,
+    },
+    # Trial testers: one reminder before the report deadline, then overdue marking (both idempotent).
+    "community-trials-remind": {
+        "task": "community.trials_remind",
+        "schedule": 60 * 60,
+    },
+    "community-trials-mark-overdue": {
+        "task": "community.trials_mark_overdue",
+        "schedule": 15 * 60,
     },
 }
 
@@ -203,8 +222,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "community.api.throttling.SignedInRateThrottle",
     ],
+    # How many proxies sit in front of gunicorn: DRF then takes the client address from
+    # X-Forwarded-For at that depth. 0 (the default) ignores the header, so a client
+    # cannot dodge the anonymous throttle by sending a random one.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/min"),
         "user": env("API_THROTTLE_USER", default="600/min"),

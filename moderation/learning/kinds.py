@@ -8,6 +8,9 @@ class Kind:
     name: str
     bad: str
     good: str
+    # The moderation model never sees the star rating: it must not learn to reject
+    # reviews for being negative. The quality model needs it (stars vs text consistency).
+    uses_rating: bool = True
 
     @property
     def labels(self):
@@ -15,7 +18,7 @@ class Kind:
 
 
 KINDS = {
-    "moderation": Kind("moderation", bad="reject", good="approve"),
+    "moderation": Kind("moderation", bad="reject", good="approve", uses_rating=False),
     "quality": Kind("quality", bad="low", good="high"),
 }
 

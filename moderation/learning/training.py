@@ -84,6 +84,8 @@ def train(
     if target_precision is None:
         target_precision = float(getattr(settings, "COCREATE_CLASSIFIER_TARGET_PRECISION", DEFAULT_TARGET_PRECISION))
     kept, y, dropped = _prepare(examples, kind)
+    if not spec.uses_rating:
+        kept = [{k: v for k, v in e.items() if k != "rating"} for e in kept]
     n_bad = int(y.sum())
     n_good = len(y) - n_bad
     if min(n_bad, n_good) < MIN_PER_LABEL:

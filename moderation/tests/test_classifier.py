@@ -411,3 +411,23 @@ def test_command_status_lists_versions_with_metrics(db):
     call_command("moderation_model", "status", stdout=out)
     line_v1 = next(line for line in out.getvalue().splitlines() if line.startswith("moderation     1"))
     assert " * " in line_v1
+
+
+def test_the_moderation_model_ignores_the_star_rating(db):
+    """A review must never be filtered for being negative: even when the training labels
+    correlate with low stars, the moderation model does not see the rating."""
+    from moderation.classifier import train
+    from moderation.detectors.base import ScreenInput
+
+    words = ["保温", "盖子", "颜色", "容量", "手感", "重量", "包装", "物流", "价格", "做工"]
+    examples = [
+        {"text": f"{words[i % 10]}{words[(i // 10) % 10]}{words[(i * 7) % 10]} 第{i}次买 sample{i}",
+         "label": "reject" if i % 2 else "approve", "rating": 1 if i % 2 else 5}
+        for i in range(80)
+    ]
+    train(examples)
+    detector = ClassifierDetector()
+    text = "保温盖子颜色 第3次买"
+    low = detector.run(ScreenInput(text=text, metadata={"rating": 1})).score
+    high = detector.run(ScreenInput(text=text, metadata={"rating": 5})).score
+    assert low == high

@@ -115,6 +115,7 @@ class Command(BaseCommand):
             # The anonymous API throttle (120/min per IP) would turn the run into 429s from one
             # client address; a high rate keeps the throttle's Redis round trip in the measurement.
             "API_THROTTLE_ANON": "100000000/min",
+            "NUM_PROXIES": "1",  # locust sends X-Forwarded-For so the anon throttle sees many shoppers
             "API_THROTTLE_USER": "100000000/min",
             "PYTHONUNBUFFERED": "1",
         }

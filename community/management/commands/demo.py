@@ -13,6 +13,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from community import services
 from community.management import demodata
@@ -108,6 +109,12 @@ class Command(BaseCommand):
         # Eager Celery logs one line per task; the summary below says what happened.
         logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         self.password_hash = None
+        # Demo activity (levels, badges) sends notification e-mails; the console backend
+        # would bury the credentials under them, so this run sends none.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._load(started)
+
+    def _load(self, started):
         with transaction.atomic():
             moderators, brand_staff_group = demodata.groups_ensure()
             brands, categories = demodata.catalog_ensure()

@@ -236,5 +236,5 @@ class Command(BaseCommand):
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         w(f"machine: {os.cpu_count()} CPUs, load average {load} (1/5/15 min) at the end of the run")
         verdict = "met" if p95 <= GOAL_P95 else "NOT met"
-        w(f"goal p95 <= {GOAL_P95:g}s with one worker: {verdict}")
+        w(f"goal p95 <= {GOAL_P95:g}s (with one worker process; this run: {concurrency}): {verdict}")
         w(f"worker log: {log_path}")

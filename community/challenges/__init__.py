@@ -1,0 +1,1 @@
+"""Brand challenges: services, selectors, the prize draw, tasks and moderation adapters."""

@@ -1,0 +1,101 @@
+"""Reads for challenge pages and the API; every list costs a fixed number of queries."""
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Challenge, Entry, EntryComment, EntryImage, EntryVote
+
+ENTRY_SORTS = (
+    ("fair", _("Rising")),
+    ("votes", _("Most votes")),
+    ("newest", _("Newest")),
+    ("quality", _("Best written")),
+)
+ENTRY_ORDER = {
+    "fair": ("-fair_score", "-id"),
+    "votes": ("-vote_count", "-id"),
+    "newest": ("-created_at", "-id"),
+    "quality": ("-quality_score", "-id"),
+}
+LIST_STATES = (Challenge.State.OPEN, Challenge.State.VOTING, Challenge.State.JUDGING, Challenge.State.CLOSED)
+
+
+def challenge_list(*, state=None, brand=None, kind=None):
+    qs = Challenge.objects.select_related("brand").exclude(state=Challenge.State.DRAFT)
+    if state:
+        qs = qs.filter(state=state)
+    if brand:
+        qs = qs.filter(brand__slug=brand)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-opens_at", "-id")
+
+
+def challenge_get(challenge_id):
+    """A published challenge (not a draft) or None."""
+    return (
+        Challenge.objects.select_related("brand").exclude(state=Challenge.State.DRAFT).filter(pk=challenge_id).first()
+    )
+
+
+def entry_list(*, challenge, sort="fair", viewer=None):
+    """Published entries, plus the viewer's own pending ones, in the chosen order."""
+    visible = Q(status=Entry.Status.PUBLISHED)
+    if viewer is not None and viewer.is_authenticated:
+        visible |= Q(author=viewer, status=Entry.Status.PENDING)
+    return (
+        Entry.objects.filter(visible, challenge=challenge)
+        .select_related("author")
+        .prefetch_related(Prefetch("images", queryset=EntryImage.objects.order_by("position", "id")))
+        .order_by(*ENTRY_ORDER.get(sort, ENTRY_ORDER["fair"]))
+    )
+
+
+def entry_get_for_user(entry_id, viewer=None):
+    entry = Entry.objects.select_related("challenge__brand", "author").filter(pk=entry_id).first()
+    if entry is None or entry.challenge.state == Challenge.State.DRAFT:
+        return None
+    if entry.is_public or (viewer is not None and viewer.is_authenticated and entry.author_id == viewer.pk):
+        return entry
+    return None
+
+
+def entry_comments(entry, viewer=None):
+    visible = Q(status=Entry.Status.PUBLISHED)
+    if viewer is not None and viewer.is_authenticated:
+        visible |= Q(author=viewer, status=Entry.Status.PENDING)
+    return EntryComment.objects.filter(visible, entry=entry).select_related("author").order_by("created_at", "id")
+
+
+def voted_entry_ids(*, viewer, challenge) -> set:
+    if viewer is None or not viewer.is_authenticated:
+        return set()
+    return set(EntryVote.objects.filter(challenge=challenge, user=viewer).values_list("entry_id", flat=True))
+
+
+def votes_used(*, viewer, challenge) -> int:
+    if viewer is None or not viewer.is_authenticated:
+        return 0
+    return EntryVote.objects.filter(challenge=challenge, user=viewer).count()
+
+
+def entries_of_user(user):
+    return Entry.objects.filter(author=user).select_related("challenge").order_by("-created_at", "-id")
+
+
+def votes_of_user(user):
+    return EntryVote.objects.filter(user=user).select_related("entry__challenge", "entry__author").order_by("-created_at", "-id")
+
+
+def adopted_entries(*, author=None, challenge=None, brand=None):
+    qs = Entry.objects.filter(adopted_at__isnull=False, status=Entry.Status.PUBLISHED).select_related("challenge__brand", "author")
+    if author is not None:
+        qs = qs.filter(author=author)
+    if challenge is not None:
+        qs = qs.filter(challenge=challenge)
+    if brand is not None:
+        qs = qs.filter(challenge__brand=brand)
+    return qs.order_by("-adopted_at", "-id")
+
+
+def winners(challenge):
+    return Entry.objects.filter(challenge=challenge, is_winner=True).select_related("author").order_by("-vote_count", "id")

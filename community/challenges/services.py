@@ -1,0 +1,573 @@
+"""Every write to challenge rows: state transitions, entries, votes, comments, winners,
+adoption and the prize draw. Names are ``<entity>_<verb>``; see docs/challenges.md.
+
+Locks: a vote or entry takes the (challenge, user) ``ChallengeParticipant`` row first,
+then the entry row, so the per-user limits and the cached counts hold under concurrency.
+"""
+import math
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.challenges import draw
+from community.errors import PermissionDeniedError, ServiceError
+from community.images import image_clean
+from community.models import (
+    Challenge,
+    ChallengeEvent,
+    ChallengeParticipant,
+    Entry,
+    EntryComment,
+    EntryImage,
+    EntryVote,
+)
+
+State = Challenge.State
+Status = Entry.Status
+MAX_IMAGES = 9
+VOTE_POINTS = 1
+# The default order: log of votes plus an exposure bonus for new entries that halves
+# every FAIR_HALF_LIFE_HOURS, so early entries do not win by being first.
+FAIR_BONUS = 2.0
+FAIR_HALF_LIFE_HOURS = 24.0
+
+ORDER = [State.DRAFT, State.SCHEDULED, State.OPEN, State.VOTING, State.JUDGING, State.CLOSED]
+ACTIONS = {
+    State.SCHEDULED: "community.challenge.scheduled",
+    State.OPEN: "community.challenge.opened",
+    State.VOTING: "community.challenge.voting",
+    State.JUDGING: "community.challenge.judging",
+    State.CLOSED: "community.challenge.closed",
+}
+
+
+def _event(challenge, *, action, old_state="", new_state="", actor=None, data=None):
+    return ChallengeEvent.objects.create(
+        challenge=challenge, action=action, old_state=old_state, new_state=new_state, actor=actor, data=data or {}
+    )
+
+
+# --- state machine -------------------------------------------------------------------
+
+
+def challenge_due_state(challenge, now=None):
+    """The state the schedule says a published challenge should be in now."""
+    now = now or timezone.now()
+    if now < challenge.opens_at:
+        return State.SCHEDULED
+    if now < challenge.entries_close_at:
+        return State.OPEN
+    if now < challenge.voting_close_at:
+        return State.VOTING
+    if now < challenge.closes_at:
+        return State.JUDGING
+    return State.CLOSED
+
+
+@transaction.atomic
+def challenge_transition(*, challenge_id, to_state, actor=None) -> Challenge:
+    """Move a challenge one or more states forward, recording one event per step.
+    Idempotent: asking for the current (or an earlier) state changes nothing."""
+    challenge = Challenge.objects.select_for_update().get(pk=challenge_id)
+    if to_state not in ORDER:
+        raise ServiceError(_("Unknown challenge state."), code="state_invalid")
+    if challenge.state == State.DRAFT and to_state not in (State.DRAFT, State.SCHEDULED):
+        # Only publishing takes a challenge out of draft; the schedule never does.
+        raise ServiceError(_("Publish the challenge first."), code="not_published")
+    while ORDER.index(challenge.state) < ORDER.index(to_state):
+        old = challenge.state
+        new = ORDER[ORDER.index(old) + 1]
+        challenge.state = new
+        fields = ["state"]
+        data = {}
+        if new == State.OPEN and challenge.prize_draw and not challenge.draw_seed_hash:
+            challenge.draw_seed = draw.seed_new()
+            challenge.draw_seed_hash = draw.seed_commitment(challenge.draw_seed)
+            fields += ["draw_seed", "draw_seed_hash"]
+            data["seed_hash"] = challenge.draw_seed_hash
+        challenge.save(update_fields=fields)
+        _event(challenge, action=ACTIONS[new], old_state=old, new_state=new, actor=actor, data=data)
+        if new == State.CLOSED and challenge.prize_draw:
+            challenge_draw(challenge=challenge)
+    return challenge
+
+
+def challenge_publish(*, challenge_id, actor=None) -> Challenge:
+    """Draft → scheduled (the brand's one click); the schedule does the rest."""
+    with transaction.atomic():
+        challenge = Challenge.objects.select_for_update().get(pk=challenge_id)
+        if challenge.state != State.DRAFT:
+            return challenge
+        if not (challenge.title_zh or challenge.title_en):
+            raise ServiceError(_("Give the challenge a title before publishing."), code="title_required")
+        challenge = challenge_transition(challenge_id=challenge_id, to_state=State.SCHEDULED, actor=actor)
+    return challenge_advance_one(challenge_id=challenge_id)
+
+
+def challenge_advance_one(*, challenge_id, now=None) -> Challenge:
+    challenge = Challenge.objects.get(pk=challenge_id)
+    if challenge.state in (State.DRAFT, State.CLOSED):
+        return challenge
+    due = challenge_due_state(challenge, now)
+    if ORDER.index(due) > ORDER.index(challenge.state):
+        challenge = challenge_transition(challenge_id=challenge_id, to_state=due)
+    return challenge
+
+
+def challenges_advance(*, now=None) -> int:
+    """The beat task's body: move every published challenge to the state its schedule says,
+    and refresh the fair order of running ones. Safe to run any number of times."""
+    moved = 0
+    for challenge_id, state in Challenge.objects.exclude(state__in=[State.DRAFT, State.CLOSED]).values_list("pk", "state"):
+        if challenge_advance_one(challenge_id=challenge_id, now=now).state != state:
+            moved += 1
+    for challenge_id in Challenge.objects.filter(state__in=[State.OPEN, State.VOTING]).values_list("pk", flat=True):
+        entry_fair_scores_refresh(challenge_id=challenge_id, now=now)
+    return moved
+
+
+@transaction.atomic
+def challenge_duplicate(*, challenge_id, actor=None) -> Challenge:
+    """A draft copy (as a template): same texts, rules and rewards, schedule shifted to start in a week."""
+    src = Challenge.objects.get(pk=challenge_id)
+    products = list(src.products.all())
+    shift = (timezone.now() + timedelta(days=7)) - src.opens_at
+    copy = Challenge.objects.get(pk=challenge_id)
+    copy.pk = None
+    copy.state = State.DRAFT
+    copy.title_zh = (src.title_zh + " " + _("(copy)"))[:120]
+    copy.opens_at, copy.entries_close_at = src.opens_at + shift, src.entries_close_at + shift
+    copy.voting_close_at, copy.closes_at = src.voting_close_at + shift, src.closes_at + shift
+    copy.draw_seed = copy.draw_seed_hash = ""
+    copy.draw_revealed_at = None
+    copy.draw_participant_ids, copy.draw_winner_ids = [], []
+    copy.entry_count = copy.vote_count = 0
+    copy.created_at = timezone.now()
+    copy.save()
+    copy.products.set(products)
+    _event(copy, action="community.challenge.duplicated", actor=actor, data={"from": src.pk}, new_state=State.DRAFT)
+    return copy
+
+
+# --- prize draw -----------------------------------------------------------------------
+
+
+def challenge_draw(*, challenge) -> Challenge:
+    """Reveal the seed and draw among authors of published entries. Idempotent."""
+    if challenge.draw_revealed_at or not challenge.prize_draw or not challenge.draw_seed:
+        return challenge
+    participants = sorted(
+        set(Entry.objects.filter(challenge=challenge, status=Status.PUBLISHED).values_list("author_id", flat=True))
+    )
+    challenge.draw_participant_ids = participants
+    challenge.draw_winner_ids = draw.draw_winners(challenge.draw_seed, participants, challenge.prize_draw_winners)
+    challenge.draw_revealed_at = timezone.now()
+    challenge.save(update_fields=["draw_participant_ids", "draw_winner_ids", "draw_revealed_at"])
+    _event(challenge, action="community.challenge.drawn", data={"winners": challenge.draw_winner_ids})
+    from community.services import notification_send
+
+    for user_id in challenge.draw_winner_ids:
+        notification_send(
+            user_id=user_id, kind="community.challenge.draw_won",
+            title=_("You won the prize draw of “%(title)s”") % {"title": challenge.title},
+            url=f"/challenges/{challenge.pk}/",
+        )
+    return challenge
+
+
+# --- entries ------------------------------------------------------------------------
+
+
+def _participant_lock(challenge, user):
+    try:
+        with transaction.atomic():
+            ChallengeParticipant.objects.get_or_create(challenge=challenge, user=user)
+    except IntegrityError:
+        pass  # created by a concurrent request; the lock below waits for it
+    return ChallengeParticipant.objects.select_for_update().get(challenge=challenge, user=user)
+
+
+def _guess_language(text):
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return "zh" if han * 3 >= len(text.strip()) or han >= 10 else "en"
+
+
+@transaction.atomic
+def entry_submit(*, author, challenge_id, text, images=()) -> Entry:
+    """Create an entry (text and up to 9 images) and send it to screening."""
+    text = (text or "").strip()
+    if not text:
+        msg = _("Write something for your entry.")
+        raise ServiceError(msg, code="text_required", fields={"text": [msg]})
+    if len(text) > 5000:
+        msg = _("Keep the entry under 5000 characters.")
+        raise ServiceError(msg, code="text_too_long", fields={"text": [msg]})
+    images = list(images or [])
+    if len(images) > MAX_IMAGES:
+        msg = _("An entry can have at most %(n)d images.") % {"n": MAX_IMAGES}
+        raise ServiceError(msg, code="too_many_images", fields={"images": [msg]})
+    cleaned = [image_clean(upload, field="images") for upload in images]  # raises before anything is stored
+    challenge = Challenge.objects.filter(pk=challenge_id).exclude(state=State.DRAFT).first()
+    if challenge is None:
+        raise ServiceError(_("Challenge not found."), code="not_found", status_code=404)
+    if not challenge.accepts_entries:
+        raise ServiceError(_("This challenge is not taking entries now."), code="entries_closed")
+    _participant_lock(challenge, author)
+    used = Entry.objects.filter(challenge=challenge, author=author).exclude(status=Status.REMOVED).count()
+    if used >= challenge.entries_per_user:
+        raise ServiceError(
+            _("You can send at most %(n)d entries to this challenge.") % {"n": challenge.entries_per_user},
+            code="entry_limit",
+        )
+    entry = Entry.objects.create(challenge=challenge, author=author, text=text, language=_guess_language(text))
+    for position, (content, width, height) in enumerate(cleaned):
+        img = EntryImage(entry=entry, width=width, height=height, position=position)
+        img.image.save(content.name, content, save=False)
+        img.save()
+    entry.fair_score = fair_score(0, 0.0)
+    _entry_screen(entry)
+    entry.save(update_fields=["status", "published_at", "fair_score"])
+    if entry.is_public:
+        _after_entry_published(entry)
+    return entry
+
+
+def _entry_screen(entry):
+    from gamification.privileges import user_can
+    from moderation.services import case_submit
+
+    trusted = user_can(entry.author, "skip_premoderation")
+    entry.status = Status.PUBLISHED if trusted else Status.PENDING
+    if trusted:
+        entry.published_at = timezone.now()
+    case_submit(
+        content_type="entry", object_id=entry.pk, author_id=entry.author_id, published_first=trusted,
+        language=entry.language,
+    )
+
+
+def _after_entry_published(entry):
+    from gamification.services import points_award
+
+    challenge = entry.challenge
+    row = points_award(
+        user_id=entry.author_id, amount=challenge.participation_points, action="community.entry.published",
+        source=challenge, key=f"community.entry.published:{entry.pk}",
+    )
+    if row is not None:
+        Entry.objects.filter(pk=entry.pk).update(points_entry_id=row.pk)
+    challenge_recount(challenge_id=challenge.pk)
+
+
+def _after_entry_unpublished(entry):
+    from gamification.services import points_reverse
+
+    if entry.points_entry_id:
+        points_reverse(entry_id=entry.points_entry_id, reason="community.entry.removed")
+    challenge_recount(challenge_id=entry.challenge_id)
+
+
+@transaction.atomic
+def entry_moderate(*, entry_id, status, reason="") -> Entry:
+    """Apply a moderation decision to an entry. Idempotent."""
+    if status not in Status.values:
+        raise ServiceError(_("Unknown entry status."), code="status_invalid")
+    entry = Entry.objects.select_for_update().select_related("challenge").get(pk=entry_id)
+    if entry.status == status and entry.status_reason == reason:
+        return entry
+    was_public = entry.is_public
+    entry.status, entry.status_reason = status, reason
+    if status == Status.PUBLISHED and entry.published_at is None:
+        entry.published_at = timezone.now()
+    entry.save(update_fields=["status", "status_reason", "published_at"])
+    if entry.is_public and not was_public:
+        _after_entry_published(entry)
+    elif was_public and not entry.is_public:
+        _after_entry_unpublished(entry)
+    return entry
+
+
+def entry_set_quality(*, entry_id, score) -> bool:
+    """Store moderation's quality score on the entry; idempotent (False when nothing changed)."""
+    score = None if score is None else int(score)
+    qs = Entry.objects.filter(pk=entry_id)
+    qs = qs.filter(quality_score__isnull=False) if score is None else qs.exclude(quality_score=score)
+    return bool(qs.update(quality_score=score))
+
+
+def fair_score(votes, age_hours) -> float:
+    return round(math.log1p(votes) + FAIR_BONUS * 0.5 ** (max(age_hours, 0.0) / FAIR_HALF_LIFE_HOURS), 6)
+
+
+def _age_hours(entry, now):
+    return ((now or timezone.now()) - (entry.published_at or entry.created_at)).total_seconds() / 3600
+
+
+def entry_fair_scores_refresh(*, challenge_id, now=None) -> int:
+    """Recompute the default order of a running challenge's entries (the bonus decays with time)."""
+    now = now or timezone.now()
+    changed = []
+    for entry in Entry.objects.filter(challenge_id=challenge_id, status=Status.PUBLISHED).only(
+        "id", "vote_count", "published_at", "created_at", "fair_score"
+    ):
+        score = fair_score(entry.vote_count, _age_hours(entry, now))
+        if score != entry.fair_score:
+            entry.fair_score = score
+            changed.append(entry)
+    Entry.objects.bulk_update(changed, ["fair_score"], batch_size=500)
+    return len(changed)
+
+
+def entry_recount(entry) -> bool:
+    """Set the entry's vote cache from valid vote rows; the entry must be locked."""
+    n = EntryVote.objects.filter(entry_id=entry.pk, valid=True).count()
+    score = fair_score(n, _age_hours(entry, None))
+    if (entry.vote_count, entry.fair_score) == (n, score):
+        return False
+    entry.vote_count, entry.fair_score = n, score
+    entry.save(update_fields=["vote_count", "fair_score"])
+    return True
+
+
+@transaction.atomic
+def challenge_recount(*, challenge_id) -> bool:
+    """Set the challenge's caches from rows. The row lock serialises recounts and the counts
+    run after it is taken, so a slower recount never writes an older snapshot."""
+    if not Challenge.objects.select_for_update(no_key=True).filter(pk=challenge_id).exists():
+        return False
+    entries = Entry.objects.filter(challenge_id=challenge_id, status=Status.PUBLISHED).count()
+    votes = EntryVote.objects.filter(challenge_id=challenge_id, valid=True).count()
+    return bool(
+        Challenge.objects.filter(pk=challenge_id).exclude(entry_count=entries, vote_count=votes).update(
+            entry_count=entries, vote_count=votes
+        )
+    )
+
+
+def counters_rebuild_challenges() -> int:
+    """Rebuild every entry and challenge vote cache from rows; a no-op on healthy data."""
+    changed = 0
+    for entry_id in Entry.objects.values_list("pk", flat=True):
+        with transaction.atomic():
+            entry = Entry.objects.select_for_update().get(pk=entry_id)
+            n = EntryVote.objects.filter(entry_id=entry_id, valid=True).count()
+            if entry.vote_count != n:
+                Entry.objects.filter(pk=entry_id).update(vote_count=n)
+                changed += 1
+    for challenge_id in Challenge.objects.values_list("pk", flat=True):
+        changed += challenge_recount(challenge_id=challenge_id)
+    return changed
+
+
+# --- votes ----------------------------------------------------------------------------
+
+
+def vote_limit_for(user, challenge) -> int:
+    from gamification.privileges import privilege_value
+
+    return challenge.votes_per_user + int(privilege_value(user, "more_challenge_votes", 0) or 0)
+
+
+@transaction.atomic
+def entry_vote_toggle(*, user, entry_id) -> tuple[Entry, bool]:
+    """One tap votes, a second tap withdraws while voting is open. Returns (entry, voted)."""
+    entry = Entry.objects.select_related("challenge").filter(pk=entry_id).first()
+    if entry is None or not (entry.is_public or entry.author_id == user.pk):
+        raise ServiceError(_("Entry not found."), code="not_found", status_code=404)
+    challenge = entry.challenge
+    if entry.author_id == user.pk:
+        raise PermissionDeniedError(_("You cannot vote for your own entry."), code="own_entry")
+    if not entry.is_public:
+        raise ServiceError(_("Only published entries can be voted on."), code="not_published")
+    if not challenge.accepts_votes:
+        raise ServiceError(_("Voting is not open for this challenge."), code="voting_closed")
+    _participant_lock(challenge, user)
+    # Lock the entry before inserting the vote: the vote's foreign key takes a KEY SHARE lock
+    # on the entry, and taking the row lock after that would deadlock concurrent voters.
+    entry = Entry.objects.select_for_update(no_key=True).select_related("challenge").get(pk=entry.pk)
+    existing = EntryVote.objects.filter(entry=entry, user=user).first()
+    if existing is not None:
+        if not existing.valid:
+            raise PermissionDeniedError(_("This vote was invalidated and cannot be changed."), code="vote_invalid")
+        _vote_points_reverse(existing, reason="community.vote.withdrawn")
+        existing.delete()
+        voted = False
+    else:
+        min_age = challenge.min_account_age_days_to_vote
+        if min_age and timezone.now() - user.date_joined < timedelta(days=min_age):
+            raise PermissionDeniedError(
+                _("Accounts can vote %(n)d days after joining.") % {"n": min_age}, code="account_too_new"
+            )
+        used = EntryVote.objects.filter(challenge=challenge, user=user).count()  # invalidated votes use a slot too
+        limit = vote_limit_for(user, challenge)
+        if used >= limit:
+            raise ServiceError(
+                _("You have used all %(n)d of your votes in this challenge.") % {"n": limit}, code="vote_limit"
+            )
+        vote = EntryVote.objects.create(challenge=challenge, entry=entry, user=user)
+        from gamification.services import points_award
+
+        row = points_award(
+            user_id=user.pk, amount=VOTE_POINTS, action="community.entry.vote_cast", source=challenge,
+            key=f"community.entry.vote_cast:{entry.pk}:{user.pk}",
+        )
+        if row is not None:
+            EntryVote.objects.filter(pk=vote.pk).update(points_entry_id=row.pk)
+        voted = True
+    entry_recount(entry)
+    transaction.on_commit(lambda: challenge_recount(challenge_id=challenge.pk))
+    return entry, voted
+
+
+def entry_vote_withdraw(*, user, entry_id):
+    """Withdraw the user's vote if there is one (the API's DELETE); returns the entry or None."""
+    if not EntryVote.objects.filter(entry_id=entry_id, user=user).exists():
+        return None
+    entry, _voted = entry_vote_toggle(user=user, entry_id=entry_id)
+    return entry
+
+
+def _vote_points_reverse(vote, *, reason):
+    if vote.points_entry_id:
+        from gamification.services import points_reverse
+
+        points_reverse(entry_id=vote.points_entry_id, reason=reason)
+
+
+@transaction.atomic
+def entry_vote_invalidate(*, vote_id, reason="gamification.fraud") -> EntryVote | None:
+    """Integrity checks call this: the vote stays, leaves the counts, and its points are reversed."""
+    entry_id = EntryVote.objects.filter(pk=vote_id).values_list("entry_id", flat=True).first()
+    if entry_id is None:
+        return None
+    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry_id)  # same lock order as voting
+    vote = EntryVote.objects.select_for_update().filter(pk=vote_id).first()
+    if vote is None or not vote.valid:
+        return vote
+    vote.valid = False
+    vote.invalid_reason = reason[:60]
+    vote.save(update_fields=["valid", "invalid_reason"])
+    _vote_points_reverse(vote, reason=reason)
+    entry_recount(entry)
+    challenge_recount(challenge_id=vote.challenge_id)
+    return vote
+
+
+# --- comments -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def entry_comment_post(*, author, entry_id, text) -> EntryComment:
+    from gamification.privileges import user_can
+    from moderation.services import case_submit
+
+    text = (text or "").strip()
+    if not text or len(text) > 1000:
+        msg = _("Write a comment of up to 1000 characters.")
+        raise ServiceError(msg, code="text_invalid", fields={"text": [msg]})
+    entry = Entry.objects.filter(pk=entry_id, status=Status.PUBLISHED).first()
+    if entry is None:
+        raise ServiceError(_("Entry not found."), code="not_found", status_code=404)
+    trusted = user_can(author, "skip_premoderation")
+    comment = EntryComment.objects.create(
+        entry=entry, author=author, text=text, status=Status.PUBLISHED if trusted else Status.PENDING
+    )
+    case_submit(content_type="comment", object_id=comment.pk, author_id=author.pk, published_first=trusted,
+                language=_guess_language(text))
+    return comment
+
+
+@transaction.atomic
+def entry_comment_moderate(*, comment_id, status, reason="") -> EntryComment:
+    comment = EntryComment.objects.select_for_update().get(pk=comment_id)
+    if (comment.status, comment.status_reason) != (status, reason):
+        comment.status, comment.status_reason = status, reason
+        comment.save(update_fields=["status", "status_reason"])
+    return comment
+
+
+# --- winners and adoption ----------------------------------------------------------------
+
+
+@transaction.atomic
+def challenge_pick_winners(*, challenge_id, entry_ids, actor=None) -> list[Entry]:
+    """Brand staff pick winners (judging or closed): points, the badge and a notification each.
+    Idempotent per entry."""
+    from community.services import notification_send
+    from gamification.services import points_award
+
+    challenge = Challenge.objects.select_for_update().get(pk=challenge_id)
+    if challenge.state not in (State.JUDGING, State.CLOSED):
+        raise ServiceError(_("Winners are picked once voting has closed."), code="not_judging")
+    entries = list(
+        Entry.objects.select_for_update().filter(challenge=challenge, pk__in=list(entry_ids), status=Status.PUBLISHED)
+    )
+    if len(entries) != len(set(entry_ids)):
+        raise ServiceError(_("Only published entries of this challenge can win."), code="entries_invalid")
+    badge = _badge(challenge.winner_badge_slug)
+    won = []
+    for entry in entries:
+        if entry.is_winner:
+            continue
+        entry.is_winner, entry.won_at = True, timezone.now()
+        entry.save(update_fields=["is_winner", "won_at"])
+        points_award(
+            user_id=entry.author_id, amount=challenge.winner_points, action="community.challenge.won",
+            source=challenge, key=f"community.challenge.won:{entry.pk}",
+        )
+        if badge is not None:
+            from gamification.badges import badge_grant
+
+            badge_grant(user_id=entry.author_id, badge=badge)
+        notification_send(
+            user_id=entry.author_id, kind="community.challenge.won",
+            title=_("Your entry won “%(title)s”!") % {"title": challenge.title}, url=f"/entries/{entry.pk}/",
+        )
+        won.append(entry)
+    if won:
+        _event(challenge, action="community.challenge.winners_picked", actor=actor,
+               data={"entries": [e.pk for e in won]})
+    return won
+
+
+def _badge(slug):
+    if not slug:
+        return None
+    # Through gamification's public badges module (community never imports its models); badges
+    # with the "challenge_winner" criterion are also granted by gamification from the ledger row.
+    from gamification import badges
+
+    return badges.Badge.objects.filter(slug=slug, is_active=True).first()
+
+
+@transaction.atomic
+def entry_adopt(*, entry_id, note, actor=None) -> Entry:
+    """The brand adopts an idea: the note shows on the entry, challenge and profile; large reward."""
+    from community.services import notification_send
+    from gamification.services import points_award
+
+    note = (note or "").strip()[:300]
+    if not note:
+        msg = _("Say in a sentence what you will do with this idea.")
+        raise ServiceError(msg, code="note_required", fields={"note": [msg]})
+    entry = Entry.objects.select_for_update().select_related("challenge").get(pk=entry_id)
+    if not entry.is_public:
+        raise ServiceError(_("Only published entries can be adopted."), code="not_published")
+    first = entry.adopted_at is None
+    entry.adopted_note = note
+    entry.adopted_at = entry.adopted_at or timezone.now()
+    entry.save(update_fields=["adopted_note", "adopted_at"])
+    if first:
+        points_award(
+            user_id=entry.author_id, amount=entry.challenge.adopted_points, action="community.idea.adopted",
+            source=entry.challenge, key=f"community.idea.adopted:{entry.pk}",
+        )
+        notification_send(
+            user_id=entry.author_id, kind="community.idea.adopted",
+            title=_("%(brand)s adopted your idea!") % {"brand": entry.challenge.brand.name}, body=note,
+            url=f"/entries/{entry.pk}/",
+        )
+        _event(entry.challenge, action="community.idea.adopted", actor=actor, data={"entry": entry.pk})
+    return entry

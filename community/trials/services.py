@@ -1,0 +1,282 @@
+"""Every write to trial rows goes through a function here (``trial_<verb>``).
+
+Services are idempotent on state: selecting a tester twice, marking a shipped sample
+shipped, or recording a report that is already recorded changes nothing and awards
+nothing twice.
+"""
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.errors import PermissionDeniedError, ServiceError
+from community.models import Review, TrialApplication, TrialProgram, User
+
+App = TrialApplication.Status
+State = TrialProgram.State
+
+REASON_MIN_LENGTH = 10
+REASON_MAX_LENGTH = 300
+REPORT_POINTS_ACTION = "community.trial.report_on_time"  # gamification's default rule (0002_defaults)
+# Testers still owing a report: these count toward the program's samples.
+ACTIVE = (App.SELECTED, App.SHIPPED, App.REPORTED, App.OVERDUE)
+OWING = (App.SELECTED, App.SHIPPED)
+
+
+def _now():
+    return timezone.now()
+
+
+def _program_url(program):
+    return reverse("community:trial_detail", kwargs={"program_id": program.pk})
+
+
+def _notify(*, user_id, kind, title, body="", url=""):
+    from community.services import notification_send
+
+    return notification_send(user_id=user_id, kind=kind, title=title, body=body, url=url)
+
+
+def _check_staff(actor, program):
+    """Brand staff of the program's brand (or a superuser) may run it."""
+    if actor is None:
+        return
+    if actor.is_superuser:
+        return
+    if not (actor.is_staff and actor.brand_memberships.filter(brand_id=program.brand_id).exists()):
+        raise PermissionDeniedError(_("Only the brand's staff can manage this trial."))
+
+
+@transaction.atomic
+def trial_apply(*, user: User, program: TrialProgram, reason: str) -> TrialApplication:
+    """Apply for a free sample: the window must be open, once per user, with a short reason."""
+    reason = (reason or "").strip()
+    if not program.window_open(_now()):
+        raise ServiceError(_("Applications for this trial are not open."), code="trial_closed")
+    if len(reason) < REASON_MIN_LENGTH:
+        msg = _("Tell the brand in at least %(n)d characters why you want to try it.") % {"n": REASON_MIN_LENGTH}
+        raise ServiceError(msg, code="reason_too_short", fields={"reason": [msg]})
+    if len(reason) > REASON_MAX_LENGTH:
+        msg = _("Keep the reason under %(n)d characters.") % {"n": REASON_MAX_LENGTH}
+        raise ServiceError(msg, code="reason_too_long", fields={"reason": [msg]})
+    if program.brand.memberships.filter(user=user).exists():
+        raise PermissionDeniedError(_("Brand staff cannot apply for their own brand's trials."), code="own_brand")
+    # Lock the program row: applications to one program are serialised, so "once" holds
+    # without relying on the IntegrityError alone.
+    TrialProgram.objects.select_for_update().filter(pk=program.pk).first()
+    if TrialApplication.objects.filter(program=program, user=user).exists():
+        raise ServiceError(_("You have already applied for this trial."), code="already_applied")
+    return TrialApplication.objects.create(program=program, user=user, reason=reason)
+
+
+@transaction.atomic
+def trial_select(*, actor, program: TrialProgram, application_ids, close_selection=True) -> list[TrialApplication]:
+    """Select testers (up to the program's samples), notify them, and — with ``close_selection`` —
+    tell every other applicant they were not selected. Returns the newly selected applications."""
+    _check_staff(actor, program)
+    program = TrialProgram.objects.select_for_update().get(pk=program.pk)
+    if program.state in (State.DRAFT, State.CLOSED):
+        raise ServiceError(_("Testers can be selected only while the trial is open or selecting."), code="trial_state")
+    ids = {int(i) for i in application_ids}
+    apps = list(TrialApplication.objects.select_for_update().filter(program=program, pk__in=ids))
+    if len(apps) != len(ids):
+        raise ServiceError(_("Some applications do not belong to this trial."), code="applications_invalid")
+    new = [a for a in apps if a.status in (App.APPLIED, App.NOT_SELECTED)]
+    taken = TrialApplication.objects.filter(program=program, status__in=ACTIVE).count()
+    if taken + len(new) > program.samples:
+        raise ServiceError(
+            _("This trial has %(n)d samples; %(taken)d are already taken.") % {"n": program.samples, "taken": taken},
+            code="too_many_testers",
+        )
+    now = _now()
+    url = _program_url(program)
+    for app in new:
+        app.status, app.selected_at = App.SELECTED, now
+        app.save(update_fields=["status", "selected_at"])
+        _notify(
+            user_id=app.user_id, kind="community.trial.selected", url=url,
+            title=_("You were selected to try %(product)s") % {"product": program.product.name},
+            body=_("Your free sample is on its way. Post your review of the product by %(date)s.")
+            % {"date": timezone.localtime(program.report_deadline).strftime("%Y-%m-%d")},
+        )
+    if close_selection:
+        for app in TrialApplication.objects.select_for_update().filter(program=program, status=App.APPLIED):
+            app.status = App.NOT_SELECTED
+            app.save(update_fields=["status"])
+            _notify(
+                user_id=app.user_id, kind="community.trial.not_selected", url=url,
+                title=_("Thank you for applying to try %(product)s") % {"product": program.product.name},
+                body=_("You were not selected this time. Keep writing helpful reviews: they count next time."),
+                )
+        if program.state != State.RUNNING:
+            program.state = State.RUNNING
+            program.save(update_fields=["state"])
+    return new
+
+
+def trial_select_suggested(*, actor, program: TrialProgram) -> list[TrialApplication]:
+    """Fill the program's free samples with the top suggested applicants (the admin action)."""
+    from community.trials.selectors import trial_suggest_testers
+
+    taken = TrialApplication.objects.filter(program=program, status__in=ACTIVE).count()
+    room = max(0, program.samples - taken)
+    picks = [row["application"].pk for row in trial_suggest_testers(program=program)][:room]
+    return trial_select(actor=actor, program=program, application_ids=picks)
+
+
+@transaction.atomic
+def trial_mark_shipped(*, actor, application_ids) -> int:
+    """Mark selected testers' samples shipped; returns how many changed (already shipped: no change)."""
+    apps = list(
+        TrialApplication.objects.select_for_update()
+        .select_related("program__product")
+        .filter(pk__in=list(application_ids), status=App.SELECTED)
+    )
+    now = _now()
+    for app in apps:
+        _check_staff(actor, app.program)
+        app.status, app.shipped_at = App.SHIPPED, now
+        app.save(update_fields=["status", "shipped_at"])
+        _notify(
+            user_id=app.user_id, kind="community.trial.shipped", url=_program_url(app.program),
+            title=_("Your free sample of %(product)s has shipped") % {"product": app.program.product.name},
+        )
+    return len(apps)
+
+
+def trial_application_for_report(*, user_id, product_id):
+    """The user's trial of this product that still owes (or owed) a report, if any."""
+    return (
+        TrialApplication.objects.select_related("program")
+        .filter(user_id=user_id, program__product_id=product_id, status__in=(*OWING, App.OVERDUE))
+        .order_by("-selected_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def trial_report_post(*, user: User, application: TrialApplication, rating, text, tag_ids=None, language=None):
+    """The trial report page: the tester's review of the product, posted through ``review_post``
+    as incentivized, then linked to the application. The report counts once the review is
+    published with content (at once for trusted authors, else after screening)."""
+    from community.services import review_post
+
+    if application.user_id != user.pk:
+        raise PermissionDeniedError(_("This is not your trial."))
+    application = TrialApplication.objects.select_for_update().select_related("program__product").get(pk=application.pk)
+    if application.status not in (*OWING, App.OVERDUE, App.REPORTED):
+        raise ServiceError(_("Only selected testers can post a trial report."), code="not_a_tester")
+    if not (text or "").strip():
+        msg = _("A trial report needs a few words about the product.")
+        raise ServiceError(msg, code="text_required", fields={"text": [msg]})
+    review, _created = review_post(
+        author=user, product=application.program.product, rating=rating, tag_ids=tag_ids, text=text,
+        language=language, incentivized=True,
+    )
+    linked_elsewhere = TrialApplication.objects.filter(review=review).exclude(pk=application.pk).exists()
+    if application.review_id != review.pk and not linked_elsewhere:
+        application.review = review
+        application.save(update_fields=["review"])
+    if review.is_public and review.has_content:
+        transaction.on_commit(lambda: trial_report_record(review_id=review.pk))
+    return review
+
+
+def trial_report_record(*, review_id) -> TrialApplication | None:
+    """A published review by a tester of the trial's product is their report: link it, disclose it
+    as incentivized, mark the application reported and, on time, award the rule's points.
+    Called on ``review_published`` (via a task) and after the report page; safe to run twice."""
+    from gamification.services import points_award_for_action
+
+    review = Review.objects.filter(pk=review_id).first()
+    if review is None or not review.is_public or not review.has_content:
+        return None
+    with transaction.atomic():
+        app = (
+            TrialApplication.objects.select_for_update()
+            .select_related("program")
+            .filter(user_id=review.author_id, program__product_id=review.product_id)
+            .filter(status__in=(*OWING, App.OVERDUE, App.REPORTED))
+            .order_by("-selected_at", "-id")
+            .first()
+        )
+        if app is None or (app.review_id not in (None, review.pk)):
+            return None
+        if app.review_id is None and TrialApplication.objects.filter(review=review).exists():
+            return None  # this review already reports an earlier trial of the same product
+        if app.status == App.REPORTED and app.review_id == review.pk:
+            return app  # already recorded
+        reported_at = review.published_at or _now()
+        app.review, app.status, app.reported_at = review, App.REPORTED, reported_at
+        app.save(update_fields=["review", "status", "reported_at"])
+        if not review.incentivized:
+            # The disclosure is the reason the review exists: set it even when the tester
+            # posted from the product page instead of the trial report page.
+            Review.objects.filter(pk=review.pk).update(incentivized=True)
+        if reported_at <= app.program.report_deadline:
+            points_award_for_action(
+                user_id=app.user_id, action=REPORT_POINTS_ACTION, source=review, key=f"trial.report:{app.pk}"
+            )
+    return app
+
+
+def trials_remind_due(*, now=None) -> int:
+    """Remind testers who still owe a report within ``TRIAL_REMIND_DAYS`` of the deadline; once each."""
+    now = now or _now()
+    days = getattr(settings, "TRIAL_REMIND_DAYS", 3)
+    due = TrialApplication.objects.filter(
+        status__in=OWING, reminded_at__isnull=True,
+        program__report_deadline__gt=now, program__report_deadline__lte=now + timedelta(days=days),
+    ).values_list("pk", flat=True)
+    sent = 0
+    for app_id in list(due):
+        with transaction.atomic():
+            app = (
+                TrialApplication.objects.select_for_update()
+                .select_related("program__product")
+                .filter(pk=app_id, status__in=OWING, reminded_at__isnull=True)
+                .first()
+            )
+            if app is None:
+                continue
+            app.reminded_at = now
+            app.save(update_fields=["reminded_at"])
+            _notify(
+                user_id=app.user_id, kind="community.trial.reminder", url=_program_url(app.program),
+                title=_("Your trial report for %(product)s is due soon") % {"product": app.program.product.name},
+                body=_("Post your review by %(date)s to earn your points.")
+                % {"date": timezone.localtime(app.program.report_deadline).strftime("%Y-%m-%d %H:%M")},
+            )
+            sent += 1
+    return sent
+
+
+def trials_mark_overdue(*, now=None) -> int:
+    """Testers past the deadline without a report are overdue (they lose priority later); once each."""
+    now = now or _now()
+    due = list(
+        TrialApplication.objects.filter(status__in=OWING, program__report_deadline__lte=now).values_list("pk", flat=True)
+    )
+    marked = 0
+    for app_id in due:
+        with transaction.atomic():
+            app = (
+                TrialApplication.objects.select_for_update()
+                .select_related("program__product")
+                .filter(pk=app_id, status__in=OWING)
+                .first()
+            )
+            if app is None:
+                continue
+            app.status, app.overdue_at = App.OVERDUE, now
+            app.save(update_fields=["status", "overdue_at"])
+            _notify(
+                user_id=app.user_id, kind="community.trial.overdue", url=_program_url(app.program),
+                title=_("Your trial report for %(product)s is overdue") % {"product": app.program.product.name},
+                body=_("You can still post your review; late reports earn no points."),
+            )
+            marked += 1
+    return marked
