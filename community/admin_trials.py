@@ -1,5 +1,6 @@
 """Brand admin for trial programs: scoped to the staff member's brands (BrandScopedAdmin),
 with the applications inline, the suggested testers, the funnel, and two actions."""
+from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -25,8 +26,22 @@ class TrialApplicationInline(admin.TabularInline):
         return False
 
 
+class TrialProgramForm(forms.ModelForm):
+    class Meta:
+        model = TrialProgram
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        brand, product = data.get("brand"), data.get("product")
+        if brand and product and product.brand_id != brand.pk:
+            self.add_error("product", _("The product must belong to the program's brand."))
+        return data
+
+
 @admin.register(TrialProgram)
 class TrialProgramAdmin(BrandScopedAdmin):
+    form = TrialProgramForm
     list_display = (
         "title_zh", "product", "state", "samples", "applications_close_at", "report_deadline",
         "funnel_applied", "funnel_selected", "funnel_shipped", "funnel_on_time", "funnel_quality_display",
@@ -46,20 +61,6 @@ class TrialProgramAdmin(BrandScopedAdmin):
 
     def get_queryset(self, request):
         return selectors.trial_list_with_funnel(super().get_queryset(request))
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        clean = form.clean
-
-        def clean_same_brand(this):
-            data = clean(this)
-            brand, product = data.get("brand"), data.get("product")
-            if brand and product and product.brand_id != brand.pk:
-                this.add_error("product", _("The product must belong to the program's brand."))
-            return data
-
-        form.clean = clean_same_brand
-        return form
 
     @admin.display(description=gettext_lazy("applications"), ordering="funnel_applied")
     def funnel_applied(self, obj):

@@ -315,3 +315,13 @@ def test_my_trials_query_count(client, shopper, django_assert_num_queries, n):
     with django_assert_num_queries(MY_TRIALS_QUERIES):
         resp = client.get("/me/trials/")
     assert resp.content.decode().count('class="card trial-application"') == min(n, 12)
+
+
+def test_admin_product_must_be_the_programs_brand(client, db):
+    superuser = factories.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    product = factories.ProductFactory()
+    resp = client.post("/admin/community/trialprogram/add/",
+                       program_form(product, brand=factories.BrandFactory().pk))
+    assert resp.status_code == 200 and "must belong to the program" in resp.content.decode()
+    assert not TrialProgram.objects.exists()
