@@ -174,10 +174,14 @@ def _cached_page_response(request, html):
 def home(request):
     products = selectors.product_list().prefetch_related("images")[:8]
     reviews = _decorate_reviews(selectors.review_list_recent(limit=6), request.user)
+    from community.challenges.selectors import challenge_list_open
     from community.trials.selectors import trial_list_open
 
     trials = list(trial_list_open(limit=4))  # one query: product and brand joined
-    return render(request, "community/home.html", {"products": products, "reviews": reviews, "trials": trials})
+    challenges = list(challenge_list_open(limit=4))  # one query: brand joined
+    return render(request, "community/home.html", {
+        "products": products, "reviews": reviews, "trials": trials, "challenges": challenges,
+    })
 
 
 def product_list(request):

@@ -99,3 +99,12 @@ def adopted_entries(*, author=None, challenge=None, brand=None):
 
 def winners(challenge):
     return Entry.objects.filter(challenge=challenge, is_winner=True).select_related("author").order_by("-vote_count", "id")
+
+
+def challenge_list_open(*, limit=4):
+    """Challenges taking entries or votes, soonest-closing first, for the home page (one query)."""
+    return (
+        Challenge.objects.select_related("brand")
+        .filter(state__in=[Challenge.State.OPEN, Challenge.State.VOTING])
+        .order_by("opens_at", "id")[:limit]
+    )
