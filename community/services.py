@@ -175,6 +175,13 @@ def review_post(*, author: User, product: Product, rating, tag_ids=None, text=No
     return review, created
 
 
+def review_photo_limit(user) -> int:
+    """Photos per review: the default (9), plus what the "more_photos" privilege grants."""
+    from gamification.privileges import privilege_value
+
+    return settings.COCREATE_REVIEW_MAX_PHOTOS + privilege_value(user, "more_photos")
+
+
 @transaction.atomic
 def review_photo_add(*, author: User, review: Review, upload) -> ReviewPhoto:
     """Validate and store one photo on the author's review; thumbnails follow in Celery."""
@@ -184,7 +191,7 @@ def review_photo_add(*, author: User, review: Review, upload) -> ReviewPhoto:
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.status == Status.REMOVED:
         raise PermissionDeniedError(_("This review was removed by moderators and can no longer be edited."))
-    limit = settings.COCREATE_REVIEW_MAX_PHOTOS
+    limit = review_photo_limit(author)
     if review.photos.count() >= limit:
         msg = _("A review can have at most %(n)d photos.") % {"n": limit}
         raise ServiceError(msg, code="too_many_photos", fields={"photos": [msg]})

@@ -1,0 +1,30 @@
+"""Level privileges reach the features they name: more photos, higher rate limits."""
+import pytest
+from rest_framework.test import APIClient
+
+from community.api.throttling import SignedInRateThrottle
+from community.services import review_photo_limit
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_more_photos_privilege_raises_the_photo_limit(settings):
+    shopper = factories.UserFactory()
+    trusted = factories.UserFactory(is_staff=True)  # staff hold every privilege
+    assert review_photo_limit(shopper) == settings.COCREATE_REVIEW_MAX_PHOTOS == 9
+    assert review_photo_limit(trusted) > 9
+
+
+def test_higher_rate_limits_privilege_multiplies_the_user_throttle(monkeypatch):
+    monkeypatch.setattr(SignedInRateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "1000/min",
+                                                                 "writes": "1000/min"})
+
+    def allowed(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        codes = [client.get("/api/me/").status_code for _ in range(2 * SignedInRateThrottle.PRIVILEGED_FACTOR + 2)]
+        return codes.count(200), codes[-1]
+
+    assert allowed(factories.UserFactory()) == (2, 429)
+    assert allowed(factories.UserFactory(is_staff=True)) == (2 * SignedInRateThrottle.PRIVILEGED_FACTOR, 429)
