@@ -12,17 +12,15 @@ class LabelFileError(ValueError):
     """A labels file that cannot be used; the message names the file and line."""
 
 
-def examples_read(path, *, kind="moderation") -> list:
-    """Read ``{"text": ..., "label": ...}`` lines (optional lang, reason, rating,
-    detectors). Blank lines are skipped; anything else wrong raises LabelFileError
-    with the line number."""
-    labels = kind_get(kind).labels
+def jsonl_rows(path):
+    """Yield ``(where, row)`` for each non-blank line of a UTF-8 JSON-lines file, where
+    ``where`` is ``FILE:LINE`` for error messages; unreadable files, bad encoding and bad
+    JSON raise LabelFileError naming the line."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise LabelFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    examples = []
     for number, raw_line in enumerate(raw.splitlines(), start=1):
         where = f"{path}:{number}"
         try:
@@ -32,9 +30,18 @@ def examples_read(path, *, kind="moderation") -> list:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            yield where, json.loads(line)
         except json.JSONDecodeError as exc:
             raise LabelFileError(f"{where}: invalid JSON ({exc.msg})") from None
+
+
+def examples_read(path, *, kind="moderation") -> list:
+    """Read ``{"text": ..., "label": ...}`` lines (optional lang, reason, rating,
+    detectors). Blank lines are skipped; anything else wrong raises LabelFileError
+    with the line number."""
+    labels = kind_get(kind).labels
+    examples = []
+    for where, row in jsonl_rows(path):
         if not isinstance(row, dict):
             raise LabelFileError(f"{where}: expected a JSON object")
         text = row.get("text")
