@@ -23,7 +23,7 @@ Definitions (docs/moderation.md, "Calibration and fairness"):
 """
 import math
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction

@@ -8,7 +8,6 @@ from community.errors import ServiceError
 from gamification import services
 from gamification.ledger import ledger_rebuild, ledger_verify
 from gamification.models import PointsEntry, UserPoints
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 

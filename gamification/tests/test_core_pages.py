@@ -4,7 +4,6 @@ from django.utils import translation
 
 from gamification import services
 from gamification.models import Level, PointsEntry
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 

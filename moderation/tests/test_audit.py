@@ -1,6 +1,5 @@
 """The quality audit: uniform, reproducible, stratified daily samples; labels; the Wilson
 estimate and its status against the 10% line; the audit pages and their query counts."""
-import math
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
