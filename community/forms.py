@@ -125,6 +125,10 @@ class ProfileForm(ServiceErrorFormMixin, forms.Form):
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
     timezone = forms.ChoiceField(label=_("Time zone"), required=True)
+    email_notifications = forms.BooleanField(
+        label=_("Email me about decisions, badges and rewards"), required=False,
+        help_text=_("Notifications always appear on the site; this adds an email."),
+    )
 
     def __init__(self, *args, current_timezone="Asia/Shanghai", **kwargs):
         super().__init__(*args, **kwargs)

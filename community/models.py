@@ -34,6 +34,10 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=40, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to="avatars/%Y/%m/", blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    email_notifications = models.BooleanField(
+        _("email me about decisions, badges and rewards"), default=True,
+        help_text=_("Notifications always appear on the site; this adds an email."),
+    )
 
     objects = EmailUserManager()
 

@@ -308,8 +308,13 @@ def product_stats_refresh(*, product_id: int) -> bool:
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, display_name=None, avatar=None, timezone_name=None) -> User:
+def user_profile_update(
+    *, user: User, display_name=None, avatar=None, timezone_name=None, email_notifications=None
+) -> User:
     fields = []
+    if email_notifications is not None:
+        user.email_notifications = bool(email_notifications)
+        fields.append("email_notifications")
     if display_name is not None:
         display_name = display_name.strip()
         if len(display_name) > 40:
@@ -361,7 +366,8 @@ def review_moderate(*, review_id: int, status: str, reason: str = "") -> Review:
 
 
 def notification_send(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True):
-    """Store an on-site notification and, when asked, email it after commit."""
+    """Store an on-site notification and, when asked, email it after commit (if the user
+    allows emails: User.email_notifications, checked when the email is sent)."""
     from community.models import Notification
 
     note = Notification.objects.create(user_id=user_id, kind=kind, title=title[:200], body=body, url=url)
@@ -385,7 +391,7 @@ def notification_email(*, notification_id: int) -> bool:
     from community.models import Notification
 
     note = Notification.objects.select_related("user").filter(pk=notification_id).first()
-    if note is None or not note.user.email:
+    if note is None or not note.user.email or not note.user.email_notifications:
         return False
     send_mail(note.title, note.body or note.title, None, [note.user.email], fail_silently=False)
     return True

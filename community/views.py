@@ -430,6 +430,7 @@ def profile(request):
                     display_name=data["display_name"],
                     avatar=data["avatar"] or None,
                     timezone_name=data["timezone"],
+                    email_notifications=data["email_notifications"],
                 )
             except ServiceError as error:
                 user.refresh_from_db()  # the service may have changed the in-memory user before failing
@@ -440,7 +441,9 @@ def profile(request):
         status = 400
     else:
         form = ProfileForm(
-            initial={"display_name": user.display_name, "timezone": user.timezone}, current_timezone=user.timezone
+            initial={"display_name": user.display_name, "timezone": user.timezone,
+                     "email_notifications": user.email_notifications},
+            current_timezone=user.timezone,
         )
     page = Paginator(selectors.review_list_for_author(user=user), PROFILE_REVIEWS_PER_PAGE).get_page(
         request.GET.get("page")

@@ -324,6 +324,7 @@ class UserMeOutputSerializer(serializers.Serializer):
     public_name = serializers.CharField()
     avatar_url = serializers.SerializerMethodField()
     timezone = serializers.CharField()
+    email_notifications = serializers.BooleanField()
     level = serializers.SerializerMethodField()
     review_count = serializers.SerializerMethodField()
 
@@ -344,6 +345,7 @@ class UserMeUpdateInputSerializer(serializers.Serializer):
     display_name = serializers.CharField(required=False, allow_blank=True, max_length=40)
     avatar = serializers.FileField(required=False, allow_empty_file=True)
     timezone = serializers.CharField(required=False, max_length=64)
+    email_notifications = serializers.BooleanField(required=False)
 
 
 # --- token auth ---------------------------------------------------------------------------

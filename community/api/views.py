@@ -353,7 +353,7 @@ class UserMeApi(BaseApi):
 
     @extend_schema(
         operation_id="me_partial_update",
-        summary="Change your display name, avatar or time zone",
+        summary="Change your display name, avatar, time zone or email preference",
         request={
             "application/json": s.UserMeUpdateInputSerializer,
             "multipart/form-data": s.UserMeUpdateInputSerializer,
@@ -367,6 +367,7 @@ class UserMeApi(BaseApi):
             display_name=data.get("display_name"),
             avatar=data.get("avatar"),
             timezone_name=data.get("timezone"),
+            email_notifications=data.get("email_notifications"),
         )
         return self._render(request, user)
 
