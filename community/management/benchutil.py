@@ -147,11 +147,13 @@ class CpuMeter:
         return {name: round(value, 2) for name, value in cores.items()}
 
 
-def run_locust(*, host, target, users, duration, csv_prefix, env, gunicorn_proc):
+def run_locust(*, host, target, users, duration, csv_prefix, env, gunicorn_proc, locustfile=None, extra_args=()):
+    """Run locust headless against one target while measuring CPU; ``locustfile`` defaults
+    to bench_web's, ``extra_args`` go on locust's command line."""
     env = {**env, "BENCH_PATH": target.path}
     cmd = [
-        str(VENV_BIN / "locust"), "-f", str(Path(__file__).with_name("bench_locustfile.py")),
-        "--headless", "-u", str(users), "-r", str(users), "-t", f"{duration}s",
+        str(VENV_BIN / "locust"), "-f", str(locustfile or Path(__file__).with_name("bench_locustfile.py")),
+        "--headless", "-u", str(users), "-r", str(users), "-t", f"{duration}s", *extra_args,
         "--host", host, "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING",
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -13,12 +13,10 @@ in the database, and every entry's vote_count cache (and the challenge's) must e
 """
 import json
 import os
-import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psutil
 from django.core.management.base import BaseCommand, CommandError
 
 from community.management import benchutil
@@ -141,27 +139,12 @@ class Command(BaseCommand):
             target = benchutil.Target("votes", "vote API (POST/DELETE)", "/api/entries/[id]/vote/")
             users = o["voters"]
             self.stdout.write(f"Voting: {users} clients, {o['duration']}s ...")
-            cmd = [
-                str(benchutil.VENV_BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
-                "-r", str(users), "-t", f"{o['duration']}s", "--stop-timeout", "30", "--host", host,
-                "--csv", str(out / "votes"), "--only-summary", "--loglevel", "WARNING",
-            ]
             lenv = {**env, "BENCH_VOTES_SETUP": str(setup_file), "BENCH_VOTES_EXPECTED": str(expected_file)}
-            import subprocess
-
-            proc = subprocess.Popen(cmd, env=lenv, cwd=benchutil.BASE_DIR, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, text=True)
-            meter = benchutil.CpuMeter({"gunicorn": psutil.Process(gunicorn.pid), "locust": psutil.Process(proc.pid)})
-            time.sleep(2.0)
-            meter.start()
-            time.sleep(max(1.0, o["duration"] - 3.0))
-            cpu = meter.stop()
-            output, _ = proc.communicate()
+            result, output = benchutil.run_locust(
+                host=host, target=target, users=users, duration=o["duration"], csv_prefix=out / "votes",
+                env=lenv, gunicorn_proc=gunicorn, locustfile=LOCUSTFILE, extra_args=("--stop-timeout", "30"),
+            )
             (out / "votes_locust.log").write_text(output)
-            result = benchutil.parse_locust_csv(target, out / "votes_stats.csv")
-            result.cpu = cpu
-            if proc.returncode not in (0, 1):
-                result.error = f"locust exited with {proc.returncode}"
         finally:
             benchutil.stop_process_group(gunicorn)
         expected = json.loads(expected_file.read_text()) if expected_file.exists() else None
