@@ -11,7 +11,7 @@ HOST     ?= 127.0.0.1
 PORT     ?= 8000
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x -k votes"`.
 PYTEST_ARGS ?=
-LANGUAGES_ := zh_Hans en
+LANGUAGES_ := zh_Hans  # English is the source language: no catalogue
 # Folders makemessages/compilemessages must not walk into.
 I18N_IGNORE := --ignore=.venv --ignore=venv --ignore=node_modules --ignore=media --ignore=staticfiles --ignore=artifacts
 

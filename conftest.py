@@ -43,7 +43,10 @@ def _media_root(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
+    from moderation.learning.store import cache_clear
+
     cache.clear()
+    cache_clear()  # the in-process copy of the active models: each test starts from its own database
     yield
 
 

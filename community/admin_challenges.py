@@ -2,7 +2,8 @@
 (BrandScopedAdmin: querysets, foreign-key and product choices, object permissions).
 
 Actions call the challenge services: publish, duplicate as template, pick winners,
-mark adopted (with a note typed in the action bar), export entries as CSV.
+mark adopted (with a note typed in the action bar), export entries as CSV. A poll's
+options are edited inline on its challenge; their images go through image_clean like the cover.
 """
 import csv
 
@@ -13,12 +14,24 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from community.admin import BrandScopedAdmin, brand_ids_for
 from community.challenges import services
 from community.errors import ServiceError
 from community.images import image_clean
-from community.models import Challenge, ChallengeEvent, Entry, Product
+from community.models import Challenge, ChallengeEvent, Entry, PollOption, PollVote, Product
+
+
+def _clean_upload(upload, field):
+    """A new upload goes through the safe image pipeline (type, size, pixels; re-encoded)."""
+    if upload and hasattr(upload, "content_type"):
+        try:
+            content, _w, _h = image_clean(upload, field=field)
+        except ServiceError as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+        return content
+    return upload
 
 
 class ChallengeForm(forms.ModelForm):
@@ -27,14 +40,7 @@ class ChallengeForm(forms.ModelForm):
         fields = "__all__"
 
     def clean_cover(self):
-        cover = self.cleaned_data.get("cover")
-        if cover and hasattr(cover, "content_type"):  # a new upload: through the safe image pipeline
-            try:
-                content, _w, _h = image_clean(cover, field="cover")
-            except ServiceError as exc:
-                raise forms.ValidationError(str(exc.message)) from None
-            return content
-        return cover
+        return _clean_upload(self.cleaned_data.get("cover"), "cover")
 
     def clean(self):
         data = super().clean()
@@ -58,6 +64,44 @@ class ChallengeEventInline(admin.TabularInline):
         return False
 
 
+class PollOptionForm(forms.ModelForm):
+    class Meta:
+        model = PollOption
+        fields = ("position", "label_zh", "label_en", "description_zh", "description_en", "image")
+        widgets = {
+            "description_zh": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+            "description_en": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+        }
+
+    def clean_image(self):
+        return _clean_upload(self.cleaned_data.get("image"), "image")
+
+
+class PollOptionFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        doomed = [f.instance.pk for f in self.deleted_forms if f.instance.pk]
+        if doomed and PollVote.objects.filter(option_id__in=doomed).exists():
+            # Deleting would drop the votes without reversing their points.
+            raise forms.ValidationError(_("An option that has votes cannot be deleted."))
+
+
+class PollOptionInline(admin.TabularInline):
+    """A poll's options with their images. Only reachable through a challenge the staff member
+    may see (ChallengeAdmin is brand-scoped); the queryset is scoped again here."""
+
+    model = PollOption
+    form = PollOptionForm
+    formset = PollOptionFormSet
+    extra = 1
+    readonly_fields = ("vote_count",)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = brand_ids_for(request.user)
+        return qs if ids is None else qs.filter(challenge__brand__in=ids)
+
+
 @admin.register(Challenge)
 class ChallengeAdmin(BrandScopedAdmin):
     form = ChallengeForm
@@ -67,8 +111,14 @@ class ChallengeAdmin(BrandScopedAdmin):
     search_fields = ("title_zh", "title_en", "hashtag")
     readonly_fields = ("state", "draw_seed_hash", "draw_revealed_at", "draw_winner_ids", "entry_count", "vote_count")
     filter_horizontal = ("products",)
-    inlines = [ChallengeEventInline]
+    inlines = [ChallengeEventInline, PollOptionInline]
     actions = ["publish", "duplicate", "pick_winners", "export_entries_csv"]
+
+    def get_inlines(self, request, obj):
+        # Options only mean something on a poll (or on a new challenge, whose kind is being chosen).
+        if obj is not None and obj.kind != Challenge.Kind.POLL:
+            return [ChallengeEventInline]
+        return self.inlines
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         ids = brand_ids_for(request.user)
@@ -78,12 +128,21 @@ class ChallengeAdmin(BrandScopedAdmin):
 
     @admin.action(description=gettext_lazy("Publish (the schedule then opens and closes it)"))
     def publish(self, request, queryset):
+        published = 0
         for challenge in queryset:
+            if challenge.state != Challenge.State.DRAFT:
+                self.message_user(request, _("%(challenge)s is already published.") % {"challenge": challenge},
+                                  messages.WARNING)
+                continue
             try:
                 services.challenge_publish(challenge_id=challenge.pk, actor=request.user)
             except ServiceError as exc:
                 self.message_user(request, f"{challenge}: {exc.message}", messages.ERROR)
-        self.message_user(request, _("Published."), messages.SUCCESS)
+            else:
+                published += 1
+        if published:
+            self.message_user(request, ngettext("%(n)d challenge published.", "%(n)d challenges published.",
+                                                published) % {"n": published}, messages.SUCCESS)
 
     @admin.action(description=gettext_lazy("Duplicate as a draft template"))
     def duplicate(self, request, queryset):
@@ -159,13 +218,17 @@ class EntryAdmin(BrandScopedAdmin):
     @admin.action(description=gettext_lazy("Mark adopted (type the note above)"), permissions=["view"])
     def mark_adopted(self, request, queryset):
         note = request.POST.get("note", "")
+        adopted = 0
         for entry in queryset:
             try:
                 services.entry_adopt(entry_id=entry.pk, note=note, actor=request.user)
             except ServiceError as exc:
-                self.message_user(request, str(exc.message), messages.ERROR)
-                return
-        self.message_user(request, _("Marked adopted."), messages.SUCCESS)
+                self.message_user(request, f"#{entry.pk}: {exc.message}", messages.ERROR)
+            else:
+                adopted += 1
+        if adopted:
+            self.message_user(request, ngettext("%(n)d entry marked adopted.", "%(n)d entries marked adopted.",
+                                                adopted) % {"n": adopted}, messages.SUCCESS)
 
     @admin.action(description=gettext_lazy("Export as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):

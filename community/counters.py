@@ -1,10 +1,12 @@
-"""Rebuild every cached counter from its rows (votes -> reviews, reviews -> products)."""
+"""Rebuild every cached counter from its rows (votes -> reviews, reviews -> products,
+entry votes -> entries and challenges, poll votes -> poll options)."""
 from community.models import Product, Review
 from community.services import product_stats_refresh, review_recount_votes
 
 
 def counters_rebuild(*, progress=None):
-    """Return how many reviews had wrong vote counts; product caches are rewritten from rows."""
+    """Return how many reviews, entries and challenges had wrong counts; product caches
+    are rewritten from rows."""
     fixed = 0
     reviews = Review.objects.filter(votes__isnull=False).distinct().only(
         "id", "helpful_count", "not_helpful_count", "helpful_score"
@@ -19,4 +21,9 @@ def counters_rebuild(*, progress=None):
         product_stats_refresh(product_id=product_id)
         if progress and (i % 100 == 0 or i == len(product_ids)):
             progress(i, len(product_ids))
+    from community.challenges.polls import counters_rebuild_polls
+    from community.challenges.services import counters_rebuild_challenges
+
+    fixed += counters_rebuild_challenges()
+    fixed += counters_rebuild_polls()
     return fixed

@@ -20,6 +20,8 @@ __all__ = [
     "EntryComment",
     "EntryImage",
     "EntryVote",
+    "PollOption",
+    "PollVote",
 ]
 
 
@@ -117,7 +119,7 @@ class Challenge(models.Model):
 
     @property
     def accepts_entries(self):
-        return self.state == self.State.OPEN
+        return self.state == self.State.OPEN and self.kind != self.Kind.POLL  # a poll's options are the brand's
 
     @property
     def accepts_votes(self):
@@ -246,3 +248,59 @@ class EntryComment(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["entry", "status", "created_at"], name="entry_comment_idx")]
+
+
+class PollOption(models.Model):
+    """One option of a poll challenge (kind ``poll``), with its own image. Brand staff add them
+    in the admin; shoppers vote on them through ``community.challenges.polls``."""
+
+    challenge = models.ForeignKey(
+        Challenge, on_delete=models.CASCADE, related_name="poll_options", verbose_name=_("challenge")
+    )
+    label_zh = models.CharField(_("label (Chinese)"), max_length=120)
+    label_en = models.CharField(_("label (English)"), max_length=160, blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), max_length=1000, blank=True)
+    description_en = models.TextField(_("description (English)"), max_length=1000, blank=True)
+    # The dimensions are filled by the ImageField from the cleaned file, so the page can give
+    # every <img> its width and height (no layout shift) without opening the files.
+    image = models.ImageField(
+        _("image"), upload_to="polls/%Y/%m/", blank=True, width_field="image_width", height_field="image_height"
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Cache of valid PollVote rows (polls.poll_recount rebuilds it).
+    vote_count = models.PositiveIntegerField(_("valid votes"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("poll option")
+        verbose_name_plural = _("poll options")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        return localized(self, "label")
+
+    @property
+    def description(self):
+        return localized(self, "description")
+
+
+class PollVote(models.Model):
+    """One vote on a poll option; same life as EntryVote: withdrawing deletes the row while
+    voting is open, integrity checks invalidate it (kept, excluded from counts, points reversed)."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="poll_votes")
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="poll_votes")
+    valid = models.BooleanField(default=True)
+    invalid_reason = models.CharField(max_length=60, blank=True)
+    points_entry_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["option", "user"], name="poll_vote_one_per_user")]
+        indexes = [models.Index(fields=["challenge", "user"], name="poll_vote_user_idx")]

@@ -402,14 +402,20 @@ def notification_email(*, notification_id: int) -> bool:
 UNSCORED_QUALITY = 40  # a rating alone is not scored: ranked as middling content
 
 
+def quality_is_low(quality_score) -> bool:
+    """A scored item under ``QUALITY_BANDS["ok"]`` (the "low" band): ranked last, never featured."""
+    if quality_score is None:
+        return False
+    return quality_score < float((getattr(settings, "QUALITY_BANDS", None) or {}).get("ok", 30))
+
+
 def review_rank_score(helpful_score: float, quality_score) -> float:
     """The default ("helpful") ordering key: 60% helpfulness (Wilson lower bound), 40%
     quality. A low-quality review (under ``QUALITY_BANDS["ok"]``) drops a whole point, so
     it is never ranked above one that is not, however many votes it collected."""
     quality = UNSCORED_QUALITY if quality_score is None else quality_score
     rank = 0.6 * float(helpful_score or 0.0) + 0.4 * quality / 100
-    low_below = float((getattr(settings, "QUALITY_BANDS", None) or {}).get("ok", 30))
-    if quality_score is not None and quality_score < low_below:
+    if quality_is_low(quality_score):
         rank -= 1.0
     return round(rank, 6)
 
@@ -417,16 +423,29 @@ def review_rank_score(helpful_score: float, quality_score) -> float:
 def review_set_quality(*, review_id: int, score) -> bool:
     """Store moderation's quality score on the review and refresh its rank; idempotent
     (returns False when nothing changed or the review is gone)."""
+    return bool(review_set_quality_many(scores={review_id: score}))
+
+
+def review_set_quality_many(*, scores) -> int:
+    """``review_set_quality`` for ``{review_id: score or None}`` in three queries: lock the
+    rows in id order (the same order everywhere, so batches never deadlock), then one bulk
+    update of those whose score or rank changed. Returns how many changed."""
+    if not scores:
+        return 0
+    changed = []
     with transaction.atomic():
-        review = Review.objects.select_for_update().filter(pk=review_id).only(
-            "id", "product_id", "helpful_score", "quality_score", "rank_score"
-        ).first()
-        if review is None:
-            return False
-        score = None if score is None else int(score)
-        rank = review_rank_score(review.helpful_score, score)
-        if review.quality_score == score and review.rank_score == rank:
-            return False
-        review.quality_score, review.rank_score = score, rank
-        review.save(update_fields=["quality_score", "rank_score"])
-    return True
+        reviews = (
+            Review.objects.select_for_update().filter(pk__in=list(scores)).order_by("pk")
+            .only("id", "helpful_score", "quality_score", "rank_score")
+        )
+        for review in reviews:
+            score = scores[review.pk]
+            score = None if score is None else int(score)
+            rank = review_rank_score(review.helpful_score, score)
+            if review.quality_score == score and review.rank_score == rank:
+                continue
+            review.quality_score, review.rank_score = score, rank
+            changed.append(review)
+        if changed:
+            Review.objects.bulk_update(changed, ["quality_score", "rank_score"], batch_size=500)
+    return len(changed)

@@ -18,6 +18,8 @@ review_submitted = Signal()
 review_unpublished = Signal()
 # review_id, voter_id, author_id, helpful (bool or None when withdrawn)
 review_voted = Signal()
+# entry_id, challenge_id, delta (+1 a vote, -1 a withdrawal or an invalidated vote)
+entry_voted = Signal()
 
 
 def send_on_commit(signal, **kwargs):

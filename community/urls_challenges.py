@@ -10,6 +10,7 @@ urlpatterns = [
     path("entries/<int:entry_id>/", v.entry_detail, name="entry_detail"),
     path("entries/<int:entry_id>/vote/", v.entry_vote, name="entry_vote"),
     path("entries/<int:entry_id>/comments/", v.entry_comment, name="entry_comment"),
+    path("polls/options/<int:option_id>/vote/", v.poll_vote, name="poll_vote"),
     path("me/entries/", v.my_entries, name="my_entries"),
     path("me/votes/", v.my_votes, name="my_votes"),
 ]

@@ -459,6 +459,24 @@ def profile(request):
     )
 
 
+@require_http_methods(["GET", "HEAD"])
+def user_public(request, user_id):
+    """A member's public profile: published reviews and entries, adopted ideas, wins, level, badges.
+
+    Shows nothing private (no e-mail, no username, no pending or rejected content)."""
+    data = selectors.user_public_profile(user_id)
+    if data is None:
+        raise Http404(_("No such member."))
+    member = data["member"]
+    badges = badges_for_users([member.pk], per_user=None).get(member.pk, [])
+    return render(
+        request,
+        "community/user_public.html",
+        {**data, "level": user_level(member.pk), "badges": badges,
+         "is_me": request.user.is_authenticated and request.user.pk == member.pk},
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def notifications(request):

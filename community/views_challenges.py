@@ -1,5 +1,6 @@
 """Challenge pages: list, detail (entries, submit form, countdown, prize and odds, draw,
-leaderboard, results), entry detail with comments, vote toggle, my entries and my votes.
+leaderboard, results, a poll's options), entry detail with comments, vote toggles (entries and
+poll options), my entries and my votes.
 Interfaces only: parse input, call one service or selector, render."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,10 +8,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.challenges import draw, selectors, services
+from community.challenges import draw, polls, selectors, services
 from community.errors import ServiceError
 from community.models import Challenge
 from community.selectors import brand_list
@@ -45,9 +47,10 @@ def challenge_detail(request, challenge_id):
     sort = sort if sort in selectors.ENTRY_ORDER else "fair"
     page = Paginator(selectors.entry_list(challenge=challenge, sort=sort, viewer=request.user), ENTRIES_PER_PAGE)
     page = page.get_page(request.GET.get("page"))
-    from gamification.leaderboards import leaderboard_top
+    from gamification.leaderboards import leaderboard_get
 
     closed = challenge.state == Challenge.State.CLOSED
+    poll = _poll_context(request, challenge) if challenge.kind == Challenge.Kind.POLL else {}
     return render(request, "community/challenges/detail.html", {
         "challenge": challenge, "page": page, "entries": page.object_list, "sort": sort,
         "sorts": selectors.ENTRY_SORTS,
@@ -56,9 +59,60 @@ def challenge_detail(request, challenge_id):
         "vote_limit": services.vote_limit_for(request.user, challenge) if request.user.is_authenticated else challenge.votes_per_user,
         "winners": list(selectors.winners(challenge)) if challenge.state in (Challenge.State.JUDGING, Challenge.State.CLOSED) else [],
         "adopted": list(selectors.adopted_entries(challenge=challenge)),
-        "leaderboard": leaderboard_top(period="all", scope=f"challenge:{challenge.pk}", limit=10),
+        # Rows carry their user (one query for all of them) so the board shows names, not ids.
+        "leaderboard": leaderboard_get(period="all", scope=f"challenge:{challenge.pk}", limit=10)["rows"],
         "closed": closed, "draw_doc": draw.__doc__,
+        **poll,
     })
+
+
+def _poll_context(request, challenge):
+    """What templates/community/challenges/_poll.html needs; a poll's votes are on its options,
+    so ``votes_used`` (shown under the rewards) counts those."""
+    options = selectors.poll_options(challenge=challenge, viewer=request.user)
+    return {
+        "poll_options": options,
+        "poll_total": sum(o.vote_count for o in options),
+        "poll_results": selectors.poll_shows_results(challenge),
+        "votes_used": sum(1 for o in options if o.voted),
+    }
+
+
+def _safe_next(request, default):
+    nxt = request.POST.get("next") or ""
+    return nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts=None) and nxt.startswith("/") else default
+
+
+def _vote_tap(request, toggle, *, back, done):
+    """A one-tap vote as a plain form POST (works without JS) or, with ``Accept:
+    application/json``, in place. ``toggle()`` returns (item, voted); ``back`` is where a
+    refusal returns to, ``done(item)`` where a counted or withdrawn vote does (both only
+    to this site: ``next`` is checked)."""
+    if not request.user.is_authenticated:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": _("Log in to vote."), "code": "login_required"}, status=401)
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': back})}")
+    try:
+        item, voted = toggle()
+    except ServiceError as exc:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": str(exc.message), "code": exc.code}, status=exc.status_code)
+        messages.error(request, exc.message)
+        return redirect(back)
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "voted": voted, "vote_count": item.vote_count})
+    messages.success(request, _("Vote counted.") if voted else _("Vote withdrawn."))
+    return redirect(_safe_next(request, done(item)))
+
+
+@require_POST
+def poll_vote(request, option_id):
+    """One tap votes for a poll option, a second withdraws; comes back to the poll."""
+    return _vote_tap(
+        request, lambda: polls.poll_vote_toggle(user=request.user, option_id=option_id),
+        back=_safe_next(request, reverse("community:challenge_list")),
+        done=lambda option: reverse("community:challenge_detail", args=[option.challenge_id]) + "#poll",
+    )
 
 
 @login_required
@@ -79,6 +133,16 @@ def entry_submit(request, challenge_id):
     return redirect("community:entry_detail", entry_id=entry.pk)
 
 
+def _own_entry_quality(entry, user):
+    """The author's own entry: its quality band, explanation and hints (one query; none for
+    anyone else, nor when the entry has no score yet)."""
+    if not user.is_authenticated or entry.author_id != user.pk or entry.quality_score is None:
+        return None
+    from moderation.quality.selectors import quality_summary
+
+    return quality_summary(content_type="entry", object_id=entry.pk)
+
+
 def entry_detail(request, entry_id):
     entry = selectors.entry_get_for_user(entry_id, request.user)
     if entry is None:
@@ -87,27 +151,18 @@ def entry_detail(request, entry_id):
         "entry": entry, "challenge": entry.challenge, "images": list(entry.images.all()),
         "comments": list(selectors.entry_comments(entry, request.user)),
         "voted": entry.pk in selectors.voted_entry_ids(viewer=request.user, challenge=entry.challenge),
+        "own_quality": _own_entry_quality(entry, request.user),
     })
 
 
 @require_POST
 def entry_vote(request, entry_id):
-    if not request.user.is_authenticated:
-        if _wants_json(request):
-            return JsonResponse({"ok": False, "error": _("Log in to vote."), "code": "login_required"}, status=401)
-        return redirect(f"{reverse('account_login')}?next=/entries/{entry_id}/")
-    try:
-        entry, voted = services.entry_vote_toggle(user=request.user, entry_id=entry_id)
-    except ServiceError as exc:
-        if _wants_json(request):
-            return JsonResponse({"ok": False, "error": str(exc.message), "code": exc.code}, status=exc.status_code)
-        messages.error(request, exc.message)
-        return redirect(request.POST.get("next") or f"/entries/{entry_id}/")
-    if _wants_json(request):
-        return JsonResponse({"ok": True, "voted": voted, "vote_count": entry.vote_count})
-    messages.success(request, _("Vote counted.") if voted else _("Vote withdrawn."))
-    nxt = request.POST.get("next") or ""
-    return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else f"/entries/{entry_id}/")
+    """One tap votes for an entry, a second withdraws; comes back to ``next`` or the entry."""
+    entry_url = reverse("community:entry_detail", args=[entry_id])
+    return _vote_tap(
+        request, lambda: services.entry_vote_toggle(user=request.user, entry_id=entry_id),
+        back=_safe_next(request, entry_url), done=lambda entry: entry_url,
+    )
 
 
 @login_required

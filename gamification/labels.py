@@ -7,6 +7,8 @@ ACTION_LABELS = {
     "community.review.helpful_received": _("Someone found your review helpful"),
     "community.review.vote_cast": _("Voted on a review"),
     "community.entry.published": _("Challenge entry published"),
+    "community.entry.vote_cast": _("Voted for a challenge entry"),
+    "community.poll.vote_cast": _("Voted in a poll"),
     "community.challenge.won": _("Won a challenge"),
     "community.idea.adopted": _("A brand adopted your idea"),
     "community.trial.report_on_time": _("Trial report delivered on time"),

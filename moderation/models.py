@@ -184,7 +184,9 @@ class LshBucket(models.Model):
     key = models.BigIntegerField()  # hash of (band index, band values)
 
     class Meta:
-        indexes = [models.Index(fields=["key"], name="lsh_bucket_key_idx")]
+        # (key, fingerprint) serves "the newest candidates of this bucket" as an index-only
+        # scan that stops early, however crowded the bucket (detectors.duplicate.bucket_rows).
+        indexes = [models.Index(fields=["key", "-fingerprint"], name="lsh_bucket_key_fp_idx")]
 
 
 class ImageFingerprint(models.Model):

@@ -18,7 +18,7 @@ def wordlist_changed(sender, **kwargs):
 
 # --- quality: rescore (debounced) when votes or reports change the community signals ------
 
-from community.signals import review_voted  # noqa: E402
+from community.signals import entry_voted, review_voted  # noqa: E402
 from moderation.models import Report  # noqa: E402
 
 
@@ -27,6 +27,13 @@ def quality_review_voted(sender, review_id, **kwargs):
     from moderation.quality.services import quality_rescore_soon
 
     quality_rescore_soon(content_type="review", object_id=review_id)
+
+
+@receiver(entry_voted, dispatch_uid="moderation.quality.entry_voted")
+def quality_entry_voted(sender, entry_id, **kwargs):
+    from moderation.quality.services import quality_rescore_soon
+
+    quality_rescore_soon(content_type="entry", object_id=entry_id)
 
 
 @receiver(post_save, sender=Report, dispatch_uid="moderation.quality.report_saved")

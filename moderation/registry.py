@@ -49,13 +49,23 @@ class ContentAdapter:
         raise NotImplementedError
 
     # Quality scoring (moderation.quality); a kind without these is simply not scored.
-    def quality_input(self, object_id) -> dict | None:
-        """{text, rating, lang, author_id, scope, reference_texts, aspects, tags, photos,
-        helpful, not_helpful} or None when there is nothing to score."""
-        return None
+    holds_low_quality = True  # a score under QUALITY_HOLD_BELOW holds the item for the queue
+    def quality_inputs(self, object_ids) -> dict:
+        """{object_id: {text, rating, lang, kind, author_id, scope, reference_texts, aspects,
+        tags, photos, helpful, not_helpful}} for the ids that have something to score, in a
+        fixed number of queries (ids that are gone or hold only a rating are left out)."""
+        return {}
 
-    def set_quality(self, object_id, score):
-        """Hand the score to the owning app (denormalised for ranking)."""
+    def quality_input(self, object_id) -> dict | None:
+        return self.quality_inputs([object_id]).get(object_id)
+
+    def set_quality_many(self, scores) -> int:
+        """Hand {object_id: score or None} to the owning app (denormalised for ranking);
+        returns how many items changed."""
+        return 0
+
+    def set_quality(self, object_id, score) -> bool:
+        return bool(self.set_quality_many({object_id: score}))
 
     def edit_url(self, object_id) -> str:
         return ""
@@ -138,35 +148,44 @@ class ReviewAdapter(ContentAdapter):
 
         return Review.objects.filter(pk=object_id).values_list("author_id", flat=True).first()
 
-    def quality_input(self, object_id):
+    def quality_inputs(self, object_ids):
+        from django.db.models import Count
+
         from community.models import Review
 
-        review = (
-            Review.objects.select_related("product")
-            .prefetch_related("tags", "photos", "product__category__aspect_tags")
-            .filter(pk=object_id)
-            .first()
+        reviews = (
+            Review.objects.filter(pk__in=list(object_ids))
+            .select_related("product__category")
+            .prefetch_related("tags", "product__category__aspect_tags")
+            .annotate(photo_count=Count("photos"))
+            .only("id", "text", "rating", "language", "author_id", "has_photos", "helpful_count",
+                  "not_helpful_count", "product__id", "product__description_zh", "product__description_en",
+                  "product__category__id")
         )
-        if review is None or not (review.text.strip() or review.has_photos):
-            return None
-        product = review.product
 
         def tag(t):
             return {"id": t.pk, "label_zh": t.label_zh, "label_en": t.label_en, "negative": t.negative}
 
-        return {
-            "text": review.text,
-            "rating": review.rating,
-            "lang": review.language,
-            "author_id": review.author_id,
-            "scope": f"product:{product.pk}",
-            "reference_texts": [t for t in (product.description_zh, product.description_en) if t],
-            "aspects": [tag(t) for t in product.category.aspect_tags.all()],
-            "tags": [tag(t) for t in review.tags.all()],
-            "photos": len(review.photos.all()),
-            "helpful": review.helpful_count,
-            "not_helpful": review.not_helpful_count,
-        }
+        out = {}
+        for review in reviews:
+            if not (review.text.strip() or review.photo_count):
+                continue
+            product = review.product
+            out[review.pk] = {
+                "text": review.text,
+                "rating": review.rating,
+                "lang": review.language,
+                "kind": "review",
+                "author_id": review.author_id,
+                "scope": f"product:{product.pk}",
+                "reference_texts": [t for t in (product.description_zh, product.description_en) if t],
+                "aspects": [tag(t) for t in product.category.aspect_tags.all()],
+                "tags": [tag(t) for t in review.tags.all()],
+                "photos": review.photo_count,
+                "helpful": review.helpful_count,
+                "not_helpful": review.not_helpful_count,
+            }
+        return out
 
     def scoreable_ids(self):
         from django.db.models import Q
@@ -175,10 +194,10 @@ class ReviewAdapter(ContentAdapter):
 
         return Review.objects.filter(Q(has_photos=True) | ~Q(text="")).order_by("pk").values_list("pk", flat=True)
 
-    def set_quality(self, object_id, score):
-        from community.services import review_set_quality
+    def set_quality_many(self, scores):
+        from community.services import review_set_quality_many
 
-        return review_set_quality(review_id=object_id, score=score)
+        return review_set_quality_many(scores=scores)
 
     def edit_url(self, object_id):
         from django.urls import NoReverseMatch, reverse

@@ -150,6 +150,10 @@ def case_screen(*, case_id, revision=None):
             return None
         case.risk, case.queue_reasons, case.detectors = risk, reasons, detectors
         case.classifier_score, case.ai_decision, case.screened_at = classifier_score, decision, timezone.now()
+        if quality is not None:
+            # Stored before the decision is applied, so what publication triggers (points
+            # scaled by quality, the entry's place in the default order) sees the score.
+            quality_after_screen(case=case, quality=quality)  # stores the score; notifies if held
         if decision == "reject":
             reason = next((AI_REJECT_REASON[r] for r in reasons if r in AI_REJECT_REASON), RejectReason.SPAM)
             _decide(case, actor=None, approve=False, reason_code=reason, note="")
@@ -163,8 +167,6 @@ def case_screen(*, case_id, revision=None):
             case.save()
             _event(case, actor=None, action=f"moderation.{case.content_type}.queued", reason=",".join(reasons),
                    old_state=State.SCREENING, new_state=State.QUEUED, data={"risk": risk})
-        if quality is not None:
-            quality_after_screen(case=case, quality=quality)  # stores the score; notifies if held
         if inp is not None:
             transaction.on_commit(lambda: pipeline.remember_all(inp))
     return case

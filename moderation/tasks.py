@@ -50,4 +50,21 @@ def quality_rescore(content_type, object_id):
     row = rescore(content_type=content_type, object_id=object_id)
     return row.score if row else None
 
+@shared_task(name="moderation.quality_rescore_batch", soft_time_limit=300, time_limit=330)
+def quality_rescore_batch(content_type, object_ids, run=None):
+    """One batch of ``manage.py quality rescore --celery``: score and store the items, then
+    add them to the run's progress counter (which the command polls)."""
+    from django.core.cache import cache
+
+    from moderation.quality.services import quality_rescore_batch as rescore
+
+    scored, forgotten = rescore(content_type=content_type, object_ids=object_ids)
+    if run:
+        try:
+            cache.incr(f"moderation:quality:rescore-run:{run}", len(object_ids))
+        except ValueError:  # the run's counter expired: nobody is watching any more
+            pass
+    return [scored, forgotten]
+
+
 from moderation import tasks_ops  # noqa: E402,F401  Celery discovers only <app>.tasks

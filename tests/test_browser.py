@@ -2,39 +2,25 @@
 
 Screenshots go to artifacts/browser/ (git-ignored; CI keeps them as artifacts).
 """
+
 import io
-import os
 
-# Playwright's sync API runs an asyncio loop in this thread; the ORM calls made by
-# the test itself are still plain synchronous code.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from pathlib import Path  # noqa: E402
 
-import pytest  # noqa: E402
-from django.conf import settings as django_settings  # noqa: E402
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.urls import re_path  # noqa: E402
-from django.views.static import serve  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import re_path
+from django.views.static import serve
+from PIL import Image, ImageDraw
 
-from community import services  # noqa: E402
-from community.models import Review, User  # noqa: E402
-from config.urls import urlpatterns as site_urlpatterns  # noqa: E402
-from tests import factories  # noqa: E402
+from community import services
+from community.models import Review, User
+from config.urls import urlpatterns as site_urlpatterns
+from tests import factories
+from tests.browser import ARTIFACTS, PHONE, chromium  # noqa: F401 (pytest fixtures)
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 def _serve_media(request, path):
@@ -56,16 +42,6 @@ def photo_png(hue=(230, 120, 60), label=""):
     out = io.BytesIO()
     img.save(out, format="PNG")
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -5,53 +5,23 @@ the winner, and the winner sees the badge on their profile.
 The schedule is advanced in the test process with the beat task's body
 (``challenges_advance(now=...)``) instead of waiting. Screenshot: artifacts/browser/challenge-winner.png.
 """
-import os
 
-# Playwright's sync API runs an asyncio loop in this thread; the ORM calls made by
-# the test itself are still plain synchronous code.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from datetime import timedelta
 
-from datetime import timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
 
-import pytest  # noqa: E402
-from django.contrib.auth.models import Permission  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from community.challenges import services  # noqa: E402
-from community.models import Challenge, Entry, EntryVote  # noqa: E402
-from tests import factories  # noqa: E402
-from tests.challenge_helpers import old_user  # noqa: E402
+from community.challenges import services
+from community.models import Challenge, Entry, EntryVote
+from tests import factories
+from tests.challenge_helpers import old_user
+from tests.browser import ARTIFACTS, chromium, site  # noqa: F401 (pytest fixtures)
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PASSWORD = "pass12345!"  # tests/factories.py UserFactory
 S = Challenge.State
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(live_server, transactional_db):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return live_server
 
 
 def _login(chromium, site, user):
@@ -146,12 +116,12 @@ def test_brand_runs_a_challenge_and_the_winner_sees_the_badge(site, chromium):
             ctx, page = _login(chromium, site, voter)
             try:
                 page.goto(f"{site.url}/entries/{entry.pk}/")
-                vote = page.locator("article.card form button[type=submit]")
+                vote = page.locator("article.card button[aria-pressed]")
                 assert vote.get_attribute("aria-pressed") == "false"
                 with page.expect_navigation():
                     vote.click()
                 page.goto(f"{site.url}/entries/{entry.pk}/")
-                assert page.locator("article.card form button[type=submit]").get_attribute("aria-pressed") == "true"
+                assert page.locator("article.card button[aria-pressed]").get_attribute("aria-pressed") == "true"
             finally:
                 ctx.close()
         assert EntryVote.objects.filter(entry=entry, valid=True).count() == 2

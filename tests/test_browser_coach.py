@@ -4,54 +4,22 @@ A signed-in shopper types on the review page; static/js/coach.js asks
 /api/quality/coach/ after typing pauses and shows the band and hints in place.
 Screenshot: artifacts/browser/coach.png.
 """
-import os
 
-# Playwright's sync API runs an asyncio loop in this thread; the ORM calls made by
-# the test itself are still plain synchronous code.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+import pytest
 
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
-
-from community import services  # noqa: E402
-from community.models import Review  # noqa: E402
-from tests import factories  # noqa: E402
+from community import services
+from community.models import Review
+from tests import factories
+from tests.browser import ARTIFACTS, PHONE, chromium, site  # noqa: F401 (pytest fixtures)
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 TEMPLATE_TEXT = "好评好评"
 DETAILED_TEXT = (
     "用了两周，每天早上装 400ml 热水，到下午三点还有 60 度左右，保温效果很好，质量好。"
     "杯盖密封好，放包里没漏过。缺点是有点重，大概 350 克，不过做得很扎实。"
 )
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(live_server, transactional_db):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return live_server
 
 
 def _band(page):

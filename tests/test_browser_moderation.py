@@ -3,46 +3,24 @@ the keyboard only, and the pages are screenshotted on a phone and a desktop.
 
 Screenshots go to artifacts/browser/moderation-*.png (git-ignored; CI keeps them).
 """
-import os
 
-# Playwright's sync API runs an asyncio loop in this thread; the ORM calls made by
-# the test itself are still plain synchronous code.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+import re
 
-import re  # noqa: E402
+import pytest
+from django.contrib.auth.models import Group
 
-import pytest  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-
-from community import services  # noqa: E402
-from moderation.models import Case  # noqa: E402
-from tests import factories  # noqa: E402
-from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS, PHONE  # noqa: E402
+from community import services
+from moderation.models import Case
+from tests import factories
+from tests.browser import ARTIFACTS, DESKTOP, PHONE, chromium, site  # noqa: F401 (pytest fixtures)
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 TEXTS = [
     "保温效果不错，有问题加我微信 warmshop88 私聊便宜卖",
     "Keeps tea hot all day. Call 13912345678 for the wholesale price, cheaper than here.",
     "颜色很正，盖子严实。想要同款的打电话 13800138000 找我，比店里便宜",
 ]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(live_server, transactional_db):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return live_server
 
 
 def queue_three():

@@ -210,15 +210,17 @@ def test_vote_limit_account_age_and_privilege(monkeypatch):
     assert EntryVote.objects.filter(user=voter).count() == 3
 
 
-def test_invalidated_vote_is_kept_excluded_and_its_points_reversed():
+def test_invalidated_vote_is_kept_excluded_and_its_points_reversed(django_capture_on_commit_callbacks):
     challenge = make_challenge(allow_overlap=True)
     entry = published_entry(challenge)
     voters = [old_user() for _ in range(3)]
-    for v in voters:
-        services.entry_vote_toggle(user=v, entry_id=entry.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the challenge's count moves after commit
+        for v in voters:
+            services.entry_vote_toggle(user=v, entry_id=entry.pk)
     vote = EntryVote.objects.get(user=voters[0])
-    services.entry_vote_invalidate(vote_id=vote.pk)
-    services.entry_vote_invalidate(vote_id=vote.pk)  # idempotent
+    with django_capture_on_commit_callbacks(execute=True):
+        services.entry_vote_invalidate(vote_id=vote.pk)
+        services.entry_vote_invalidate(vote_id=vote.pk)  # idempotent
     entry.refresh_from_db()
     vote.refresh_from_db()
     assert not vote.valid and entry.vote_count == 2
@@ -541,3 +543,40 @@ def test_quality_score_is_stored_through_the_adapter():
     assert adapter.set_quality(entry.pk, 71) is False
     entry.refresh_from_db()
     assert entry.quality_score == 71
+
+
+def test_admin_publish_reports_each_failure_and_claims_success_only_for_what_published(staff_client, brand):
+    untitled = make_challenge(brand, state=S.DRAFT, title_zh="", title_en="")
+    running = make_challenge(brand, state=S.OPEN, title_zh="已开放")
+    resp = staff_client.post("/admin/community/challenge/",
+                             {"action": "publish", "_selected_action": [untitled.pk, running.pk]}, follow=True)
+    from django.contrib import messages
+
+    shown = list(resp.context["messages"])
+    assert len(shown) == 2 and any("已开放" in str(m) for m in shown)  # "already published" and "needs a title"
+    assert messages.SUCCESS not in {m.level for m in shown}  # no "published" when nothing was
+    untitled.refresh_from_db()
+    assert untitled.state == S.DRAFT
+    draft = make_challenge(brand, state=S.DRAFT, title_zh="能发布")
+    resp = staff_client.post("/admin/community/challenge/", {"action": "publish", "_selected_action": [draft.pk]},
+                             follow=True)
+    shown = list(resp.context["messages"])
+    assert [m.level for m in shown] == [messages.SUCCESS] and "1" in str(shown[0])
+    draft.refresh_from_db()
+    assert draft.state == S.OPEN
+
+
+def test_nightly_counter_rebuild_covers_entries_and_challenges(django_capture_on_commit_callbacks):
+    from community.counters import counters_rebuild
+
+    challenge = make_challenge(allow_overlap=True)
+    entry = published_entry(challenge)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.entry_vote_toggle(user=old_user(), entry_id=entry.pk)
+    assert counters_rebuild() == 0
+    Entry.objects.filter(pk=entry.pk).update(vote_count=7)
+    Challenge.objects.filter(pk=challenge.pk).update(vote_count=9)
+    assert counters_rebuild() == 2
+    entry.refresh_from_db()
+    challenge.refresh_from_db()
+    assert (entry.vote_count, challenge.vote_count) == (1, 1)

@@ -49,3 +49,21 @@ def test_same_vote_tapped_twice_at_once_ends_consistent():
     rows = EntryVote.objects.filter(entry=entry).count()
     assert entry.vote_count == rows and rows in (0, 1)
     assert UserPoints.objects.get(user=voter).total == rows * services.VOTE_POINTS
+
+
+def test_invalidations_racing_withdrawals_neither_deadlock_nor_drift():
+    """Both take the voter's participant lock first and move the entry's counter last."""
+    challenge = make_challenge(allow_overlap=True)
+    entry = published_entry(challenge)
+    voters = [old_user() for _ in range(10)]
+    for v in voters:
+        services.entry_vote_toggle(user=v, entry_id=entry.pk)
+    votes = {v.pk: EntryVote.objects.get(user=v).pk for v in voters}
+    calls = [lambda v=v: services.entry_vote_withdraw(user=v, entry_id=entry.pk) for v in voters]
+    calls += [lambda v=v: services.entry_vote_invalidate(vote_id=votes[v.pk]) for v in voters]
+    _results, errors = _run_together(calls)
+    assert all(e is None or (isinstance(e, ServiceError) and e.code == "vote_invalid") for e in errors), errors
+    entry.refresh_from_db()
+    assert entry.vote_count == 0 == EntryVote.objects.filter(entry=entry, valid=True).count()
+    assert services.counters_rebuild_challenges() == 0
+    assert all(UserPoints.objects.get(user=v).total == 0 for v in voters)  # withdrawn or invalidated: reversed once

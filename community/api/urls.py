@@ -21,4 +21,5 @@ urlpatterns = [
     path("auth/token/", views.AuthTokenObtainApi.as_view(), name="auth-token"),
     path("trials/", include("community.api.trials")),
     path("", include("community.api.challenges")),
+    path("", include("community.api.polls")),
 ]

@@ -55,23 +55,35 @@ class EntryAdapter(registry.ContentAdapter):
 
         return Entry.objects.filter(pk=object_id).values_list("author_id", flat=True).first()
 
-    def quality_input(self, object_id):
-        entry = self._qs().filter(pk=object_id).first()
-        if entry is None or not entry.text.strip():
-            return None
-        challenge = entry.challenge
-        return {
-            "text": entry.text, "rating": None, "lang": entry.language, "author_id": entry.author_id,
-            "scope": f"challenge:{challenge.pk}",
-            "reference_texts": [t for t in (challenge.brief_zh, challenge.brief_en) if t],
-            "aspects": [], "tags": [], "photos": len(entry.images.all()),
-            "helpful": entry.vote_count, "not_helpful": 0,
-        }
+    def quality_inputs(self, object_ids):
+        from django.db.models import Count
 
-    def set_quality(self, object_id, score):
-        from community.challenges.services import entry_set_quality
+        from community.models import Entry
 
-        return entry_set_quality(entry_id=object_id, score=score)
+        entries = (
+            Entry.objects.filter(pk__in=list(object_ids)).exclude(text="").select_related("challenge")
+            .annotate(image_count=Count("images"))
+            .only("id", "text", "language", "author_id", "vote_count", "challenge__id", "challenge__brief_zh",
+                  "challenge__brief_en")
+        )
+        out = {}
+        for entry in entries:
+            if not entry.text.strip():
+                continue
+            challenge = entry.challenge
+            out[entry.pk] = {
+                "text": entry.text, "rating": None, "lang": entry.language, "kind": "entry",
+                "author_id": entry.author_id, "scope": f"challenge:{challenge.pk}",
+                "reference_texts": [t for t in (challenge.brief_zh, challenge.brief_en) if t],
+                "aspects": [], "tags": [], "photos": entry.image_count,
+                "helpful": entry.vote_count, "not_helpful": 0,
+            }
+        return out
+
+    def set_quality_many(self, scores):
+        from community.challenges.services import entry_set_quality_many
+
+        return entry_set_quality_many(scores=scores)
 
     def scoreable_ids(self):
         from community.models import Entry
@@ -117,6 +129,32 @@ class CommentAdapter(registry.ContentAdapter):
 
         return EntryComment.objects.filter(pk=object_id).values_list("author_id", flat=True).first()
 
+    # Comments are scored (they count in the audit and the prevalence figure) but a short
+    # comment is a normal comment: a low score never holds one for the queue.
+    holds_low_quality = False
+
+    def quality_inputs(self, object_ids):
+        from community.models import EntryComment
+
+        comments = EntryComment.objects.filter(pk__in=list(object_ids)).exclude(text="").only(
+            "id", "text", "author_id", "entry_id")
+        return {
+            c.pk: {
+                "text": c.text, "rating": None, "lang": "", "kind": "comment", "author_id": c.author_id,
+                "scope": f"entry:{c.entry_id}", "reference_texts": [], "aspects": [], "tags": [], "photos": 0,
+                "helpful": 0, "not_helpful": 0,
+            }
+            for c in comments if c.text.strip()
+        }
+
+    def set_quality_many(self, scores):
+        return 0  # nothing denormalised: comments are listed by time, not ranked
+
+    def scoreable_ids(self):
+        from community.models import EntryComment
+
+        return EntryComment.objects.exclude(text="").order_by("pk").values_list("pk", flat=True)
+
     def previews(self, object_ids):
         return {
             c.pk: registry.Preview(text=c.text, title=_("Comment on entry #%(id)s") % {"id": c.entry_id},
@@ -127,3 +165,34 @@ class CommentAdapter(registry.ContentAdapter):
 
 registry.register(EntryAdapter())
 registry.register(CommentAdapter())
+
+
+# --- the quality audit's populations (moderation/audit.py): what was published on a day --------
+
+
+def _entry_population(start, end):
+    from community.models import Entry
+
+    return Entry.objects.filter(
+        status=Entry.Status.PUBLISHED, published_at__gte=start, published_at__lt=end
+    ).exclude(text="").values_list("pk", flat=True)
+
+
+def _comment_population(start, end):
+    # Comments carry no publication time: screening publishes them seconds after they are
+    # written, so the day they were written is the day they were published.
+    from community.models import EntryComment
+
+    return EntryComment.objects.filter(
+        status=EntryComment.Status.PUBLISHED, created_at__gte=start, created_at__lt=end
+    ).exclude(text="").values_list("pk", flat=True)
+
+
+def _register_audit_populations():
+    from moderation.audit import audit_population_register
+
+    audit_population_register("entry", _entry_population)
+    audit_population_register("comment", _comment_population)
+
+
+_register_audit_populations()

@@ -1,8 +1,8 @@
 """Reads for challenge pages and the API; every list costs a fixed number of queries."""
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Challenge, Entry, EntryComment, EntryImage, EntryVote
+from community.models import Challenge, Entry, EntryComment, EntryImage, EntryVote, PollOption, PollVote
 
 ENTRY_SORTS = (
     ("fair", _("Rising")),
@@ -108,3 +108,42 @@ def challenge_list_open(*, limit=4):
         .filter(state__in=[Challenge.State.OPEN, Challenge.State.VOTING])
         .order_by("opens_at", "id")[:limit]
     )
+
+
+# --- polls ----------------------------------------------------------------------------------
+
+
+def poll_percent(votes, total) -> int:
+    """A whole-number share (half rounds up), 0 when nobody has voted."""
+    return (200 * votes + total) // (2 * total) if total else 0
+
+
+def poll_voted_option_ids(*, viewer, challenge) -> set:
+    """The options the viewer voted for (invalidated votes included: they still use a slot)."""
+    if viewer is None or not viewer.is_authenticated:
+        return set()
+    return set(PollVote.objects.filter(challenge=challenge, user=viewer).values_list("option_id", flat=True))
+
+
+def poll_options(*, challenge, viewer=None) -> list:
+    """Every option of a poll in the brand's order, each with ``percent`` (share of valid
+    votes), ``voted`` (by the viewer) and ``is_leader`` (most votes, once anyone voted).
+    Two queries whatever the number of options (one when signed out)."""
+    options = list(PollOption.objects.filter(challenge=challenge).order_by("position", "id"))
+    voted = poll_voted_option_ids(viewer=viewer, challenge=challenge)
+    total = sum(o.vote_count for o in options)
+    top = max((o.vote_count for o in options), default=0)
+    for option in options:
+        option.percent = poll_percent(option.vote_count, total)
+        option.voted = option.pk in voted
+        option.is_leader = top > 0 and option.vote_count == top
+    return options
+
+
+def poll_total_votes(challenge_id) -> int:
+    return PollOption.objects.filter(challenge_id=challenge_id).aggregate(n=Sum("vote_count"))["n"] or 0
+
+
+def poll_shows_results(challenge) -> bool:
+    """Voting is over: the page titles the poll "Results" and marks the leading option."""
+    return challenge.state in (Challenge.State.JUDGING, Challenge.State.CLOSED)

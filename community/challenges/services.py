@@ -7,7 +7,9 @@ then the entry row, so the per-user limits and the cached counts hold under conc
 import math
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest, Ln
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,15 +25,19 @@ from community.models import (
     EntryImage,
     EntryVote,
 )
+from community.signals import entry_voted, send_on_commit
 
 State = Challenge.State
 Status = Entry.Status
 MAX_IMAGES = 9
 VOTE_POINTS = 1
 # The default order: log of votes plus an exposure bonus for new entries that halves
-# every FAIR_HALF_LIFE_HOURS, so early entries do not win by being first.
+# every FAIR_HALF_LIFE_HOURS, so early entries do not win by being first, plus the
+# quality score (worth up to one point; a low-quality entry loses two more).
 FAIR_BONUS = 2.0
 FAIR_HALF_LIFE_HOURS = 24.0
+FAIR_QUALITY_WEIGHT = 1.0
+FAIR_LOW_QUALITY_PENALTY = 2.0
 
 ORDER = [State.DRAFT, State.SCHEDULED, State.OPEN, State.VOTING, State.JUDGING, State.CLOSED]
 ACTIONS = {
@@ -147,6 +153,12 @@ def challenge_duplicate(*, challenge_id, actor=None) -> Challenge:
     copy.created_at = timezone.now()
     copy.save()
     copy.products.set(products)
+    from community.models import PollOption
+
+    options = list(PollOption.objects.filter(challenge=src))
+    for option in options:
+        option.pk, option.challenge, option.vote_count = None, copy, 0
+    PollOption.objects.bulk_create(options)
     _event(copy, action="community.challenge.duplicated", actor=actor, data={"from": src.pk}, new_state=State.DRAFT)
     return copy
 
@@ -181,11 +193,10 @@ def challenge_draw(*, challenge) -> Challenge:
 
 
 def _participant_lock(challenge, user):
-    try:
-        with transaction.atomic():
-            ChallengeParticipant.objects.get_or_create(challenge=challenge, user=user)
-    except IntegrityError:
-        pass  # created by a concurrent request; the lock below waits for it
+    """Lock the user's row for this challenge (created on first use, INSERT ... ON CONFLICT DO
+    NOTHING): the per-user entry and vote limits are counted under it."""
+    ChallengeParticipant.objects.bulk_create([ChallengeParticipant(challenge=challenge, user=user)],
+                                             ignore_conflicts=True)
     return ChallengeParticipant.objects.select_for_update().get(challenge=challenge, user=user)
 
 
@@ -212,7 +223,7 @@ def entry_submit(*, author, challenge_id, text, images=()) -> Entry:
     challenge = Challenge.objects.filter(pk=challenge_id).exclude(state=State.DRAFT).first()
     if challenge is None:
         raise ServiceError(_("Challenge not found."), code="not_found", status_code=404)
-    if not challenge.accepts_entries:
+    if not challenge.accepts_entries or challenge.kind == Challenge.Kind.POLL:  # a poll's options come from the brand
         raise ServiceError(_("This challenge is not taking entries now."), code="entries_closed")
     _participant_lock(challenge, author)
     used = Entry.objects.filter(challenge=challenge, author=author).exclude(status=Status.REMOVED).count()
@@ -226,7 +237,7 @@ def entry_submit(*, author, challenge_id, text, images=()) -> Entry:
         img = EntryImage(entry=entry, width=width, height=height, position=position)
         img.image.save(content.name, content, save=False)
         img.save()
-    entry.fair_score = fair_score(0, 0.0)
+    entry.fair_score = fair_score(0, 0.0, entry.quality_score)
     _entry_screen(entry)
     entry.save(update_fields=["status", "published_at", "fair_score"])
     if entry.is_public:
@@ -249,11 +260,14 @@ def _entry_screen(entry):
 
 
 def _after_entry_published(entry):
-    from gamification.services import points_award
+    from gamification.services import QUALITY_MULTIPLIERS, points_award, quality_band
 
     challenge = entry.challenge
+    amount = challenge.participation_points  # scaled by the entry's quality band, as review points are
+    if amount:
+        amount = max(1, round(amount * QUALITY_MULTIPLIERS[quality_band(entry)]))
     row = points_award(
-        user_id=entry.author_id, amount=challenge.participation_points, action="community.entry.published",
+        user_id=entry.author_id, amount=amount, action="community.entry.published",
         source=challenge, key=f"community.entry.published:{entry.pk}",
     )
     if row is not None:
@@ -291,14 +305,38 @@ def entry_moderate(*, entry_id, status, reason="") -> Entry:
 
 def entry_set_quality(*, entry_id, score) -> bool:
     """Store moderation's quality score on the entry; idempotent (False when nothing changed)."""
-    score = None if score is None else int(score)
-    qs = Entry.objects.filter(pk=entry_id)
-    qs = qs.filter(quality_score__isnull=False) if score is None else qs.exclude(quality_score=score)
-    return bool(qs.update(quality_score=score))
+    return bool(entry_set_quality_many(scores={entry_id: score}))
 
 
-def fair_score(votes, age_hours) -> float:
-    return round(math.log1p(votes) + FAIR_BONUS * 0.5 ** (max(age_hours, 0.0) / FAIR_HALF_LIFE_HOURS), 6)
+def entry_set_quality_many(*, scores) -> int:
+    """``entry_set_quality`` for ``{entry_id: score or None}``: one query to read them, one
+    UPDATE per entry whose score changed (its place in the default order moves with it; the
+    vote count is read in the UPDATE itself, so a concurrent vote is never overwritten)."""
+    score_of = {entry_id: None if score is None else int(score) for entry_id, score in scores.items()}
+    now = timezone.now()
+    changed = 0
+    for entry in Entry.objects.filter(pk__in=list(score_of)).only("id", "quality_score", "published_at", "created_at"):
+        score = score_of[entry.pk]
+        if entry.quality_score == score:
+            continue
+        rest = fair_score(0, _age_hours(entry, now), score)  # log1p(0) = 0: bonus + quality
+        changed += Entry.objects.filter(pk=entry.pk).update(
+            quality_score=score, fair_score=Ln(F("vote_count") + 1) + rest)
+    return changed
+
+
+def fair_quality_term(quality) -> float:
+    """What the quality score adds to the default order (unscored entries count as middling,
+    as unscored reviews do in ``review_rank_score``)."""
+    from community.services import UNSCORED_QUALITY, quality_is_low
+
+    term = FAIR_QUALITY_WEIGHT * (UNSCORED_QUALITY if quality is None else quality) / 100
+    return term - FAIR_LOW_QUALITY_PENALTY if quality_is_low(quality) else term
+
+
+def fair_score(votes, age_hours, quality=None) -> float:
+    bonus = FAIR_BONUS * 0.5 ** (max(age_hours, 0.0) / FAIR_HALF_LIFE_HOURS)
+    return round(math.log1p(votes) + bonus + fair_quality_term(quality), 6)
 
 
 def _age_hours(entry, now):
@@ -310,9 +348,9 @@ def entry_fair_scores_refresh(*, challenge_id, now=None) -> int:
     now = now or timezone.now()
     changed = []
     for entry in Entry.objects.filter(challenge_id=challenge_id, status=Status.PUBLISHED).only(
-        "id", "vote_count", "published_at", "created_at", "fair_score"
+        "id", "vote_count", "published_at", "created_at", "fair_score", "quality_score"
     ):
-        score = fair_score(entry.vote_count, _age_hours(entry, now))
+        score = fair_score(entry.vote_count, _age_hours(entry, now), entry.quality_score)
         if score != entry.fair_score:
             entry.fair_score = score
             changed.append(entry)
@@ -323,7 +361,7 @@ def entry_fair_scores_refresh(*, challenge_id, now=None) -> int:
 def entry_recount(entry) -> bool:
     """Set the entry's vote cache from valid vote rows; the entry must be locked."""
     n = EntryVote.objects.filter(entry_id=entry.pk, valid=True).count()
-    score = fair_score(n, _age_hours(entry, None))
+    score = fair_score(n, _age_hours(entry, None), entry.quality_score)
     if (entry.vote_count, entry.fair_score) == (n, score):
         return False
     entry.vote_count, entry.fair_score = n, score
@@ -364,15 +402,63 @@ def counters_rebuild_challenges() -> int:
 # --- votes ----------------------------------------------------------------------------
 
 
+def vote_withdraw_check(vote):
+    """A tap on an invalidated vote changes nothing: it stays, and keeps its slot."""
+    if not vote.valid:
+        raise PermissionDeniedError(_("This vote was invalidated and cannot be changed."), code="vote_invalid")
+
+
+def vote_slot_check(*, user, challenge, used):
+    """Raise unless ``user`` may cast one more vote in ``challenge`` (entries or poll
+    options): the account is old enough and ``used`` (a queryset of the user's votes in the
+    challenge, counted here under the participant lock; invalidated votes use a slot too)
+    is under the limit."""
+    min_age = challenge.min_account_age_days_to_vote
+    if min_age and timezone.now() - user.date_joined < timedelta(days=min_age):
+        raise PermissionDeniedError(
+            _("Accounts can vote %(n)d days after joining.") % {"n": min_age}, code="account_too_new"
+        )
+    limit = vote_limit_for(user, challenge)
+    if used.count() >= limit:
+        raise ServiceError(
+            _("You have used all %(n)d of your votes in this challenge.") % {"n": limit}, code="vote_limit"
+        )
+
+
 def vote_limit_for(user, challenge) -> int:
     from gamification.privileges import privilege_value
 
     return challenge.votes_per_user + int(privilege_value(user, "more_challenge_votes", 0) or 0)
 
 
+def _entry_votes_add(entry, delta, now=None):
+    """Move the entry's vote cache by ``delta`` in one UPDATE (the default order's fair
+    score with it) and the challenge's once the vote commits. Called last in the vote's
+    transaction, so the entry's row lock is held only from here to the commit: voters on
+    the same entry queue for milliseconds, not for the whole request. Increments never
+    lose an update; ``counters_rebuild`` re-derives both caches from rows nightly."""
+    Entry.objects.filter(pk=entry.pk).update(
+        vote_count=F("vote_count") + delta,
+        fair_score=Ln(F("vote_count") + delta + 1) + fair_score(0, _age_hours(entry, now), entry.quality_score),
+    )
+    entry.vote_count, entry.quality_score = Entry.objects.filter(pk=entry.pk).values_list(
+        "vote_count", "quality_score").get()
+    entry.fair_score = fair_score(entry.vote_count, _age_hours(entry, now), entry.quality_score)
+    challenge_id = entry.challenge_id
+    transaction.on_commit(lambda: Challenge.objects.filter(pk=challenge_id).update(
+        vote_count=Greatest(F("vote_count") + delta, 0)))
+    send_on_commit(entry_voted, entry_id=entry.pk, challenge_id=challenge_id, delta=delta)
+
+
 @transaction.atomic
 def entry_vote_toggle(*, user, entry_id) -> tuple[Entry, bool]:
-    """One tap votes, a second tap withdraws while voting is open. Returns (entry, voted)."""
+    """One tap votes, a second tap withdraws while voting is open. Returns (entry, voted).
+
+    Concurrency: the user's participant row is locked first (the per-user limit and the
+    one-vote-per-entry rule are decided under it, backed by a unique constraint); the
+    entry's counter is moved last (see ``_entry_votes_add``). The vote's foreign key takes
+    a KEY SHARE lock on the entry, which does not conflict with the NO KEY UPDATE lock of
+    the counter update, so the two orders cannot deadlock."""
     entry = Entry.objects.select_related("challenge").filter(pk=entry_id).first()
     if entry is None or not (entry.is_public or entry.author_id == user.pk):
         raise ServiceError(_("Entry not found."), code="not_found", status_code=404)
@@ -384,41 +470,24 @@ def entry_vote_toggle(*, user, entry_id) -> tuple[Entry, bool]:
     if not challenge.accepts_votes:
         raise ServiceError(_("Voting is not open for this challenge."), code="voting_closed")
     _participant_lock(challenge, user)
-    # Lock the entry before inserting the vote: the vote's foreign key takes a KEY SHARE lock
-    # on the entry, and taking the row lock after that would deadlock concurrent voters.
-    entry = Entry.objects.select_for_update(no_key=True).select_related("challenge").get(pk=entry.pk)
     existing = EntryVote.objects.filter(entry=entry, user=user).first()
     if existing is not None:
-        if not existing.valid:
-            raise PermissionDeniedError(_("This vote was invalidated and cannot be changed."), code="vote_invalid")
+        vote_withdraw_check(existing)
         _vote_points_reverse(existing, reason="community.vote.withdrawn")
         existing.delete()
-        voted = False
-    else:
-        min_age = challenge.min_account_age_days_to_vote
-        if min_age and timezone.now() - user.date_joined < timedelta(days=min_age):
-            raise PermissionDeniedError(
-                _("Accounts can vote %(n)d days after joining.") % {"n": min_age}, code="account_too_new"
-            )
-        used = EntryVote.objects.filter(challenge=challenge, user=user).count()  # invalidated votes use a slot too
-        limit = vote_limit_for(user, challenge)
-        if used >= limit:
-            raise ServiceError(
-                _("You have used all %(n)d of your votes in this challenge.") % {"n": limit}, code="vote_limit"
-            )
-        vote = EntryVote.objects.create(challenge=challenge, entry=entry, user=user)
-        from gamification.services import points_award
+        _entry_votes_add(entry, -1)
+        return entry, False
+    vote_slot_check(user=user, challenge=challenge, used=EntryVote.objects.filter(challenge=challenge, user=user))
+    from gamification.services import points_award
 
-        row = points_award(
-            user_id=user.pk, amount=VOTE_POINTS, action="community.entry.vote_cast", source=challenge,
-            key=f"community.entry.vote_cast:{entry.pk}:{user.pk}",
-        )
-        if row is not None:
-            EntryVote.objects.filter(pk=vote.pk).update(points_entry_id=row.pk)
-        voted = True
-    entry_recount(entry)
-    transaction.on_commit(lambda: challenge_recount(challenge_id=challenge.pk))
-    return entry, voted
+    row = points_award(
+        user_id=user.pk, amount=VOTE_POINTS, action="community.entry.vote_cast", source=challenge,
+        key=f"community.entry.vote_cast:{entry.pk}:{user.pk}",
+    )
+    EntryVote.objects.create(challenge=challenge, entry=entry, user=user,
+                             points_entry_id=row.pk if row is not None else None)
+    _entry_votes_add(entry, +1)
+    return entry, True
 
 
 def entry_vote_withdraw(*, user, entry_id):
@@ -438,11 +507,13 @@ def _vote_points_reverse(vote, *, reason):
 
 @transaction.atomic
 def entry_vote_invalidate(*, vote_id, reason="gamification.fraud") -> EntryVote | None:
-    """Integrity checks call this: the vote stays, leaves the counts, and its points are reversed."""
-    entry_id = EntryVote.objects.filter(pk=vote_id).values_list("entry_id", flat=True).first()
-    if entry_id is None:
+    """Integrity checks call this: the vote stays, leaves the counts, and its points are reversed.
+    Locks in the order a tap does (the voter's participant row, the vote, the entry's counter
+    last), so it cannot deadlock with the voter withdrawing the same vote."""
+    found = EntryVote.objects.filter(pk=vote_id).values_list("challenge_id", "user_id").first()
+    if found is None:
         return None
-    entry = Entry.objects.select_for_update(no_key=True).get(pk=entry_id)  # same lock order as voting
+    ChallengeParticipant.objects.select_for_update().filter(challenge_id=found[0], user_id=found[1]).first()
     vote = EntryVote.objects.select_for_update().filter(pk=vote_id).first()
     if vote is None or not vote.valid:
         return vote
@@ -450,8 +521,7 @@ def entry_vote_invalidate(*, vote_id, reason="gamification.fraud") -> EntryVote 
     vote.invalid_reason = reason[:60]
     vote.save(update_fields=["valid", "invalid_reason"])
     _vote_points_reverse(vote, reason=reason)
-    entry_recount(entry)
-    challenge_recount(challenge_id=vote.challenge_id)
+    _entry_votes_add(Entry.objects.get(pk=vote.entry_id), -1)
     return vote
 
 

@@ -162,6 +162,11 @@ def groups_ensure():
         ("product", "add"), ("product", "change"), ("product", "view"),
         ("productimage", "add"), ("productimage", "change"), ("productimage", "view"),
         ("brand", "view"), ("review", "view"),
+        ("challenge", "add"), ("challenge", "change"), ("challenge", "view"),
+        ("entry", "change"), ("entry", "view"), ("entrycomment", "view"),
+        ("polloption", "add"), ("polloption", "change"), ("polloption", "delete"), ("polloption", "view"),
+        ("trialprogram", "add"), ("trialprogram", "change"), ("trialprogram", "view"),
+        ("trialapplication", "change"), ("trialapplication", "view"),
     ]
     perms = [
         Permission.objects.get(content_type__app_label="community", codename=f"{action}_{model}")

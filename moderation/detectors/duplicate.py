@@ -77,15 +77,46 @@ def similarity(a, b):
     return float(np.count_nonzero(a == b)) / len(a)
 
 
+def bucket_rows(keys):
+    """[(key, fingerprint_id)] for the given bucket keys, the ``MAX_CANDIDATES`` newest per
+    key. A crowded bucket (a template phrase thousands of shoppers typed) costs the same as
+    a quiet one: on PostgreSQL each key is a LATERAL index-only scan of the
+    (key, fingerprint_id) index that stops after ``MAX_CANDIDATES`` rows."""
+    from django.db import connection
+
+    from moderation.models import LshBucket
+
+    keys = list(keys)
+    if not keys:
+        return []
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(LshBucket._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT k.key, b.fingerprint_id FROM unnest(%s::bigint[]) AS k(key) CROSS JOIN LATERAL "
+                f"(SELECT fingerprint_id FROM {table} WHERE key = k.key ORDER BY fingerprint_id DESC LIMIT %s) AS b",
+                [keys, MAX_CANDIDATES],
+            )
+            return cursor.fetchall()
+    rows, per_key = [], {}
+    for key, fp_id in LshBucket.objects.filter(key__in=keys).order_by("-fingerprint_id").values_list(
+            "key", "fingerprint_id"):
+        if per_key.get(key, 0) < MAX_CANDIDATES:
+            per_key[key] = per_key.get(key, 0) + 1
+            rows.append((key, fp_id))
+    return rows
+
+
 class DuplicateDetector(Detector):
     name = "duplicate"
 
     def candidates(self, inp, keys):
-        from moderation.models import LshBucket, TextFingerprint
+        from moderation.models import TextFingerprint
 
-        qs = TextFingerprint.objects.filter(
-            id__in=LshBucket.objects.filter(key__in=keys).values("fingerprint_id")
-        )
+        fp_ids = {fp for _key, fp in bucket_rows(keys)}
+        if not fp_ids:
+            return []
+        qs = TextFingerprint.objects.filter(id__in=fp_ids)
         if inp.object_id is not None:
             qs = qs.exclude(content_type=inp.content_type, object_id=inp.object_id)
         if inp.author_id is not None:
@@ -101,9 +132,15 @@ class DuplicateDetector(Detector):
             return DetectorResult(name=self.name, data={"skipped": "too_short"})
         own = shingles(compacted)
         sig = signature_of_shingles(own)
+        return self.judge(inp, own, sig, self.candidates(inp, band_keys(sig)))
 
+    def judge(self, inp: ScreenInput, own, sig, candidates) -> DetectorResult:
+        """The verdict from the item's shingles and signature and its candidate rows
+        ``(content_type, object_id, author_id, scope, signature)`` (the item itself and
+        its author's other items already left out). ``run`` fetches the candidates of one
+        item; ``moderation.quality.batch`` fetches those of a whole batch at once."""
         similar, descriptions = [], []
-        for content_type, object_id, author_id, scope, blob in self.candidates(inp, band_keys(sig)):
+        for content_type, object_id, author_id, scope, blob in candidates:
             sim = similarity(sig, from_bytes(blob))
             if sim < MATCH_AT:
                 continue

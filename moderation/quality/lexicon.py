@@ -64,3 +64,13 @@ UNITS_ZH = ("厘米", "公分", "毫米", "米", "cm", "mm", "ml", "毫升", "�
 UNITS_EN = ("cm", "mm", "m", "inch", "inches", "in", "ft", "kg", "g", "lb", "lbs", "oz", "ml", "l", "w", "mah",
             "hours", "hour", "hrs", "minutes", "mins", "days", "day", "weeks", "week", "months", "month", "years",
             "year", "times", "washes", "uses", "degrees", "%", "yuan", "rmb", "usd", "$", "size")
+
+# Challenge entries (ideas, designs): what the author would change, and why. An entry that
+# says both tells the brand something it can act on.
+CHANGE_ZH = ("改成", "换成", "改为", "改进", "改良", "改一下", "加上", "加入", "增加", "添加", "多加", "去掉", "减少",
+             "少放", "希望", "建议", "想要", "能不能", "做成", "设计成", "出一款", "推出", "如果")
+CHANGE_EN = ("change", "replace", "add", "adding", "remove", "instead", "make it", "would", "should", "could",
+             "suggest", "improve", "redesign", "swap", "switch to", "offer", "launch", "i'd love", "i'd like")
+REASON_ZH = ("因为", "所以", "为了", "这样", "以便", "可以让", "能让", "不然", "否则", "原因", "理由", "由于", "毕竟")
+REASON_EN = ("because", "so that", "so it", "so you", "so i", "since", "that way", "which would", "which means",
+             "in order to", "to make", "to keep", "to help", "the reason", "as it")

@@ -8,6 +8,11 @@ model's probability) is passed in by the caller (``moderation.quality.services``
 reads it through the registry adapter), so the same function serves screening,
 rescoring, the writing coach and ``manage.py quality score --file``.
 
+``kind`` says what is scored: "review" (the default) or "entry" (a challenge entry:
+an idea, design or story). Entries earn the duration-of-use points by saying what
+they would change and why, never get the stars-vs-text checks, and get hints in
+their own words (own codes, so stored hint codes render the right message).
+
 Components and their maximum points (they add up to 100):
 
 =============== === ==========================================================
@@ -16,7 +21,8 @@ information      45 CJK-aware length (Han characters + Latin words), specifics
                     mentions of the category's aspects
 originality      20 minus near-duplicates, copying the product description,
                     template phrases (好评好评, "great product"), repeated
-                    characters and emoji runs
+                    characters and emoji runs; scaled down for texts under 12
+                    units (a few words cannot show originality)
 media            15 photos, scaled by the share that is original (image hashes)
 consistency      10 stars vs chosen tags vs text sentiment (lexicon, zh + en)
 community        10 Wilson lower bound of helpful votes, minus upheld reports
@@ -37,8 +43,9 @@ from django.utils.translation import gettext_lazy
 from moderation.quality import lexicon as lx
 from moderation.quality.bands import band_for_score
 
-VERSION = 1
+VERSION = 2  # 2: entry kind (hints, no stars), originality scaled for very short texts
 LEARNED_WEIGHT = 0.2
+ORIGINALITY_FULL_UNITS = 12.0
 MAX = {"information": 45, "originality": 20, "media": 15, "consistency": 10, "community": 10}
 MAX_HINTS = 4
 LATIN_WORD_WEIGHT = 1.7  # an English word carries about as much as 1.7 Han characters
@@ -87,6 +94,10 @@ _DURATION = re.compile(
     r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|couple of|a couple of|\d+)\s+"
     r"(?:day|week|month|year|wash|use)e?s?(?![a-z])"
 )
+_CHANGE = re.compile(_alternation(lx.CHANGE_ZH) + "|" + _en_words(lx.CHANGE_EN).pattern)
+_REASON = re.compile(_alternation(lx.REASON_ZH) + "|" + _en_words(lx.REASON_EN).pattern)
+
+REVIEW, ENTRY = "review", "entry"  # any other kind (e.g. "comment") is scored like a review
 
 
 def _clamp(value, low, high):
@@ -203,6 +214,25 @@ HINTS = {
     "add_photo": gettext_lazy("Add a photo of the product in use."),
     "photos_not_original": gettext_lazy("Some photos also appear elsewhere. Use photos you took yourself."),
     "repetition": gettext_lazy("Avoid repeated characters and emoji runs."),
+    # Challenge entries: the same measures, in words that fit an idea or a design.
+    "entry_too_short": gettext_lazy("Add a few sentences: what is your idea, and who is it for?"),
+    "entry_similar": gettext_lazy("This looks like another entry. Share your own idea."),
+    "copies_brief": gettext_lazy("This repeats the challenge brief. Add your own idea."),
+    "add_reason": gettext_lazy("Say what you would change and why."),
+    "entry_specifics": gettext_lazy("Add specifics: sizes, amounts, flavours, colours or prices."),
+    "entry_compare": gettext_lazy("Compare with what exists today: what is missing, and what would be better?"),
+    "add_image": gettext_lazy("Add an image: a sketch, a mock-up or a photo."),
+    "images_not_original": gettext_lazy("Some images also appear elsewhere. Use images you made yourself."),
+}
+# The review hint each entry hint stands in for.
+ENTRY_HINT_CODES = {
+    "too_short": "entry_too_short",
+    "similar": "entry_similar",
+    "copies_description": "copies_brief",
+    "add_specifics": "entry_specifics",
+    "add_pros_cons": "entry_compare",
+    "add_photo": "add_image",
+    "photos_not_original": "images_not_original",
 }
 
 
@@ -228,11 +258,14 @@ def score_text(
     not_helpful=0,
     upheld_reports=0,
     learned=None,
+    kind="review",
 ) -> QualityResult:
     """Score one content item. ``aspects``: the category's aspect tags ({label_zh,
     label_en, negative} dicts, objects with those attributes, or plain labels);
     ``tags``: the ones the author chose. ``original_photos`` defaults to ``photos``
-    (no image hashes known). ``learned``: the quality model's probability of "low"."""
+    (no image hashes known). ``learned``: the quality model's probability of "low".
+    ``kind``: "review" or "entry" (see the module docstring)."""
+    entry = kind == ENTRY
     t = prepare(text)
     han, words, units = length_units(t)
     compacted = _NON_WORD.sub("", t)
@@ -262,15 +295,23 @@ def score_text(
         if any(s and s in t for s in stems):
             mentioned.append(aspect)
     aspect_pts = min(6, 3 * len(mentioned) + len(tags))
-    information = _clamp(length_pts + specifics + (6 if has_duration else 0) + pros_cons + aspect_pts,
-                         0, MAX["information"])
+    use_pts = 6 if has_duration else 0
+    if entry:
+        # An idea says what to change and why; a story may say how long it was used instead.
+        has_change, has_reason = bool(_CHANGE.search(t)), bool(_REASON.search(t))
+        use_pts = 6 if (has_change and has_reason) or has_duration else 3 if has_change or has_reason else 0
+        facts["reason"] = use_pts >= 6
+    information = _clamp(length_pts + specifics + use_pts + pros_cons + aspect_pts, 0, MAX["information"])
     facts.update(aspects_mentioned=len(mentioned), duration=has_duration, specifics=with_units,
                  pros_cons=bool(pros_cons >= 5))
     if units < 15 and compacted:
         hints.append((12, "too_short", {}))
     elif not compacted and not photos:
         hints.append((12, "too_short", {}))
-    if not has_duration:
+    if entry:
+        if not facts["reason"]:
+            hints.append((6, "add_reason", {}))
+    elif not has_duration:
         hints.append((6, "add_duration", {}))
     if not with_units:
         hints.append((4, "add_specifics", {}))
@@ -305,6 +346,10 @@ def score_text(
         originality -= 10
         hints.append((10, "copies_description", {}))
     originality = _clamp(originality, 0, MAX["originality"])
+    if compacted:
+        # A few words cannot show originality: the points come with substance (full from
+        # ORIGINALITY_FULL_UNITS units), so "nice idea" is not "ok" on originality alone.
+        originality *= min(1.0, units / ORIGINALITY_FULL_UNITS)
     facts.update(template=template, repetition=repetition, copies_description=bool(copies_description))
 
     # --- media ------------------------------------------------------------------------------
@@ -321,7 +366,7 @@ def score_text(
     neg_tags = [tag for tag in tags if _is_negative(tag)]
     pos_tags = [tag for tag in tags if not _is_negative(tag)]
     try:
-        stars = int(rating) if rating is not None else None
+        stars = int(rating) if rating is not None and not entry else None  # entries have no stars
     except (TypeError, ValueError):
         stars = None
     if stars is not None:
@@ -370,16 +415,19 @@ def score_text(
         "facts": facts,
     }
     hints.sort(key=lambda h: -h[0])
+    if entry:
+        hints = [(gain, ENTRY_HINT_CODES.get(code, code), params) for gain, code, params in hints]
     hint_list = [{"code": code, "message": hint_message(code, **params)} for _gain, code, params in hints[:MAX_HINTS]]
     components["hint_codes"] = [h["code"] for h in hint_list]
     components["hint_params"] = {code: params for _gain, code, params in hints[:MAX_HINTS] if params}
-    zh, en = explain(facts, aspects_total=len(aspects))
+    zh, en = explain(facts, aspects_total=len(aspects), kind=kind)
     return QualityResult(score=score, band=band_for_score(score), components=components, explanation_zh=zh,
                          explanation_en=en, hints=hint_list, facts=facts)
 
 
-def explain(facts, *, aspects_total=0):
+def explain(facts, *, aspects_total=0, kind=REVIEW):
     """One line each in Chinese and English, e.g. "mentions 3 aspects; has 2 original photos"."""
+    entry = kind == ENTRY
     zh, en = [], []
     if facts["han"]:
         zh.append(f"{facts['han']} 字")
@@ -396,7 +444,10 @@ def explain(facts, *, aspects_total=0):
     elif aspects_total:
         zh.append("未提到具体方面")
         en.append("mentions no aspect")
-    if facts.get("duration"):
+    if entry and facts.get("reason"):
+        zh.append("说明了要改什么、为什么")
+        en.append("says what to change and why")
+    elif facts.get("duration"):
         zh.append("说明了使用时长")
         en.append("says how long it was used")
     if facts.get("specifics"):
@@ -407,14 +458,15 @@ def explain(facts, *, aspects_total=0):
         en.append("weighs pros and cons")
     if facts["photos"]:
         o = facts["original_photos"]
-        zh.append(f"有 {facts['photos']} 张照片（{o} 张原创）")
-        en.append(f"has {facts['photos']} photo" + ("s" if facts["photos"] != 1 else "") + f" ({o} original)")
+        zh.append(f"有 {facts['photos']} 张{'图片' if entry else '照片'}（{o} 张原创）")
+        en.append(f"has {facts['photos']} {'image' if entry else 'photo'}" + ("s" if facts["photos"] != 1 else "")
+                  + f" ({o} original)")
     if facts.get("similar"):
         zh.append(f"与 {facts['similar']} 条其他内容相似")
         en.append(f"similar to {facts['similar']} other item" + ("s" if facts["similar"] != 1 else ""))
     if facts.get("copies_description"):
-        zh.append("照抄商品描述")
-        en.append("copies the product description")
+        zh.append("照抄活动说明" if entry else "照抄商品描述")
+        en.append("copies the challenge brief" if entry else "copies the product description")
     if facts.get("template"):
         zh.append("模板化用语")
         en.append("template phrases")

@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from moderation import registry
-from moderation.detectors.base import ScreenInput
-from moderation.quality import scorer
+from moderation.quality import batch, scorer
 from moderation.quality.bands import LOW, band_for_score, hold_below
 
 log = logging.getLogger(__name__)
@@ -31,144 +30,120 @@ def _debounce_seconds():
     return int(getattr(settings, "QUALITY_RESCORE_DEBOUNCE_SECONDS", RESCORE_DEBOUNCE_SECONDS))
 
 
-# --- signals the score needs beyond the text ----------------------------------------------
+# --- compute and store ------------------------------------------------------------------------
 
 
-def _duplicate_facts(data, content_type, object_id, outcome=None):
-    """(similar_count, copies_description) from the screening outcome when there is one,
-    else by asking the near-duplicate index (read-only, two indexed queries)."""
-    result = None
-    if outcome is not None:
-        result = next((r for r in getattr(outcome, "results", []) if r.name == "duplicate"), None)
-    if result is None:
-        from moderation.detectors.duplicate import DuplicateDetector
-
-        inp = ScreenInput(
-            text=data.get("text") or "", language=data.get("lang") or "", content_type=content_type,
-            object_id=object_id, author_id=data.get("author_id"), scope=data.get("scope") or "",
-            reference_texts=list(data.get("reference_texts") or []),
-        )
-        try:
-            result = DuplicateDetector().run(inp)
-        except Exception:
-            log.exception("quality: duplicate lookup failed for %s#%s", content_type, object_id)
-            return 0, False
-    labels = result.labels or []
-    return int((result.data or {}).get("matches", 0)), "copies_description" in labels
-
-
-def _original_photos(data, content_type, object_id, outcome=None):
-    """How many of the item's photos are not found elsewhere (perceptual hashes)."""
-    photos = int(data.get("photos") or 0)
-    if not photos:
-        return 0
-    if outcome is not None:
-        result = next((r for r in getattr(outcome, "results", []) if r.name == "image"), None)
-        if result is not None:
-            copied = {e.image for e in result.evidence if e.label == "duplicate_image"}
-            return max(0, photos - len(copied))
-    from django.db.models import Q
-
-    from moderation.detectors.images import HAMMING_MAX, chunks, hamming
-    from moderation.models import ImageFingerprint
-
-    own = list(ImageFingerprint.objects.filter(content_type=content_type, object_id=object_id)
-               .values_list("image_key", "phash"))
-    if not own:
-        return photos  # not hashed (yet): assume original
-    q = Q()
-    for _key, h in own:
-        for i, c in enumerate(chunks(h)):
-            q |= Q(**{f"c{i}": c})
-    others = ImageFingerprint.objects.filter(q).exclude(content_type=content_type, object_id=object_id)
-    if data.get("author_id") is not None:
-        others = others.exclude(author_id=data["author_id"])
-    hashes = list(others.values_list("phash", flat=True)[:500])
-    copied = sum(1 for _key, h in own if any(hamming(h, o) <= HAMMING_MAX for o in hashes))
-    return max(0, photos - copied)
-
-
-def _upheld_reports(content_type, object_id):
-    from moderation.models import Report
-
-    return Report.objects.filter(content_type=content_type, object_id=object_id, status=Report.Status.UPHELD).count()
-
-
-def learned_probability(text, *, rating=None, lang=None):
-    """P(low) from the active "quality" model, or None (no model, or it failed)."""
+def _load_learned():
     try:
         from moderation.learning import load_active
 
-        loaded = load_active(LEARNED_KIND)
-        if loaded is None:
-            return None
-        return loaded.predict_one({"text": text or "", "rating": rating, "lang": lang or ""})
+        return load_active(LEARNED_KIND)
     except Exception:
         log.exception("quality: learned component unavailable")
         return None
 
 
-# --- compute and store ------------------------------------------------------------------------
+def learned_probability(text, *, rating=None, lang=None):
+    """P(low) from the active "quality" model, or None (no model, or it failed)."""
+    return batch.learned_many({0: {"text": text or "", "rating": rating, "lang": lang}}, _load_learned()).get(0)
+
+
+def quality_compute_many(*, content_type, object_ids, outcomes=None, inputs=None, use_learned=True):
+    """{object_id: QualityResult or None} for many items of one kind, in a fixed number of
+    queries whatever the batch size (see moderation/quality/batch.py). None: the item is
+    gone or has nothing to score (a rating alone). Reads only. ``outcomes`` maps ids to
+    their screening outcome, whose detector results are reused."""
+    adapter = registry.get(content_type)
+    object_ids = list(object_ids)
+    if inputs is None:
+        inputs = adapter.quality_inputs(object_ids)
+    inputs = {i: d for i, d in inputs.items() if d is not None}
+    try:
+        dups = batch.duplicate_facts_many(content_type, inputs, outcomes)
+    except Exception:
+        log.exception("quality: duplicate lookup failed for %d %s items", len(inputs), content_type)
+        dups = {}
+    originals = batch.original_photos_many(content_type, inputs, outcomes)
+    reports = batch.upheld_reports_many(content_type, inputs)
+    learned = batch.learned_many(inputs, _load_learned()) if use_learned else {}
+    out = dict.fromkeys(object_ids)
+    for object_id, data in inputs.items():
+        similar, copies = dups.get(object_id, (0, False))
+        out[object_id] = scorer.score_text(
+            data.get("text") or "",
+            rating=data.get("rating"),
+            lang=data.get("lang"),
+            kind=data.get("kind", "review"),
+            aspects=data.get("aspects") or (),
+            tags=data.get("tags") or (),
+            photos=data.get("photos") or 0,
+            original_photos=originals.get(object_id, 0),
+            similar_count=similar,
+            copies_description=copies,
+            helpful=data.get("helpful") or 0,
+            not_helpful=data.get("not_helpful") or 0,
+            upheld_reports=reports.get(object_id, 0),
+            learned=learned.get(object_id),
+        )
+    return out
 
 
 def quality_compute(*, content_type, object_id, outcome=None, data=None, use_learned=True):
     """The item's ``QualityResult``, or None for content that is gone or has nothing to
     score (a rating alone). Reads only."""
+    return quality_compute_many(
+        content_type=content_type, object_ids=[object_id],
+        outcomes={object_id: outcome} if outcome is not None else None,
+        inputs={object_id: data} if data is not None else None, use_learned=use_learned,
+    )[object_id]
+
+
+def quality_store_many(*, content_type, results):
+    """Store {object_id: QualityResult or None}: upsert the ``QualityScore`` rows (one
+    statement), drop the rows of items left with nothing to score, and hand every score
+    to the owning app (``set_quality_many``). Returns (stored, forgotten)."""
+    from moderation.models import QualityScore
+
+    now = timezone.now()
+    rows = [
+        QualityScore(
+            content_type=content_type, object_id=object_id, score=r.score, band=r.band, components=r.components,
+            explanation_zh=r.explanation_zh[:300], explanation_en=r.explanation_en[:300], version=scorer.VERSION,
+            computed_at=now,
+        )
+        for object_id, r in results.items() if r is not None
+    ]
+    gone = [object_id for object_id, r in results.items() if r is None]
     adapter = registry.get(content_type)
-    if data is None:
-        data = adapter.quality_input(object_id)
-    if data is None:
-        return None
-    similar, copies = _duplicate_facts(data, content_type, object_id, outcome) if data.get("text") else (0, False)
-    return scorer.score_text(
-        data.get("text") or "",
-        rating=data.get("rating"),
-        lang=data.get("lang"),
-        aspects=data.get("aspects") or (),
-        tags=data.get("tags") or (),
-        photos=data.get("photos") or 0,
-        original_photos=_original_photos(data, content_type, object_id, outcome),
-        similar_count=similar,
-        copies_description=copies,
-        helpful=data.get("helpful") or 0,
-        not_helpful=data.get("not_helpful") or 0,
-        upheld_reports=_upheld_reports(content_type, object_id),
-        learned=learned_probability(data.get("text"), rating=data.get("rating"), lang=data.get("lang"))
-        if use_learned and data.get("text") else None,
-    )
+    with transaction.atomic():
+        if rows:
+            QualityScore.objects.bulk_create(
+                rows, batch_size=500, update_conflicts=True, unique_fields=["content_type", "object_id"],
+                update_fields=["score", "band", "components", "explanation_zh", "explanation_en", "version",
+                               "computed_at"],
+            )
+        forgotten = 0
+        if gone:
+            forgotten, _ = QualityScore.objects.filter(content_type=content_type, object_id__in=gone).delete()
+        adapter.set_quality_many({
+            **{row.object_id: row.score for row in rows},
+            **dict.fromkeys(gone),
+        })
+    return len(rows), forgotten
 
 
 def quality_store(*, content_type, object_id, result):
     """Upsert the item's ``QualityScore`` and hand the score to the owning app."""
     from moderation.models import QualityScore
 
-    with transaction.atomic():
-        row, _created = QualityScore.objects.update_or_create(
-            content_type=content_type,
-            object_id=object_id,
-            defaults={
-                "score": result.score,
-                "band": result.band,
-                "components": result.components,
-                "explanation_zh": result.explanation_zh[:300],
-                "explanation_en": result.explanation_en[:300],
-                "version": scorer.VERSION,
-                "computed_at": timezone.now(),
-            },
-        )
-        registry.get(content_type).set_quality(object_id, result.score)
-    return row
+    quality_store_many(content_type=content_type, results={object_id: result})
+    return QualityScore.objects.get(content_type=content_type, object_id=object_id)
 
 
 def quality_forget(*, content_type, object_id):
     """Drop the score of an item that no longer has anything to score."""
-    from moderation.models import QualityScore
-
-    with transaction.atomic():
-        deleted, _ = QualityScore.objects.filter(content_type=content_type, object_id=object_id).delete()
-        if deleted:
-            registry.get(content_type).set_quality(object_id, None)
-    return bool(deleted)
+    _stored, forgotten = quality_store_many(content_type=content_type, results={object_id: None})
+    return bool(forgotten)
 
 
 def quality_score_item(*, content_type, object_id):
@@ -179,6 +154,13 @@ def quality_score_item(*, content_type, object_id):
         quality_forget(content_type=content_type, object_id=object_id)
         return None
     return quality_store(content_type=content_type, object_id=object_id, result=result)
+
+
+def quality_rescore_batch(*, content_type, object_ids, use_learned=True):
+    """Recompute and store the scores of a batch of items (``quality rescore`` and the
+    Celery task ``moderation.quality_rescore_batch``). Returns (scored, forgotten)."""
+    results = quality_compute_many(content_type=content_type, object_ids=object_ids, use_learned=use_learned)
+    return quality_store_many(content_type=content_type, results=results)
 
 
 def _debounce_key(content_type, object_id):
@@ -232,7 +214,8 @@ def quality_screen(*, case, outcome=None):
         return None
     if result is None:
         return None
-    return ScreenQuality(result=result, held=result.score < hold_below())
+    holds = getattr(registry.get(case.content_type), "holds_low_quality", True)
+    return ScreenQuality(result=result, held=holds and result.score < hold_below())
 
 
 def quality_after_screen(*, case, quality):
@@ -243,7 +226,7 @@ def quality_after_screen(*, case, quality):
     try:
         with transaction.atomic():  # a savepoint: a failure here must not undo the screening decision
             quality_store(content_type=case.content_type, object_id=case.object_id, result=quality.result)
-            if quality.held and case.state == case.State.QUEUED:
+            if quality.held:  # held means the decision is "queue", with reason low_quality
                 _notify_held(case, quality.result)
     except Exception:
         log.exception("quality: could not store the score of case %s", case.pk)
@@ -252,15 +235,28 @@ def quality_after_screen(*, case, quality):
 def _notify_held(case, result):
     from community.services import notification_send
 
-    kind = registry.get(case.content_type).label
-    title = _("Your %(kind)s is waiting for a moderator: it looks low on detail") % {"kind": kind}
-    lines = [_("Reviews that say what you found help other shoppers most. To improve yours:")]
-    lines += [f"• {h['message']}" for h in result.hints]
-    lines.append(_("Edit it any time; a moderator will look at it either way."))
+    adapter = registry.get(case.content_type)
+    title = _("Your %(kind)s is waiting for a moderator: it looks low on detail") % {"kind": adapter.label}
+    if case.content_type == "entry":
+        lead = _("Entries that say what should change, and why, get the most votes. To improve yours:")
+    else:
+        lead = _("Reviews that say what you found help other shoppers most. To improve yours:")
+    lines = [lead, *(f"• {h['message']}" for h in result.hints)]
+    url = adapter.edit_url(case.object_id)
+    lines.append(_("Edit it any time; a moderator will look at it either way.") if url
+                 else _("A moderator will look at it soon; next time, these hints help it through at once."))
     notification_send(
         user_id=case.author_id, kind=f"moderation.{case.content_type}.low_quality", title=title,
-        body="\n".join(lines), url=registry.get(case.content_type).edit_url(case.object_id),
+        body="\n".join(lines), url=url or _preview_url(adapter, case.object_id),
     )
+
+
+def _preview_url(adapter, object_id):
+    try:
+        preview = adapter.previews([object_id]).get(object_id)
+    except NotImplementedError:
+        return ""
+    return getattr(preview, "url", "") or ""
 
 
 def band_is_featured(score):

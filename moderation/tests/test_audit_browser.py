@@ -1,29 +1,21 @@
 """A real browser (Debian's Chromium through Playwright) labels audit items with the
 keyboard and reads the prevalence page at phone width."""
-import os
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop in this thread
+from datetime import timedelta
 
-from datetime import timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import timezone
 
-import pytest  # noqa: E402
-from django.conf import settings as django_settings  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from moderation import audit  # noqa: E402
-from moderation.models import AuditLabel  # noqa: E402
-from moderation.tests.test_audit import publish  # noqa: E402
-from tests import factories  # noqa: E402
+from moderation import audit
+from moderation.models import AuditLabel
+from moderation.tests.test_audit import publish
+from tests import factories
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PHONE
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "artifacts" / "browser"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 def test_label_with_keys_and_read_the_chart_on_a_phone(live_server, transactional_db):
@@ -41,7 +33,7 @@ def test_label_with_keys_and_read_the_chart_on_a_phone(live_server, transactiona
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(**PHONE)
         context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
         page = context.new_page()

@@ -1,7 +1,9 @@
-/* Writing coach: while the shopper types a review, ask /api/quality/coach/ (debounced,
-   ~400 ms after the last keystroke) and show the current quality band and hints in place.
-   Without JavaScript the panel stays hidden; the author's own review shows its band and
-   hints after submission instead. */
+/* Writing coach: while the shopper types a review or a challenge entry, ask
+   /api/quality/coach/ (debounced, ~400 ms after the last keystroke) and show the current
+   quality band and hints in place. The panel says what the draft is: data-product (a
+   review's product slug) or data-challenge (an entry's challenge id). Without JavaScript
+   the panel stays hidden; the author's own review or entry shows its band and hints after
+   submission instead. */
 (function () {
   "use strict";
 
@@ -28,6 +30,12 @@
     var lastBody = "";
 
     function payload() {
+      var challenge = parseInt(panel.dataset.challenge || "", 10);
+      if (challenge > 0) {
+        // An entry: no stars or tags; its images count as its photos.
+        var images = form.querySelector("input[type=file][name=images]");
+        return { text: textarea.value, challenge: challenge, photos: images && images.files ? images.files.length : 0 };
+      }
       var checked = form.querySelector("input[name=rating]:checked");
       var rating = checked ? parseInt(checked.value, 10) : parseInt(panel.dataset.rating || "", 10);
       var tags = Array.prototype.map.call(form.querySelectorAll("input[name=tags]:checked"), function (el) {

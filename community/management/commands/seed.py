@@ -27,6 +27,7 @@ from django.utils import timezone
 from community import services
 from community.management import demodata
 from community.models import AspectTag, HelpfulVote, Product, ProductImage, Review, ReviewPhoto, User
+from moderation.models import LshBucket, TextFingerprint
 
 SEED_EMAIL_DOMAIN = "seed.cocreate.local"
 SEED_PRODUCT_PREFIX = "seed-"
@@ -49,8 +50,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=20_000, help="rows per progress line / bulk_create batch")
         parser.add_argument("--random-seed", type=int, default=1)
         parser.add_argument("--reset", action="store_true", help="delete earlier seed data first")
+        parser.add_argument("--fingerprints", action="store_true",
+                            help="also index every seeded text in the near-duplicate index (MinHash + LSH "
+                                 "buckets), as screening would: the quality rescore benchmark needs it")
 
-    def handle(self, *args, users, reviews, hot_product_reviews, products, batch, random_seed, reset, **options):
+    def handle(self, *args, users, reviews, hot_product_reviews, products, batch, random_seed, reset,
+               fingerprints=False, **options):
         self.batch = max(1000, batch)
         self.pg = connection.vendor == "postgresql"
         U, R, H, P = users, reviews, hot_product_reviews, products
@@ -79,6 +84,8 @@ class Command(BaseCommand):
             product_rows = self._products(P, brands, categories, files)
             user_ids = self._users(U)
             self._reviews(R, H, user_ids, product_rows, files)
+            if fingerprints:
+                self._fingerprints()
             self._sequences()
             t = time.monotonic()
         # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: PostgreSQL checks them all here.
@@ -142,6 +149,11 @@ class Command(BaseCommand):
                 table = qn(model_table._meta.db_table)
                 for subquery, param in review_sets:
                     cursor.execute(f"DELETE FROM {table} WHERE review_id IN ({subquery})", [param])
+            # The near-duplicate index of seeded texts (--fingerprints); buckets cascade in SQL.
+            fp_t, bucket_t = (qn(m._meta.db_table) for m in (TextFingerprint, LshBucket))
+            seed_fps = f"SELECT id FROM {fp_t} WHERE content_type = 'review' AND author_id IN ({seed_users})"
+            cursor.execute(f"DELETE FROM {bucket_t} WHERE fingerprint_id IN ({seed_fps})", [users_param])
+            cursor.execute(f"DELETE FROM {fp_t} WHERE id IN ({seed_fps})", [users_param])
             cursor.execute(f"DELETE FROM {review_t} WHERE product_id IN ({seed_products})", [products_param])
             cursor.execute(f"DELETE FROM {review_t} WHERE author_id IN ({seed_users})", [users_param])
             # Whatever else points at seed users or products goes through the ORM's cascade.
@@ -370,6 +382,43 @@ class Command(BaseCommand):
     def _done(self, label, n, t):
         self.stdout.write(f"  {label}: {n:,} rows in {time.monotonic() - t:.1f}s")
 
+    def _fingerprints(self):
+        """The near-duplicate index for every seeded text (what ``DuplicateDetector.remember``
+        writes at screening). Seed texts repeat a small pool, so each signature is computed
+        once per distinct text; every review still gets its own fingerprint and 16 buckets,
+        which makes this the index's worst case: every bucket is crowded."""
+        from moderation.detectors.duplicate import band_keys, signature, to_bytes
+
+        t = time.monotonic()
+        seeded = Review.objects.filter(author__email__endswith=f"@{SEED_EMAIL_DOMAIN}").exclude(text="")
+        total = seeded.count()
+        base = (TextFingerprint.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        cache, pairs = {}, []
+
+        # Read first: the connection cannot run a query while it is in the middle of a COPY.
+        seeded_rows = list(seeded.order_by("pk").values_list("pk", "author_id", "product_id", "text"))
+
+        def fingerprint_rows():
+            for n, (review_id, author_id, product_id, text) in enumerate(seeded_rows):
+                if text not in cache:
+                    sig = signature(text)
+                    cache[text] = None if sig is None else (to_bytes(sig), band_keys(sig))
+                if cache[text] is None:
+                    continue
+                blob, keys = cache[text]
+                pairs.append((base + n, keys))
+                yield (base + n, "review", review_id, author_id, f"product:{product_id}", blob, self.now)
+
+        self._load(TextFingerprint, ["id", "content_type", "object_id", "author_id", "scope", "signature",
+                                     "created_at"], fingerprint_rows(), total, "fingerprints")
+        self._load(LshBucket, ["fingerprint_id", "key"], ((fp, k) for fp, keys in pairs for k in keys),
+                   16 * len(pairs), "lsh buckets")
+        if self.pg:
+            with connection.cursor() as cursor:
+                for statement in connection.ops.sequence_reset_sql(self.style, [TextFingerprint]):
+                    cursor.execute(statement)
+        self._done("fingerprints", len(pairs), t)
+
     def _sequences(self):
         """Explicit ids were written: move the id sequences past them (PostgreSQL only needs this)."""
         if not self.pg:
@@ -420,7 +469,8 @@ class Command(BaseCommand):
         if not self.pg:
             return
         t = time.monotonic()
-        models = [User, Product, ProductImage, Review, Review.tags.through, ReviewPhoto, HelpfulVote]
+        models = [User, Product, ProductImage, Review, Review.tags.through, ReviewPhoto, HelpfulVote, TextFingerprint,
+                  LshBucket]
         with connection.cursor() as cursor:
             for model in models:
                 # VACUUM also sets the visibility map, as autovacuum would on a live database.

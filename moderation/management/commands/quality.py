@@ -2,7 +2,9 @@
 
     manage.py quality score --text "..." [--rating 4] [--lang zh] [--json] [--no-learned]
     manage.py quality score --file FILE.jsonl [--no-learned]   one JSON result per line, in order
-    manage.py quality rescore [--batch 1000] [--kind review]     every item, with a progress display
+    manage.py quality rescore [--batch 500] [--kind review] [--celery]
+                                    every item in batches, with a progress display; --celery
+                                    fans the batches out to the Celery workers
     manage.py quality bench [--n 5000] [--requests 500] [--json]
 """
 import json
@@ -28,12 +30,19 @@ class Command(BaseCommand):
         score.add_argument("--no-learned", action="store_true", help="Leave out the learned component")
 
         rescore = actions.add_parser("rescore", help="Recompute and store every item's score.")
-        rescore.add_argument("--batch", type=int, default=1000)
+        rescore.add_argument("--batch", type=int, default=500, help="Items per batch (default 500)")
         rescore.add_argument("--kind", default=None, help="Only this content kind (default: all)")
+        rescore.add_argument("--celery", action="store_true",
+                             help="Queue the batches for the Celery workers and follow their progress")
+        rescore.add_argument("--stall-timeout", type=int, default=300,
+                             help="With --celery: give up after this many seconds without progress")
 
         bench = actions.add_parser("bench", help="Throughput per core, coach p95, rescore estimate.")
         bench.add_argument("--n", type=int, default=5000, help="Texts to score per measurement")
         bench.add_argument("--requests", type=int, default=500, help="Coach requests")
+        bench.add_argument("--rescore-items", type=int, default=20000,
+                           help="Reviews each rescore measurement goes through (0: skip it). Their scores are "
+                                "dropped and rewritten: run it on a benchmark database")
         bench.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
@@ -125,37 +134,92 @@ class Command(BaseCommand):
 
     # --- rescore -----------------------------------------------------------------------------
 
-    def handle_rescore(self, *, batch, kind, **_):
+    def handle_rescore(self, *, batch, kind, celery, stall_timeout, **_):
         from moderation import registry
-        from moderation.quality.services import quality_score_item
 
-        kinds = [registry.get(kind)] if kind else registry.kinds()
-        grand = 0
-        for adapter in kinds:
-            ids = adapter.scoreable_ids()
-            total = ids.count() if hasattr(ids, "count") and not isinstance(ids, list) else len(ids)
-            done = scored = 0
-            started = time.perf_counter()
-            last = 0
-            while True:
-                chunk = list(ids.filter(pk__gt=last)[:batch]) if hasattr(ids, "filter") else list(ids[done:done + batch])
-                if not chunk:
-                    break
-                for object_id in chunk:
-                    scored += quality_score_item(content_type=adapter.key, object_id=object_id) is not None
-                done += len(chunk)
-                last = chunk[-1]
-                rate = done / max(time.perf_counter() - started, 1e-9)
-                pct = 100 * done / total if total else 100
-                self.stdout.write(f"\r{adapter.key}: {done}/{total} ({pct:.0f}%)  {rate:.0f} items/s", ending="")
-                self.stdout.flush()
-            self.stdout.write(f"\r{adapter.key}: {done}/{total} (100%)  scored {scored}" + " " * 20)
-            grand += scored
-        self.stdout.write(self.style.SUCCESS(f"Rescored {grand} items."))
+        if batch < 1:
+            raise CommandError("--batch must be at least 1")
+        if kind and kind not in {k.key for k in registry.kinds()}:
+            raise CommandError(f"unknown kind {kind!r}; known: {', '.join(k.key for k in registry.kinds())}")
+        adapters = [registry.get(kind)] if kind else registry.kinds()
+        run = self._rescore_queue if celery else self._rescore_here
+        started = time.perf_counter()
+        total = sum(run(adapter, batch, stall_timeout) for adapter in adapters)
+        elapsed = time.perf_counter() - started
+        self.stdout.write(self.style.SUCCESS(
+            f"Rescored {total} items in {elapsed:.1f} s ({total / max(elapsed, 1e-9):.0f} items/s)."))
+
+    @staticmethod
+    def _id_batches(adapter, batch):
+        ids = adapter.scoreable_ids()
+        last = 0
+        while True:
+            chunk = list(ids.filter(pk__gt=last)[:batch]) if hasattr(ids, "filter") else [
+                i for i in ids if i > last][:batch]
+            if not chunk:
+                return
+            yield chunk
+            last = chunk[-1]
+
+    def _progress(self, key, done, total, started, extra=""):
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        pct = 100 * done / total if total else 100
+        left = (total - done) / rate if rate and done < total else 0
+        self.stdout.write(f"\r{key}: {done}/{total} ({pct:.0f}%)  {rate:.0f} items/s  ~{left:.0f} s left{extra}   ",
+                          ending="")
+        self.stdout.flush()
+
+    def _rescore_here(self, adapter, batch, _stall):
+        from moderation.quality.services import quality_rescore_batch
+
+        total = adapter.scoreable_ids().count() if hasattr(adapter.scoreable_ids(), "count") else 0
+        done = scored = 0
+        started = time.perf_counter()
+        for chunk in self._id_batches(adapter, batch):
+            stored, _forgotten = quality_rescore_batch(content_type=adapter.key, object_ids=chunk)
+            scored += stored
+            done += len(chunk)
+            self._progress(adapter.key, done, max(total, done), started)
+        self.stdout.write(f"\r{adapter.key}: {done}/{done} (100%)  scored {scored}" + " " * 30)
+        return done
+
+    def _rescore_queue(self, adapter, batch, stall_timeout):
+        import uuid
+
+        from django.core.cache import cache
+
+        from moderation import tasks
+
+        run = uuid.uuid4().hex
+        key = f"moderation:quality:rescore-run:{run}"
+        cache.set(key, 0, 7 * 24 * 3600)
+        queued = 0
+        started = time.perf_counter()
+        for chunk in self._id_batches(adapter, batch):
+            tasks.quality_rescore_batch.delay(adapter.key, chunk, run)
+            queued += len(chunk)
+        self.stdout.write(f"{adapter.key}: {queued} items queued in batches of {batch}")
+        done, last_change, last_done = 0, time.perf_counter(), -1
+        while True:
+            done = int(cache.get(key) or 0)
+            if done != last_done:
+                last_done, last_change = done, time.perf_counter()
+                self._progress(adapter.key, done, queued, started)
+            if done >= queued:
+                break
+            if time.perf_counter() - last_change > stall_timeout:
+                cache.delete(key)
+                raise CommandError(
+                    f"no progress for {stall_timeout} s at {done}/{queued}: are Celery workers running "
+                    f"(`make worker`)? Batches already done are stored; rerun to finish.")
+            time.sleep(0.5)
+        cache.delete(key)
+        self.stdout.write(f"\r{adapter.key}: {done}/{queued} (100%)" + " " * 40)
+        return done
 
     # --- bench -------------------------------------------------------------------------------
 
-    def handle_bench(self, *, n, requests, json: bool, **_):
+    def handle_bench(self, *, n, requests, rescore_items, json: bool, **_):
         from moderation.learning.model import TextModel
         from moderation.quality.datasets import SAMPLE, labels_read
         from moderation.quality.scorer import score_text
@@ -184,7 +248,8 @@ class Command(BaseCommand):
         report["learned_model"] = f"active v{loaded.version}" if loaded is not None else "in-memory (sample)"
 
         report.update(self._bench_coach(requests, sample))
-        report.update(self._bench_rescore())
+        if rescore_items:
+            report.update(self._bench_rescore(rescore_items))
         if json:
             self.stdout.write(_dumps(report))
             return
@@ -194,14 +259,15 @@ class Command(BaseCommand):
                           f"{report['learned_model']})")
         self.stdout.write(f"Coach endpoint, {report['coach_requests']} requests in-process: "
                           f"p50 {report['coach_p50_ms']:.2f} ms, p95 {report['coach_p95_ms']:.2f} ms  (goal < 50 ms)")
-        if report.get("rescore_items_per_second"):
+        if report.get("rescore_two_workers_items_per_second"):
             self.stdout.write(
-                f"Rescore (read + score, {report['rescore_sample']} stored items): "
-                f"{report['rescore_items_per_second']:.0f} items/s per worker; 1M items with two workers "
-                f"≈ {report['rescore_1m_two_workers_minutes']:.0f} min (+ writes)"
-            )
-        else:
-            self.stdout.write("Rescore estimate: no scored content in this database (run `quality rescore` first).")
+                f"Rescore (read + score + write, batches of {report['rescore_batch']}, "
+                f"{report['rescore_sample']} stored items, {report['database']}):")
+            self.stdout.write(f"  one worker:        {report['rescore_one_worker_items_per_second']:>9.0f} items/s")
+            self.stdout.write(f"  two workers:       {report['rescore_two_workers_items_per_second']:>9.0f} items/s   "
+                              f"-> 1M items ≈ {report['rescore_1m_two_workers_minutes']:.1f} min")
+        elif rescore_items:
+            self.stdout.write("Rescore: no scoreable content in this database (seed some: `manage.py seed`).")
 
     def _bench_coach(self, requests, sample):
         from rest_framework.test import APIRequestFactory, force_authenticate
@@ -234,22 +300,63 @@ class Command(BaseCommand):
             "coach_p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 3),
         }
 
-    def _bench_rescore(self, limit=200):
-        from moderation.models import QualityScore
-        from moderation.quality.services import quality_compute
+    def _bench_rescore(self, items, batch=500):
+        """``quality_rescore_batch`` over the first ``items`` scoreable reviews, in this
+        process and then in two processes at once (each its own connection, disjoint
+        halves): what ``quality rescore --celery`` does with two workers, minus the broker."""
+        import multiprocessing
 
-        rows = list(QualityScore.objects.order_by("-id").values_list("content_type", "object_id")[:limit])
-        if not rows:
+        from django.db import connection, connections
+
+        from moderation import registry
+
+        ids = list(registry.get("review").scoreable_ids()[:items])
+        if not ids:
             return {}
+        chunks = [ids[i:i + batch] for i in range(0, len(ids), batch)]
+        _rescore_chunks(chunks[:1])  # warm-up: model load, first queries
+        _forget_scores(ids)  # every pass starts from unscored items, so every pass writes them all
         started = time.perf_counter()
-        for content_type, object_id in rows:
-            quality_compute(content_type=content_type, object_id=object_id)
-        rate = len(rows) / (time.perf_counter() - started)
+        _rescore_chunks(chunks)
+        one = len(ids) / (time.perf_counter() - started)
+
+        _forget_scores(ids)
+        connections.close_all()  # the children open their own
+        ctx = multiprocessing.get_context("fork")
+        halves = [chunks[0::2], chunks[1::2]]
+        started = time.perf_counter()
+        with ctx.Pool(2) as pool:
+            pool.map(_rescore_chunks, halves)
+        two = len(ids) / (time.perf_counter() - started)
         return {
-            "rescore_sample": len(rows),
-            "rescore_items_per_second": round(rate, 1),
-            "rescore_1m_two_workers_minutes": round(1_000_000 / (2 * rate) / 60, 1),
+            "database": connection.vendor,
+            "rescore_batch": batch,
+            "rescore_sample": len(ids),
+            "rescore_one_worker_items_per_second": round(one, 1),
+            "rescore_two_workers_items_per_second": round(two, 1),
+            "rescore_1m_two_workers_minutes": round(1_000_000 / two / 60, 1),
         }
+
+
+def _forget_scores(ids):
+    """Benchmark set-up: drop the scores of these reviews (a pass then writes every one)."""
+    from community.models import Review
+    from moderation.models import QualityScore
+
+    for i in range(0, len(ids), 5000):
+        QualityScore.objects.filter(content_type="review", object_id__in=ids[i:i + 5000]).delete()
+        Review.objects.filter(pk__in=ids[i:i + 5000]).update(quality_score=None)
+
+
+def _rescore_chunks(chunks):
+    from django.db import connections
+
+    from moderation.quality.services import quality_rescore_batch
+
+    for chunk in chunks:
+        quality_rescore_batch(content_type="review", object_ids=chunk)
+    connections.close_all()
+    return len(chunks)
 
 
 def _dumps(obj):
