@@ -8,6 +8,8 @@ from django.contrib.auth.models import Group
 from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The real-browser fixtures (chromium, site) and their constants.
+pytest_plugins = ["tests.browser"]
 
 
 def pytest_sessionstart(session):

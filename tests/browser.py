@@ -1,8 +1,9 @@
 """Shared set-up of the real-browser tests: Debian's Chromium (/usr/bin/chromium) through
 Playwright, headless, against pytest-django's live server.
 
-Test modules import what they use: ``from tests.browser import ARTIFACTS, PHONE, chromium,
-site``. Screenshots go to artifacts/browser/ (CI keeps them).
+The root conftest loads this module as a pytest plugin, so every test can ask for the
+``chromium`` and ``site`` fixtures; modules import the constants they use (``ARTIFACTS``,
+``PHONE``, ``DESKTOP``). Screenshots go to artifacts/browser/ (CI keeps them).
 """
 import os
 from pathlib import Path

@@ -18,7 +18,7 @@ from community import services
 from community.models import Review, User
 from config.urls import urlpatterns as site_urlpatterns
 from tests import factories
-from tests.browser import ARTIFACTS, PHONE, chromium  # noqa: F401 (pytest fixtures)
+from tests.browser import ARTIFACTS, PHONE
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ from community.challenges import services
 from community.models import Challenge, Entry, EntryVote
 from tests import factories
 from tests.challenge_helpers import old_user
-from tests.browser import ARTIFACTS, chromium, site  # noqa: F401 (pytest fixtures)
+from tests.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import pytest
 from community import services
 from community.models import Review
 from tests import factories
-from tests.browser import ARTIFACTS, PHONE, chromium, site  # noqa: F401 (pytest fixtures)
+from tests.browser import ARTIFACTS, PHONE
 
 pytestmark = pytest.mark.browser
 

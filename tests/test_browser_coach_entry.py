@@ -12,7 +12,7 @@ import pytest
 from community.models import Entry
 from tests import factories
 from tests.challenge_helpers import make_challenge
-from tests.browser import ARTIFACTS, PHONE, chromium, site  # noqa: F401 (pytest fixtures)
+from tests.browser import ARTIFACTS, PHONE
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from community import services
 from moderation.models import Case
 from tests import factories
-from tests.browser import ARTIFACTS, DESKTOP, PHONE, chromium, site  # noqa: F401 (pytest fixtures)
+from tests.browser import ARTIFACTS, DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,6 @@
 """Poll challenges: options with images, votes on options (toggle, limit, closing, validity,
 recount), the page, the API, the brand admin's inline and, on PostgreSQL, real concurrency."""
 import re
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -198,19 +197,24 @@ def test_invalidated_vote_is_kept_excluded_points_reversed_and_still_uses_its_sl
     assert polls.poll_recount(challenge_id=challenge.pk) == 0
 
 
-def test_recount_is_a_no_op_on_healthy_data_and_repairs_drift():
+def test_recount_is_a_no_op_on_healthy_data_and_repairs_drift(django_capture_on_commit_callbacks):
     challenge = make_poll()
     first, second, third = options_of(challenge)
-    for option, n in ((first, 2), (second, 1)):
-        for _ in range(n):
-            polls.poll_vote_toggle(user=old_user(), option_id=option.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the challenge's total moves after commit
+        for option, n in ((first, 2), (second, 1)):
+            for _ in range(n):
+                polls.poll_vote_toggle(user=old_user(), option_id=option.pk)
+    challenge.refresh_from_db()
+    assert challenge.vote_count == 3  # the poll's total, shown on challenge cards
     assert polls.poll_recount(challenge_id=challenge.pk) == 0
     assert polls.counters_rebuild_polls() == 0
     PollOption.objects.filter(pk=first.pk).update(vote_count=40)
     PollOption.objects.filter(pk=third.pk).update(vote_count=3)
     assert polls.counters_rebuild_polls() == 2
     assert [o.vote_count for o in options_of(challenge)] == [2, 1, 0]
-    assert services.counters_rebuild_challenges() == 0  # poll votes do not disturb the challenge caches
+    assert services.counters_rebuild_challenges() == 0  # the challenge total agrees with the poll's rows
+    Challenge.objects.filter(pk=challenge.pk).update(vote_count=0)
+    assert services.counters_rebuild_challenges() == 1
 
 
 def test_percentages_round_half_up_and_leader_is_marked():
@@ -523,3 +527,13 @@ def test_invalidations_racing_withdrawals_neither_deadlock_nor_drift():
     assert option.vote_count == 0 == PollVote.objects.filter(option=option, valid=True).count()
     assert polls.poll_recount(challenge_id=challenge.pk) == 0
     assert all(UserPoints.objects.get(user=v).total == 0 for v in voters)  # withdrawn or invalidated: reversed once
+
+
+def test_challenge_list_shows_a_polls_votes_not_its_entries(client, django_capture_on_commit_callbacks):
+    challenge = make_poll()
+    first = options_of(challenge)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            polls.poll_vote_toggle(user=old_user(), option_id=first.pk)
+    body = client.get("/challenges/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2 votes" in body and "0 entries" not in body

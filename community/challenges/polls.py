@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from community.challenges.services import (
     _participant_lock,
     _vote_points_reverse,
+    challenge_votes_add_on_commit,
     vote_slot_check,
     vote_withdraw_check,
 )
@@ -121,11 +122,13 @@ def _option_for_vote(option_id):
     return option
 
 
-def _option_votes_add(option, delta):
+def _option_votes_add(option, delta, challenge_id):
     """Move the option's cache by ``delta``: the last statement of the vote's transaction, so
-    the option row is locked only until the commit. Reads the count back under that lock."""
+    the option row is locked only until the commit. Reads the count back under that lock.
+    The challenge's total moves after the commit (``challenge_votes_add_on_commit``)."""
     PollOption.objects.filter(pk=option.pk).update(vote_count=Greatest(F("vote_count") + delta, 0))
     option.vote_count = PollOption.objects.filter(pk=option.pk).values_list("vote_count", flat=True).get()
+    challenge_votes_add_on_commit(challenge_id, delta)
 
 
 @transaction.atomic
@@ -140,7 +143,7 @@ def _poll_vote(*, user, option_id, withdraw_only) -> tuple[PollOption, bool]:
         vote_withdraw_check(existing)
         existing.delete()
         _vote_points_reverse(existing, reason="community.vote.withdrawn")
-        _option_votes_add(option, -1)
+        _option_votes_add(option, -1, challenge.pk)
         return option, False
     if withdraw_only:
         return option, False
@@ -153,7 +156,7 @@ def _poll_vote(*, user, option_id, withdraw_only) -> tuple[PollOption, bool]:
     )
     if row is not None:
         PollVote.objects.filter(pk=vote.pk).update(points_entry_id=row.pk)
-    _option_votes_add(option, +1)
+    _option_votes_add(option, +1, challenge.pk)
     return option, True
 
 
@@ -186,7 +189,7 @@ def poll_vote_invalidate(*, vote_id, reason="gamification.fraud") -> PollVote | 
     vote.invalid_reason = reason[:60]
     vote.save(update_fields=["valid", "invalid_reason"])
     _vote_points_reverse(vote, reason=reason)
-    _option_votes_add(PollOption(pk=vote.option_id), -1)
+    _option_votes_add(PollOption(pk=vote.option_id), -1, vote.challenge_id)
     return vote
 
 

@@ -375,8 +375,11 @@ def challenge_recount(*, challenge_id) -> bool:
     run after it is taken, so a slower recount never writes an older snapshot."""
     if not Challenge.objects.select_for_update(no_key=True).filter(pk=challenge_id).exists():
         return False
+    from community.models import PollVote
+
     entries = Entry.objects.filter(challenge_id=challenge_id, status=Status.PUBLISHED).count()
     votes = EntryVote.objects.filter(challenge_id=challenge_id, valid=True).count()
+    votes += PollVote.objects.filter(challenge_id=challenge_id, valid=True).count()  # a poll's votes
     return bool(
         Challenge.objects.filter(pk=challenge_id).exclude(entry_count=entries, vote_count=votes).update(
             entry_count=entries, vote_count=votes
@@ -444,10 +447,17 @@ def _entry_votes_add(entry, delta, now=None):
     entry.vote_count, entry.quality_score = Entry.objects.filter(pk=entry.pk).values_list(
         "vote_count", "quality_score").get()
     entry.fair_score = fair_score(entry.vote_count, _age_hours(entry, now), entry.quality_score)
-    challenge_id = entry.challenge_id
+    challenge_votes_add_on_commit(entry.challenge_id, delta)
+    send_on_commit(entry_voted, entry_id=entry.pk, challenge_id=entry.challenge_id, delta=delta)
+
+
+def challenge_votes_add_on_commit(challenge_id, delta):
+    """Move the challenge's vote cache (entry votes, or a poll's option votes) by ``delta``
+    once the vote commits, in its own one-statement transaction: the hot challenge row is
+    never held by a voter's transaction. ``counters_rebuild`` repairs it from rows should a
+    process die between the commit and this update."""
     transaction.on_commit(lambda: Challenge.objects.filter(pk=challenge_id).update(
         vote_count=Greatest(F("vote_count") + delta, 0)))
-    send_on_commit(entry_voted, entry_id=entry.pk, challenge_id=challenge_id, delta=delta)
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""Fictional catalog and generated pictures shared by ``manage.py demo`` and ``manage.py seed``.
+"""Fictional catalog and generated pictures shared by ``manage.py demo`` and ``manage.py seed``,
+and the demo's co-creation content (badges, challenges, a poll, trial programs).
 
 Everything here is invented: brand names, products and review texts. Review
 texts avoid contact details and absolute claims (最 / 第一 / 国家级), so the
@@ -197,3 +198,187 @@ def catalog_ensure():
 
 def brand_hue(brand_slug):
     return next((hue for slug, _name, hue in BRANDS if slug == brand_slug), 0.6)
+
+
+# --- Co-creation: badges, challenges, a poll and trials --------------------------------------------
+# Authors and voters are the keys of ``manage.py demo``'s PEOPLE; products are PRODUCTS slugs.
+# Schedules are days relative to the moment the demo runs: (entries open, entries close,
+# voting closes, results). Texts avoid contact details and absolute claims, like the reviews.
+
+BADGES = [
+    # slug, name_zh, name_en, description_zh, description_en, emoji, tier, criterion, params
+    ("cocreate-winner", "共创之星", "Co-creation star", "在品牌挑战中获胜", "Won a brand challenge",
+     "🏆", "gold", "challenge_winner", {"n": 1}),
+    ("idea-adopted", "金点子", "Bright idea", "点子被品牌采纳", "Had an idea adopted by a brand",
+     "💡", "silver", "idea_adopted", {"n": 1}),
+]
+
+# An idea challenge of the brand staff's brand, open for entries, with voting allowed while open.
+IDEA_CHALLENGE = {
+    "brand": "lumi",
+    "kind": "idea",
+    "products": ["lumi-sunscreen-spf50"],
+    "title_zh": "露米夏日共创：你想要什么样的防晒？",
+    "title_en": "Co-create Lumi's summer sun care: what would you make?",
+    "brief_zh": "明年夏天的新品由你来出主意：质地、包装、容量、使用场景都可以。"
+                "点子被采纳的作者会收到品牌的回复和 500 积分。",
+    "brief_en": "Tell us what next summer's sun care should be: texture, packaging, size, when you'd use it. "
+                "Authors of adopted ideas hear back from the brand and earn 500 points.",
+    "hashtag": "露米夏日共创",
+    "rules": "每人提交 1 个点子；每人 3 票，可以投给不同的点子（不能投给自己）。\n"
+             "One idea per person; 3 votes each, for different ideas (not your own).",
+    "days": (-3, 11, 18, 21),
+    "allow_overlap": True,  # votes count from day one, so early ideas get feedback
+    "votes_per_user": 3,
+    "entries": [
+        # author, text, picture labels (generated images sent with the entry)
+        ("xiaomei", "做一支防晒棒吧！口红大小，放包里随时补涂，不用弄脏手。希望是透明膏体，"
+                    "叠在底妆上也不搓泥，出门补涂十秒搞定。", ["SPF stick"]),
+        ("alex", "A sunscreen mist for the scalp and hair parting. I burn there every summer and lotion "
+                 "makes my hair greasy. A fine spray that dries in seconds would be perfect.", []),
+        ("lin", "学生党需要小容量！30ml 旅行装，军训和露营带着方便，价格也更友好。"
+                "可以三支装一盒，和室友分着用。", []),
+        ("yuki", "瓶身贴一张紫外线感应贴，太阳强的时候变成紫色，提醒该补涂了。"
+                 "A UV-sensitive sticker on the bottle that turns purple in strong sun: a reminder to reapply.",
+         ["UV reminder", "Turns purple"]),
+        ("chen", "给中老年人做一款大字标签、按压泵头的防晒。我妈说现在的小管子拧不开，字也看不清，"
+                 "出门买菜也想涂一点。", []),
+    ],
+    # voter, author of the entry voted for
+    "votes": [("sam", "xiaomei"), ("sam", "yuki"), ("alex", "xiaomei"), ("chen", "xiaomei"),
+              ("chen", "lin"), ("xiaomei", "yuki"), ("lin", "chen")],
+    # commenter, author of the entry, text
+    "comments": [
+        ("sam", "xiaomei", "Yes please! I'd keep one in my gym bag and one at the office."),
+        ("chen", "yuki", "这个好，我老是忘了补涂，变色就知道该涂了。"),
+    ],
+}
+
+# A single-choice poll with three options, in voting.
+POLL_CHALLENGE = {
+    "brand": "mochi",
+    "kind": "poll",
+    "products": ["mochi-matcha-daifuku"],
+    "title_zh": "下一款大福口味，你来投！",
+    "title_en": "Vote for the next Mochi daifuku flavour",
+    "brief_zh": "抹茶大福之后，我们做了三款新口味的试做品。得票最多的口味会在秋天上市。每人一票。",
+    "brief_en": "After matcha, our kitchen made three new flavours. The one with the most votes launches "
+                "this autumn. One vote each.",
+    "hashtag": "麻薯新口味",
+    "days": (-6, -1, 6, 7),
+    "votes_per_user": 1,
+    "options": [
+        # label_zh, label_en, description_zh, description_en, hue, picture label
+        ("芒果椰奶", "Mango coconut", "芒果果肉配椰奶奶油，冷藏后口感像冰淇淋。",
+         "Mango pieces in coconut cream; like ice cream when chilled.", 0.12, "Mango coconut"),
+        ("樱花白桃", "Sakura white peach", "樱花粉外皮，白桃果酱内馅，清甜不腻。",
+         "A pink sakura shell around white-peach jam; fresh, not cloying.", 0.95, "Sakura peach"),
+        ("蓝莓酸奶", "Blueberry yoghurt", "酸奶奶油里裹着整颗蓝莓，酸甜口。",
+         "Whole blueberries in yoghurt cream, sweet and tangy.", 0.64, "Blueberry yoghurt"),
+    ],
+    # voter, option (label_en)
+    "votes": [("xiaomei", "Mango coconut"), ("lin", "Mango coconut"), ("sam", "Mango coconut"),
+              ("yuki", "Sakura white peach"), ("alex", "Blueberry yoghurt")],
+}
+
+# A design challenge that is over: entries, votes, a winner, an adopted idea and a prize draw.
+CLOSED_CHALLENGE = {
+    "brand": "lumi",
+    "kind": "design",
+    "products": ["lumi-velvet-lipstick"],
+    "title_zh": "设计丝绒口红的限定外壳",
+    "title_en": "Design a limited-edition case for Lumi Velvet Lipstick",
+    "brief_zh": "画出你心中的丝绒口红外壳：颜色、花纹、开合方式都可以。获胜作品会做成限定款。",
+    "brief_en": "Show us the Velvet Lipstick case you would carry: colour, pattern, how it opens. "
+                "The winning design becomes a limited edition.",
+    "hashtag": "露米外壳设计",
+    "days": (-30, -16, -9, -7),
+    "votes_per_user": 3,
+    "winner_badge_slug": "cocreate-winner",
+    "prize_description": "在所有作品已发布的参与者中抽取 2 位，各送丝绒口红全色号礼盒（6 支）。\n"
+                         "Two entrants with a published entry each win the full six-shade Velvet set.",
+    "prize_draw": True,
+    "prize_draw_winners": 2,
+    "prize_odds": "2 份奖品，在所有作品已发布的参与者中抽取，每人最多中 1 次 / "
+                  "2 prizes drawn among all eligible entrants, at most one each",
+    "entries": [
+        ("lin", "「月光」外壳：磨砂银白色，盖子上压一道弯月纹，合上时有一声轻轻的磁吸“咔嗒”。"
+                "Moonlight: frosted silver with a crescent pressed into the cap and a soft magnetic click.",
+         ["Moonlight case"]),
+        ("yuki", "水墨牡丹缠绕整支外壳，玫瑰粉配一点金色，节日送礼很合适。"
+                 "An ink-wash peony wrapped around the tube, rose with a touch of gold.", ["Ink peony"]),
+        ("alex", "Make the case refillable: the bullet clicks out and refills come in paper tubes. "
+                 "Less plastic, and I get to keep the case I like.", []),
+        ("chen", "外壳做成防滑的细条纹，手干的时候也握得住；底部印上大字色号，不用翻过来找。", []),
+    ],
+    "votes": [("xiaomei", "lin"), ("sam", "lin"), ("chen", "lin"), ("xiaomei", "alex"),
+              ("yuki", "alex"), ("sam", "yuki"), ("lin", "chen")],
+    "winners": ["lin"],
+    # author, what the brand will do (entry_adopt's note)
+    "adopted": ("alex", "明年春季推出可替换内芯的丝绒口红，替换芯用纸管包装。"
+                        "Refillable Velvet cases with paper-tube refills arrive next spring."),
+}
+
+# A trial taking applications now, of another brand's product.
+OPEN_TRIAL = {
+    "brand": "mochi",
+    "product": "mochi-nut-granola",
+    "title_zh": "麻薯低糖坚果麦片 20 份免费试用",
+    "title_en": "Try Mochi Low-Sugar Nut Granola: 20 free bags",
+    "description": "免费寄出 20 袋 400 克装麦片，请在收到后两周内发布你的测评。\n"
+                   "We send 20 bags (400 g) free; post your review within two weeks of receiving it.",
+    "selection_criteria": "优先选择写过零食评价、愿意发布带照片测评的用户。\n"
+                          "We favour shoppers who have reviewed snacks and will post photos.",
+    "samples": 20,
+    "days": (-2, 12, 40),  # applications open, applications close, report deadline
+    "applications": [
+        ("alex", "I eat granola every morning and I'm cutting sugar; I'd compare it with my usual brand "
+                 "for two weeks, with photos."),
+        ("sam", "健身后想找低糖的早餐，我会写一篇带照片的测评，配酸奶和牛奶两种吃法都试试。"),
+        ("chen", "家里老人早餐想换成低糖的，我来试吃，会写清楚口感、甜度和泡软的时间。"),
+    ],
+}
+
+# An earlier trial: applications closed, two testers selected and shipped, one report posted.
+EARLIER_TRIAL = {
+    "brand": "qingshan",
+    "product": "qingshan-white-tea-cake",
+    "title_zh": "青山福鼎白茶饼试用（2 饼）",
+    "title_en": "Qingshan Fuding White Tea Cake trial (2 cakes)",
+    "description": "两位茶友免费试喝三年陈白茶饼，分享煮和泡的体验。\n"
+                   "Two tea lovers try the three-year-aged cake and tell us how it brews and simmers.",
+    "selection_criteria": "喜欢喝茶、愿意写给新手看的详细测评。\nTea lovers who will write a detailed review for beginners.",
+    "samples": 2,
+    "days": (-24, -10, 14),
+    "applications": [
+        ("xiaomei", "平时喜欢喝白茶，想对比煮和泡两种喝法，测评会附冲泡照片。"),
+        ("lin", "宿舍里用小茶壶泡茶，想试试白茶饼撬起来方不方便，会写给新手看的测评。"),
+        ("alex", "I've only had green tea so far and would love to try an aged white tea, and describe it "
+                 "for other beginners."),
+        ("chen", "喝了几十年绿茶，想试试三年陈的白茶和我平时喝的有什么不同。"),
+    ],
+    "selected": ["xiaomei", "lin"],
+    # tester, rating, tag slugs, text: the report is the tester's review of the product
+    "report": ("xiaomei", 5, ["aftertaste", "fragrant"],
+               "煮着喝枣香很明显，第二天再泡还有淡淡的蜜香。茶饼压得不算太紧，用茶针很好撬开，新手也能上手。"),
+}
+
+
+def badges_ensure():
+    """The badges the co-creation demo gives (created like an operator in the admin; idempotent)."""
+    from gamification import badges as badge_registry
+
+    created = 0
+    for position, (slug, zh, en, desc_zh, desc_en, emoji, tier, criterion, params) in enumerate(BADGES):
+        _badge, new = badge_registry.Badge.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name_zh": zh, "name_en": en, "description_zh": desc_zh, "description_en": desc_en,
+                "icon_emoji": emoji, "tier": tier, "criterion": criterion, "params": params,
+                "position": 100 + position,
+            },
+        )
+        created += new
+    if created:
+        badge_registry.badges_cache_forget()  # as the admin does after saving a badge
+    return created
