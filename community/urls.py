@@ -14,6 +14,7 @@ urlpatterns = [
     path("me/", views.profile, name="profile"),
     path("u/<int:user_id>/", views.user_public, name="user_public"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
     path("", include("community.urls_trials")),
     path("", include("community.urls_challenges")),
 ]

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
@@ -493,6 +493,20 @@ def notifications(request):
         request.GET.get("page")
     )
     for note in page.object_list:
-        # Only links inside the site are followed (the url column is written by services, but be sure).
-        note.safe_url = note.url if note.url.startswith("/") and not note.url.startswith("//") else ""
+        note.safe_url = _notification_url(note)
     return render(request, "community/notifications.html", {"page": page, "notes": page.object_list})
+
+
+def _notification_url(note):
+    # Only links inside the site are followed (the url column is written by services, but be sure).
+    return note.url if note.url.startswith("/") and not note.url.startswith("//") else ""
+
+
+@login_required
+@require_http_methods(["GET"])
+def notification_open(request, notification_id):
+    """Follow a notification's link and mark it read (only the viewer's own). A plain link,
+    so it opens in a new tab too; the one side effect, "read", is harmless to repeat."""
+    note = get_object_or_404(Notification, pk=notification_id, user=request.user)
+    services.notification_mark_read(user=request.user, ids=[note.pk])
+    return redirect(_notification_url(note) or reverse("community:notifications"))

@@ -396,7 +396,8 @@ def test_notifications_page_and_header_badge(client, product, moderator, django_
 
     body = client.get("/notifications/").content.decode()
     assert "was not published" in body and 'class="notification is-unread"' in body
-    assert f'href="/moderation/cases/{case.pk}/appeal/">Appeal this decision' in body
+    note = Notification.objects.get(user=author)
+    assert f'href="/notifications/{note.pk}/open/">Appeal this decision' in body
     resp = client.post("/notifications/", follow=True)
     assert "1 notification marked as read." in resp.content.decode()
     assert Notification.objects.get(user=author).read_at is not None
@@ -442,3 +443,21 @@ def test_own_rejected_review_costs_one_query_for_its_appeal_link(
     with django_assert_num_queries(len(pending) + 1):  # + the case id for the appeal link
         body = client.get(f"/products/{product.slug}/").content.decode()
     assert f"/moderation/cases/{case.pk}/appeal/" in body
+
+
+def test_opening_a_notification_marks_it_read_and_follows_its_link(client, shopper, other_shopper):
+    note = community_services.notification_send(user_id=shopper.pk, kind="test", title="Look", url="/challenges/",
+                                                email=False)
+    outside = community_services.notification_send(user_id=shopper.pk, kind="test", title="Odd",
+                                                   url="//evil.example/", email=False)
+    theirs = community_services.notification_send(user_id=other_shopper.pk, kind="test", title="Theirs",
+                                                  url="/", email=False)
+    client.force_login(shopper)
+    resp = client.get(f"/notifications/{note.pk}/open/")
+    assert resp.status_code == 302 and resp["Location"] == "/challenges/"
+    note.refresh_from_db()
+    assert note.read_at is not None
+    assert client.get(f"/notifications/{outside.pk}/open/")["Location"] == "/notifications/"  # never off-site
+    assert client.get(f"/notifications/{theirs.pk}/open/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None

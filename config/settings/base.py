@@ -80,12 +80,15 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
+# The cache may live in its own Redis database (e.g. redis://…/1): django-redis's
+# cache.clear() runs FLUSHDB, which would also drop the Celery tasks queued in REDIS_URL's.
+CACHE_URL = env("CACHE_URL", default=REDIS_URL)
 
-if REDIS_URL:
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="cocreate"),
         }
