@@ -42,3 +42,47 @@ def chromium():
 def site(live_server, transactional_db):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return live_server
+
+
+# --- the writing coach (static/js/coach.js) ---------------------------------------------------
+
+COACH_API = "/api/quality/coach/"
+
+
+def coach_band(page, panel="[data-coach]"):
+    """The coach panel as the shopper sees it: band class, band text, hidden, aria-live."""
+    return page.evaluate(
+        """(sel) => {
+            const panel = document.querySelector(sel);
+            const m = panel.className.match(/\\bband-(\\S+)/);
+            return {band: m ? m[1] : null, text: panel.querySelector('[data-coach-band]').textContent,
+                    hidden: panel.hidden, live: panel.getAttribute('aria-live')};
+        }""",
+        panel,
+    )
+
+
+def coach_type_better(page, textarea, text, low, panel="[data-coach]"):
+    """Replace the draft with ``text``, typed key by key; the coach must answer for it with a
+    good or great band, the panel must show exactly that answer, and the score must beat the
+    ``low`` reading. Returns (the API's answer, the panel's reading)."""
+    textarea.fill("")
+    with page.expect_response(
+        lambda r: r.url.endswith(COACH_API) and r.request.post_data_json["text"] == text
+    ) as answer:
+        textarea.press_sequentially(text, delay=15)
+    assert answer.value.status == 200
+    data = answer.value.json()
+    assert data["band"] in ("good", "great"), data
+    page.wait_for_function(
+        "(sel) => { const p = document.querySelector(sel);"
+        " return !p.hidden && !/\\bband-low\\b/.test(p.className)"
+        " && /\\bband-(good|great)\\b/.test(p.className); }",
+        arg=panel,
+    )
+    better = coach_band(page, panel)
+    assert better["band"] in ("good", "great")
+    assert better["text"] != low["text"]
+    assert better["text"] == f"{data['band_label']} · {data['score']}/100"
+    assert data["score"] > int(low["text"].split("·")[-1].split("/")[0])
+    return data, better

@@ -10,7 +10,7 @@ import pytest
 from community import services
 from community.models import Review
 from tests import factories
-from tests.browser import ARTIFACTS, PHONE
+from tests.browser import ARTIFACTS, PHONE, coach_band, coach_type_better
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +20,6 @@ DETAILED_TEXT = (
     "用了两周，每天早上装 400ml 热水，到下午三点还有 60 度左右，保温效果很好，质量好。"
     "杯盖密封好，放包里没漏过。缺点是有点重，大概 350 克，不过做得很扎实。"
 )
-
-
-def _band(page):
-    return page.evaluate(
-        """() => {
-            const panel = document.querySelector('[data-coach]');
-            const m = panel.className.match(/\\bband-(\\S+)/);
-            return {band: m ? m[1] : null, text: panel.querySelector('[data-coach-band]').textContent,
-                    hidden: panel.hidden};
-        }"""
-    )
 
 
 def test_coach_shows_band_and_hints_while_typing_and_band_improves(site, chromium):
@@ -72,7 +61,7 @@ def test_coach_shows_band_and_hints_while_typing_and_band_improves(site, chromiu
         assert first.value.json()["band"] == "low"
         page.wait_for_selector("[data-coach].band-low", state="visible")
         page.wait_for_selector("[data-coach-hints] li[data-code=template]")
-        low = _band(page)
+        low = coach_band(page)
         assert low["band"] == "low" and not low["hidden"]
         assert "/100" in low["text"]
         hints = page.locator("[data-coach-hints] li")
@@ -90,24 +79,7 @@ def test_coach_shows_band_and_hints_while_typing_and_band_improves(site, chromiu
         page.screenshot(path=str(ARTIFACTS / "coach-low.png"), full_page=True)
 
         # Replace it with a detailed review: duration, numbers, pros and cons, an aspect.
-        textarea.fill("")
-        with page.expect_response(
-            lambda r: r.url.endswith("/api/quality/coach/") and r.request.post_data_json["text"] == DETAILED_TEXT
-        ) as second:
-            textarea.press_sequentially(DETAILED_TEXT, delay=15)
-        assert second.value.status == 200
-        data = second.value.json()
-        assert data["band"] in ("good", "great"), data
-        page.wait_for_function(
-            "() => { const p = document.querySelector('[data-coach]');"
-            " return !p.hidden && !/\\bband-low\\b/.test(p.className)"
-            " && /\\bband-(good|great)\\b/.test(p.className); }"
-        )
-        better = _band(page)
-        assert better["band"] in ("good", "great")
-        assert better["text"] != low["text"]
-        assert better["text"] == f"{data['band_label']} · {data['score']}/100"
-        assert data["score"] > int(low["text"].split("·")[-1].split("/")[0])
+        coach_type_better(page, textarea, DETAILED_TEXT, low)
         assert page.locator("[data-coach-hints] li[data-code=template]").count() == 0
         assert page.locator("[data-coach-hints] li[data-code=add_duration]").count() == 0
         # Debounced again: far fewer requests than keystrokes.

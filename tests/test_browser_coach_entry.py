@@ -12,7 +12,7 @@ import pytest
 from community.models import Entry
 from tests import factories
 from tests.challenge_helpers import make_challenge
-from tests.browser import ARTIFACTS, PHONE
+from tests.browser import ARTIFACTS, COACH_API, PHONE, coach_band, coach_type_better
 
 pytestmark = pytest.mark.browser
 
@@ -22,18 +22,7 @@ DETAILED_IDEA = (
     "我希望出一款 330ml 的桂花乌龙味气泡水，每瓶糖只放 5 克，是现在的一半。因为现在的柠檬味太甜了，"
     "夏天喝完反而更渴；换成乌龙茶底，清爽又有香味，这样下午开会时也能喝。"
 )
-COACH = "/api/quality/coach/"
-
-
-def _band(page):
-    return page.evaluate(
-        """() => {
-            const panel = document.querySelector('#submit [data-coach]');
-            const m = panel.className.match(/\\bband-(\\S+)/);
-            return {band: m ? m[1] : null, text: panel.querySelector('[data-coach-band]').textContent,
-                    hidden: panel.hidden, live: panel.getAttribute('aria-live')};
-        }"""
-    )
+PANEL = "#submit [data-coach]"
 
 
 def test_entry_coach_shows_band_and_hints_while_typing_and_band_improves(site, chromium, tmp_path):
@@ -53,7 +42,7 @@ def test_entry_coach_shows_band_and_hints_while_typing_and_band_improves(site, c
     context = chromium.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
     coach_calls = []
-    page.on("request", lambda r: coach_calls.append(r) if r.url.endswith(COACH) else None)
+    page.on("request", lambda r: coach_calls.append(r) if r.url.endswith(COACH_API) else None)
     detail = f"/challenges/{challenge.pk}/"
     try:
         page.goto(f"{site.url}/accounts/login/?next={detail}")
@@ -75,7 +64,7 @@ def test_entry_coach_shows_band_and_hints_while_typing_and_band_improves(site, c
 
         # A template phrase, typed key by key faster than the 400 ms debounce.
         textarea = page.locator("#submit textarea[name=text]")
-        with page.expect_response(lambda r: r.url.endswith(COACH)) as first:
+        with page.expect_response(lambda r: r.url.endswith(COACH_API)) as first:
             textarea.press_sequentially(TEMPLATE_TEXT, delay=60)
         assert first.value.status == 200
         sent = first.value.request.post_data_json
@@ -84,7 +73,7 @@ def test_entry_coach_shows_band_and_hints_while_typing_and_band_improves(site, c
         assert first.value.json()["band"] == "low"
         page.wait_for_selector("#submit [data-coach].band-low", state="visible")
         page.wait_for_selector("#submit [data-coach-hints] li[data-code=template]")
-        low = _band(page)
+        low = coach_band(page, PANEL)
         assert low["band"] == "low" and not low["hidden"] and low["live"] == "polite"
         assert "/100" in low["text"]
         hints = page.locator("#submit [data-coach-hints] li")
@@ -107,24 +96,7 @@ def test_entry_coach_shows_band_and_hints_while_typing_and_band_improves(site, c
         page.screenshot(path=str(ARTIFACTS / "coach-entry-low.png"), full_page=True)
 
         # Replace it with a detailed idea: what to change and why, with figures.
-        textarea.fill("")
-        with page.expect_response(
-            lambda r: r.url.endswith(COACH) and r.request.post_data_json["text"] == DETAILED_IDEA
-        ) as second:
-            textarea.press_sequentially(DETAILED_IDEA, delay=15)
-        assert second.value.status == 200
-        data = second.value.json()
-        assert data["band"] in ("good", "great"), data
-        page.wait_for_function(
-            "() => { const p = document.querySelector('#submit [data-coach]');"
-            " return !p.hidden && !/\\bband-low\\b/.test(p.className)"
-            " && /\\bband-(good|great)\\b/.test(p.className); }"
-        )
-        better = _band(page)
-        assert better["band"] in ("good", "great")
-        assert better["text"] != low["text"]
-        assert better["text"] == f"{data['band_label']} · {data['score']}/100"
-        assert data["score"] > int(low["text"].split("·")[-1].split("/")[0])
+        data, _panel = coach_type_better(page, textarea, DETAILED_IDEA, low, panel=PANEL)
         assert page.locator("#submit [data-coach-hints] li[data-code=template]").count() == 0
         assert page.locator("#submit [data-coach-hints] li[data-code=add_reason]").count() == 0
         assert page.locator("#submit [data-coach-hints] li[data-code=add_image]").count() == 1
@@ -133,7 +105,7 @@ def test_entry_coach_shows_band_and_hints_while_typing_and_band_improves(site, c
 
         # Picking images counts them as the entry's photos (the file input's files.length).
         with page.expect_response(
-            lambda r: r.url.endswith(COACH) and r.request.post_data_json["photos"] == 2
+            lambda r: r.url.endswith(COACH_API) and r.request.post_data_json["photos"] == 2
         ) as third:
             page.set_input_files("#submit input[type=file][name=images]", sketches)
         with_images = third.value.json()

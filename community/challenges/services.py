@@ -358,17 +358,6 @@ def entry_fair_scores_refresh(*, challenge_id, now=None) -> int:
     return len(changed)
 
 
-def entry_recount(entry) -> bool:
-    """Set the entry's vote cache from valid vote rows; the entry must be locked."""
-    n = EntryVote.objects.filter(entry_id=entry.pk, valid=True).count()
-    score = fair_score(n, _age_hours(entry, None), entry.quality_score)
-    if (entry.vote_count, entry.fair_score) == (n, score):
-        return False
-    entry.vote_count, entry.fair_score = n, score
-    entry.save(update_fields=["vote_count", "fair_score"])
-    return True
-
-
 @transaction.atomic
 def challenge_recount(*, challenge_id) -> bool:
     """Set the challenge's caches from rows. The row lock serialises recounts and the counts

@@ -42,6 +42,20 @@ def chunks(value: int):
     return [(value >> (48 - 16 * i)) & 0xFFFF for i in range(4)]
 
 
+def chunk_match(hashes):
+    """The ImageFingerprint filter for rows sharing a 16-bit chunk, in the same position, with
+    any of ``hashes``: every hash within HAMMING_MAX of one of them is among those rows."""
+    parts = [set() for _ in range(4)]
+    for h in hashes:
+        for i, c in enumerate(chunks(h)):
+            parts[i].add(c)
+    q = Q()
+    for i, values in enumerate(parts):
+        if values:
+            q |= Q(**{f"c{i}__in": values})
+    return q
+
+
 def hamming(a: int, b: int) -> int:
     return (to_unsigned(a) ^ to_unsigned(b)).bit_count()
 
@@ -83,11 +97,7 @@ class ImageDetector(Detector):
         evidence, labels, similar = [], set(), []
         hashes = [(image, h) for image, _, _, h in facts if h is not None]
         if hashes:
-            q = Q()
-            for _, h in hashes:
-                for i, c in enumerate(chunks(h)):
-                    q |= Q(**{f"c{i}": c})
-            qs = ImageFingerprint.objects.filter(q)
+            qs = ImageFingerprint.objects.filter(chunk_match(h for _, h in hashes))
             if inp.object_id is not None:
                 qs = qs.exclude(content_type=inp.content_type, object_id=inp.object_id)
             if inp.author_id is not None:

@@ -17,7 +17,7 @@ are used instead of asking again.
 """
 import logging
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from moderation.detectors.base import ScreenInput
 
@@ -97,7 +97,7 @@ def duplicate_facts_many(content_type, inputs, outcomes=None):
 def original_photos_many(content_type, inputs, outcomes=None):
     """{object_id: photos not found elsewhere} for items with photos; items whose images
     are not hashed (yet) count every photo as original."""
-    from moderation.detectors.images import HAMMING_MAX, chunks, hamming
+    from moderation.detectors.images import HAMMING_MAX, chunk_match, hamming
     from moderation.detectors.images import MAX_CANDIDATES as IMAGE_CANDIDATES
     from moderation.models import ImageFingerprint
 
@@ -122,16 +122,8 @@ def original_photos_many(content_type, inputs, outcomes=None):
         own.setdefault(object_id, []).append(phash)
     if not own:
         return out
-    parts = [set() for _ in range(4)]
-    for hashes in own.values():
-        for h in hashes:
-            for i, c in enumerate(chunks(h)):
-                parts[i].add(c)
-    q = Q()
-    for i, values in enumerate(parts):
-        q |= Q(**{f"c{i}__in": values})
     limit = IMAGE_CANDIDATES * len(own)
-    others = list(ImageFingerprint.objects.filter(q).values_list("content_type", "object_id", "author_id", "phash")
+    others = list(ImageFingerprint.objects.filter(chunk_match(h for hs in own.values() for h in hs)).values_list("content_type", "object_id", "author_id", "phash")
                   .order_by("-id")[:limit])
     for object_id, hashes in own.items():
         author_id = inputs[object_id].get("author_id")

@@ -225,7 +225,7 @@ def quality_after_screen(*, case, quality):
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here must not undo the screening decision
-            quality_store(content_type=case.content_type, object_id=case.object_id, result=quality.result)
+            quality_store_many(content_type=case.content_type, results={case.object_id: quality.result})
             if quality.held:  # held means the decision is "queue", with reason low_quality
                 _notify_held(case, quality.result)
     except Exception:
