@@ -23,7 +23,7 @@ help:
 	@echo "make worker    Celery worker (needs REDIS_URL; without it tasks run in-process)"
 	@echo "make beat      Celery beat, the periodic jobs declared in settings"
 	@echo "make test      the test suite (set DATABASE_URL / REDIS_URL for PostgreSQL + Redis)"
-	@echo "make check     Django system checks and missing-migration check"
+	@echo "make check     Django system checks, missing-migration check, the import-linter layer contract"
 	@echo "make messages  update and compile translations ($(LANGUAGES_))"
 
 install: $(VENV)/.installed
@@ -54,6 +54,7 @@ test: install
 check:
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(if $(wildcard $(VENV)/bin/lint-imports),$(VENV)/bin/lint-imports,lint-imports)
 
 messages:
 	$(PY) manage.py makemessages $(addprefix -l ,$(LANGUAGES_)) $(I18N_IGNORE)

@@ -165,7 +165,3 @@ class HelpfulVoteAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-from community import admin_trials  # noqa: E402,F401  trial programs (brand admin)
-from community import admin_challenges  # noqa: E402,F401  challenges and entries (brand admin)

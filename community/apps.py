@@ -7,5 +7,6 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community")
 
     def ready(self):
-        from community.trials import receivers  # noqa: F401  a tester's published review is their trial report
-        from community.challenges import moderation  # noqa: F401  registers the "entry" and "comment" adapters
+        from community import interactions, services
+
+        interactions.interaction_kind_register("helpful_vote", services.helpful_vote_invalidate)

@@ -1,7 +1,18 @@
-"""Rebuild every cached counter from its rows (votes -> reviews, reviews -> products,
-entry votes -> entries and challenges, poll votes -> poll options)."""
+"""Rebuild every cached counter from its rows (votes -> reviews, reviews -> products, and
+whatever the apps above register: entry votes -> entries and challenges, poll votes -> poll
+options)."""
 from community.models import Product, Review
 from community.services import product_stats_refresh, review_recount_votes
+
+# Rebuilders of higher layers' counters (co-creation registers its own at start): each
+# returns how many rows it fixed, 0 on healthy data.
+REBUILDERS = []
+
+
+def counters_register(rebuild):
+    if rebuild not in REBUILDERS:
+        REBUILDERS.append(rebuild)
+    return rebuild
 
 
 def counters_rebuild(*, progress=None):
@@ -21,9 +32,6 @@ def counters_rebuild(*, progress=None):
         product_stats_refresh(product_id=product_id)
         if progress and (i % 100 == 0 or i == len(product_ids)):
             progress(i, len(product_ids))
-    from community.challenges.polls import counters_rebuild_polls
-    from community.challenges.services import counters_rebuild_challenges
-
-    fixed += counters_rebuild_challenges()
-    fixed += counters_rebuild_polls()
+    for rebuild in REBUILDERS:
+        fixed += rebuild()
     return fixed

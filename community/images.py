@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from community.errors import ServiceError
+from core.errors import ServiceError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 THUMBNAIL_SIZE = (360, 360)

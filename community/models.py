@@ -3,15 +3,10 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import localized
 
-def localized(obj, field):
-    """Pick ``<field>_en`` or ``<field>_zh`` for the active language, falling back to the other."""
-    lang = (get_language() or "zh-hans").lower()
-    first, second = ("en", "zh") if lang.startswith("en") else ("zh", "en")
-    return getattr(obj, f"{field}_{first}") or getattr(obj, f"{field}_{second}")
 
 
 class EmailUserManager(UserManager):
@@ -264,6 +259,10 @@ class HelpfulVote(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="helpful_votes")
     helpful = models.BooleanField()
+    # Integrity checks invalidate a vote instead of deleting it: it stays, leaves the counts,
+    # its points are reversed, and the voter cannot change it (community.interactions).
+    valid = models.BooleanField(default=True)
+    invalid_reason = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -285,6 +284,3 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx")]
 
-
-from community.models_trials import *  # noqa: E402,F401,F403
-from community.models_challenges import *  # noqa: E402,F401,F403

@@ -1,9 +1,8 @@
 """Non-trivial reads. Querysets come back with what their pages need already joined,
 so list pages cost a fixed number of queries whatever the data size."""
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch, Q
 
-from community.models import AspectTag, Brand, Category, Challenge, Entry, Product, Review, ReviewPhoto, User
+from community.models import AspectTag, Brand, Category, Product, Review, ReviewPhoto
 
 Status = Review.Status
 
@@ -142,55 +141,3 @@ def product_get_for_review(*, slug):
 
 
 # --- public profile (/u/<id>/) ------------------------------------------------------------
-
-PUBLIC_PROFILE_REVIEWS = 10
-
-
-def user_public_profile(user_id):
-    """What anyone may see of a member, or None for an unknown or inactive account.
-
-    Only published content, and only in challenges that are not drafts. Three queries
-    whatever the member has written: the user with both counts as subqueries, their latest
-    published reviews (product joined), and their adopted and winning entries (challenge and
-    brand joined). Level and badges come from gamification's cached reads in the view.
-    """
-
-    def _count(qs):
-        counted = qs.filter(author=OuterRef("pk")).order_by().values("author").annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-    public_entries = Entry.objects.filter(status=Entry.Status.PUBLISHED).exclude(
-        challenge__state=Challenge.State.DRAFT
-    )
-    member = (
-        User.objects.filter(pk=user_id, is_active=True)
-        .annotate(
-            review_count=_count(Review.objects.filter(status=Status.PUBLISHED)),
-            entry_count=_count(public_entries),
-        )
-        .first()
-    )
-    if member is None:
-        return None
-    reviews = list(
-        Review.objects.filter(author=member, status=Status.PUBLISHED)
-        .select_related("product")
-        .order_by("-created_at", "-id")[:PUBLIC_PROFILE_REVIEWS]
-    )
-    notable = list(
-        public_entries.filter(author=member)
-        .filter(Q(adopted_at__isnull=False) | Q(is_winner=True))
-        .select_related("challenge__brand")
-        .order_by("-created_at", "-id")
-    )
-    adopted = sorted((e for e in notable if e.adopted_at), key=lambda e: (e.adopted_at, e.pk), reverse=True)
-    # An adopted idea that also won carries its 🏆 in the adopted list, so it is not listed twice.
-    winners = [e for e in notable if e.is_winner and not e.adopted_at]
-    return {
-        "member": member,
-        "review_count": member.review_count,
-        "entry_count": member.entry_count,
-        "reviews": reviews,
-        "adopted": adopted,
-        "winners": winners,
-    }

@@ -3,7 +3,6 @@
 Names are ``<entity>_<verb>``. Multi-row writes are atomic; read-modify-write
 takes a row lock; Celery work and domain signals are sent after commit.
 """
-import math
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,23 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import signals
-from community.errors import PermissionDeniedError, ServiceError
+from core.errors import PermissionDeniedError, ServiceError
 from community.images import image_clean, image_thumbnail
 from community.models import AspectTag, HelpfulVote, Product, Review, ReviewPhoto, User
-from config.queue import enqueue_on_commit
+from core.queue import enqueue_on_commit
+from core.stats import wilson_lower_bound
+from community import hooks
+from core import hooks as core_hooks
 
 Status = Review.Status
 
-
-def wilson_lower_bound(positive: int, total: int, z: float = 1.96) -> float:
-    """Lower bound of the 95% Wilson interval for positive/total; 0 when there are no votes."""
-    if total <= 0:
-        return 0.0
-    p = positive / total
-    denom = 1 + z * z / total
-    centre = p + z * z / (2 * total)
-    margin = z * math.sqrt((p * (1 - p) + z * z / (4 * total)) / total)
-    return max(0.0, (centre - margin) / denom)
 
 
 def _clean_rating(rating):
@@ -64,15 +56,12 @@ def _review_submit(review):
     its author with its status, until the screening task decides. The screening task
     is enqueued after commit by ``case_submit``.
     """
-    from gamification.privileges import user_can
-    from moderation.services import case_submit
-
-    trusted = user_can(review.author, "skip_premoderation")
+    trusted = core_hooks.user_can(review.author, "skip_premoderation")
     review.status = Status.PUBLISHED if trusted else Status.PENDING
     review.status_reason = ""
     if trusted and review.published_at is None:
         review.published_at = timezone.now()
-    case_submit(
+    hooks.content_submit(
         content_type="review",
         object_id=review.pk,
         author_id=review.author_id,
@@ -177,9 +166,8 @@ def review_post(*, author: User, product: Product, rating, tag_ids=None, text=No
 
 def review_photo_limit(user) -> int:
     """Photos per review: the default (9), plus what the "more_photos" privilege grants."""
-    from gamification.privileges import privilege_value
 
-    return settings.COCREATE_REVIEW_MAX_PHOTOS + privilege_value(user, "more_photos")
+    return settings.COCREATE_REVIEW_MAX_PHOTOS + core_hooks.privilege_value(user, "more_photos")
 
 
 @transaction.atomic
@@ -253,6 +241,8 @@ def review_vote_helpful(*, user: User, review_id: int, helpful) -> Review:
         raise PermissionDeniedError(_("You cannot vote on your own review."), code="own_review")
     if not review.is_public:
         raise ServiceError(_("Only published reviews can be voted on."), code="not_published")
+    if HelpfulVote.objects.filter(review=review, user=user, valid=False).exists():
+        raise PermissionDeniedError(_("This vote was invalidated and cannot be changed."), code="vote_invalid")
     if helpful is None:
         HelpfulVote.objects.filter(review=review, user=user).delete()
     else:
@@ -266,7 +256,7 @@ def review_vote_helpful(*, user: User, review_id: int, helpful) -> Review:
 
 def review_recount_votes(review: Review) -> bool:
     """Set the review's vote caches from its vote rows; returns True when they changed."""
-    counts = HelpfulVote.objects.filter(review=review).aggregate(
+    counts = HelpfulVote.objects.filter(review=review, valid=True).aggregate(
         up=Count("id", filter=Q(helpful=True)), down=Count("id", filter=Q(helpful=False))
     )
     score = wilson_lower_bound(counts["up"], counts["up"] + counts["down"])
@@ -276,6 +266,27 @@ def review_recount_votes(review: Review) -> bool:
     review.rank_score = review_rank_score(score, review.quality_score)  # quality: the ranking follows votes at once
     review.save(update_fields=["helpful_count", "not_helpful_count", "helpful_score", "rank_score"])
     return True
+
+
+@transaction.atomic
+def helpful_vote_invalidate(*, vote_id, reason="gamification.fraud") -> HelpfulVote | None:
+    """Integrity checks call this (through ``community.interactions``): the vote stays, leaves
+    the review's counts (recounted from rows under the review's lock, as a vote is), and the
+    ``review_voted`` event makes gamification reverse what it earned. Idempotent."""
+    found = HelpfulVote.objects.filter(pk=vote_id).values_list("review_id", flat=True).first()
+    if found is None:
+        return None
+    review = Review.objects.select_for_update().get(pk=found)
+    vote = HelpfulVote.objects.filter(pk=vote_id).first()
+    if vote is None or not vote.valid:
+        return vote
+    vote.valid, vote.invalid_reason = False, reason[:60]
+    vote.save(update_fields=["valid", "invalid_reason"])
+    review_recount_votes(review)
+    signals.send_on_commit(
+        signals.review_voted, review_id=review.pk, voter_id=vote.user_id, author_id=review.author_id, helpful=None
+    )
+    return vote
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """Domain signals community sends, always after the transaction commits.
 
-Other apps (gamification, moderation) connect receivers to these in their own
+Higher layers (co-creation, trials, gamification, moderation) connect receivers to these in their own
 ``receivers.py``; community never imports their models.
 
 Every signal is sent with ``sender=None`` and keyword ids only.
@@ -18,8 +18,6 @@ review_submitted = Signal()
 review_unpublished = Signal()
 # review_id, voter_id, author_id, helpful (bool or None when withdrawn)
 review_voted = Signal()
-# entry_id, challenge_id, delta (+1 a vote, -1 a withdrawal or an invalidated vote)
-entry_voted = Signal()
 
 
 def send_on_commit(signal, **kwargs):

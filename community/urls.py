@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from community import views
 
@@ -12,9 +12,6 @@ urlpatterns = [
     path("products/<slug:slug>/review/", views.review_details, name="review_details"),
     path("reviews/<int:review_id>/helpful/", views.review_helpful, name="review_helpful"),
     path("me/", views.profile, name="profile"),
-    path("u/<int:user_id>/", views.user_public, name="user_public"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
-    path("", include("community.urls_trials")),
-    path("", include("community.urls_challenges")),
 ]

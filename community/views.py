@@ -24,12 +24,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from community import selectors, services
-from community.errors import ServiceError
-from community.pagination import KnownCountPaginator
+from core.errors import ServiceError
+from core.pagination import KnownCountPaginator
 from community.forms import ProfileForm, ReviewDetailsForm
 from community.models import Notification, Review
-from gamification.badges import badges_for_users
-from gamification.selectors import user_level, user_levels
+from community import hooks
 
 REVIEWS_PER_PAGE = 10
 PRODUCTS_PER_PAGE = 12
@@ -95,10 +94,10 @@ def _decorate_reviews(reviews, viewer):
     reviews = list(reviews)
     viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
     votes = selectors.helpful_votes_for_user(user=viewer, review_ids=[r.pk for r in reviews]) if viewer_id else {}
-    levels = user_levels({review.author_id for review in reviews})
+    levels = hooks.user_levels({review.author_id for review in reviews})
     # At most one query for the page; the viewer is included so their own review card,
     # decorated separately, finds its badges in the cache.
-    badges = badges_for_users({review.author_id for review in reviews} | {viewer_id})
+    badges = hooks.badges_for_users({review.author_id for review in reviews} | {viewer_id})
     for review in reviews:
         review.author_level = levels[review.author_id]
         review.author_badges = badges.get(review.author_id, [])
@@ -113,9 +112,8 @@ def _attach_appeal_links(reviews):
     rejected = [r for r in reviews if r.status == Review.Status.REJECTED]
     if not rejected:
         return reviews
-    from moderation.selectors import case_ids_for
 
-    case_ids = case_ids_for("review", [r.pk for r in rejected])
+    case_ids = hooks.case_ids_for("review", [r.pk for r in rejected])
     for review in rejected:
         review.case_id = case_ids.get(review.pk)
     return reviews
@@ -125,9 +123,8 @@ def _own_quality(review):
     """The author's own review: its quality band and hints (one query, none when unscored)."""
     if review.quality_score is None:
         return None
-    from moderation.quality.selectors import quality_summary
 
-    return quality_summary(content_type="review", object_id=review.pk)
+    return hooks.quality_summary(content_type="review", object_id=review.pk)
 
 
 def _details_initial(review):
@@ -174,14 +171,9 @@ def _cached_page_response(request, html):
 def home(request):
     products = selectors.product_list().prefetch_related("images")[:8]
     reviews = _decorate_reviews(selectors.review_list_recent(limit=6), request.user)
-    from community.challenges.selectors import challenge_list_open
-    from community.trials.selectors import trial_list_open
-
-    trials = list(trial_list_open(limit=4))  # one query: product and brand joined
-    challenges = list(challenge_list_open(limit=4))  # one query: brand joined
-    return render(request, "community/home.html", {
-        "products": products, "reviews": reviews, "trials": trials, "challenges": challenges,
-    })
+    # Open trials and challenges (one query each) come from the apps that own them.
+    sections = {name: list(fetch()) for name, fetch in hooks.HOME_SECTIONS.items()}
+    return render(request, "community/home.html", {"products": products, "reviews": reviews, **sections})
 
 
 def product_list(request):
@@ -454,26 +446,8 @@ def profile(request):
     return render(
         request,
         "community/profile.html",
-        {"form": form, "page": page, "reviews": reviews, "level": user_level(user.pk)},
+        {"form": form, "page": page, "reviews": reviews, "level": hooks.user_level(user.pk)},
         status=status,
-    )
-
-
-@require_http_methods(["GET", "HEAD"])
-def user_public(request, user_id):
-    """A member's public profile: published reviews and entries, adopted ideas, wins, level, badges.
-
-    Shows nothing private (no e-mail, no username, no pending or rejected content)."""
-    data = selectors.user_public_profile(user_id)
-    if data is None:
-        raise Http404(_("No such member."))
-    member = data["member"]
-    badges = badges_for_users([member.pk], per_user=None).get(member.pk, [])
-    return render(
-        request,
-        "community/user_public.html",
-        {**data, "level": user_level(member.pk), "badges": badges,
-         "is_me": request.user.is_authenticated and request.user.pk == member.pk},
     )
 
 

@@ -1,10 +1,40 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from community import urls as community_urls
+from community.api import urls as community_api_urls
+from community.cocreation import urls as cocreation_urls
+from community.cocreation.api import challenges as cocreation_api, polls as polls_api
+from community.trials import api as trials_api, urls as trials_urls
+
+# Challenges and trials are their own apps, but their pages and API keep the paths and
+# names they had inside community (``community:challenge_list``, ``api:...``), so
+# bookmarks, templates and API clients are unchanged.
+community_pages = [*community_urls.urlpatterns, *trials_urls.urlpatterns, *cocreation_urls.urlpatterns]
+community_api = [
+    *community_api_urls.urlpatterns,
+    path("trials/", include(trials_api.urlpatterns)),
+    *cocreation_api.urlpatterns,
+    *polls_api.urlpatterns,
+]
+
+# Admin pages of the models that moved apps: old bookmarks land on the new pages.
+MOVED_ADMIN = {
+    "cocreation": "challenge|challengeevent|challengeparticipant|entry|entryimage|entryvote|entrycomment|polloption|pollvote",
+    "trials": "trialprogram|trialapplication",
+}
+admin_redirects = [
+    re_path(rf"^admin/community/(?P<rest>(?:{models})/.*)$", RedirectView.as_view(url=f"/admin/{app}/%(rest)s",
+                                                                                query_string=True, permanent=True))
+    for app, models in MOVED_ADMIN.items()
+]
+
 urlpatterns = [
+    *admin_redirects,
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -14,11 +44,11 @@ urlpatterns = [
     path("api/", include("moderation.api.urls")),
     path("api/", include("gamification.api.urls")),
     path("api/", include("gamification.api_public")),
-    path("api/", include("community.api.urls")),
+    path("api/", include((community_api, "api"))),
     path("moderation/", include("moderation.urls")),
     path("", include("gamification.urls")),
     path("", include("gamification.urls_public")),
-    path("", include("community.urls")),
+    path("", include((community_pages, "community"))),
 ]
 
 if settings.DEBUG:

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from community.admin import BrandScopedAdmin
-from community.errors import ServiceError
+from core.errors import ServiceError
 from gamification import badges as badge_registry
 from gamification.models_badges import Badge, UserBadge
 from gamification.models_rewards import Redemption, Reward, RewardCode

@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from community.api.views import ApiPagination, BaseApi, _errors
+from core.api.base import ApiPagination, BaseApi, error_responses
 from gamification import leaderboards, rewards
 from gamification.models_badges import Badge, UserBadge
 
@@ -102,7 +102,7 @@ def _parse(serializer_class, data):
 
 
 class BadgeListApi(BaseApi):
-    @extend_schema(operation_id="badges_list", responses={200: BadgeOutputSerializer(many=True), **_errors(429)})
+    @extend_schema(operation_id="badges_list", responses={200: BadgeOutputSerializer(many=True), **error_responses(429)})
     def get(self, request):
         badges = Badge.objects.filter(is_active=True).annotate(holder_count=Count("holders"))
         return Response(BadgeOutputSerializer(badges, many=True, context={"request": request}).data)
@@ -113,7 +113,7 @@ class BadgeHolderListApi(BaseApi):
 
     @extend_schema(
         operation_id="badges_holders_list",
-        responses={200: BadgeHolderOutputSerializer(many=True), **_errors(404, 429)},
+        responses={200: BadgeHolderOutputSerializer(many=True), **error_responses(404, 429)},
     )
     def get(self, request, slug):
         badge = Badge.objects.filter(slug=slug, is_active=True).first()
@@ -129,7 +129,7 @@ class LeaderboardApi(BaseApi):
     @extend_schema(
         operation_id="leaderboards_retrieve",
         parameters=[LeaderboardFilterSerializer],
-        responses={200: LeaderboardOutputSerializer, **_errors(400, 429)},
+        responses={200: LeaderboardOutputSerializer, **error_responses(400, 429)},
     )
     def get(self, request):
         data = _parse(LeaderboardFilterSerializer, request.query_params)
@@ -138,7 +138,7 @@ class LeaderboardApi(BaseApi):
 
 
 class RewardListApi(BaseApi):
-    @extend_schema(operation_id="rewards_list", responses={200: RewardOutputSerializer(many=True), **_errors(429)})
+    @extend_schema(operation_id="rewards_list", responses={200: RewardOutputSerializer(many=True), **error_responses(429)})
     def get(self, request):
         return Response(RewardOutputSerializer(rewards.reward_list_open(), many=True).data)
 
@@ -150,7 +150,7 @@ class RewardRedeemApi(BaseApi):
         operation_id="rewards_redeem_create",
         summary="Redeem a reward for points",
         request=RewardRedeemInputSerializer,
-        responses={201: RedemptionOutputSerializer, **_errors(400, 401, 404, 429)},
+        responses={201: RedemptionOutputSerializer, **error_responses(400, 401, 404, 429)},
     )
     def post(self, request, reward_id):
         data = _parse(RewardRedeemInputSerializer, request.data)
@@ -163,7 +163,7 @@ class MyRedemptionListApi(BaseApi):
     pagination_class = ApiPagination
 
     @extend_schema(
-        operation_id="me_rewards_list", responses={200: RedemptionOutputSerializer(many=True), **_errors(401, 429)}
+        operation_id="me_rewards_list", responses={200: RedemptionOutputSerializer(many=True), **error_responses(401, 429)}
     )
     def get(self, request):
         paginator = self.pagination_class()

@@ -7,5 +7,16 @@ class GamificationConfig(AppConfig):
     verbose_name = _("Gamification")
 
     def ready(self):
-        from gamification import receivers  # noqa: F401  community signals -> ledger tasks
+        from community import hooks
+        from core import hooks as core_hooks
+        from gamification import badges, leaderboards, privileges, selectors
+        from gamification import receivers  # noqa: F401  domain events -> ledger
         from gamification import receivers_badges  # noqa: F401  badges and leaderboards
+
+        # The questions lower layers ask, answered here (see core/hooks.py).
+        core_hooks.user_can.provide(privileges.user_can)
+        core_hooks.privilege_value.provide(privileges.privilege_value)
+        hooks.user_level.provide(selectors.user_level)
+        hooks.user_levels.provide(selectors.user_levels)
+        hooks.badges_for_users.provide(badges.badges_for_users)
+        hooks.leaderboard_get.provide(leaderboards.leaderboard_get)

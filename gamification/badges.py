@@ -21,7 +21,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from community.errors import ServiceError
+from community.cocreation.models import Entry
+from community.models import Review
+from core.errors import ServiceError
 from gamification.models_badges import Badge, UserBadge
 
 log = logging.getLogger(__name__)
@@ -216,14 +218,16 @@ def measure_streak_days(user_ids, params):
     events=[EVENT_QUALITY, EVENT_REVIEW_PUBLISHED],
 )
 def measure_quality_author(user_ids, params):
-    """Reads moderation's quality scores when that module exists (it is not built yet):
-    ``moderation.quality.author_counts_at_least(user_ids, q) -> {user_id: n}``."""
-    try:
-        from moderation import quality
-    except ImportError:
-        return {}
-    counter = getattr(quality, "author_counts_at_least", None)
-    return counter(user_ids, params["q"]) if counter else {}
+    """Published reviews and entries whose quality score is at least Q, per author. The
+    scores are moderation's, cached on community's rows; two grouped queries."""
+    q, ids = params["q"], list(user_ids)
+    counts = {}
+    for model in (Review, Entry):
+        rows = (model.objects.filter(author_id__in=ids, status="published", quality_score__gte=q)
+                .values("author_id").annotate(n=Count("id")).values_list("author_id", "n"))
+        for author_id, n in rows:
+            counts[author_id] = counts.get(author_id, 0) + n
+    return counts
 
 
 # --- granting -----------------------------------------------------------------------------------
@@ -246,6 +250,11 @@ def _notify(user_id, badge, *, email=True):
 
 
 @transaction.atomic
+def badge_get(slug) -> Badge | None:
+    """The active badge with this slug (e.g. a challenge's winner badge), or None."""
+    return Badge.objects.filter(slug=slug, is_active=True).first()
+
+
 def badge_grant(*, user_id: int, badge: Badge, notify=True, email=True) -> UserBadge | None:
     """Give ``badge`` to the user; returns the new row, or None when they already hold it."""
     if UserBadge.objects.filter(user_id=user_id, badge=badge).exists():

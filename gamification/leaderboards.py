@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from community.errors import ServiceError
+from core.errors import ServiceError
 from gamification import ledger_reads
 
 log = logging.getLogger(__name__)

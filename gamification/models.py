@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import localized
+from core.i18n import localized
 
 PRIVILEGE_CHOICES = [
     ("skip_premoderation", _("Skip pre-moderation (publish first, screened right after)")),

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import localized
+from core.i18n import localized
 
 __all__ = ["Badge", "UserBadge"]
 

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Brand, localized
+from community.models import Brand
+from core.i18n import localized
 
 __all__ = ["Reward", "RewardCode", "Redemption"]
 

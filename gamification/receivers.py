@@ -1,13 +1,15 @@
-"""Gamification reacts to community's domain signals (sent on commit) by enqueuing tasks.
+"""Gamification reacts to community's, co-creation's and trials' domain signals (sent on commit) by enqueuing tasks.
 
 Signals arrive after commit, so ``enqueue`` sends at once outside a transaction and
-defers to commit inside one (``config.queue.enqueue_on_commit``).
+defers to commit inside one (``core.queue.enqueue_on_commit``).
 """
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from community import signals
-from config.queue import enqueue_on_commit
+from community.cocreation import signals as cocreation_signals
+from community.trials import signals as trials_signals
+from core.queue import enqueue_on_commit
 from gamification import tasks
 from gamification.levels import tables_invalidate
 from gamification.models import Level, PrivilegeGrant
@@ -28,6 +30,37 @@ def on_review_unpublished(sender, review_id, status=None, **kwargs):
 @receiver(signals.review_voted)
 def on_review_voted(sender, review_id, voter_id, **kwargs):
     enqueue_on_commit(tasks.helpful_vote_points_settle, review_id=review_id, voter_id=voter_id)
+
+
+@receiver([cocreation_signals.entry_published, cocreation_signals.entry_unpublished])
+def on_entry_visibility(sender, entry_id, **kwargs):
+    enqueue_on_commit(tasks.entry_points_settle, entry_id=entry_id)
+
+
+@receiver(cocreation_signals.entry_voted)
+def on_entry_voted(sender, entry_id, voter_id, **kwargs):
+    enqueue_on_commit(tasks.entry_vote_points_settle, entry_id=entry_id, voter_id=voter_id)
+
+
+@receiver(cocreation_signals.poll_voted)
+def on_poll_voted(sender, option_id, voter_id, **kwargs):
+    enqueue_on_commit(tasks.poll_vote_points_settle, option_id=option_id, voter_id=voter_id)
+
+
+@receiver(cocreation_signals.entry_won)
+def on_entry_won(sender, entry_id, **kwargs):
+    enqueue_on_commit(tasks.entry_win_settle, entry_id=entry_id)
+
+
+@receiver(cocreation_signals.entry_adopted)
+def on_entry_adopted(sender, entry_id, **kwargs):
+    enqueue_on_commit(tasks.entry_adopted_settle, entry_id=entry_id)
+
+
+@receiver(trials_signals.trial_report_recorded)
+def on_trial_report_recorded(sender, application_id, on_time=True, **kwargs):
+    if on_time:
+        enqueue_on_commit(tasks.trial_report_points_settle, application_id=application_id)
 
 
 @receiver([post_save, post_delete], sender=Level)

@@ -13,7 +13,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from community import signals
-from config.queue import enqueue_on_commit
+from core.queue import enqueue_on_commit
 from gamification import badges, leaderboards, tasks_public
 from gamification.models import PointsEntry
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import ServiceError
+from core.errors import ServiceError
 from gamification.models_rewards import Redemption, Reward, RewardCode
 
 SPEND_ACTION = "gamification.reward.redeemed"

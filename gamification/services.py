@@ -16,7 +16,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from community.errors import ServiceError
+from community import hooks
+from community.cocreation.models import Entry, EntryVote, PollVote
+from community.models import Review
+from community.trials.models import TrialApplication
+from core.errors import ServiceError
+from gamification.badges import badge_get, badge_grant
 from gamification.models import PointsEntry, UserPoints
 
 log = logging.getLogger(__name__)
@@ -74,10 +79,13 @@ def _lock_user_points(user_id) -> UserPoints:
 
 
 def _source_ref(source):
+    """``("community.challenge", 12)``: the top-level package, not the app label, names the
+    source, so ledger rows written before challenges and trials became their own apps
+    (``cocreation``, ``trials``) and after it share one name (the ledger is append-only)."""
     if source is None:
         return "", None
     meta = source._meta
-    return f"{meta.app_label}.{meta.model_name}", source.pk
+    return f"{meta.app_config.name.split('.')[0]}.{meta.model_name}", source.pk
 
 
 def _append(points: UserPoints, *, amount, action, source_type, source_id, key, reverses=None, vests_at=None,
@@ -260,12 +268,7 @@ def points_vest_due(*, now=None, limit=5000) -> int:
 def _has_upheld_report(source_type, source_id) -> bool:
     if not source_type or source_id is None:
         return False
-    try:
-        from moderation.models import Report
-    except ImportError:  # pragma: no cover
-        return False
-    content_type = source_type.split(".", 1)[-1]
-    return Report.objects.filter(content_type=content_type, object_id=source_id, status="upheld").exists()
+    return hooks.content_report_upheld(source_type.split(".", 1)[-1], source_id)
 
 
 def vest_days_default() -> int:
@@ -282,14 +285,7 @@ def quality_band(source) -> str:
     if source is None:
         return "ok"
     try:
-        from moderation.quality.bands import quality_band as band
-    except ImportError:
-        try:
-            from moderation.quality import quality_band as band
-        except ImportError:
-            return "ok"
-    try:
-        value = band(source._meta.model_name, source.pk)
+        value = hooks.content_quality_band(source._meta.model_name, source.pk)
     except Exception:  # a scoring failure must never cost the author their points
         log.exception("quality_band failed for %s#%s", source._meta.model_name, source.pk)
         return "ok"
@@ -330,9 +326,14 @@ def _next_key(base_key):
 
 
 @transaction.atomic
-def points_award_for_action(*, user_id, action, source=None, key, reason="") -> PointsEntry | None:
+def points_award_for_action(*, user_id, action, source=None, key, reason="", amount=None,
+                            quality_source=None) -> PointsEntry | None:
     """Award what the operator's ``Rule`` for ``action`` says: points, scaled by quality, within the daily
     caps in the user's time zone, pending for the vesting period when the rule vests.
+
+    ``amount`` replaces the rule's points where the source sets its own (a challenge's
+    participation, winner and adoption points); the rule still decides whether it is active,
+    the caps, the quality scaling (by ``quality_source``, else ``source``) and vesting.
 
     Idempotent on ``key``; a key whose award was reversed may award again (``key#n``).
     Returns None when nothing was awarded (no active rule, cap reached, key already awarded).
@@ -340,15 +341,17 @@ def points_award_for_action(*, user_id, action, source=None, key, reason="") -> 
     from gamification.models import Rule
 
     rule = Rule.objects.filter(action=action, is_active=True).first()
-    if rule is None or rule.points <= 0:
+    if rule is None or (rule.points <= 0 and amount is None):
         return None
     points = _lock_user_points(user_id)  # caps are checked under the user's lock: no race past a cap
     key = _next_key(key)
     if key is None:
         return None
-    amount = rule.points
+    amount = rule.points if amount is None else int(amount)
+    if amount <= 0:
+        return None
     if rule.quality_scaled:
-        amount = max(1, round(amount * QUALITY_MULTIPLIERS[quality_band(source)]))
+        amount = max(1, round(amount * QUALITY_MULTIPLIERS[quality_band(quality_source or source)]))
     if rule.daily_cap_count is not None or rule.daily_cap_points is not None:
         start, end, _day = user_day_bounds(user_id)
         today = PointsEntry.objects.filter(
@@ -426,7 +429,11 @@ def helpful_vote_points_settle(*, review_id, voter_id) -> dict:
     review = Review.objects.filter(pk=review_id).only("pk", "author_id", "status").first()
     if review is None:
         return {}
-    vote = HelpfulVote.objects.filter(review_id=review_id, user_id=voter_id).values_list("helpful", flat=True).first()
+    row = HelpfulVote.objects.filter(review_id=review_id, user_id=voter_id).values_list(
+        "helpful", "valid", "invalid_reason").first()
+    # An invalidated vote earns nothing, like a withdrawn one; its reversal says why.
+    vote = row[0] if row and row[1] else None
+    withdrawn = (row[2] or "gamification.fraud") if row and not row[1] else "community.vote.withdrawn"
     author_key, voter_key = f"vote.helpful:{review_id}:{voter_id}", f"vote.cast:{review_id}:{voter_id}"
     result = {}
     with transaction.atomic():
@@ -435,13 +442,13 @@ def helpful_vote_points_settle(*, review_id, voter_id) -> dict:
                 user_id=review.author_id, action="community.review.helpful_received", source=review, key=author_key
             )
         else:
-            result["author"] = _reverse_key(author_key, "community.vote.withdrawn")
+            result["author"] = _reverse_key(author_key, withdrawn)
         if vote is not None:
             result["voter"] = points_award_for_action(
                 user_id=voter_id, action="community.review.vote_cast", source=review, key=voter_key
             )
         else:
-            result["voter"] = _reverse_key(voter_key, "community.vote.withdrawn")
+            result["voter"] = _reverse_key(voter_key, withdrawn)
     return result
 
 
@@ -462,3 +469,94 @@ def vote_points_revoke(*, review_id, voter_id, reason="gamification.fraud") -> l
     out = [_reverse_key(f"vote.helpful:{review_id}:{voter_id}", reason),
            _reverse_key(f"vote.cast:{review_id}:{voter_id}", reason)]
     return [e for e in out if e is not None]
+
+
+# --- reactions to co-creation and trials events (called from tasks) ---------------------------
+# Each re-reads the row and brings the points in line with it, so a repeated or late event
+# changes nothing. Keys are the ones the challenge services used before points moved here.
+
+ENTRY_PUBLISHED = "community.entry.published"
+ENTRY_VOTE_CAST = "community.entry.vote_cast"
+POLL_VOTE_CAST = "community.poll.vote_cast"
+CHALLENGE_WON = "community.challenge.won"
+IDEA_ADOPTED = "community.idea.adopted"
+TRIAL_REPORT_ON_TIME = "community.trial.report_on_time"
+
+
+def entry_points_settle(*, entry_id) -> PointsEntry | None:
+    """A public entry earns its challenge's participation points (scaled by the entry's quality,
+    within the rule's caps); a hidden one loses them. The challenge is the source, so the points
+    count on its leaderboard."""
+    entry = Entry.objects.select_related("challenge").filter(pk=entry_id).first()
+    if entry is None:
+        return None
+    key = f"{ENTRY_PUBLISHED}:{entry.pk}"
+    with transaction.atomic():
+        if entry.is_public:
+            return points_award_for_action(
+                user_id=entry.author_id, action=ENTRY_PUBLISHED, source=entry.challenge, key=key,
+                amount=entry.challenge.participation_points, quality_source=entry,
+            )
+        return _reverse_key(key, "community.entry.removed")
+
+
+def _vote_points_settle(*, action, key, vote, voter_id, source_of):
+    """Award the voter's point for a standing valid vote; reverse it for a withdrawn or invalidated one."""
+    with transaction.atomic():
+        if vote is not None and vote.valid:
+            return points_award_for_action(user_id=voter_id, action=action, source=source_of(vote), key=key)
+        reason = "community.vote.withdrawn" if vote is None else (vote.invalid_reason or "gamification.fraud")
+        return _reverse_key(key, reason)
+
+
+def entry_vote_points_settle(*, entry_id, voter_id) -> PointsEntry | None:
+    vote = EntryVote.objects.select_related("challenge").filter(entry_id=entry_id, user_id=voter_id).first()
+    return _vote_points_settle(action=ENTRY_VOTE_CAST, key=f"{ENTRY_VOTE_CAST}:{entry_id}:{voter_id}", vote=vote,
+                               voter_id=voter_id, source_of=lambda v: v.challenge)
+
+
+def poll_vote_points_settle(*, option_id, voter_id) -> PointsEntry | None:
+    vote = PollVote.objects.select_related("challenge").filter(option_id=option_id, user_id=voter_id).first()
+    return _vote_points_settle(action=POLL_VOTE_CAST, key=f"{POLL_VOTE_CAST}:{option_id}:{voter_id}", vote=vote,
+                               voter_id=voter_id, source_of=lambda v: v.challenge)
+
+
+def entry_win_settle(*, entry_id) -> PointsEntry | None:
+    """A winning entry's author earns the challenge's winner points and its winner badge."""
+    entry = Entry.objects.select_related("challenge").filter(pk=entry_id, is_winner=True).first()
+    if entry is None:
+        return None
+    challenge = entry.challenge
+    with transaction.atomic():
+        row = points_award_for_action(
+            user_id=entry.author_id, action=CHALLENGE_WON, source=challenge, key=f"{CHALLENGE_WON}:{entry.pk}",
+            amount=challenge.winner_points,
+        )
+        badge = badge_get(challenge.winner_badge_slug) if challenge.winner_badge_slug else None
+        if badge is not None:
+            badge_grant(user_id=entry.author_id, badge=badge)
+    return row
+
+
+def entry_adopted_settle(*, entry_id) -> PointsEntry | None:
+    """An adopted idea earns its author the challenge's adoption points."""
+    entry = Entry.objects.select_related("challenge").filter(pk=entry_id, adopted_at__isnull=False).first()
+    if entry is None:
+        return None
+    return points_award_for_action(
+        user_id=entry.author_id, action=IDEA_ADOPTED, source=entry.challenge, key=f"{IDEA_ADOPTED}:{entry.pk}",
+        amount=entry.challenge.adopted_points,
+    )
+
+
+def trial_report_points_settle(*, application_id) -> PointsEntry | None:
+    """A trial report filed by the deadline earns the rule's points (the review is the source)."""
+    app = TrialApplication.objects.select_related("program").filter(pk=application_id).first()
+    if app is None or app.status != TrialApplication.Status.REPORTED or app.review_id is None:
+        return None
+    if app.reported_at is None or app.reported_at > app.program.report_deadline:
+        return None
+    return points_award_for_action(
+        user_id=app.user_id, action=TRIAL_REPORT_ON_TIME, source=Review(pk=app.review_id),
+        key=f"trial.report:{app.pk}",
+    )

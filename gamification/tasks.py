@@ -22,3 +22,37 @@ def helpful_vote_points_settle(review_id, voter_id):
 @shared_task(name="gamification.points_vest_due")
 def points_vest_due():
     return services.points_vest_due()
+
+
+# --- co-creation and trials events --------------------------------------------------------------
+RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(name="gamification.entry_points_settle", **RETRY)
+def entry_points_settle(entry_id):
+    services.entry_points_settle(entry_id=entry_id)
+
+
+@shared_task(name="gamification.entry_vote_points_settle", **RETRY)
+def entry_vote_points_settle(entry_id, voter_id):
+    services.entry_vote_points_settle(entry_id=entry_id, voter_id=voter_id)
+
+
+@shared_task(name="gamification.poll_vote_points_settle", **RETRY)
+def poll_vote_points_settle(option_id, voter_id):
+    services.poll_vote_points_settle(option_id=option_id, voter_id=voter_id)
+
+
+@shared_task(name="gamification.entry_win_settle", **RETRY)
+def entry_win_settle(entry_id):
+    services.entry_win_settle(entry_id=entry_id)
+
+
+@shared_task(name="gamification.entry_adopted_settle", **RETRY)
+def entry_adopted_settle(entry_id):
+    services.entry_adopted_settle(entry_id=entry_id)
+
+
+@shared_task(name="gamification.trial_report_points_settle", **RETRY)
+def trial_report_points_settle(application_id):
+    services.trial_report_points_settle(application_id=application_id)

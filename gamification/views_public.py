@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from community.errors import ServiceError
+from core.errors import ServiceError
 from gamification import leaderboards, rewards
 from gamification.models_badges import Badge, UserBadge
 

@@ -7,4 +7,16 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self):
+        from community import hooks
         from moderation import receivers  # noqa: F401  word-list cache invalidation
+        from moderation import selectors, services
+        from moderation.adapters import cocreation  # noqa: F401  the "entry" and "comment" content adapters
+        from moderation.quality import bands
+        from moderation.quality import selectors as quality_selectors
+
+        # The questions community asks of moderation, answered here (see core/hooks.py).
+        hooks.content_submit.provide(services.case_submit)
+        hooks.case_ids_for.provide(selectors.case_ids_for)
+        hooks.quality_summary.provide(quality_selectors.quality_summary)
+        hooks.content_report_upheld.provide(selectors.content_report_upheld)
+        hooks.content_quality_band.provide(lambda content_type, object_id: bands.quality_band(content_type, object_id) or "ok")

@@ -32,7 +32,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import PermissionDeniedError, ServiceError
+from core.errors import PermissionDeniedError, ServiceError
 from moderation import registry
 from moderation.models import AuditLabel, AuditSample, Case, Event
 

@@ -18,7 +18,8 @@ def wordlist_changed(sender, **kwargs):
 
 # --- quality: rescore (debounced) when votes or reports change the community signals ------
 
-from community.signals import entry_voted, review_voted  # noqa: E402
+from community.cocreation.signals import entry_voted  # noqa: E402
+from community.signals import review_voted  # noqa: E402
 from moderation.models import Report  # noqa: E402
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from moderation import registry
 from moderation.detectors.base import ACTION_RANK
 from moderation.models import Case, Event, Report
+from community import hooks
 
 State = Case.State
 QUEUE_PAGE_SIZE = 50
@@ -81,10 +82,9 @@ def author_history(case):
         rejected=Count("id", filter=Q(state=State.REJECTED)),
         approved=Count("id", filter=Q(state=State.APPROVED)),
     )
-    from gamification.selectors import user_level
 
     return {
-        "level": user_level(author.pk),
+        "level": hooks.user_level(author.pk),
         "account_age_days": (timezone.now() - author.date_joined).days,
         "past_rejections": past["rejected"],
         "past_approvals": past["approved"],
@@ -254,3 +254,8 @@ def case_ids_for(content_type, object_ids):
     if not ids:
         return {}
     return dict(Case.objects.filter(content_type=content_type, object_id__in=ids).values_list("object_id", "pk"))
+
+
+def content_report_upheld(content_type, object_id) -> bool:
+    """Whether a report on the item was upheld (one indexed query)."""
+    return Report.objects.filter(content_type=content_type, object_id=object_id, status=Report.Status.UPHELD).exists()

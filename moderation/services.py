@@ -11,11 +11,12 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import PermissionDeniedError, ServiceError
+from core.errors import PermissionDeniedError, ServiceError
 from community.services import notification_send
-from config.queue import enqueue_on_commit
+from core.queue import enqueue_on_commit
 from moderation import registry
 from moderation.models import Appeal, Case, Event, RejectReason, Report, WordEntry
+from core import hooks as core_hooks
 
 log = logging.getLogger(__name__)
 State = Case.State
@@ -374,13 +375,8 @@ def report_weight_for(user):
     )
     accuracy = (stats["upheld"] + 1) / (stats["upheld"] + stats["dismissed"] + 2)  # Laplace-smoothed
     weight = 0.5 + accuracy
-    try:
-        from gamification.privileges import user_can
-
-        if user_can(user, "heavier_reports"):
-            weight *= 1.5
-    except ImportError:
-        pass
+    if core_hooks.user_can(user, "heavier_reports"):
+        weight *= 1.5
     return round(weight, 3)
 
 

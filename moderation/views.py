@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.errors import ServiceError
+from core.errors import ServiceError
 from moderation import presentation, registry, selectors, services
 from moderation.forms import AppealForm, BulkForm, DecideForm, ReportForm
 from moderation.models import Case, RejectReason

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.errors import ServiceError
+from core.errors import ServiceError
 from moderation import audit
 from moderation.models import AuditLabel
 from moderation.presentation import kind_label

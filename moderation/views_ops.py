@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from community.errors import ServiceError
+from core.errors import ServiceError
 from moderation import calibration, selectors
 
 WINDOWS = (7, 30, 90, 365)

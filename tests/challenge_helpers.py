@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from community.challenges import services
-from community.models import Challenge, Entry
+from community.cocreation import services
+from community.cocreation.models import Challenge, Entry
 from tests import factories
 
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff_client(client, brand_staff):
     perms = Permission.objects.filter(
-        content_type__app_label="community",
+        content_type__app_label__in=("community", "cocreation", "trials"),
         codename__in=["view_product", "change_product", "add_product", "view_brand", "view_review"],
     )
     brand_staff.user_permissions.add(*perms)

@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from community.challenges import services
-from community.models import Challenge, Entry, EntryVote
+from community.cocreation import services
+from community.cocreation.models import Challenge, Entry, EntryVote
 from tests import factories
 from tests.challenge_helpers import old_user
 from tests.browser import ARTIFACTS
@@ -50,7 +50,7 @@ def test_brand_runs_a_challenge_and_the_winner_sees_the_badge(site, chromium):
     staff = factories.UserFactory(is_staff=True, display_name="品牌小助手")
     factories.BrandMembershipFactory(user=staff, brand=brand)
     staff.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="community",
+        content_type__app_label__in=("community", "cocreation", "trials"),
         codename__in=["view_challenge", "change_challenge", "add_challenge", "view_entry", "view_product"],
     ))
     author = old_user()
@@ -73,7 +73,7 @@ def test_brand_runs_a_challenge_and_the_winner_sees_the_badge(site, chromium):
         admin.click("input[type=submit], button[type=submit]")
         admin.wait_for_url(f"{site.url}/admin/")
 
-        admin.goto(f"{site.url}/admin/community/challenge/add/")
+        admin.goto(f"{site.url}/admin/cocreation/challenge/add/")
         admin.select_option("select[name=brand]", str(brand.pk))
         admin.fill("input[name=title_zh]", "新口味创意征集")
         admin.fill("input[name=title_en]", "New flavour ideas")
@@ -82,7 +82,7 @@ def test_brand_runs_a_challenge_and_the_winner_sees_the_badge(site, chromium):
         for name, value in schedule.items():
             _split(admin, name, value)
         admin.click("input[name=_save]")
-        admin.wait_for_url(f"{site.url}/admin/community/challenge/")
+        admin.wait_for_url(f"{site.url}/admin/cocreation/challenge/")
         challenge = Challenge.objects.get(title_zh="新口味创意征集")
         assert challenge.brand == brand and challenge.state == S.DRAFT
         assert challenge.winner_badge_slug == "challenge-winner"
@@ -132,11 +132,11 @@ def test_brand_runs_a_challenge_and_the_winner_sees_the_badge(site, chromium):
         services.challenges_advance(now=schedule["voting_close_at"] + timedelta(minutes=1))
         challenge.refresh_from_db()
         assert challenge.state == S.JUDGING
-        admin.goto(f"{site.url}/admin/community/challenge/")
+        admin.goto(f"{site.url}/admin/cocreation/challenge/")
         admin.check(f"input[name=_selected_action][value='{challenge.pk}']")
         admin.select_option("select[name=action]", "pick_winners")
         admin.click("button[name=index]")
-        admin.wait_for_url("**/admin/community/entry/**")
+        admin.wait_for_url("**/admin/cocreation/entry/**")
         admin.check(f"input[name=_selected_action][value='{entry.pk}']")
         admin.select_option("select[name=action]", "mark_winners")
         with admin.expect_navigation():

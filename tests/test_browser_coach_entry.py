@@ -9,7 +9,7 @@ Screenshots: artifacts/browser/coach-entry-low.png, artifacts/browser/coach-entr
 
 import pytest
 
-from community.models import Entry
+from community.cocreation.models import Entry
 from tests import factories
 from tests.challenge_helpers import make_challenge
 from tests.browser import ARTIFACTS, COACH_API, PHONE, coach_band, coach_type_better

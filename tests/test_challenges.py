@@ -10,9 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from community.challenges import draw, services
-from community.errors import ServiceError
-from community.models import Challenge, ChallengeEvent, Entry, EntryComment, EntryVote, Notification
+from community.cocreation import draw, services
+from core.errors import ServiceError
+from community.cocreation.models import Challenge, ChallengeEvent, Entry, EntryComment, EntryVote
+from community.models import Notification
 from gamification.models import PointsEntry, UserPoints
 from moderation.models import Case
 from tests import factories
@@ -435,7 +436,7 @@ def test_api_list_query_counts(client, django_assert_num_queries):
 @pytest.fixture
 def staff_client(client, brand_staff):
     perms = Permission.objects.filter(
-        content_type__app_label="community",
+        content_type__app_label__in=("community", "cocreation", "trials"),
         codename__in=["view_challenge", "change_challenge", "add_challenge", "view_entry", "view_product"],
     )
     brand_staff.user_permissions.add(*perms)
@@ -463,26 +464,26 @@ def _form(brand, **over):
 def test_admin_scope_lists_only_own_brand_and_hides_others_by_url(staff_client, brand):
     mine = make_challenge(brand, title_zh="我的挑战")
     other = make_challenge(title_zh="别人的挑战")
-    body = staff_client.get("/admin/community/challenge/").content.decode()
+    body = staff_client.get("/admin/cocreation/challenge/").content.decode()
     assert "我的挑战" in body and "别人的挑战" not in body
-    assert staff_client.get(f"/admin/community/challenge/{other.pk}/change/").status_code in (302, 404)
-    staff_client.post(f"/admin/community/challenge/{other.pk}/change/", _form(other.brand, title_zh="hijacked"))
+    assert staff_client.get(f"/admin/cocreation/challenge/{other.pk}/change/").status_code in (302, 404)
+    staff_client.post(f"/admin/cocreation/challenge/{other.pk}/change/", _form(other.brand, title_zh="hijacked"))
     other.refresh_from_db()
     assert other.title_zh == "别人的挑战"
     other_entry = published_entry(other)
-    assert staff_client.get(f"/admin/community/entry/{other_entry.pk}/change/").status_code in (302, 404)
-    assert str(other_entry.text) not in staff_client.get("/admin/community/entry/").content.decode()
-    assert staff_client.get(f"/admin/community/challenge/{mine.pk}/change/").status_code == 200
+    assert staff_client.get(f"/admin/cocreation/entry/{other_entry.pk}/change/").status_code in (302, 404)
+    assert str(other_entry.text) not in staff_client.get("/admin/cocreation/entry/").content.decode()
+    assert staff_client.get(f"/admin/cocreation/challenge/{mine.pk}/change/").status_code == 200
 
 
 def test_admin_forged_brand_and_product_are_rejected(staff_client, brand, product):
     other_brand = factories.BrandFactory()
     other_product = factories.ProductFactory(brand=other_brand)
-    resp = staff_client.post("/admin/community/challenge/add/", _form(other_brand, title_zh="伪造品牌"))
+    resp = staff_client.post("/admin/cocreation/challenge/add/", _form(other_brand, title_zh="伪造品牌"))
     assert resp.status_code == 200 and not Challenge.objects.filter(title_zh="伪造品牌").exists()
-    resp = staff_client.post("/admin/community/challenge/add/", _form(brand, title_zh="伪造商品", products=[other_product.pk]))
+    resp = staff_client.post("/admin/cocreation/challenge/add/", _form(brand, title_zh="伪造商品", products=[other_product.pk]))
     assert resp.status_code == 200 and not Challenge.objects.filter(title_zh="伪造商品").exists()
-    resp = staff_client.post("/admin/community/challenge/add/", _form(brand, title_zh="正常", products=[product.pk]))
+    resp = staff_client.post("/admin/cocreation/challenge/add/", _form(brand, title_zh="正常", products=[product.pk]))
     assert resp.status_code == 302
     created = Challenge.objects.get(title_zh="正常")
     assert created.state == S.DRAFT and list(created.products.all()) == [product]
@@ -495,23 +496,23 @@ def test_admin_cannot_grant_itself_staff_rights(staff_client, brand_staff):
 
 def test_admin_actions_publish_duplicate_pick_adopt_export(staff_client, brand):
     draft = make_challenge(brand, state=S.DRAFT, title_zh="待发布")
-    resp = staff_client.post("/admin/community/challenge/", {"action": "publish", "_selected_action": [draft.pk]})
+    resp = staff_client.post("/admin/cocreation/challenge/", {"action": "publish", "_selected_action": [draft.pk]})
     assert resp.status_code == 302
     draft.refresh_from_db()
     assert draft.state == S.OPEN
-    staff_client.post("/admin/community/challenge/", {"action": "duplicate", "_selected_action": [draft.pk]})
+    staff_client.post("/admin/cocreation/challenge/", {"action": "duplicate", "_selected_action": [draft.pk]})
     assert Challenge.objects.filter(brand=brand, state=S.DRAFT).count() == 1
     entry = published_entry(draft)
-    resp = staff_client.post("/admin/community/entry/", {"action": "mark_adopted", "_selected_action": [entry.pk], "note": "采纳"})
+    resp = staff_client.post("/admin/cocreation/entry/", {"action": "mark_adopted", "_selected_action": [entry.pk], "note": "采纳"})
     entry.refresh_from_db()
     assert entry.adopted_note == "采纳"
-    resp = staff_client.post("/admin/community/challenge/", {"action": "export_entries_csv", "_selected_action": [draft.pk]})
+    resp = staff_client.post("/admin/cocreation/challenge/", {"action": "export_entries_csv", "_selected_action": [draft.pk]})
     assert resp["Content-Type"].startswith("text/csv") and "采纳" in resp.content.decode("utf-8-sig")
-    resp = staff_client.post("/admin/community/challenge/", {"action": "pick_winners", "_selected_action": [draft.pk]})
-    assert resp.status_code == 302 and "/admin/community/entry/" in resp["Location"]
+    resp = staff_client.post("/admin/cocreation/challenge/", {"action": "pick_winners", "_selected_action": [draft.pk]})
+    assert resp.status_code == 302 and "/admin/cocreation/entry/" in resp["Location"]
     assert staff_client.get(resp["Location"]).status_code == 200
     Challenge.objects.filter(pk=draft.pk).update(state=S.JUDGING)
-    staff_client.post("/admin/community/entry/", {"action": "mark_winners", "_selected_action": [entry.pk]})
+    staff_client.post("/admin/cocreation/entry/", {"action": "mark_winners", "_selected_action": [entry.pk]})
     entry.refresh_from_db()
     assert entry.is_winner
 
@@ -548,7 +549,7 @@ def test_quality_score_is_stored_through_the_adapter():
 def test_admin_publish_reports_each_failure_and_claims_success_only_for_what_published(staff_client, brand):
     untitled = make_challenge(brand, state=S.DRAFT, title_zh="", title_en="")
     running = make_challenge(brand, state=S.OPEN, title_zh="已开放")
-    resp = staff_client.post("/admin/community/challenge/",
+    resp = staff_client.post("/admin/cocreation/challenge/",
                              {"action": "publish", "_selected_action": [untitled.pk, running.pk]}, follow=True)
     from django.contrib import messages
 
@@ -558,7 +559,7 @@ def test_admin_publish_reports_each_failure_and_claims_success_only_for_what_pub
     untitled.refresh_from_db()
     assert untitled.state == S.DRAFT
     draft = make_challenge(brand, state=S.DRAFT, title_zh="能发布")
-    resp = staff_client.post("/admin/community/challenge/", {"action": "publish", "_selected_action": [draft.pk]},
+    resp = staff_client.post("/admin/cocreation/challenge/", {"action": "publish", "_selected_action": [draft.pk]},
                              follow=True)
     shown = list(resp.context["messages"])
     assert [m.level for m in shown] == [messages.SUCCESS] and "1" in str(shown[0])

@@ -2,9 +2,9 @@
 connection and transaction, a barrier releases them together."""
 import pytest
 
-from community.challenges import services
-from community.errors import ServiceError
-from community.models import Entry, EntryVote
+from community.cocreation import services
+from core.errors import ServiceError
+from community.cocreation.models import Entry, EntryVote
 from gamification.models import UserPoints
 from tests.challenge_helpers import make_challenge, old_user, published_entry
 from tests.test_concurrency import _run_together

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from community.challenges import services
-from community.models import Challenge, Entry
+from community.cocreation import services
+from community.cocreation.models import Challenge, Entry
 from moderation.models import QualityScore
 from moderation.quality.scorer import score_text
 from tests import factories

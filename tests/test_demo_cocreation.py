@@ -14,19 +14,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from community.management import demodata
-from community.models import (
-    Challenge,
-    Entry,
-    EntryComment,
-    EntryVote,
-    PollOption,
-    PollVote,
-    Review,
-    TrialApplication,
-    TrialProgram,
-    User,
-)
+from devtools import demodata
+from community.cocreation.models import Challenge, Entry, EntryComment, EntryVote, PollOption, PollVote
+from community.models import Review, User
+from community.trials.models import TrialApplication, TrialProgram
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,8 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from community.challenges import services
-from community.models import Entry, User
+from community.cocreation import services
+from community.cocreation.models import Entry
+from community.models import User
 from gamification.services import points_award
 from moderation.models import Case, Report
 from tests import factories

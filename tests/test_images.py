@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageFile
 
 from community import services
-from community.errors import ServiceError
+from core.errors import ServiceError
 from community.images import image_clean
 from community.models import ReviewPhoto
 from tests import factories

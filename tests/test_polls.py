@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from community.challenges import polls, selectors, services
-from community.errors import PermissionDeniedError, ServiceError
-from community.models import Challenge, Entry, PollOption, PollVote
+from community.cocreation import polls, selectors, services
+from core.errors import PermissionDeniedError, ServiceError
+from community.cocreation.models import Challenge, Entry, PollOption, PollVote
 from gamification.models import PointsEntry, UserPoints
 from tests import factories
 from tests.challenge_helpers import make_challenge, old_user
@@ -367,8 +367,8 @@ def test_api_refusals_403(client):
 
 
 def test_api_vote_uses_the_entry_vote_permissions_and_throttles():
-    from community.api.challenges import EntryVoteApi
-    from community.api.polls import PollOptionVoteApi
+    from community.cocreation.api.challenges import EntryVoteApi
+    from community.cocreation.api.polls import PollOptionVoteApi
 
     assert PollOptionVoteApi.permission_classes == EntryVoteApi.permission_classes
     assert PollOptionVoteApi.throttle_classes == EntryVoteApi.throttle_classes
@@ -392,7 +392,7 @@ def test_api_options_query_count_is_the_same_at_3_and_30_options(client, django_
 @pytest.fixture
 def staff_client(client, brand_staff):
     perms = Permission.objects.filter(
-        content_type__app_label="community",
+        content_type__app_label__in=("community", "cocreation", "trials"),
         codename__in=["view_challenge", "change_challenge", "add_challenge", "view_polloption", "add_polloption",
                       "change_polloption", "delete_polloption"],
     )
@@ -429,38 +429,38 @@ def _admin_data(challenge, options=(), extra=()):
 
 def test_admin_inline_edits_own_polls_options_with_validated_images(staff_client, brand):
     challenge = make_poll(brand, options=1, images=False)
-    page = staff_client.get(f"/admin/community/challenge/{challenge.pk}/change/").content.decode()
+    page = staff_client.get(f"/admin/cocreation/challenge/{challenge.pk}/change/").content.decode()
     assert "poll_options-TOTAL_FORMS" in page and "方案0" in page
     bad = SimpleUploadedFile("x.png", b"not an image", "image/png")
     data = _admin_data(challenge, options_of(challenge), extra=[{"position": 5, "label_zh": "坏图", "image": bad}])
-    resp = staff_client.post(f"/admin/community/challenge/{challenge.pk}/change/", data)
+    resp = staff_client.post(f"/admin/cocreation/challenge/{challenge.pk}/change/", data)
     assert resp.status_code == 200 and "errorlist" in resp.content.decode()
     assert not PollOption.objects.filter(label_zh="坏图").exists()
     good = SimpleUploadedFile("g.png", factories.image_bytes("PNG", size=(90, 70)), "image/png")
     data = _admin_data(challenge, options_of(challenge), extra=[{"position": 5, "label_zh": "新方案", "image": good}])
-    resp = staff_client.post(f"/admin/community/challenge/{challenge.pk}/change/", data)
+    resp = staff_client.post(f"/admin/cocreation/challenge/{challenge.pk}/change/", data)
     assert resp.status_code == 302, resp.content.decode()[:2000]
     added = PollOption.objects.get(label_zh="新方案")
     assert added.image.name.endswith(".jpg") and (added.image_width, added.image_height) == (90, 70)
     idea = make_challenge(brand, kind="idea")
-    assert "poll_options-TOTAL_FORMS" not in staff_client.get(f"/admin/community/challenge/{idea.pk}/change/").content.decode()
+    assert "poll_options-TOTAL_FORMS" not in staff_client.get(f"/admin/cocreation/challenge/{idea.pk}/change/").content.decode()
 
 
 def test_admin_inline_is_scoped_to_the_brand(staff_client, brand):
     mine = make_poll(brand, options=1, images=False)
     other = make_poll(options=1, images=False, title_zh="别人的投票")
     foreign = options_of(other)[0]
-    assert staff_client.get(f"/admin/community/challenge/{other.pk}/change/").status_code in (302, 404)
-    staff_client.post(f"/admin/community/challenge/{other.pk}/change/", _admin_data(other, [foreign]) | {
+    assert staff_client.get(f"/admin/cocreation/challenge/{other.pk}/change/").status_code in (302, 404)
+    staff_client.post(f"/admin/cocreation/challenge/{other.pk}/change/", _admin_data(other, [foreign]) | {
         "poll_options-0-label_zh": "hijacked"})
     # A forged row naming another brand's option on my own poll is not among the formset's rows.
     data = _admin_data(mine, options_of(mine))
     data.update({"poll_options-0-id": foreign.pk, "poll_options-0-label_zh": "hijacked"})
-    assert staff_client.post(f"/admin/community/challenge/{mine.pk}/change/", data).status_code in (200, 302)
+    assert staff_client.post(f"/admin/cocreation/challenge/{mine.pk}/change/", data).status_code in (200, 302)
     foreign.refresh_from_db()
     assert foreign.label_zh == "方案0" and foreign.challenge_id == other.pk
     assert not PollOption.objects.filter(label_zh="hijacked").exists()
-    assert staff_client.get(f"/admin/community/polloption/{foreign.pk}/change/").status_code == 404  # no own admin
+    assert staff_client.get(f"/admin/cocreation/polloption/{foreign.pk}/change/").status_code == 404  # no own admin
 
 
 def test_admin_refuses_to_delete_an_option_that_has_votes(staff_client, brand):
@@ -469,11 +469,11 @@ def test_admin_refuses_to_delete_an_option_that_has_votes(staff_client, brand):
     polls.poll_vote_toggle(user=old_user(), option_id=voted.pk)
     data = _admin_data(challenge, [voted, unvoted])
     data["poll_options-0-DELETE"] = "on"
-    resp = staff_client.post(f"/admin/community/challenge/{challenge.pk}/change/", data)
+    resp = staff_client.post(f"/admin/cocreation/challenge/{challenge.pk}/change/", data)
     assert resp.status_code == 200 and PollOption.objects.filter(pk=voted.pk).exists()
     data = _admin_data(challenge, [voted, unvoted])
     data["poll_options-1-DELETE"] = "on"
-    assert staff_client.post(f"/admin/community/challenge/{challenge.pk}/change/", data).status_code == 302
+    assert staff_client.post(f"/admin/cocreation/challenge/{challenge.pk}/change/", data).status_code == 302
     assert not PollOption.objects.filter(pk=unvoted.pk).exists()
 
 

@@ -2,7 +2,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from community.api.throttling import SignedInRateThrottle
+from core.api.throttling import SignedInRateThrottle
 from community.services import review_photo_limit
 from tests import factories
 

@@ -11,8 +11,9 @@ from django.test import TestCase
 from django.utils import timezone
 
 from community import services
-from community.challenges import services as challenge_services
-from community.models import Challenge, Entry, Review
+from community.cocreation import services as challenge_services
+from community.cocreation.models import Challenge, Entry
+from community.models import Review
 from gamification.badges import badge_grant
 from gamification.models_badges import Badge
 from tests import factories

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from community import services as community_services
-from community.errors import PermissionDeniedError, ServiceError
-from community.models import Notification, TrialApplication, TrialProgram
+from core.errors import PermissionDeniedError, ServiceError
+from community.models import Notification
+from community.trials.models import TrialApplication, TrialProgram
 from community.trials import selectors, services
 from gamification.models import PointsEntry
 from gamification.services import points_award

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from community.models import TrialApplication, TrialProgram
+from community.trials.models import TrialApplication, TrialProgram
 from community.trials import services
 from tests import factories
 from tests.test_trials import REASON, TrialProgramFactory, selected_tester
@@ -146,7 +146,7 @@ def test_api_list_query_count(client, django_assert_num_queries, n):
 @pytest.fixture
 def staff_client(client, brand_staff):
     perms = Permission.objects.filter(
-        content_type__app_label="community",
+        content_type__app_label__in=("community", "cocreation", "trials"),
         codename__in=[
             "view_trialprogram", "change_trialprogram", "add_trialprogram",
             "view_trialapplication", "change_trialapplication", "view_product", "view_brand",
@@ -188,11 +188,11 @@ def test_admin_shows_only_own_brand_programs_with_funnel(staff_client, program):
     applicants = [factories.UserFactory() for _ in range(2)]
     for user in applicants:
         services.trial_apply(user=user, program=program, reason=REASON)
-    body = staff_client.get("/admin/community/trialprogram/").content.decode()
+    body = staff_client.get("/admin/trials/trialprogram/").content.decode()
     assert program.title_zh in body and other.title_zh not in body
     assert 'class="field-funnel_applied">2<' in body
 
-    resp = staff_client.get(f"/admin/community/trialprogram/{program.pk}/change/")
+    resp = staff_client.get(f"/admin/trials/trialprogram/{program.pk}/change/")
     body = resp.content.decode()
     assert resp.status_code == 200
     assert "trial-suggestions" in body and applicants[0].email in body
@@ -203,25 +203,25 @@ def test_admin_other_brand_program_unreachable_by_url(staff_client):
     other = TrialProgramFactory()
     services.trial_apply(user=factories.UserFactory(), program=other, reason=REASON)
     app = TrialApplication.objects.get(program=other)
-    for url in (f"/admin/community/trialprogram/{other.pk}/change/",
-                f"/admin/community/trialapplication/{app.pk}/change/"):
+    for url in (f"/admin/trials/trialprogram/{other.pk}/change/",
+                f"/admin/trials/trialapplication/{app.pk}/change/"):
         resp = staff_client.get(url)
         assert resp.status_code in (302, 404)
         if resp.status_code == 302:
             assert f"/{other.pk}/" not in resp["Location"]
-    staff_client.post(f"/admin/community/trialprogram/{other.pk}/change/", program_form(other.product, title_zh="劫持"))
+    staff_client.post(f"/admin/trials/trialprogram/{other.pk}/change/", program_form(other.product, title_zh="劫持"))
     other.refresh_from_db()
     assert other.title_zh != "劫持"
 
 
 def test_admin_forged_product_or_brand_is_rejected(staff_client, product):
     rival_product = factories.ProductFactory()
-    resp = staff_client.post("/admin/community/trialprogram/add/", program_form(rival_product))
+    resp = staff_client.post("/admin/trials/trialprogram/add/", program_form(rival_product))
     assert resp.status_code == 200  # redisplayed with errors
-    resp = staff_client.post("/admin/community/trialprogram/add/", program_form(product, product=rival_product.pk))
+    resp = staff_client.post("/admin/trials/trialprogram/add/", program_form(product, product=rival_product.pk))
     assert resp.status_code == 200
     assert not TrialProgram.objects.exists()
-    resp = staff_client.post("/admin/community/trialprogram/add/", program_form(product))
+    resp = staff_client.post("/admin/trials/trialprogram/add/", program_form(product))
     assert resp.status_code == 302
     assert TrialProgram.objects.get().brand_id == product.brand_id
 
@@ -230,7 +230,7 @@ def test_admin_actions_select_suggested_and_mark_shipped(staff_client, program):
     for _ in range(4):  # 3 samples
         services.trial_apply(user=factories.UserFactory(), program=program, reason=REASON)
     resp = staff_client.post(
-        "/admin/community/trialprogram/",
+        "/admin/trials/trialprogram/",
         {"action": "select_suggested_testers", "_selected_action": [program.pk]},
     )
     assert resp.status_code == 302
@@ -239,7 +239,7 @@ def test_admin_actions_select_suggested_and_mark_shipped(staff_client, program):
     assert TrialApplication.objects.filter(program=program, status=App.NOT_SELECTED).count() == 1
 
     resp = staff_client.post(
-        "/admin/community/trialapplication/", {"action": "mark_shipped", "_selected_action": selected}
+        "/admin/trials/trialapplication/", {"action": "mark_shipped", "_selected_action": selected}
     )
     assert resp.status_code == 302
     assert TrialApplication.objects.filter(program=program, status=App.SHIPPED).count() == 3
@@ -249,7 +249,7 @@ def test_admin_action_cannot_reach_another_brands_applications(staff_client, pro
     other = TrialProgramFactory()
     rival = selected_tester(other, factories.UserFactory())
     TrialApplication.objects.filter(pk=rival.pk).update(status=App.SELECTED, shipped_at=None)
-    staff_client.post("/admin/community/trialapplication/", {"action": "mark_shipped", "_selected_action": [rival.pk]})
+    staff_client.post("/admin/trials/trialapplication/", {"action": "mark_shipped", "_selected_action": [rival.pk]})
     rival.refresh_from_db()
     assert rival.status == App.SELECTED  # the action's queryset is the brand-scoped changelist
 
@@ -262,7 +262,7 @@ BRAND_PAGE_QUERIES = 3  # brand, its trials (product joined), its adopted ideas 
 @pytest.mark.parametrize("n", [1, 8])
 def test_brand_page_lists_trials_and_adopted_ideas(client, program, django_assert_num_queries, n):
     helpers = pytest.importorskip("tests.challenge_helpers")
-    from community.challenges.services import entry_adopt
+    from community.cocreation.services import entry_adopt
 
     challenge = helpers.make_challenge(program.brand)
     for i in range(n):
@@ -321,7 +321,7 @@ def test_admin_product_must_be_the_programs_brand(client, db):
     superuser = factories.UserFactory(is_staff=True, is_superuser=True)
     client.force_login(superuser)
     product = factories.ProductFactory()
-    resp = client.post("/admin/community/trialprogram/add/",
+    resp = client.post("/admin/trials/trialprogram/add/",
                        program_form(product, brand=factories.BrandFactory().pk))
     assert resp.status_code == 200 and "must belong to the program" in resp.content.decode()
     assert not TrialProgram.objects.exists()

@@ -16,11 +16,11 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from community import selectors
+from core.api.base import MAX_ID
 from community.models import Review
 
 # Ids beyond a signed 64-bit integer would make the database raise (500) instead of
 # matching nothing, so they are refused while parsing.
-MAX_ID = 2**63 - 1
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -68,17 +68,6 @@ class LevelOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-    retry_after = serializers.IntegerField(required=False, help_text=_("Seconds to wait (429 only)."))
-
-
-class ErrorOutputSerializer(serializers.Serializer):
-    """The one error shape of the API (see community/api/errors.py)."""
-
-    error = ErrorBodySerializer()
 
 
 # --- products ----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from community.api import views
 
@@ -19,7 +19,4 @@ urlpatterns = [
     path("reviews/<int:review_id>/helpful/", views.ReviewHelpfulVoteApi.as_view(), name="review-helpful"),
     path("me/", views.UserMeApi.as_view(), name="me"),
     path("auth/token/", views.AuthTokenObtainApi.as_view(), name="auth-token"),
-    path("trials/", include("community.api.trials")),
-    path("", include("community.api.challenges")),
-    path("", include("community.api.polls")),
 ]

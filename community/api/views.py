@@ -1,7 +1,7 @@
 """The community JSON API: interfaces only. Each view parses input with an input
 serializer, calls one selector or service, and renders an output serializer.
 
-Errors of every kind leave through community.api.errors.exception_handler as
+Errors of every kind leave through core.api.errors.exception_handler as
 ``{"error": {"code", "message", "fields"}}``.
 """
 import hashlib
@@ -10,41 +10,23 @@ from functools import partial
 from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
-from rest_framework.views import APIView
+from rest_framework.throttling import AnonRateThrottle
 
 from community import selectors, services
 from community.api import serializers as s
-from community.errors import PermissionDeniedError, ServiceError
-from community.pagination import KnownCountPaginator
-from gamification.selectors import user_level, user_levels
+from core.api.base import ApiPagination, BaseApi, WritesRateThrottle, check_id, error_responses, parse_input
+from core.errors import PermissionDeniedError, ServiceError
+from core.pagination import KnownCountPaginator
+from community import hooks
 
-# --- shared plumbing ------------------------------------------------------------------
-
-
-class WritesRateThrottle(ScopedRateThrottle):
-    """The "writes" scope, counted on unsafe methods only, so reading a view never
-    uses up the budget for writing through it."""
-
-    def allow_request(self, request, view):
-        if request.method in SAFE_METHODS:
-            return True
-        return super().allow_request(request, view)
-
-
-class ApiPagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 100
+# --- review plumbing ----------------------------------------------------------------
 
 
 class KnownCountPagination(ApiPagination):
@@ -62,34 +44,6 @@ class KnownCountPagination(ApiPagination):
 REVIEW_LIST_CACHE_SECONDS = 10
 
 
-ERRORS = {
-    400: OpenApiResponse(s.ErrorOutputSerializer, description="Invalid input; field errors under error.fields."),
-    401: OpenApiResponse(s.ErrorOutputSerializer, description="Not signed in."),
-    403: OpenApiResponse(s.ErrorOutputSerializer, description="Not allowed."),
-    404: OpenApiResponse(s.ErrorOutputSerializer, description="Not found (or not visible to you)."),
-    429: OpenApiResponse(s.ErrorOutputSerializer, description="Too many requests; see error.retry_after."),
-}
-
-
-def _errors(*codes):
-    return {code: ERRORS[code] for code in codes}
-
-
-class BaseApi(APIView):
-    # Token first: its WWW-Authenticate header turns "not signed in" into 401, not 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticatedOrReadOnly]
-    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, WritesRateThrottle]
-    throttle_scope = "writes"
-
-
-def _check_id(value, message):
-    # Ids past a 64-bit integer would make the database raise instead of finding nothing.
-    if value > s.MAX_ID:
-        raise NotFound(message)
-    return value
-
-
 def _review_context(request, reviews):
     """What review cards need beyond the rows, fetched once for the whole page."""
     reviews = list(reviews)
@@ -97,13 +51,13 @@ def _review_context(request, reviews):
     return {
         "request": request,
         "viewer_id": viewer.pk if viewer.is_authenticated else None,
-        "levels": user_levels({r.author_id for r in reviews}),
+        "levels": hooks.user_levels({r.author_id for r in reviews}),
         "votes": selectors.helpful_votes_for_user(user=viewer, review_ids=[r.pk for r in reviews]),
     }
 
 
 def _review_or_404(request, review_id):
-    _check_id(review_id, _("Review not found."))
+    check_id(review_id, _("Review not found."))
     review = selectors.review_get_for_user(review_id=review_id, user=request.user)
     if review is None:
         raise NotFound(_("Review not found."))
@@ -116,10 +70,6 @@ def _review_response(request, review_id, *, status_code=status.HTTP_200_OK):
     return Response(data, status=status_code)
 
 
-def _parse(serializer_class, data, **kwargs):
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 # --- products -------------------------------------------------------------------------
@@ -131,10 +81,10 @@ class ProductListApi(BaseApi):
     @extend_schema(
         operation_id="products_list",
         parameters=[s.ProductListFilterSerializer],
-        responses={200: s.ProductListOutputSerializer(many=True), **_errors(400, 404, 429)},
+        responses={200: s.ProductListOutputSerializer(many=True), **error_responses(400, 404, 429)},
     )
     def get(self, request):
-        filters = _parse(s.ProductListFilterSerializer, request.query_params)
+        filters = parse_input(s.ProductListFilterSerializer, request.query_params)
         products = selectors.product_list(**filters)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(products, request, view=self)
@@ -145,7 +95,7 @@ class ProductListApi(BaseApi):
 class ProductDetailApi(BaseApi):
     @extend_schema(
         operation_id="products_retrieve",
-        responses={200: s.ProductDetailOutputSerializer, **_errors(404, 429)},
+        responses={200: s.ProductDetailOutputSerializer, **error_responses(404, 429)},
     )
     def get(self, request, slug):
         product = selectors.product_get(slug=slug)
@@ -160,10 +110,10 @@ class ProductReviewListApi(BaseApi):
     @extend_schema(
         operation_id="products_reviews_list",
         parameters=[s.ReviewListFilterSerializer],
-        responses={200: s.ReviewOutputSerializer(many=True), **_errors(400, 404, 429)},
+        responses={200: s.ReviewOutputSerializer(many=True), **error_responses(400, 404, 429)},
     )
     def get(self, request, slug):
-        filters = _parse(s.ReviewListFilterSerializer, request.query_params)
+        filters = parse_input(s.ReviewListFilterSerializer, request.query_params)
         anonymous = not request.user.is_authenticated
         cache_key = None
         if anonymous and REVIEW_LIST_CACHE_SECONDS:
@@ -207,11 +157,11 @@ class ReviewPostApi(BaseApi):
         responses={
             201: s.ReviewDetailOutputSerializer,
             200: s.ReviewDetailOutputSerializer,
-            **_errors(400, 401, 403, 429),
+            **error_responses(400, 401, 403, 429),
         },
     )
     def post(self, request):
-        data = _parse(s.ReviewPostInputSerializer, request.data)
+        data = parse_input(s.ReviewPostInputSerializer, request.data)
         review, created = services.review_post(
             author=request.user,
             product=data["product"],
@@ -228,7 +178,7 @@ class ReviewPostApi(BaseApi):
 class ReviewDetailApi(BaseApi):
     @extend_schema(
         operation_id="reviews_retrieve",
-        responses={200: s.ReviewDetailOutputSerializer, **_errors(404, 429)},
+        responses={200: s.ReviewDetailOutputSerializer, **error_responses(404, 429)},
     )
     def get(self, request, review_id):
         return _review_response(request, review_id)
@@ -237,13 +187,13 @@ class ReviewDetailApi(BaseApi):
         operation_id="reviews_partial_update",
         summary="Edit your review",
         request=s.ReviewUpdateInputSerializer,
-        responses={200: s.ReviewDetailOutputSerializer, **_errors(400, 401, 403, 404, 429)},
+        responses={200: s.ReviewDetailOutputSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def patch(self, request, review_id):
         review = _review_or_404(request, review_id)
         if review.author_id != request.user.pk:
             raise PermissionDeniedError(_("You can only edit your own review."))
-        data = _parse(s.ReviewUpdateInputSerializer, request.data)
+        data = parse_input(s.ReviewUpdateInputSerializer, request.data)
         if data:
             services.review_post(
                 author=request.user,
@@ -264,11 +214,11 @@ class ReviewPhotoAddApi(BaseApi):
         operation_id="reviews_photos_create",
         summary="Add a photo to your review",
         request={"multipart/form-data": s.ReviewPhotoAddInputSerializer},
-        responses={201: s.ReviewPhotoOutputSerializer, **_errors(400, 401, 403, 404, 429)},
+        responses={201: s.ReviewPhotoOutputSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def post(self, request, review_id):
         review = _review_or_404(request, review_id)
-        data = _parse(s.ReviewPhotoAddInputSerializer, request.data)
+        data = parse_input(s.ReviewPhotoAddInputSerializer, request.data)
         try:
             photo = services.review_photo_add(author=request.user, review=review, upload=data["image"])
         except ServiceError as exc:
@@ -286,11 +236,11 @@ class ReviewPhotoRemoveApi(BaseApi):
     @extend_schema(
         operation_id="reviews_photos_destroy",
         summary="Remove a photo from your review",
-        responses={204: None, **_errors(401, 403, 404, 429)},
+        responses={204: None, **error_responses(401, 403, 404, 429)},
     )
     def delete(self, request, review_id, photo_id):
         review = _review_or_404(request, review_id)
-        _check_id(photo_id, _("Photo not found."))
+        check_id(photo_id, _("Photo not found."))
         if review.author_id != request.user.pk:
             raise PermissionDeniedError(_("You can only remove photos from your own review."))
         if not any(photo.pk == photo_id for photo in review.photos.all()):
@@ -303,7 +253,7 @@ class ReviewHelpfulVoteApi(BaseApi):
     permission_classes = [IsAuthenticated]
 
     def _vote(self, request, review_id, helpful):
-        _check_id(review_id, _("Review not found."))
+        check_id(review_id, _("Review not found."))
         review = services.review_vote_helpful(user=request.user, review_id=review_id, helpful=helpful)
         data = {
             "id": review.pk,
@@ -317,16 +267,16 @@ class ReviewHelpfulVoteApi(BaseApi):
         operation_id="reviews_helpful_create",
         summary="Vote a review helpful or not helpful",
         request=s.HelpfulVoteInputSerializer,
-        responses={200: s.HelpfulVoteOutputSerializer, **_errors(400, 401, 403, 404, 429)},
+        responses={200: s.HelpfulVoteOutputSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def post(self, request, review_id):
-        data = _parse(s.HelpfulVoteInputSerializer, request.data)
+        data = parse_input(s.HelpfulVoteInputSerializer, request.data)
         return self._vote(request, review_id, data["helpful"])
 
     @extend_schema(
         operation_id="reviews_helpful_destroy",
         summary="Withdraw your helpful vote",
-        responses={200: s.HelpfulVoteOutputSerializer, **_errors(400, 401, 403, 404, 429)},
+        responses={200: s.HelpfulVoteOutputSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def delete(self, request, review_id):
         return self._vote(request, review_id, None)
@@ -342,12 +292,12 @@ class UserMeApi(BaseApi):
     def _render(self, request, user):
         context = {
             "request": request,
-            "level": user_level(user.pk),
+            "level": hooks.user_level(user.pk),
             "review_count": selectors.review_list_for_author(user=user).count(),
         }
         return Response(s.UserMeOutputSerializer(user, context=context).data)
 
-    @extend_schema(operation_id="me_retrieve", responses={200: s.UserMeOutputSerializer, **_errors(401, 429)})
+    @extend_schema(operation_id="me_retrieve", responses={200: s.UserMeOutputSerializer, **error_responses(401, 429)})
     def get(self, request):
         return self._render(request, request.user)
 
@@ -358,10 +308,10 @@ class UserMeApi(BaseApi):
             "application/json": s.UserMeUpdateInputSerializer,
             "multipart/form-data": s.UserMeUpdateInputSerializer,
         },
-        responses={200: s.UserMeOutputSerializer, **_errors(400, 401, 429)},
+        responses={200: s.UserMeOutputSerializer, **error_responses(400, 401, 429)},
     )
     def patch(self, request):
-        data = _parse(s.UserMeUpdateInputSerializer, request.data)
+        data = parse_input(s.UserMeUpdateInputSerializer, request.data)
         user = services.user_profile_update(
             user=request.user,
             display_name=data.get("display_name"),
@@ -389,7 +339,7 @@ class AuthTokenObtainApi(ObtainAuthToken):
         summary="Exchange email and password for an API token",
         description="Send the token as `Authorization: Token <key>`.",
         request=s.AuthTokenInputSerializer,
-        responses={200: s.AuthTokenOutputSerializer, **_errors(400, 429)},
+        responses={200: s.AuthTokenOutputSerializer, **error_responses(400, 429)},
         auth=[],
     )
     def post(self, request, *args, **kwargs):

@@ -1,8 +1,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.stats import wilson_lower_bound
 from community import services
-from community.errors import PermissionDeniedError, ServiceError
+from core.errors import PermissionDeniedError, ServiceError
 from community.models import HelpfulVote, Review
 from tests import factories
 
@@ -69,9 +70,9 @@ def test_helpful_votes_count_from_rows_and_not_on_own_review(
 
 
 def test_wilson_lower_bound_edges():
-    assert services.wilson_lower_bound(0, 0) == 0.0
-    assert 0 < services.wilson_lower_bound(1, 1) < services.wilson_lower_bound(10, 10) < 1
-    assert services.wilson_lower_bound(5, 10) < services.wilson_lower_bound(50, 100)
+    assert wilson_lower_bound(0, 0) == 0.0
+    assert 0 < wilson_lower_bound(1, 1) < wilson_lower_bound(10, 10) < 1
+    assert wilson_lower_bound(5, 10) < wilson_lower_bound(50, 100)
 
 
 def test_photo_is_reencoded_and_thumbnailed(shopper, product, jpeg_bytes, django_capture_on_commit_callbacks):

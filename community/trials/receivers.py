@@ -3,15 +3,14 @@ the trial's product is their report, whichever page they posted it from."""
 from django.dispatch import receiver
 
 from community import signals
-from config.queue import enqueue_on_commit
+from community.trials import tasks
+from community.trials.models import TrialApplication
+from community.trials.services import OWING
+from core.queue import enqueue_on_commit
 
 
 @receiver(signals.review_published)
 def on_review_published_trial_report(sender, review_id, author_id, product_id, has_content=False, **kwargs):
-    from community import tasks
-    from community.models import TrialApplication
-    from community.trials.services import OWING
-
     if not has_content:
         return
     # One cheap query keeps the task off the queue for the (many) reviews that are no report.

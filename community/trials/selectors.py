@@ -5,7 +5,9 @@ from datetime import timedelta
 from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from community.models import Review, TrialApplication, TrialProgram
+from community.models import Review
+from community.trials.models import TrialApplication, TrialProgram
+from community import hooks
 
 App = TrialApplication.Status
 State = TrialProgram.State
@@ -102,7 +104,6 @@ def trial_suggest_testers(*, program, now=None) -> list[dict]:
 
     Each row: {"application", "user", "level", "quality", "recent_trial", "overdue", "score"}.
     """
-    from gamification.selectors import user_levels
 
     now = now or timezone.now()
     apps = list(
@@ -111,7 +112,7 @@ def trial_suggest_testers(*, program, now=None) -> list[dict]:
     if not apps:
         return []
     user_ids = [a.user_id for a in apps]
-    levels = user_levels(user_ids)
+    levels = hooks.user_levels(user_ids)
     quality = dict(
         Review.objects.filter(author_id__in=user_ids, status=Review.Status.PUBLISHED, quality_score__isnull=False)
         .values("author_id")

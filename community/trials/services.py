@@ -12,15 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import PermissionDeniedError, ServiceError
-from community.models import Review, TrialApplication, TrialProgram, User
+from community.models import Review, User
+from community.signals import send_on_commit
+from community.trials import signals
+from community.trials.models import TrialApplication, TrialProgram
+from core.errors import PermissionDeniedError, ServiceError
 
 App = TrialApplication.Status
 State = TrialProgram.State
 
 REASON_MIN_LENGTH = 10
 REASON_MAX_LENGTH = 300
-REPORT_POINTS_ACTION = "community.trial.report_on_time"  # gamification's default rule (0002_defaults)
 # Testers still owing a report: these count toward the program's samples.
 ACTIVE = (App.SELECTED, App.SHIPPED, App.REPORTED, App.OVERDUE)
 OWING = (App.SELECTED, App.SHIPPED)
@@ -189,8 +191,6 @@ def trial_report_record(*, review_id) -> TrialApplication | None:
     """A published review by a tester of the trial's product is their report: link it, disclose it
     as incentivized, mark the application reported and, on time, award the rule's points.
     Called on ``review_published`` (via a task) and after the report page; safe to run twice."""
-    from gamification.services import points_award_for_action
-
     review = Review.objects.filter(pk=review_id).first()
     if review is None or not review.is_public or not review.has_content:
         return None
@@ -216,10 +216,9 @@ def trial_report_record(*, review_id) -> TrialApplication | None:
             # The disclosure is the reason the review exists: set it even when the tester
             # posted from the product page instead of the trial report page.
             Review.objects.filter(pk=review.pk).update(incentivized=True)
-        if reported_at <= app.program.report_deadline:
-            points_award_for_action(
-                user_id=app.user_id, action=REPORT_POINTS_ACTION, source=review, key=f"trial.report:{app.pk}"
-            )
+        # Gamification awards the on-time report's points (its rule) on this event.
+        send_on_commit(signals.trial_report_recorded, application_id=app.pk, user_id=app.user_id,
+                       review_id=review.pk, on_time=reported_at <= app.program.report_deadline)
     return app
 
 

@@ -35,9 +35,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "core",
     "community",
+    "community.cocreation",
+    "community.trials",
     "gamification",
     "moderation",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -225,7 +229,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "community.api.throttling.SignedInRateThrottle",
+        "core.api.throttling.SignedInRateThrottle",
     ],
     # How many proxies sit in front of gunicorn: DRF then takes the client address from
     # X-Forwarded-For at that depth. 0 (the default) ignores the header, so a client
@@ -239,7 +243,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "community.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 SPECTACULAR_SETTINGS = {

@@ -1,14 +1,14 @@
 """The gamification core JSON API: the viewer's points and the daily check-in.
 
 Same shape as community.api: parse, call one selector or service, render an output
-serializer; errors leave through community.api.errors.exception_handler.
+serializer; errors leave through core.api.errors.exception_handler.
 """
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from community.api.views import ApiPagination, BaseApi, _errors
+from core.api.base import ApiPagination, BaseApi, error_responses
 from gamification import selectors, streaks
 from gamification.api import serializers as s
 
@@ -32,7 +32,7 @@ class PointsMeApi(BaseApi):
                     "results": s.PointsEntryOutputSerializer(many=True),
                 },
             ),
-            **_errors(401, 429),
+            **error_responses(401, 429),
         },
     )
     def get(self, request):
@@ -53,7 +53,7 @@ class CheckinApi(BaseApi):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="me_checkin_create", request=None,
-                   responses={200: s.CheckinOutputSerializer, **_errors(401, 429)})
+                   responses={200: s.CheckinOutputSerializer, **error_responses(401, 429)})
     def post(self, request):
         created, entry, streak = streaks.checkin(user_id=request.user.pk)
         return Response(s.CheckinOutputSerializer({"created": created, "points": entry.amount if entry else 0,

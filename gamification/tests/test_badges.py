@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from community import services as community_services
-from community.errors import ServiceError
+from core.errors import ServiceError
 from community.models import Notification, Review
 from gamification import badges
 from gamification.models import ActivityDay
@@ -105,14 +105,18 @@ def test_streak_threshold(shopper):
     assert holds(shopper, badge)
 
 
-def test_quality_author_counts_nothing_until_quality_scores_exist(shopper):
-    badge = make_badge("quality_author", {"n": 1, "q": 0})
-    publish_reviews(shopper, 3)
+def test_quality_author_counts_published_items_scored_at_least_q(shopper):
+    badge = make_badge("quality_author", {"n": 2, "q": 80})
+    reviews = publish_reviews(shopper, 3)
     badges.badges_check_user(user_id=shopper.pk)
-    try:
-        from moderation import quality  # noqa: F401
-    except ImportError:
-        assert not holds(shopper, badge)
+    assert not holds(shopper, badge)  # ratings alone are never scored
+    community_services.review_set_quality(review_id=reviews[0].pk, score=90)
+    community_services.review_set_quality(review_id=reviews[1].pk, score=79)
+    badges.badges_check_user(user_id=shopper.pk)
+    assert not holds(shopper, badge)
+    community_services.review_set_quality(review_id=reviews[1].pk, score=80)
+    badges.badges_check_user(user_id=shopper.pk)
+    assert holds(shopper, badge)
 
 
 # --- granting -----------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 
-from community.errors import ServiceError
+from core.errors import ServiceError
 from gamification import services
 from gamification.ledger import ledger_rebuild, ledger_verify
 from gamification.models import PointsEntry, UserPoints

@@ -4,7 +4,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from community.errors import ServiceError
+from core.errors import ServiceError
 from community.models import Notification
 from gamification import rewards
 from gamification.models import PointsEntry, UserPoints

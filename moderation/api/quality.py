@@ -18,8 +18,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from community.api.serializers import MAX_ID
-from community.api.views import BaseApi, _errors, _parse
+from core.api.base import MAX_ID
+from core.api.base import BaseApi, error_responses, parse_input
 from moderation.detectors.base import ScreenInput
 from moderation.quality import scorer
 from moderation.quality.bands import band_label
@@ -102,7 +102,7 @@ def _challenge_context(challenge_id):
     key = f"moderation:quality:coach:challenge:{challenge_id}"
     ctx = cache.get(key)
     if ctx is None:
-        from community.challenges.selectors import challenge_get
+        from community.cocreation.selectors import challenge_get
 
         challenge = challenge_get(challenge_id)
         if challenge is None:
@@ -124,12 +124,12 @@ class QualityCoachApi(BaseApi):
     @extend_schema(
         operation_id="quality_coach",
         request=QualityCoachInputSerializer,
-        responses={200: QualityCoachOutputSerializer, **_errors(400, 401, 429)},
+        responses={200: QualityCoachOutputSerializer, **error_responses(400, 401, 429)},
         description="Score a draft review (or, with `challenge`, a draft challenge entry) and suggest how to "
                     "improve it. Nothing is stored.",
     )
     def post(self, request):
-        data = _parse(QualityCoachInputSerializer, request.data)
+        data = parse_input(QualityCoachInputSerializer, request.data)
         text = data["text"]
         if data.get("challenge"):
             kind = "entry"

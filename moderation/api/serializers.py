@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from community.api.serializers import MAX_ID, LevelOutputSerializer
+from core.api.base import MAX_ID
+from community.api.serializers import LevelOutputSerializer
 from moderation import registry, selectors
 from moderation.forms import BULK_MAX, DECISIONS
 from community.models import Review

@@ -15,8 +15,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from community.api.serializers import ErrorOutputSerializer
-from community.api.views import ApiPagination, BaseApi, _check_id, _errors, _parse
+from core.api.base import ErrorOutputSerializer
+from core.api.base import ApiPagination, BaseApi, check_id, error_responses, parse_input
 from community.models import Notification
 from community.services import notification_mark_read
 from moderation import presentation, selectors, services
@@ -50,7 +50,7 @@ def _decorated(cases, request):
 
 
 def _case_or_404(case_id):
-    _check_id(case_id, _("Item not found."))
+    check_id(case_id, _("Item not found."))
     case = selectors.case_get(case_id=case_id)
     if case is None:
         raise NotFound(_("Item not found."))
@@ -93,10 +93,10 @@ class QueueListApi(ModeratorApi):
         operation_id="moderation_queue_list",
         summary="The moderation queue, highest priority first",
         parameters=[s.QueueFilterSerializer],
-        responses={200: s.QueueItemOutputSerializer(many=True), **_errors(400, 401, 403, 429)},
+        responses={200: s.QueueItemOutputSerializer(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request):
-        filters = _parse(s.QueueFilterSerializer, request.query_params)
+        filters = parse_input(s.QueueFilterSerializer, request.query_params)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.queue_queryset(**filters), request, view=self)
         selectors.attach_previews(page)
@@ -111,10 +111,10 @@ class QueueClaimApi(ModeratorApi):
         description="Returns the item you already hold, else the top one. 204 when the queue is empty.",
         request=s.QueueClaimInputSerializer,
         responses={200: s.CaseDetailOutputSerializer, 204: OpenApiResponse(description="The queue is empty."),
-                   **_errors(400, 401, 403, 429)},
+                   **error_responses(400, 401, 403, 429)},
     )
     def post(self, request):
-        filters = _parse(s.QueueClaimInputSerializer, request.data)
+        filters = parse_input(s.QueueClaimInputSerializer, request.data)
         case = services.case_claim_next(moderator=request.user, **filters)
         if case is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -125,7 +125,7 @@ class CaseDetailApi(ModeratorApi):
     @extend_schema(
         operation_id="moderation_cases_retrieve",
         summary="One item with masked evidence, the author's history and similar items",
-        responses={200: s.CaseDetailOutputSerializer, **_errors(401, 403, 404, 429)},
+        responses={200: s.CaseDetailOutputSerializer, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request, case_id):
         return _detail_response(request, _case_or_404(case_id))
@@ -138,11 +138,11 @@ class CaseDecisionApi(ModeratorApi):
         description="Rejecting needs a reason. 403 when another moderator holds the item; 409 when it "
                     "was already decided.",
         request=s.DecisionInputSerializer,
-        responses={200: s.DecisionOutputSerializer, 409: ERROR_409, **_errors(400, 401, 403, 404, 429)},
+        responses={200: s.DecisionOutputSerializer, 409: ERROR_409, **error_responses(400, 401, 403, 404, 429)},
     )
     def post(self, request, case_id):
-        _check_id(case_id, _("Item not found."))
-        data = _parse(s.DecisionInputSerializer, request.data)
+        check_id(case_id, _("Item not found."))
+        data = parse_input(s.DecisionInputSerializer, request.data)
         case = services.case_decide(
             case_id=case_id, moderator=request.user, approve=data["decision"] == "approve",
             reason_code=data.get("reason", ""), note=data.get("note", ""),
@@ -156,10 +156,10 @@ class CaseBulkDecisionApi(ModeratorApi):
         summary="Approve or reject many items",
         description="Each item is decided on its own; ones held by others or already decided are skipped.",
         request=s.BulkDecisionInputSerializer,
-        responses={200: s.BulkDecisionOutputSerializer, **_errors(400, 401, 403, 429)},
+        responses={200: s.BulkDecisionOutputSerializer, **error_responses(400, 401, 403, 429)},
     )
     def post(self, request):
-        data = _parse(s.BulkDecisionInputSerializer, request.data)
+        data = parse_input(s.BulkDecisionInputSerializer, request.data)
         done, skipped = services.case_bulk_decide(
             case_ids=list(dict.fromkeys(data["ids"])), moderator=request.user,
             approve=data["decision"] == "approve", reason_code=data.get("reason", ""), note=data.get("note", ""),
@@ -180,10 +180,10 @@ class ReportCreateApi(BaseApi):
                     "until a moderator decides. 409 when you already reported it; 429 after many reports "
                     "in an hour.",
         request=s.ReportCreateInputSerializer,
-        responses={201: s.ReportOutputSerializer, 409: ERROR_409, **_errors(400, 401, 403, 404, 429)},
+        responses={201: s.ReportOutputSerializer, 409: ERROR_409, **error_responses(400, 401, 403, 404, 429)},
     )
     def post(self, request):
-        data = _parse(s.ReportCreateInputSerializer, request.data)
+        data = parse_input(s.ReportCreateInputSerializer, request.data)
         report = services.report_create(reporter=request.user, **data)
         return Response(s.ReportOutputSerializer(report).data, status=status.HTTP_201_CREATED)
 
@@ -197,11 +197,11 @@ class CaseAppealApi(BaseApi):
         description="Authors only (404 for anyone else); once per decision. A different moderator decides "
                     "within 24 hours.",
         request=s.AppealCreateInputSerializer,
-        responses={201: s.AppealOutputSerializer, **_errors(400, 401, 404, 429)},
+        responses={201: s.AppealOutputSerializer, **error_responses(400, 401, 404, 429)},
     )
     def post(self, request, case_id):
-        _check_id(case_id, _("Item not found."))
-        data = _parse(s.AppealCreateInputSerializer, request.data)
+        check_id(case_id, _("Item not found."))
+        data = parse_input(s.AppealCreateInputSerializer, request.data)
         appeal = services.appeal_create(author=request.user, case_id=case_id, message=data["message"])
         return Response(s.AppealOutputSerializer(appeal).data, status=status.HTTP_201_CREATED)
 
@@ -231,7 +231,7 @@ class NotificationListApi(BaseApi):
     @extend_schema(
         operation_id="notifications_list",
         summary="Your notifications, newest first, with the unread count",
-        responses={200: s.NotificationOutputSerializer(many=True), **_errors(401, 404, 429)},
+        responses={200: s.NotificationOutputSerializer(many=True), **error_responses(401, 404, 429)},
     )
     def get(self, request):
         notes = Notification.objects.filter(user=request.user)
@@ -248,10 +248,10 @@ class NotificationReadApi(BaseApi):
         operation_id="notifications_read_create",
         summary="Mark your notifications read (all, or the given ids)",
         request=s.NotificationReadInputSerializer,
-        responses={200: s.NotificationReadOutputSerializer, **_errors(400, 401, 429)},
+        responses={200: s.NotificationReadOutputSerializer, **error_responses(400, 401, 429)},
     )
     def post(self, request):
-        data = _parse(s.NotificationReadInputSerializer, request.data)
+        data = parse_input(s.NotificationReadInputSerializer, request.data)
         marked = notification_mark_read(user=request.user, ids=data.get("ids"))
         unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
         return Response(s.NotificationReadOutputSerializer({"marked": marked, "unread_count": unread}).data)

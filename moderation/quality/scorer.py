@@ -40,6 +40,7 @@ import opencc
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy
 
+from core.stats import wilson_lower_bound
 from moderation.quality import lexicon as lx
 from moderation.quality.bands import band_for_score
 
@@ -103,15 +104,6 @@ REVIEW, ENTRY = "review", "entry"  # any other kind (e.g. "comment") is scored l
 def _clamp(value, low, high):
     return low if value < low else high if value > high else value
 
-
-def wilson_lower_bound(positive, total, z=1.96):
-    if total <= 0:
-        return 0.0
-    p = positive / total
-    denom = 1 + z * z / total
-    centre = p + z * z / (2 * total)
-    margin = z * math.sqrt((p * (1 - p) + z * z / (4 * total)) / total)
-    return max(0.0, (centre - margin) / denom)
 
 
 def prepare(text) -> str:

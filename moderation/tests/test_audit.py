@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community import services as community_services
-from community.errors import PermissionDeniedError, ServiceError
+from core.errors import PermissionDeniedError, ServiceError
 from community.models import Review
 from moderation import audit, registry
 from moderation.models import AuditLabel, AuditSample, Event

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community import services as community_services
-from community.errors import PermissionDeniedError, ServiceError
+from core.errors import PermissionDeniedError, ServiceError
 from community.models import Notification, Review
 from moderation import calibration, services
 from moderation.calibration import cohen_kappa, kappa_from_table, suppression_level, two_proportion_z_test

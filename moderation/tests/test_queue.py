@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from community.errors import PermissionDeniedError, ServiceError
+from core.errors import PermissionDeniedError, ServiceError
 from community.models import Notification, Review
 from moderation import services
 from moderation.models import Appeal, Case, Event, Report

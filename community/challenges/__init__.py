@@ -1,1 +1,0 @@
-"""Brand challenges: services, selectors, the prize draw, tasks and moderation adapters."""

@@ -1,0 +1,236 @@
+"""Brand admin for challenges and entries, scoped to the staff member's brands
+(BrandScopedAdmin: querysets, foreign-key and product choices, object permissions).
+
+Actions call the challenge services: publish, duplicate as template, pick winners,
+mark adopted (with a note typed in the action bar), export entries as CSV. A poll's
+options are edited inline on its challenge; their images go through image_clean like the cover.
+"""
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+
+from community.admin import BrandScopedAdmin, brand_ids_for
+from community.cocreation import services
+from core.errors import ServiceError
+from community.images import image_clean
+from community.cocreation.models import Challenge, ChallengeEvent, Entry, PollOption, PollVote
+from community.models import Product
+
+
+def _clean_upload(upload, field):
+    """A new upload goes through the safe image pipeline (type, size, pixels; re-encoded)."""
+    if upload and hasattr(upload, "content_type"):
+        try:
+            content, _w, _h = image_clean(upload, field=field)
+        except ServiceError as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+        return content
+    return upload
+
+
+class ChallengeForm(forms.ModelForm):
+    class Meta:
+        model = Challenge
+        fields = "__all__"
+
+    def clean_cover(self):
+        return _clean_upload(self.cleaned_data.get("cover"), "cover")
+
+    def clean(self):
+        data = super().clean()
+        brand, products = data.get("brand"), data.get("products")
+        if brand is not None and products is not None and any(p.brand_id != brand.pk for p in products):
+            self.add_error("products", _("Choose products of the challenge's brand."))
+        times = [data.get(k) for k in ("opens_at", "entries_close_at", "voting_close_at", "closes_at")]
+        if all(times) and times != sorted(times):
+            raise forms.ValidationError(_("The schedule must run: entries open ≤ entries close ≤ voting closes ≤ results."))
+        return data
+
+
+class ChallengeEventInline(admin.TabularInline):
+    model = ChallengeEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "action", "old_state", "new_state", "actor", "data")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PollOptionForm(forms.ModelForm):
+    class Meta:
+        model = PollOption
+        fields = ("position", "label_zh", "label_en", "description_zh", "description_en", "image")
+        widgets = {
+            "description_zh": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+            "description_en": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+        }
+
+    def clean_image(self):
+        return _clean_upload(self.cleaned_data.get("image"), "image")
+
+
+class PollOptionFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        doomed = [f.instance.pk for f in self.deleted_forms if f.instance.pk]
+        if doomed and PollVote.objects.filter(option_id__in=doomed).exists():
+            # Deleting would drop the votes without reversing their points.
+            raise forms.ValidationError(_("An option that has votes cannot be deleted."))
+
+
+class PollOptionInline(admin.TabularInline):
+    """A poll's options with their images. Only reachable through a challenge the staff member
+    may see (ChallengeAdmin is brand-scoped); the queryset is scoped again here."""
+
+    model = PollOption
+    form = PollOptionForm
+    formset = PollOptionFormSet
+    extra = 1
+    readonly_fields = ("vote_count",)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = brand_ids_for(request.user)
+        return qs if ids is None else qs.filter(challenge__brand__in=ids)
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(BrandScopedAdmin):
+    form = ChallengeForm
+    list_display = ("title_zh", "brand", "kind", "state", "opens_at", "closes_at", "entry_count", "vote_count")
+    list_filter = ("state", "kind")
+    list_select_related = ("brand",)
+    search_fields = ("title_zh", "title_en", "hashtag")
+    readonly_fields = ("state", "draw_seed_hash", "draw_revealed_at", "draw_winner_ids", "entry_count", "vote_count")
+    filter_horizontal = ("products",)
+    inlines = [ChallengeEventInline, PollOptionInline]
+    actions = ["publish", "duplicate", "pick_winners", "export_entries_csv"]
+
+    def get_inlines(self, request, obj):
+        # Options only mean something on a poll (or on a new challenge, whose kind is being chosen).
+        if obj is not None and obj.kind != Challenge.Kind.POLL:
+            return [ChallengeEventInline]
+        return self.inlines
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        ids = brand_ids_for(request.user)
+        if ids is not None and db_field.related_model is Product:
+            kwargs["queryset"] = Product.objects.filter(brand__in=ids)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.action(description=gettext_lazy("Publish (the schedule then opens and closes it)"))
+    def publish(self, request, queryset):
+        published = 0
+        for challenge in queryset:
+            if challenge.state != Challenge.State.DRAFT:
+                self.message_user(request, _("%(challenge)s is already published.") % {"challenge": challenge},
+                                  messages.WARNING)
+                continue
+            try:
+                services.challenge_publish(challenge_id=challenge.pk, actor=request.user)
+            except ServiceError as exc:
+                self.message_user(request, f"{challenge}: {exc.message}", messages.ERROR)
+            else:
+                published += 1
+        if published:
+            self.message_user(request, ngettext("%(n)d challenge published.", "%(n)d challenges published.",
+                                                published) % {"n": published}, messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("Duplicate as a draft template"))
+    def duplicate(self, request, queryset):
+        for challenge in queryset:
+            services.challenge_duplicate(challenge_id=challenge.pk, actor=request.user)
+        self.message_user(request, _("Copied as drafts."), messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("Pick winners (shows entries by valid votes and quality)"))
+    def pick_winners(self, request, queryset):
+        challenge = queryset.first()
+        url = reverse("admin:cocreation_entry_changelist")
+        return HttpResponseRedirect(f"{url}?challenge__id__exact={challenge.pk}&status__exact=published&o=-5")
+
+    @admin.action(description=gettext_lazy("Export entries as CSV"))
+    def export_entries_csv(self, request, queryset):
+        return _entries_csv(Entry.objects.filter(challenge__in=queryset))
+
+
+def _entries_csv(entries):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="entries.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 Chinese text correctly with a BOM
+    writer = csv.writer(response)
+    writer.writerow(["id", "challenge", "author", "status", "valid_votes", "quality", "winner", "adopted", "created_at", "text"])
+    for e in entries.select_related("challenge", "author").order_by("challenge_id", "-vote_count", "id"):
+        writer.writerow([
+            e.pk, e.challenge_id, e.author.public_name, e.status, e.vote_count,
+            "" if e.quality_score is None else e.quality_score, int(e.is_winner), e.adopted_note,
+            e.created_at.isoformat(), e.text,
+        ])
+    return response
+
+
+class EntryActionForm(ActionForm):
+    note = forms.CharField(label=gettext_lazy("Adoption note"), required=False, max_length=300)
+
+
+@admin.register(Entry)
+class EntryAdmin(BrandScopedAdmin):
+    """Read-only: entries change through moderation and the actions here (services)."""
+
+    brand_path = "challenge__brand"
+    action_form = EntryActionForm
+    list_display = ("id", "challenge", "author", "status", "vote_count", "quality_score", "is_winner", "adopted_at")
+    list_filter = ("status", "is_winner", ("challenge", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("challenge", "author")
+    search_fields = ("text",)
+    ordering = ("-vote_count", "-id")
+    actions = ["mark_winners", "mark_adopted", "export_csv"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=gettext_lazy("Pick the selected entries as winners"), permissions=["view"])
+    def mark_winners(self, request, queryset):
+        by_challenge = {}
+        for entry in queryset:
+            by_challenge.setdefault(entry.challenge_id, []).append(entry.pk)
+        for challenge_id, ids in by_challenge.items():
+            try:
+                won = services.challenge_pick_winners(challenge_id=challenge_id, entry_ids=ids, actor=request.user)
+            except ServiceError as exc:
+                self.message_user(request, str(exc.message), messages.ERROR)
+                continue
+            self.message_user(request, _("%(n)d winners picked.") % {"n": len(won)}, messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("Mark adopted (type the note above)"), permissions=["view"])
+    def mark_adopted(self, request, queryset):
+        note = request.POST.get("note", "")
+        adopted = 0
+        for entry in queryset:
+            try:
+                services.entry_adopt(entry_id=entry.pk, note=note, actor=request.user)
+            except ServiceError as exc:
+                self.message_user(request, f"#{entry.pk}: {exc.message}", messages.ERROR)
+            else:
+                adopted += 1
+        if adopted:
+            self.message_user(request, ngettext("%(n)d entry marked adopted.", "%(n)d entries marked adopted.",
+                                                adopted) % {"n": adopted}, messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("Export as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return _entries_csv(queryset)

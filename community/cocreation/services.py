@@ -1,0 +1,579 @@
+"""Every write to challenge rows: state transitions, entries, votes, comments, winners,
+adoption and the prize draw. Names are ``<entity>_<verb>``; see docs/challenges.md.
+
+Locks: a vote or entry takes the (challenge, user) ``ChallengeParticipant`` row first,
+then the entry row, so the per-user limits and the cached counts hold under concurrency.
+"""
+
+import math
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest, Ln
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community import hooks
+from community.cocreation import draw, signals
+from community.cocreation.models import (
+    Challenge,
+    ChallengeEvent,
+    ChallengeParticipant,
+    Entry,
+    EntryComment,
+    EntryImage,
+    EntryVote,
+    PollOption,
+    PollVote,
+)
+from community.images import image_clean
+from community.services import UNSCORED_QUALITY, notification_send, quality_is_low
+from community.signals import send_on_commit
+from core import hooks as core_hooks
+from core.errors import PermissionDeniedError, ServiceError
+
+State = Challenge.State
+Status = Entry.Status
+MAX_IMAGES = 9
+# The default order: log of votes plus an exposure bonus for new entries that halves
+# every FAIR_HALF_LIFE_HOURS, so early entries do not win by being first, plus the
+# quality score (worth up to one point; a low-quality entry loses two more).
+FAIR_BONUS = 2.0
+FAIR_HALF_LIFE_HOURS = 24.0
+FAIR_QUALITY_WEIGHT = 1.0
+FAIR_LOW_QUALITY_PENALTY = 2.0
+
+ORDER = [State.DRAFT, State.SCHEDULED, State.OPEN, State.VOTING, State.JUDGING, State.CLOSED]
+ACTIONS = {
+    State.SCHEDULED: "community.challenge.scheduled",
+    State.OPEN: "community.challenge.opened",
+    State.VOTING: "community.challenge.voting",
+    State.JUDGING: "community.challenge.judging",
+    State.CLOSED: "community.challenge.closed",
+}
+
+
+def _event(challenge, *, action, old_state="", new_state="", actor=None, data=None):
+    return ChallengeEvent.objects.create(
+        challenge=challenge, action=action, old_state=old_state, new_state=new_state, actor=actor, data=data or {}
+    )
+
+
+# --- state machine -------------------------------------------------------------------
+
+
+def challenge_due_state(challenge, now=None):
+    """The state the schedule says a published challenge should be in now."""
+    now = now or timezone.now()
+    if now < challenge.opens_at:
+        return State.SCHEDULED
+    if now < challenge.entries_close_at:
+        return State.OPEN
+    if now < challenge.voting_close_at:
+        return State.VOTING
+    if now < challenge.closes_at:
+        return State.JUDGING
+    return State.CLOSED
+
+
+@transaction.atomic
+def challenge_transition(*, challenge_id, to_state, actor=None) -> Challenge:
+    """Move a challenge one or more states forward, recording one event per step.
+    Idempotent: asking for the current (or an earlier) state changes nothing."""
+    challenge = Challenge.objects.select_for_update().get(pk=challenge_id)
+    if to_state not in ORDER:
+        raise ServiceError(_("Unknown challenge state."), code="state_invalid")
+    if challenge.state == State.DRAFT and to_state not in (State.DRAFT, State.SCHEDULED):
+        # Only publishing takes a challenge out of draft; the schedule never does.
+        raise ServiceError(_("Publish the challenge first."), code="not_published")
+    while ORDER.index(challenge.state) < ORDER.index(to_state):
+        old = challenge.state
+        new = ORDER[ORDER.index(old) + 1]
+        challenge.state = new
+        fields = ["state"]
+        data = {}
+        if new == State.OPEN and challenge.prize_draw and not challenge.draw_seed_hash:
+            challenge.draw_seed = draw.seed_new()
+            challenge.draw_seed_hash = draw.seed_commitment(challenge.draw_seed)
+            fields += ["draw_seed", "draw_seed_hash"]
+            data["seed_hash"] = challenge.draw_seed_hash
+        challenge.save(update_fields=fields)
+        _event(challenge, action=ACTIONS[new], old_state=old, new_state=new, actor=actor, data=data)
+        if new == State.CLOSED and challenge.prize_draw:
+            challenge_draw(challenge=challenge)
+    return challenge
+
+
+def challenge_publish(*, challenge_id, actor=None) -> Challenge:
+    """Draft → scheduled (the brand's one click); the schedule does the rest."""
+    with transaction.atomic():
+        challenge = Challenge.objects.select_for_update().get(pk=challenge_id)
+        if challenge.state != State.DRAFT:
+            return challenge
+        if not (challenge.title_zh or challenge.title_en):
+            raise ServiceError(_("Give the challenge a title before publishing."), code="title_required")
+        challenge = challenge_transition(challenge_id=challenge_id, to_state=State.SCHEDULED, actor=actor)
+    return challenge_advance_one(challenge_id=challenge_id)
+
+
+def challenge_advance_one(*, challenge_id, now=None) -> Challenge:
+    challenge = Challenge.objects.get(pk=challenge_id)
+    if challenge.state in (State.DRAFT, State.CLOSED):
+        return challenge
+    due = challenge_due_state(challenge, now)
+    if ORDER.index(due) > ORDER.index(challenge.state):
+        challenge = challenge_transition(challenge_id=challenge_id, to_state=due)
+    return challenge
+
+
+def challenges_advance(*, now=None) -> int:
+    """The beat task's body: move every published challenge to the state its schedule says,
+    and refresh the fair order of running ones. Safe to run any number of times."""
+    moved = 0
+    for challenge_id, state in Challenge.objects.exclude(state__in=[State.DRAFT, State.CLOSED]).values_list("pk", "state"):
+        if challenge_advance_one(challenge_id=challenge_id, now=now).state != state:
+            moved += 1
+    for challenge_id in Challenge.objects.filter(state__in=[State.OPEN, State.VOTING]).values_list("pk", flat=True):
+        entry_fair_scores_refresh(challenge_id=challenge_id, now=now)
+    return moved
+
+
+@transaction.atomic
+def challenge_duplicate(*, challenge_id, actor=None) -> Challenge:
+    """A draft copy (as a template): same texts, rules and rewards, schedule shifted to start in a week."""
+    src = Challenge.objects.get(pk=challenge_id)
+    products = list(src.products.all())
+    shift = (timezone.now() + timedelta(days=7)) - src.opens_at
+    copy = Challenge.objects.get(pk=challenge_id)
+    copy.pk = None
+    copy.state = State.DRAFT
+    copy.title_zh = (src.title_zh + " " + _("(copy)"))[:120]
+    copy.opens_at, copy.entries_close_at = src.opens_at + shift, src.entries_close_at + shift
+    copy.voting_close_at, copy.closes_at = src.voting_close_at + shift, src.closes_at + shift
+    copy.draw_seed = copy.draw_seed_hash = ""
+    copy.draw_revealed_at = None
+    copy.draw_participant_ids, copy.draw_winner_ids = [], []
+    copy.entry_count = copy.vote_count = 0
+    copy.created_at = timezone.now()
+    copy.save()
+    copy.products.set(products)
+    options = list(PollOption.objects.filter(challenge=src))
+    for option in options:
+        option.pk, option.challenge, option.vote_count = None, copy, 0
+    PollOption.objects.bulk_create(options)
+    _event(copy, action="community.challenge.duplicated", actor=actor, data={"from": src.pk}, new_state=State.DRAFT)
+    return copy
+
+
+# --- prize draw -----------------------------------------------------------------------
+
+
+def challenge_draw(*, challenge) -> Challenge:
+    """Reveal the seed and draw among authors of published entries. Idempotent."""
+    if challenge.draw_revealed_at or not challenge.prize_draw or not challenge.draw_seed:
+        return challenge
+    participants = sorted(
+        set(Entry.objects.filter(challenge=challenge, status=Status.PUBLISHED).values_list("author_id", flat=True))
+    )
+    challenge.draw_participant_ids = participants
+    challenge.draw_winner_ids = draw.draw_winners(challenge.draw_seed, participants, challenge.prize_draw_winners)
+    challenge.draw_revealed_at = timezone.now()
+    challenge.save(update_fields=["draw_participant_ids", "draw_winner_ids", "draw_revealed_at"])
+    _event(challenge, action="community.challenge.drawn", data={"winners": challenge.draw_winner_ids})
+    for user_id in challenge.draw_winner_ids:
+        notification_send(
+            user_id=user_id, kind="community.challenge.draw_won",
+            title=_("You won the prize draw of “%(title)s”") % {"title": challenge.title},
+            url=f"/challenges/{challenge.pk}/",
+        )
+    return challenge
+
+
+# --- entries ------------------------------------------------------------------------
+
+
+def participant_lock(challenge, user):
+    """Lock the user's row for this challenge (created on first use, INSERT ... ON CONFLICT DO
+    NOTHING): the per-user entry and vote limits are counted under it."""
+    ChallengeParticipant.objects.bulk_create([ChallengeParticipant(challenge=challenge, user=user)],
+                                             ignore_conflicts=True)
+    return ChallengeParticipant.objects.select_for_update().get(challenge=challenge, user=user)
+
+
+def _guess_language(text):
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return "zh" if han * 3 >= len(text.strip()) or han >= 10 else "en"
+
+
+@transaction.atomic
+def entry_submit(*, author, challenge_id, text, images=()) -> Entry:
+    """Create an entry (text and up to 9 images) and send it to screening."""
+    text = (text or "").strip()
+    if not text:
+        msg = _("Write something for your entry.")
+        raise ServiceError(msg, code="text_required", fields={"text": [msg]})
+    if len(text) > 5000:
+        msg = _("Keep the entry under 5000 characters.")
+        raise ServiceError(msg, code="text_too_long", fields={"text": [msg]})
+    images = list(images or [])
+    if len(images) > MAX_IMAGES:
+        msg = _("An entry can have at most %(n)d images.") % {"n": MAX_IMAGES}
+        raise ServiceError(msg, code="too_many_images", fields={"images": [msg]})
+    cleaned = [image_clean(upload, field="images") for upload in images]  # raises before anything is stored
+    challenge = Challenge.objects.filter(pk=challenge_id).exclude(state=State.DRAFT).first()
+    if challenge is None:
+        raise ServiceError(_("Challenge not found."), code="not_found", status_code=404)
+    if not challenge.accepts_entries or challenge.kind == Challenge.Kind.POLL:  # a poll's options come from the brand
+        raise ServiceError(_("This challenge is not taking entries now."), code="entries_closed")
+    participant_lock(challenge, author)
+    used = Entry.objects.filter(challenge=challenge, author=author).exclude(status=Status.REMOVED).count()
+    if used >= challenge.entries_per_user:
+        raise ServiceError(
+            _("You can send at most %(n)d entries to this challenge.") % {"n": challenge.entries_per_user},
+            code="entry_limit",
+        )
+    entry = Entry.objects.create(challenge=challenge, author=author, text=text, language=_guess_language(text))
+    for position, (content, width, height) in enumerate(cleaned):
+        img = EntryImage(entry=entry, width=width, height=height, position=position)
+        img.image.save(content.name, content, save=False)
+        img.save()
+    entry.fair_score = fair_score(0, 0.0, entry.quality_score)
+    _entry_screen(entry)
+    entry.save(update_fields=["status", "published_at", "fair_score"])
+    if entry.is_public:
+        _after_entry_published(entry)
+    return entry
+
+
+def _entry_screen(entry):
+    trusted = core_hooks.user_can(entry.author, "skip_premoderation")
+    entry.status = Status.PUBLISHED if trusted else Status.PENDING
+    if trusted:
+        entry.published_at = timezone.now()
+    hooks.content_submit(
+        content_type="entry", object_id=entry.pk, author_id=entry.author_id, published_first=trusted,
+        language=entry.language,
+    )
+
+
+def _after_entry_published(entry):
+    # Gamification awards the challenge's participation points (its rules scale them by quality).
+    send_on_commit(signals.entry_published, entry_id=entry.pk, author_id=entry.author_id, challenge_id=entry.challenge_id)
+    challenge_recount(challenge_id=entry.challenge_id)
+
+
+def _after_entry_unpublished(entry):
+    send_on_commit(signals.entry_unpublished, entry_id=entry.pk, author_id=entry.author_id,
+                   challenge_id=entry.challenge_id)
+    challenge_recount(challenge_id=entry.challenge_id)
+
+
+@transaction.atomic
+def entry_moderate(*, entry_id, status, reason="") -> Entry:
+    """Apply a moderation decision to an entry. Idempotent."""
+    if status not in Status.values:
+        raise ServiceError(_("Unknown entry status."), code="status_invalid")
+    entry = Entry.objects.select_for_update().select_related("challenge").get(pk=entry_id)
+    if entry.status == status and entry.status_reason == reason:
+        return entry
+    was_public = entry.is_public
+    entry.status, entry.status_reason = status, reason
+    if status == Status.PUBLISHED and entry.published_at is None:
+        entry.published_at = timezone.now()
+    entry.save(update_fields=["status", "status_reason", "published_at"])
+    if entry.is_public and not was_public:
+        _after_entry_published(entry)
+    elif was_public and not entry.is_public:
+        _after_entry_unpublished(entry)
+    return entry
+
+
+def entry_set_quality(*, entry_id, score) -> bool:
+    """Store moderation's quality score on the entry; idempotent (False when nothing changed)."""
+    return bool(entry_set_quality_many(scores={entry_id: score}))
+
+
+def entry_set_quality_many(*, scores) -> int:
+    """``entry_set_quality`` for ``{entry_id: score or None}``: one query to read them, one
+    UPDATE per entry whose score changed (its place in the default order moves with it; the
+    vote count is read in the UPDATE itself, so a concurrent vote is never overwritten)."""
+    score_of = {entry_id: None if score is None else int(score) for entry_id, score in scores.items()}
+    now = timezone.now()
+    changed = 0
+    for entry in Entry.objects.filter(pk__in=list(score_of)).only("id", "quality_score", "published_at", "created_at"):
+        score = score_of[entry.pk]
+        if entry.quality_score == score:
+            continue
+        rest = fair_score(0, _age_hours(entry, now), score)  # log1p(0) = 0: bonus + quality
+        changed += Entry.objects.filter(pk=entry.pk).update(
+            quality_score=score, fair_score=Ln(F("vote_count") + 1) + rest)
+    return changed
+
+
+def fair_quality_term(quality) -> float:
+    """What the quality score adds to the default order (unscored entries count as middling,
+    as unscored reviews do in ``review_rank_score``)."""
+    term = FAIR_QUALITY_WEIGHT * (UNSCORED_QUALITY if quality is None else quality) / 100
+    return term - FAIR_LOW_QUALITY_PENALTY if quality_is_low(quality) else term
+
+
+def fair_score(votes, age_hours, quality=None) -> float:
+    bonus = FAIR_BONUS * 0.5 ** (max(age_hours, 0.0) / FAIR_HALF_LIFE_HOURS)
+    return round(math.log1p(votes) + bonus + fair_quality_term(quality), 6)
+
+
+def _age_hours(entry, now):
+    return ((now or timezone.now()) - (entry.published_at or entry.created_at)).total_seconds() / 3600
+
+
+def entry_fair_scores_refresh(*, challenge_id, now=None) -> int:
+    """Recompute the default order of a running challenge's entries (the bonus decays with time)."""
+    now = now or timezone.now()
+    changed = []
+    for entry in Entry.objects.filter(challenge_id=challenge_id, status=Status.PUBLISHED).only(
+        "id", "vote_count", "published_at", "created_at", "fair_score", "quality_score"
+    ):
+        score = fair_score(entry.vote_count, _age_hours(entry, now), entry.quality_score)
+        if score != entry.fair_score:
+            entry.fair_score = score
+            changed.append(entry)
+    Entry.objects.bulk_update(changed, ["fair_score"], batch_size=500)
+    return len(changed)
+
+
+@transaction.atomic
+def challenge_recount(*, challenge_id) -> bool:
+    """Set the challenge's caches from rows. The row lock serialises recounts and the counts
+    run after it is taken, so a slower recount never writes an older snapshot."""
+    if not Challenge.objects.select_for_update(no_key=True).filter(pk=challenge_id).exists():
+        return False
+    entries = Entry.objects.filter(challenge_id=challenge_id, status=Status.PUBLISHED).count()
+    votes = EntryVote.objects.filter(challenge_id=challenge_id, valid=True).count()
+    votes += PollVote.objects.filter(challenge_id=challenge_id, valid=True).count()  # a poll's votes
+    return bool(
+        Challenge.objects.filter(pk=challenge_id).exclude(entry_count=entries, vote_count=votes).update(
+            entry_count=entries, vote_count=votes
+        )
+    )
+
+
+def counters_rebuild_challenges() -> int:
+    """Rebuild every entry and challenge vote cache from rows; a no-op on healthy data."""
+    changed = 0
+    for entry_id in Entry.objects.values_list("pk", flat=True):
+        with transaction.atomic():
+            entry = Entry.objects.select_for_update().get(pk=entry_id)
+            n = EntryVote.objects.filter(entry_id=entry_id, valid=True).count()
+            if entry.vote_count != n:
+                Entry.objects.filter(pk=entry_id).update(vote_count=n)
+                changed += 1
+    for challenge_id in Challenge.objects.values_list("pk", flat=True):
+        changed += challenge_recount(challenge_id=challenge_id)
+    return changed
+
+
+# --- votes ----------------------------------------------------------------------------
+
+
+def vote_withdraw_check(vote):
+    """A tap on an invalidated vote changes nothing: it stays, and keeps its slot."""
+    if not vote.valid:
+        raise PermissionDeniedError(_("This vote was invalidated and cannot be changed."), code="vote_invalid")
+
+
+def vote_slot_check(*, user, challenge, used):
+    """Raise unless ``user`` may cast one more vote in ``challenge`` (entries or poll
+    options): the account is old enough and ``used`` (a queryset of the user's votes in the
+    challenge, counted here under the participant lock; invalidated votes use a slot too)
+    is under the limit."""
+    min_age = challenge.min_account_age_days_to_vote
+    if min_age and timezone.now() - user.date_joined < timedelta(days=min_age):
+        raise PermissionDeniedError(
+            _("Accounts can vote %(n)d days after joining.") % {"n": min_age}, code="account_too_new"
+        )
+    limit = vote_limit_for(user, challenge)
+    if used.count() >= limit:
+        raise ServiceError(
+            _("You have used all %(n)d of your votes in this challenge.") % {"n": limit}, code="vote_limit"
+        )
+
+
+def vote_limit_for(user, challenge) -> int:
+    return challenge.votes_per_user + int(core_hooks.privilege_value(user, "more_challenge_votes", 0) or 0)
+
+
+def _entry_votes_add(entry, delta, *, voter_id, now=None):
+    """Move the entry's vote cache by ``delta`` in one UPDATE (the default order's fair
+    score with it) and the challenge's once the vote commits. Called last in the vote's
+    transaction, so the entry's row lock is held only from here to the commit: voters on
+    the same entry queue for milliseconds, not for the whole request. Increments never
+    lose an update; ``counters_rebuild`` re-derives both caches from rows nightly."""
+    Entry.objects.filter(pk=entry.pk).update(
+        vote_count=F("vote_count") + delta,
+        fair_score=Ln(F("vote_count") + delta + 1) + fair_score(0, _age_hours(entry, now), entry.quality_score),
+    )
+    entry.vote_count, entry.quality_score = Entry.objects.filter(pk=entry.pk).values_list(
+        "vote_count", "quality_score").get()
+    entry.fair_score = fair_score(entry.vote_count, _age_hours(entry, now), entry.quality_score)
+    challenge_votes_add_on_commit(entry.challenge_id, delta)
+    send_on_commit(signals.entry_voted, entry_id=entry.pk, challenge_id=entry.challenge_id, voter_id=voter_id,
+                   delta=delta)
+
+
+def challenge_votes_add_on_commit(challenge_id, delta):
+    """Move the challenge's vote cache (entry votes, or a poll's option votes) by ``delta``
+    once the vote commits, in its own one-statement transaction: the hot challenge row is
+    never held by a voter's transaction. ``counters_rebuild`` repairs it from rows should a
+    process die between the commit and this update."""
+    transaction.on_commit(lambda: Challenge.objects.filter(pk=challenge_id).update(
+        vote_count=Greatest(F("vote_count") + delta, 0)))
+
+
+@transaction.atomic
+def entry_vote_toggle(*, user, entry_id) -> tuple[Entry, bool]:
+    """One tap votes, a second tap withdraws while voting is open. Returns (entry, voted).
+
+    Concurrency: the user's participant row is locked first (the per-user limit and the
+    one-vote-per-entry rule are decided under it, backed by a unique constraint); the
+    entry's counter is moved last (see ``_entry_votes_add``). The vote's foreign key takes
+    a KEY SHARE lock on the entry, which does not conflict with the NO KEY UPDATE lock of
+    the counter update, so the two orders cannot deadlock."""
+    entry = Entry.objects.select_related("challenge").filter(pk=entry_id).first()
+    if entry is None or not (entry.is_public or entry.author_id == user.pk):
+        raise ServiceError(_("Entry not found."), code="not_found", status_code=404)
+    challenge = entry.challenge
+    if entry.author_id == user.pk:
+        raise PermissionDeniedError(_("You cannot vote for your own entry."), code="own_entry")
+    if not entry.is_public:
+        raise ServiceError(_("Only published entries can be voted on."), code="not_published")
+    if not challenge.accepts_votes:
+        raise ServiceError(_("Voting is not open for this challenge."), code="voting_closed")
+    participant_lock(challenge, user)
+    existing = EntryVote.objects.filter(entry=entry, user=user).first()
+    if existing is not None:
+        vote_withdraw_check(existing)
+        existing.delete()
+        _entry_votes_add(entry, -1, voter_id=user.pk)
+        return entry, False
+    vote_slot_check(user=user, challenge=challenge, used=EntryVote.objects.filter(challenge=challenge, user=user))
+    EntryVote.objects.create(challenge=challenge, entry=entry, user=user)
+    _entry_votes_add(entry, +1, voter_id=user.pk)
+    return entry, True
+
+
+def entry_vote_withdraw(*, user, entry_id):
+    """Withdraw the user's vote if there is one (the API's DELETE); returns the entry or None."""
+    if not EntryVote.objects.filter(entry_id=entry_id, user=user).exists():
+        return None
+    entry, _voted = entry_vote_toggle(user=user, entry_id=entry_id)
+    return entry
+
+
+@transaction.atomic
+def entry_vote_invalidate(*, vote_id, reason="gamification.fraud") -> EntryVote | None:
+    """Integrity checks call this: the vote stays, leaves the counts, and its points are reversed.
+    Locks in the order a tap does (the voter's participant row, the vote, the entry's counter
+    last), so it cannot deadlock with the voter withdrawing the same vote."""
+    found = EntryVote.objects.filter(pk=vote_id).values_list("challenge_id", "user_id").first()
+    if found is None:
+        return None
+    ChallengeParticipant.objects.select_for_update().filter(challenge_id=found[0], user_id=found[1]).first()
+    vote = EntryVote.objects.select_for_update().filter(pk=vote_id).first()
+    if vote is None or not vote.valid:
+        return vote
+    vote.valid = False
+    vote.invalid_reason = reason[:60]
+    vote.save(update_fields=["valid", "invalid_reason"])
+    _entry_votes_add(Entry.objects.get(pk=vote.entry_id), -1, voter_id=vote.user_id)  # its points are reversed
+    return vote
+
+
+# --- comments -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def entry_comment_post(*, author, entry_id, text) -> EntryComment:
+    text = (text or "").strip()
+    if not text or len(text) > 1000:
+        msg = _("Write a comment of up to 1000 characters.")
+        raise ServiceError(msg, code="text_invalid", fields={"text": [msg]})
+    entry = Entry.objects.filter(pk=entry_id, status=Status.PUBLISHED).first()
+    if entry is None:
+        raise ServiceError(_("Entry not found."), code="not_found", status_code=404)
+    trusted = core_hooks.user_can(author, "skip_premoderation")
+    comment = EntryComment.objects.create(
+        entry=entry, author=author, text=text, status=Status.PUBLISHED if trusted else Status.PENDING
+    )
+    hooks.content_submit(content_type="comment", object_id=comment.pk, author_id=author.pk, published_first=trusted,
+                language=_guess_language(text))
+    return comment
+
+
+@transaction.atomic
+def entry_comment_moderate(*, comment_id, status, reason="") -> EntryComment:
+    comment = EntryComment.objects.select_for_update().get(pk=comment_id)
+    if (comment.status, comment.status_reason) != (status, reason):
+        comment.status, comment.status_reason = status, reason
+        comment.save(update_fields=["status", "status_reason"])
+    return comment
+
+
+# --- winners and adoption ----------------------------------------------------------------
+
+
+@transaction.atomic
+def challenge_pick_winners(*, challenge_id, entry_ids, actor=None) -> list[Entry]:
+    """Brand staff pick winners (judging or closed); each winner is notified, and gamification
+    awards the challenge's winner points and badge on the ``entry_won`` event. Idempotent per entry."""
+
+    challenge = Challenge.objects.select_for_update().get(pk=challenge_id)
+    if challenge.state not in (State.JUDGING, State.CLOSED):
+        raise ServiceError(_("Winners are picked once voting has closed."), code="not_judging")
+    entries = list(
+        Entry.objects.select_for_update().filter(challenge=challenge, pk__in=list(entry_ids), status=Status.PUBLISHED)
+    )
+    if len(entries) != len(set(entry_ids)):
+        raise ServiceError(_("Only published entries of this challenge can win."), code="entries_invalid")
+    won = []
+    for entry in entries:
+        if entry.is_winner:
+            continue
+        entry.is_winner, entry.won_at = True, timezone.now()
+        entry.save(update_fields=["is_winner", "won_at"])
+        send_on_commit(signals.entry_won, entry_id=entry.pk, author_id=entry.author_id, challenge_id=challenge.pk)
+        notification_send(
+            user_id=entry.author_id, kind="community.challenge.won",
+            title=_("Your entry won “%(title)s”!") % {"title": challenge.title}, url=f"/entries/{entry.pk}/",
+        )
+        won.append(entry)
+    if won:
+        _event(challenge, action="community.challenge.winners_picked", actor=actor,
+               data={"entries": [e.pk for e in won]})
+    return won
+
+
+@transaction.atomic
+def entry_adopt(*, entry_id, note, actor=None) -> Entry:
+    """The brand adopts an idea: the note shows on the entry, challenge and profile; large reward."""
+    note = (note or "").strip()[:300]
+    if not note:
+        msg = _("Say in a sentence what you will do with this idea.")
+        raise ServiceError(msg, code="note_required", fields={"note": [msg]})
+    entry = Entry.objects.select_for_update().select_related("challenge").get(pk=entry_id)
+    if not entry.is_public:
+        raise ServiceError(_("Only published entries can be adopted."), code="not_published")
+    first = entry.adopted_at is None
+    entry.adopted_note = note
+    entry.adopted_at = entry.adopted_at or timezone.now()
+    entry.save(update_fields=["adopted_note", "adopted_at"])
+    if first:
+        send_on_commit(signals.entry_adopted, entry_id=entry.pk, author_id=entry.author_id,
+                       challenge_id=entry.challenge_id)
+        notification_send(
+            user_id=entry.author_id, kind="community.idea.adopted",
+            title=_("%(brand)s adopted your idea!") % {"brand": entry.challenge.brand.name}, body=note,
+            url=f"/entries/{entry.pk}/",
+        )
+        _event(entry.challenge, action="community.idea.adopted", actor=actor, data={"entry": entry.pk})
+    return entry

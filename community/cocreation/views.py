@@ -1,0 +1,206 @@
+"""Challenge pages: list, detail (entries, submit form, countdown, prize and odds, draw,
+leaderboard, results, a poll's options), entry detail with comments, vote toggles (entries and
+poll options), my entries and my votes.
+Interfaces only: parse input, call one service or selector, render."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from community.cocreation import draw, polls, selectors, services
+from core.errors import ServiceError
+from community.cocreation.models import Challenge
+from community.selectors import brand_list
+from community import hooks
+
+ENTRIES_PER_PAGE = 20
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def challenge_list(request):
+    state = request.GET.get("state") or ""
+    brand = (request.GET.get("brand") or "")[:60]
+    kind = request.GET.get("kind") or ""
+    state = state if state in Challenge.State.values else ""
+    kind = kind if kind in Challenge.Kind.values else ""
+    qs = selectors.challenge_list(state=state or None, brand=brand or None, kind=kind or None)
+    page = Paginator(qs, 12).get_page(request.GET.get("page"))
+    return render(request, "community/challenges/list.html", {
+        "page": page, "challenges": page.object_list, "state": state, "brand": brand, "kind": kind,
+        "states": [(s, label) for s, label in Challenge.State.choices if s in selectors.LIST_STATES],
+        "kinds": Challenge.Kind.choices, "brands": brand_list(),
+    })
+
+
+def challenge_detail(request, challenge_id):
+    challenge = selectors.challenge_get(challenge_id)
+    if challenge is None:
+        raise Http404(_("No such challenge."))
+    sort = request.GET.get("sort") or "fair"
+    sort = sort if sort in selectors.ENTRY_ORDER else "fair"
+    page = Paginator(selectors.entry_list(challenge=challenge, sort=sort, viewer=request.user), ENTRIES_PER_PAGE)
+    page = page.get_page(request.GET.get("page"))
+
+    closed = challenge.state == Challenge.State.CLOSED
+    poll = _poll_context(request, challenge) if challenge.kind == Challenge.Kind.POLL else {}
+    return render(request, "community/challenges/detail.html", {
+        "challenge": challenge, "page": page, "entries": page.object_list, "sort": sort,
+        "sorts": selectors.ENTRY_SORTS,
+        "voted": selectors.voted_entry_ids(viewer=request.user, challenge=challenge),
+        "votes_used": selectors.votes_used(viewer=request.user, challenge=challenge),
+        "vote_limit": services.vote_limit_for(request.user, challenge) if request.user.is_authenticated else challenge.votes_per_user,
+        "winners": list(selectors.winners(challenge)) if challenge.state in (Challenge.State.JUDGING, Challenge.State.CLOSED) else [],
+        "adopted": list(selectors.adopted_entries(challenge=challenge)),
+        # Rows carry their user (one query for all of them) so the board shows names, not ids.
+        "leaderboard": hooks.leaderboard_get(period="all", scope=f"challenge:{challenge.pk}", limit=10)["rows"],
+        "closed": closed, "draw_doc": draw.__doc__,
+        **poll,
+    })
+
+
+def _poll_context(request, challenge):
+    """What templates/community/challenges/_poll.html needs; a poll's votes are on its options,
+    so ``votes_used`` (shown under the rewards) counts those."""
+    options = selectors.poll_options(challenge=challenge, viewer=request.user)
+    return {
+        "poll_options": options,
+        "poll_total": sum(o.vote_count for o in options),
+        "poll_results": selectors.poll_shows_results(challenge),
+        "votes_used": sum(1 for o in options if o.voted),
+    }
+
+
+def _safe_next(request, default):
+    nxt = request.POST.get("next") or ""
+    return nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts=None) and nxt.startswith("/") else default
+
+
+def _vote_tap(request, toggle, *, back, done):
+    """A one-tap vote as a plain form POST (works without JS) or, with ``Accept:
+    application/json``, in place. ``toggle()`` returns (item, voted); ``back`` is where a
+    refusal returns to, ``done(item)`` where a counted or withdrawn vote does (both only
+    to this site: ``next`` is checked)."""
+    if not request.user.is_authenticated:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": _("Log in to vote."), "code": "login_required"}, status=401)
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': back})}")
+    try:
+        item, voted = toggle()
+    except ServiceError as exc:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": str(exc.message), "code": exc.code}, status=exc.status_code)
+        messages.error(request, exc.message)
+        return redirect(back)
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "voted": voted, "vote_count": item.vote_count})
+    messages.success(request, _("Vote counted.") if voted else _("Vote withdrawn."))
+    return redirect(_safe_next(request, done(item)))
+
+
+@require_POST
+def poll_vote(request, option_id):
+    """One tap votes for a poll option, a second withdraws; comes back to the poll."""
+    return _vote_tap(
+        request, lambda: polls.poll_vote_toggle(user=request.user, option_id=option_id),
+        back=_safe_next(request, reverse("community:challenge_list")),
+        done=lambda option: reverse("community:challenge_detail", args=[option.challenge_id]) + "#poll",
+    )
+
+
+@login_required
+@require_POST
+def entry_submit(request, challenge_id):
+    try:
+        entry = services.entry_submit(
+            author=request.user, challenge_id=challenge_id, text=request.POST.get("text", ""),
+            images=request.FILES.getlist("images"),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("community:challenge_detail", args=[challenge_id]) + "#submit")
+    if entry.is_public:
+        messages.success(request, _("Your entry is published."))
+    else:
+        messages.success(request, _("Thanks! Your entry will appear once it has been checked."))
+    return redirect("community:entry_detail", entry_id=entry.pk)
+
+
+def _own_entry_quality(entry, user):
+    """The author's own entry: its quality band, explanation and hints (one query; none for
+    anyone else, nor when the entry has no score yet)."""
+    if not user.is_authenticated or entry.author_id != user.pk or entry.quality_score is None:
+        return None
+
+    return hooks.quality_summary(content_type="entry", object_id=entry.pk)
+
+
+def entry_detail(request, entry_id):
+    entry = selectors.entry_get_for_user(entry_id, request.user)
+    if entry is None:
+        raise Http404(_("No such entry."))
+    return render(request, "community/challenges/entry.html", {
+        "entry": entry, "challenge": entry.challenge, "images": list(entry.images.all()),
+        "comments": list(selectors.entry_comments(entry, request.user)),
+        "voted": entry.pk in selectors.voted_entry_ids(viewer=request.user, challenge=entry.challenge),
+        "own_quality": _own_entry_quality(entry, request.user),
+    })
+
+
+@require_POST
+def entry_vote(request, entry_id):
+    """One tap votes for an entry, a second withdraws; comes back to ``next`` or the entry."""
+    entry_url = reverse("community:entry_detail", args=[entry_id])
+    return _vote_tap(
+        request, lambda: services.entry_vote_toggle(user=request.user, entry_id=entry_id),
+        back=_safe_next(request, entry_url), done=lambda entry: entry_url,
+    )
+
+
+@login_required
+@require_POST
+def entry_comment(request, entry_id):
+    try:
+        comment = services.entry_comment_post(author=request.user, entry_id=entry_id, text=request.POST.get("text", ""))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Comment posted.") if comment.status == "published" else _("Your comment will appear once it has been checked."))
+    return redirect("community:entry_detail", entry_id=entry_id)
+
+
+@login_required
+def my_entries(request):
+    page = Paginator(selectors.entries_of_user(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "community/challenges/my_entries.html", {"page": page, "entries": page.object_list})
+
+
+@login_required
+def my_votes(request):
+    page = Paginator(selectors.votes_of_user(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "community/challenges/my_votes.html", {"page": page, "votes": page.object_list})
+
+
+@require_http_methods(["GET", "HEAD"])
+def user_public(request, user_id):
+    """A member's public profile: published reviews and entries, adopted ideas, wins, level, badges.
+
+    Shows nothing private (no e-mail, no username, no pending or rejected content)."""
+    data = selectors.user_public_profile(user_id)
+    if data is None:
+        raise Http404(_("No such member."))
+    member = data["member"]
+    badges = hooks.badges_for_users([member.pk], per_user=None).get(member.pk, [])
+    return render(
+        request,
+        "community/user_public.html",
+        {**data, "level": hooks.user_level(member.pk), "badges": badges,
+         "is_me": request.user.is_authenticated and request.user.pk == member.pk},
+    )

@@ -1,0 +1,44 @@
+"""What community pages and services ask of the layers above them (gamification,
+moderation), answered through ``core.hooks.Hook`` slots those apps fill at start.
+
+Community never imports gamification or moderation; each hook has a harmless default
+(no level, no badges, nothing to screen), so community works on its own.
+"""
+from core.hooks import Hook
+
+# --- answered by moderation ---------------------------------------------------------------
+
+# Open or reopen the moderation case of a content item; screening runs after commit.
+content_submit = Hook(
+    "content_submit",
+    lambda *, content_type, object_id, author_id, published_first=False, language="": None,
+)
+# {object_id: case_id} of the items' moderation cases (authors appeal through them).
+case_ids_for = Hook("case_ids_for", lambda content_type, object_ids: {})
+# The quality band and hints shown to an item's author, or None when it is not scored.
+quality_summary = Hook("quality_summary", lambda *, content_type, object_id: None)
+# Whether a report on the item was upheld (gamification does not vest its points).
+content_report_upheld = Hook("content_report_upheld", lambda content_type, object_id: False)
+# The item's quality band ("low", "ok", "good", "great"); gamification scales points by it.
+content_quality_band = Hook("content_quality_band", lambda content_type, object_id: "ok")
+
+# --- answered by gamification -------------------------------------------------------------
+
+# A user's level (an object with ``number`` and ``name``), or None.
+user_level = Hook("user_level", lambda user_id: None)
+# {user_id: level} for many users at once (one query).
+user_levels = Hook("user_levels", lambda user_ids: {})
+# {user_id: [badges]} for many users at once.
+badges_for_users = Hook("badges_for_users", lambda user_ids, per_user=3: {})
+# A leaderboard: {"rows": [...], ...}; empty without gamification.
+leaderboard_get = Hook("leaderboard_get", lambda *, period, scope, limit=10: {"rows": []})
+
+# --- filled by co-creation and trials -------------------------------------------------------
+
+# The home page's sections from apps above community: {context name: callable returning a list}.
+HOME_SECTIONS = {}
+
+
+def home_section_register(name, fetch):
+    HOME_SECTIONS[name] = fetch
+    return fetch

@@ -1,0 +1,177 @@
+"""Brand admin for trial programs: scoped to the staff member's brands (BrandScopedAdmin),
+with the applications inline, the suggested testers, the funnel, and two actions."""
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from community.admin import BrandScopedAdmin
+from core.errors import ServiceError
+from community.trials.models import TrialApplication, TrialProgram
+from community.trials import selectors, services
+
+
+class TrialApplicationInline(admin.TabularInline):
+    """Read-only: applications change through the actions (services), never by hand."""
+
+    model = TrialApplication
+    extra = 0
+    can_delete = False
+    fields = ("user", "reason", "status", "selected_at", "shipped_at", "reported_at", "review")
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TrialProgramForm(forms.ModelForm):
+    class Meta:
+        model = TrialProgram
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        brand, product = data.get("brand"), data.get("product")
+        if brand and product and product.brand_id != brand.pk:
+            self.add_error("product", _("The product must belong to the program's brand."))
+        return data
+
+
+@admin.register(TrialProgram)
+class TrialProgramAdmin(BrandScopedAdmin):
+    form = TrialProgramForm
+    list_display = (
+        "title_zh", "product", "state", "samples", "applications_close_at", "report_deadline",
+        "funnel_applied", "funnel_selected", "funnel_shipped", "funnel_on_time", "funnel_quality_display",
+    )
+    list_filter = ("state",)
+    list_select_related = ("product", "brand")
+    search_fields = ("title_zh", "title_en")
+    readonly_fields = ("funnel", "suggested_testers")
+    inlines = [TrialApplicationInline]
+    actions = ["select_suggested_testers"]
+    fieldsets = (
+        (None, {"fields": ("brand", "product", "title_zh", "title_en", "description", "samples", "state")}),
+        (gettext_lazy("Schedule"), {"fields": ("applications_open_at", "applications_close_at", "report_deadline")}),
+        (gettext_lazy("Selection"), {"fields": ("selection_criteria", "suggested_testers")}),
+        (gettext_lazy("Funnel"), {"fields": ("funnel",)}),
+    )
+
+    def get_queryset(self, request):
+        return selectors.trial_list_with_funnel(super().get_queryset(request))
+
+    @admin.display(description=gettext_lazy("applications"), ordering="funnel_applied")
+    def funnel_applied(self, obj):
+        return obj.funnel_applied
+
+    @admin.display(description=gettext_lazy("selected"))
+    def funnel_selected(self, obj):
+        return obj.funnel_selected
+
+    @admin.display(description=gettext_lazy("shipped"))
+    def funnel_shipped(self, obj):
+        return obj.funnel_shipped
+
+    @admin.display(description=gettext_lazy("reported on time"))
+    def funnel_on_time(self, obj):
+        return obj.funnel_on_time
+
+    @admin.display(description=gettext_lazy("report quality"))
+    def funnel_quality_display(self, obj):
+        return "—" if obj.funnel_quality is None else f"{obj.funnel_quality:.0f}"
+
+    @admin.display(description=gettext_lazy("funnel"))
+    def funnel(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        f = selectors.trial_funnel(program=obj)
+        quality = "—" if f["report_quality"] is None else f"{f['report_quality']:.0f}"
+        return format_html(
+            '<span class="trial-funnel">{}: {} → {}: {} → {}: {} → {}: {} · {}: {}</span>',
+            _("Applications"), f["applied"], _("Selected"), f["selected"], _("Shipped"), f["shipped"],
+            _("Reported on time"), f["reported_on_time"], _("Average report quality"), quality,
+        )
+
+    @admin.display(description=gettext_lazy("suggested testers"))
+    def suggested_testers(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = selectors.trial_suggest_testers(program=obj)
+        if not rows:
+            return _("No applications are waiting.")
+        head = format_html(
+            "<tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("Applicant"), _("Level"), _("Review quality"), _("Trial in the last 90 days"), _("Overdue reports"),
+            _("Score"),
+        )
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>Lv{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (i, r["user"].email, r["level"], "—" if r["quality"] is None else r["quality"],
+                 _("yes") if r["recent_trial"] else _("no"), r["overdue"], r["score"])
+                for i, r in enumerate(rows, start=1)
+            ),
+        )
+        return format_html('<table class="trial-suggestions">{}{}</table>', head, body)
+
+    @admin.action(description=gettext_lazy("Select suggested testers (fills the free samples)"), permissions=["change"])
+    def select_suggested_testers(self, request, queryset):
+        for program in queryset:
+            try:
+                picked = services.trial_select_suggested(actor=request.user, program=program)
+            except ServiceError as error:
+                self.message_user(request, f"{program}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("%(program)s: %(n)d testers selected.") % {"program": program, "n": len(picked)}
+                )
+
+
+@admin.register(TrialApplication)
+class TrialApplicationAdmin(BrandScopedAdmin):
+    """Applications of the brand's programs; status changes only through the actions."""
+
+    brand_path = "program__brand"
+    list_display = ("user", "program", "status", "created_at", "selected_at", "shipped_at", "reported_at", "review")
+    list_filter = ("status",)
+    list_select_related = ("user", "program", "review")
+    search_fields = ("user__email", "reason")
+    readonly_fields = (
+        "program", "user", "reason", "status", "created_at", "selected_at", "shipped_at", "reported_at",
+        "reminded_at", "overdue_at", "review",
+    )
+    actions = ["select_testers", "mark_shipped"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=gettext_lazy("Select these applicants as testers"), permissions=["change"])
+    def select_testers(self, request, queryset):
+        by_program = {}
+        for app in queryset.select_related("program"):
+            by_program.setdefault(app.program, []).append(app.pk)
+        for program, ids in by_program.items():
+            try:
+                picked = services.trial_select(actor=request.user, program=program, application_ids=ids,
+                                               close_selection=False)
+            except ServiceError as error:
+                self.message_user(request, f"{program}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("%(program)s: %(n)d testers selected.") % {"program": program, "n": len(picked)}
+                )
+
+    @admin.action(description=gettext_lazy("Mark samples shipped"), permissions=["change"])
+    def mark_shipped(self, request, queryset):
+        try:
+            n = services.trial_mark_shipped(actor=request.user, application_ids=queryset.values_list("pk", flat=True))
+        except ServiceError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(request, _("%(n)d samples marked shipped.") % {"n": n})
