@@ -78,6 +78,12 @@ def _lock_user_points(user_id) -> UserPoints:
     return row
 
 
+def _lock_users(*user_ids):
+    """Lock several users' ledgers in id order, so two transactions never wait on each other."""
+    for user_id in sorted(set(user_ids)):
+        _lock_user_points(user_id)
+
+
 def _source_ref(source):
     """``("community.challenge", 12)``: the top-level package, not the app label, names the
     source, so ledger rows written before challenges and trials became their own apps
@@ -429,14 +435,17 @@ def helpful_vote_points_settle(*, review_id, voter_id) -> dict:
     review = Review.objects.filter(pk=review_id).only("pk", "author_id", "status").first()
     if review is None:
         return {}
-    row = HelpfulVote.objects.filter(review_id=review_id, user_id=voter_id).values_list(
-        "helpful", "valid", "invalid_reason").first()
-    # An invalidated vote earns nothing, like a withdrawn one; its reversal says why.
-    vote = row[0] if row and row[1] else None
-    withdrawn = (row[2] or "gamification.fraud") if row and not row[1] else "community.vote.withdrawn"
     author_key, voter_key = f"vote.helpful:{review_id}:{voter_id}", f"vote.cast:{review_id}:{voter_id}"
     result = {}
     with transaction.atomic():
+        # Lock both ledgers (in id order) before reading the vote: a vote and its withdrawal
+        # settling at once then serialise, and the later one sees the earlier one's award.
+        _lock_users(review.author_id, voter_id)
+        row = HelpfulVote.objects.filter(review_id=review_id, user_id=voter_id).values_list(
+            "helpful", "valid", "invalid_reason").first()
+        # An invalidated vote earns nothing, like a withdrawn one; its reversal says why.
+        vote = row[0] if row and row[1] else None
+        withdrawn = (row[2] or "gamification.fraud") if row and not row[1] else "community.vote.withdrawn"
         if vote is True and review.status == Review.Status.PUBLISHED:
             result["author"] = points_award_for_action(
                 user_id=review.author_id, action="community.review.helpful_received", source=review, key=author_key
@@ -487,11 +496,13 @@ def entry_points_settle(*, entry_id) -> PointsEntry | None:
     """A public entry earns its challenge's participation points (scaled by the entry's quality,
     within the rule's caps); a hidden one loses them. The challenge is the source, so the points
     count on its leaderboard."""
-    entry = Entry.objects.select_related("challenge").filter(pk=entry_id).first()
-    if entry is None:
+    author_id = Entry.objects.filter(pk=entry_id).values_list("author_id", flat=True).first()
+    if author_id is None:
         return None
-    key = f"{ENTRY_PUBLISHED}:{entry.pk}"
+    key = f"{ENTRY_PUBLISHED}:{entry_id}"
     with transaction.atomic():
+        _lock_user_points(author_id)  # then read: a publication and a removal settle in order
+        entry = Entry.objects.select_related("challenge").get(pk=entry_id)
         if entry.is_public:
             return points_award_for_action(
                 user_id=entry.author_id, action=ENTRY_PUBLISHED, source=entry.challenge, key=key,
@@ -500,9 +511,13 @@ def entry_points_settle(*, entry_id) -> PointsEntry | None:
         return _reverse_key(key, "community.entry.removed")
 
 
-def _vote_points_settle(*, action, key, vote, voter_id, source_of):
-    """Award the voter's point for a standing valid vote; reverse it for a withdrawn or invalidated one."""
+def _vote_points_settle(*, action, key, read_vote, voter_id, source_of):
+    """Award the voter's point for a standing valid vote; reverse it for a withdrawn or invalidated one.
+    The voter's ledger is locked before the vote is read, so a vote and its withdrawal settling at
+    the same time serialise and the later one sees the earlier one's award."""
     with transaction.atomic():
+        _lock_user_points(voter_id)
+        vote = read_vote()
         if vote is not None and vote.valid:
             return points_award_for_action(user_id=voter_id, action=action, source=source_of(vote), key=key)
         reason = "community.vote.withdrawn" if vote is None else (vote.invalid_reason or "gamification.fraud")
@@ -510,15 +525,17 @@ def _vote_points_settle(*, action, key, vote, voter_id, source_of):
 
 
 def entry_vote_points_settle(*, entry_id, voter_id) -> PointsEntry | None:
-    vote = EntryVote.objects.select_related("challenge").filter(entry_id=entry_id, user_id=voter_id).first()
-    return _vote_points_settle(action=ENTRY_VOTE_CAST, key=f"{ENTRY_VOTE_CAST}:{entry_id}:{voter_id}", vote=vote,
-                               voter_id=voter_id, source_of=lambda v: v.challenge)
+    return _vote_points_settle(
+        action=ENTRY_VOTE_CAST, key=f"{ENTRY_VOTE_CAST}:{entry_id}:{voter_id}", voter_id=voter_id,
+        read_vote=lambda: EntryVote.objects.select_related("challenge").filter(entry_id=entry_id, user_id=voter_id).first(),
+        source_of=lambda v: v.challenge)
 
 
 def poll_vote_points_settle(*, option_id, voter_id) -> PointsEntry | None:
-    vote = PollVote.objects.select_related("challenge").filter(option_id=option_id, user_id=voter_id).first()
-    return _vote_points_settle(action=POLL_VOTE_CAST, key=f"{POLL_VOTE_CAST}:{option_id}:{voter_id}", vote=vote,
-                               voter_id=voter_id, source_of=lambda v: v.challenge)
+    return _vote_points_settle(
+        action=POLL_VOTE_CAST, key=f"{POLL_VOTE_CAST}:{option_id}:{voter_id}", voter_id=voter_id,
+        read_vote=lambda: PollVote.objects.select_related("challenge").filter(option_id=option_id, user_id=voter_id).first(),
+        source_of=lambda v: v.challenge)
 
 
 def entry_win_settle(*, entry_id) -> PointsEntry | None:

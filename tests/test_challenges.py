@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community.cocreation import draw, services
+from core import hooks as core_hooks
 from core.errors import ServiceError
 from community.cocreation.models import Challenge, ChallengeEvent, Entry, EntryComment, EntryVote
 from community.models import Notification
@@ -21,6 +22,7 @@ from tests.challenge_helpers import make_challenge, old_user, published_entry
 
 pytestmark = pytest.mark.django_db
 S = Challenge.State
+VOTE_POINTS = 1  # gamification's rule "community.entry.vote_cast" (migration 0003)
 
 
 # --- state machine ------------------------------------------------------------------
@@ -68,9 +70,9 @@ def test_drafts_are_never_moved_by_the_schedule():
 
 
 def test_beat_task_is_registered_and_scheduled(settings):
-    import community.tasks  # noqa: F401  what Celery's autodiscovery imports
     from config.celery import app
 
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery imports each app's tasks
     assert "community.challenges_advance" in app.tasks
     assert any(v["task"] == "community.challenges_advance" for v in settings.CELERY_BEAT_SCHEDULE.values())
 
@@ -110,13 +112,21 @@ def test_entry_with_contact_details_is_not_published(django_capture_on_commit_ca
     assert entry.status != Entry.Status.PUBLISHED
 
 
-def test_moderation_decisions_are_idempotent_and_points_reversed_on_removal():
+def test_moderation_decisions_are_idempotent_and_points_reversed_on_removal(django_capture_on_commit_callbacks):
     challenge = make_challenge(participation_points=10)
-    entry = published_entry(challenge)
-    services.entry_moderate(entry_id=entry.pk, status=Entry.Status.PUBLISHED)
-    assert UserPoints.objects.get(user=entry.author).total == 10
-    services.entry_moderate(entry_id=entry.pk, status=Entry.Status.REMOVED)
-    assert UserPoints.objects.get(user=entry.author).total == 0
+    entry = services.entry_submit(author=factories.UserFactory(), challenge_id=challenge.pk,
+                                  text="我想要一款桂花乌龙味的气泡水，清爽不甜。")
+    for _ in range(2):  # the second decision is a no-op
+        with django_capture_on_commit_callbacks(execute=True):  # points arrive on the after-commit event
+            services.entry_moderate(entry_id=entry.pk, status=Entry.Status.PUBLISHED)
+    points = UserPoints.objects.get(user=entry.author)
+    # The rule vests: the points count in the total but stay pending (not spendable) for now.
+    assert (points.total, points.spendable) == (10, 0)
+    assert PointsEntry.objects.filter(key=f"community.entry.published:{entry.pk}").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.entry_moderate(entry_id=entry.pk, status=Entry.Status.REMOVED)
+    points.refresh_from_db()
+    assert (points.total, points.spendable) == (0, 0)
     challenge.refresh_from_db()
     assert challenge.entry_count == 0
 
@@ -168,14 +178,17 @@ def test_comments_are_moderated_and_reportable():
 # --- votes --------------------------------------------------------------------------------
 
 
-def test_vote_toggle_self_vote_and_points():
+def test_vote_toggle_self_vote_and_points(django_capture_on_commit_callbacks):
     challenge = make_challenge(allow_overlap=True)
     entry = published_entry(challenge)
     voter = old_user()
-    entry, voted = services.entry_vote_toggle(user=voter, entry_id=entry.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry, voted = services.entry_vote_toggle(user=voter, entry_id=entry.pk)
     assert voted and entry.vote_count == 1
-    assert UserPoints.objects.get(user=voter).total == services.VOTE_POINTS
-    entry, voted = services.entry_vote_toggle(user=voter, entry_id=entry.pk)
+    assert UserPoints.objects.get(user=voter).total == VOTE_POINTS
+    assert PointsEntry.objects.get(key=f"community.entry.vote_cast:{entry.pk}:{voter.pk}").amount == VOTE_POINTS
+    with django_capture_on_commit_callbacks(execute=True):
+        entry, voted = services.entry_vote_toggle(user=voter, entry_id=entry.pk)
     assert not voted and entry.vote_count == 0
     assert UserPoints.objects.get(user=voter).total == 0
     with pytest.raises(ServiceError) as exc:
@@ -204,9 +217,9 @@ def test_vote_limit_account_age_and_privilege(monkeypatch):
     with pytest.raises(ServiceError) as exc:
         services.entry_vote_toggle(user=voter, entry_id=entries[2].pk)
     assert exc.value.code == "vote_limit"
-    import gamification.privileges as privileges
-
-    monkeypatch.setattr(privileges, "privilege_value", lambda user, name, default=0: 1 if name == "more_challenge_votes" else default)
+    # Co-creation asks the privilege through core's hook (gamification provides it at start).
+    monkeypatch.setattr(core_hooks.privilege_value, "_impl",
+                        lambda user, name, default=0: 1 if name == "more_challenge_votes" else default)
     services.entry_vote_toggle(user=voter, entry_id=entries[2].pk)
     assert EntryVote.objects.filter(user=voter).count() == 3
 
@@ -284,7 +297,7 @@ def test_draw_algorithm_matches_documented_steps():
 # --- winners and adoption -----------------------------------------------------------------
 
 
-def test_pick_winners_awards_points_badge_notification_once():
+def test_pick_winners_awards_points_badge_notification_once(django_capture_on_commit_callbacks):
     from gamification.badges import badges_check_user
     from gamification.models_badges import Badge, UserBadge
 
@@ -294,9 +307,12 @@ def test_pick_winners_awards_points_badge_notification_once():
     assert challenge.state == S.JUDGING
     entry = Entry.objects.create(challenge=challenge, author=factories.UserFactory(), text="好主意",
                                  status=Entry.Status.PUBLISHED, published_at=timezone.now())
-    services.challenge_pick_winners(challenge_id=challenge.pk, entry_ids=[entry.pk])
-    services.challenge_pick_winners(challenge_id=challenge.pk, entry_ids=[entry.pk])
+    with django_capture_on_commit_callbacks(execute=True):  # points and badge arrive on the after-commit event
+        services.challenge_pick_winners(challenge_id=challenge.pk, entry_ids=[entry.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.challenge_pick_winners(challenge_id=challenge.pk, entry_ids=[entry.pk])
     assert PointsEntry.objects.filter(user=entry.author, action="community.challenge.won").count() == 1
+    assert PointsEntry.objects.get(key=f"community.challenge.won:{entry.pk}").amount == 200
     assert UserBadge.objects.filter(user=entry.author, badge__slug="challenge-winner").exists()
     assert Notification.objects.filter(user=entry.author, kind="community.challenge.won").count() == 1
     badges_check_user(user_id=entry.author_id)  # the ledger code is the one the badge criterion reads
@@ -312,14 +328,17 @@ def test_pick_winners_needs_voting_closed():
         services.challenge_pick_winners(challenge_id=challenge.pk, entry_ids=[entry.pk])
 
 
-def test_adoption_shows_everywhere_and_rewards_once(client):
+def test_adoption_shows_everywhere_and_rewards_once(client, django_capture_on_commit_callbacks):
     challenge = make_challenge(adopted_points=500)
     entry = published_entry(challenge)
     with pytest.raises(ServiceError):
         services.entry_adopt(entry_id=entry.pk, note="")
-    services.entry_adopt(entry_id=entry.pk, note="明年春季上市桂花乌龙味")
-    services.entry_adopt(entry_id=entry.pk, note="明年春季上市桂花乌龙味")
+    with django_capture_on_commit_callbacks(execute=True):  # points arrive on the after-commit event
+        services.entry_adopt(entry_id=entry.pk, note="明年春季上市桂花乌龙味")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.entry_adopt(entry_id=entry.pk, note="明年春季上市桂花乌龙味")
     assert PointsEntry.objects.filter(user=entry.author, action="community.idea.adopted").count() == 1
+    assert PointsEntry.objects.get(key=f"community.idea.adopted:{entry.pk}").amount == 500
     assert "明年春季上市桂花乌龙味" in client.get(f"/entries/{entry.pk}/").content.decode()
     assert "明年春季上市桂花乌龙味" in client.get(f"/challenges/{challenge.pk}/").content.decode()
     client.force_login(entry.author)

@@ -9,7 +9,10 @@ from gamification.models import UserPoints
 from tests.challenge_helpers import make_challenge, old_user, published_entry
 from tests.test_concurrency import _run_together
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the rows the data migrations load (gamification's Rules, which now decide every
+# vote's point) are restored before each test; a transactional test's flush would otherwise drop them.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+VOTE_POINTS = 1  # gamification's rule "community.entry.vote_cast" (migration 0003)
 
 
 def test_fifty_distinct_voters_on_one_entry_count_fifty():
@@ -23,7 +26,7 @@ def test_fifty_distinct_voters_on_one_entry_count_fifty():
     entry.refresh_from_db()
     assert entry.vote_count == 50 == EntryVote.objects.filter(entry=entry, valid=True).count()
     assert services.counters_rebuild_challenges() == 0
-    assert sum(UserPoints.objects.filter(user__in=voters).values_list("total", flat=True)) == 50 * services.VOTE_POINTS
+    assert sum(UserPoints.objects.filter(user__in=voters).values_list("total", flat=True)) == 50 * VOTE_POINTS
 
 
 def test_one_user_firing_twenty_votes_against_a_limit_of_three_gets_three():
@@ -37,7 +40,7 @@ def test_one_user_firing_twenty_votes_against_a_limit_of_three_gets_three():
     assert sum(1 for r in results if r is not None) == 3
     assert all(isinstance(e, ServiceError) and e.code == "vote_limit" for e in errors if e is not None)
     assert sum(Entry.objects.filter(challenge=challenge).values_list("vote_count", flat=True)) == 3
-    assert UserPoints.objects.get(user=voter).total == 3 * services.VOTE_POINTS
+    assert UserPoints.objects.get(user=voter).total == 3 * VOTE_POINTS
 
 
 def test_same_vote_tapped_twice_at_once_ends_consistent():
@@ -48,7 +51,7 @@ def test_same_vote_tapped_twice_at_once_ends_consistent():
     entry.refresh_from_db()
     rows = EntryVote.objects.filter(entry=entry).count()
     assert entry.vote_count == rows and rows in (0, 1)
-    assert UserPoints.objects.get(user=voter).total == rows * services.VOTE_POINTS
+    assert UserPoints.objects.get(user=voter).total == rows * VOTE_POINTS
 
 
 def test_invalidations_racing_withdrawals_neither_deadlock_nor_drift():

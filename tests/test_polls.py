@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.cocreation import polls, selectors, services
+from core import hooks as core_hooks
 from core.errors import PermissionDeniedError, ServiceError
 from community.cocreation.models import Challenge, Entry, PollOption, PollVote
 from gamification.models import PointsEntry, UserPoints
@@ -21,6 +22,7 @@ from tests.test_concurrency import _run_together
 pytestmark = pytest.mark.django_db
 S = Challenge.State
 POLL = Challenge.Kind.POLL
+VOTE_POINTS = 1  # gamification's rule "community.poll.vote_cast" (migration 0003)
 
 
 def make_poll(brand=None, *, options=3, images=True, **fields):
@@ -44,6 +46,10 @@ def options_of(challenge):
 def points(user):
     row = UserPoints.objects.filter(user=user).first()
     return row.total if row else 0
+
+
+def vote_key(option, voter):
+    return f"community.poll.vote_cast:{option.pk}:{voter.pk}"
 
 
 # --- options and their images -------------------------------------------------------------
@@ -96,25 +102,33 @@ def test_polls_take_no_entries():
 # --- votes ----------------------------------------------------------------------------------
 
 
-def test_one_tap_votes_second_withdraws_with_points_once():
+def test_one_tap_votes_second_withdraws_with_points_once(django_capture_on_commit_callbacks):
     challenge = make_poll()
     option = options_of(challenge)[0]
     voter = old_user()
-    option, voted = polls.poll_vote_toggle(user=voter, option_id=option.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # points arrive on the after-commit event
+        option, voted = polls.poll_vote_toggle(user=voter, option_id=option.pk)
     assert voted and option.vote_count == 1
-    assert points(voter) == polls.VOTE_POINTS
-    vote = PollVote.objects.get(user=voter)
-    assert PointsEntry.objects.get(pk=vote.points_entry_id).action == "community.poll.vote_cast"
-    option, voted = polls.poll_vote_toggle(user=voter, option_id=option.pk)
+    assert points(voter) == VOTE_POINTS
+    assert PollVote.objects.filter(user=voter).count() == 1
+    assert PointsEntry.objects.get(key=vote_key(option, voter)).action == "community.poll.vote_cast"
+    with django_capture_on_commit_callbacks(execute=True):
+        option, voted = polls.poll_vote_toggle(user=voter, option_id=option.pk)
     assert not voted and option.vote_count == 0
     assert not PollVote.objects.filter(user=voter).exists() and points(voter) == 0
-    option, voted = polls.poll_vote_toggle(user=voter, option_id=option.pk)  # re-voting earns nothing again
-    assert voted and option.vote_count == 1 and points(voter) == 0
+    # Re-voting after a withdrawal earns the point again under a new key (key#1): the reversed
+    # award may be re-awarded, and toggling never nets more than the one vote's point.
+    with django_capture_on_commit_callbacks(execute=True):
+        option, voted = polls.poll_vote_toggle(user=voter, option_id=option.pk)
+    assert voted and option.vote_count == 1 and points(voter) == VOTE_POINTS
+    assert PointsEntry.objects.filter(key=f"{vote_key(option, voter)}#1").count() == 1
     option.refresh_from_db()
     assert option.vote_count == 1
-    assert polls.poll_vote_withdraw(user=voter, option_id=option.pk).vote_count == 0
-    assert polls.poll_vote_withdraw(user=voter, option_id=option.pk).vote_count == 0  # nothing to withdraw: no vote
-    assert not PollVote.objects.filter(user=voter).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert polls.poll_vote_withdraw(user=voter, option_id=option.pk).vote_count == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert polls.poll_vote_withdraw(user=voter, option_id=option.pk).vote_count == 0  # nothing to withdraw: no vote
+    assert not PollVote.objects.filter(user=voter).exists() and points(voter) == 0
 
 
 def test_limit_is_the_challenges_votes_per_user_plus_privilege(monkeypatch):
@@ -128,9 +142,9 @@ def test_limit_is_the_challenges_votes_per_user_plus_privilege(monkeypatch):
     assert exc.value.code == "vote_limit"
     polls.poll_vote_toggle(user=voter, option_id=b.pk)  # withdrawing frees the slot
     polls.poll_vote_toggle(user=voter, option_id=c.pk)
-    import gamification.privileges as privileges
-
-    monkeypatch.setattr(privileges, "privilege_value", lambda user, name, default=0: 1 if name == "more_challenge_votes" else default)
+    # Co-creation asks the privilege through core's hook (gamification provides it at start).
+    monkeypatch.setattr(core_hooks.privilege_value, "_impl",
+                        lambda user, name, default=0: 1 if name == "more_challenge_votes" else default)
     polls.poll_vote_toggle(user=voter, option_id=d.pk)
     assert sorted(PollVote.objects.filter(user=voter).values_list("option_id", flat=True)) == sorted([a.pk, c.pk, d.pk])
 
@@ -172,21 +186,27 @@ def test_account_age_closed_polls_drafts_and_unknown_options_are_refused():
         assert exc.value.code == "not_found" and exc.value.status_code == 404
 
 
-def test_invalidated_vote_is_kept_excluded_points_reversed_and_still_uses_its_slot():
+def test_invalidated_vote_is_kept_excluded_points_reversed_and_still_uses_its_slot(django_capture_on_commit_callbacks):
     challenge = make_poll()
     first, second, _third = options_of(challenge)
     voters = [old_user() for _ in range(3)]
-    for v in voters:
-        polls.poll_vote_toggle(user=v, option_id=first.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # points arrive on the after-commit event
+        for v in voters:
+            polls.poll_vote_toggle(user=v, option_id=first.pk)
+    assert [points(v) for v in voters] == [VOTE_POINTS] * 3
     vote = PollVote.objects.get(user=voters[0])
-    polls.poll_vote_invalidate(vote_id=vote.pk, reason="gamification.fraud")
-    polls.poll_vote_invalidate(vote_id=vote.pk)  # idempotent
+    with django_capture_on_commit_callbacks(execute=True):
+        polls.poll_vote_invalidate(vote_id=vote.pk, reason="gamification.fraud")
+    with django_capture_on_commit_callbacks(execute=True):
+        polls.poll_vote_invalidate(vote_id=vote.pk)  # idempotent
     assert polls.poll_vote_invalidate(vote_id=10**9) is None
     vote.refresh_from_db()
     first.refresh_from_db()
     assert not vote.valid and vote.invalid_reason == "gamification.fraud"
     assert first.vote_count == 2 and PollVote.objects.filter(option=first).count() == 3
-    assert points(voters[0]) == 0 and points(voters[1]) == polls.VOTE_POINTS
+    assert points(voters[0]) == 0 and points(voters[1]) == VOTE_POINTS
+    reversal = PointsEntry.objects.get(reverses__key=vote_key(first, voters[0]))
+    assert reversal.amount == -VOTE_POINTS and reversal.reason == "gamification.fraud"
     with pytest.raises(PermissionDeniedError) as exc:
         polls.poll_vote_toggle(user=voters[0], option_id=first.pk)  # cannot withdraw and re-vote it clean
     assert exc.value.code == "vote_invalid"
@@ -478,10 +498,12 @@ def test_admin_refuses_to_delete_an_option_that_has_votes(staff_client, brand):
 
 
 # --- PostgreSQL: real concurrency ----------------------------------------------------------------
+# Each thread commits for real. serialized_rollback restores the rows the data migrations load
+# (gamification's Rules, which decide a vote's point) that an earlier transactional test's flush dropped.
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_user_firing_twenty_votes_against_a_limit_of_one_gets_one():
     challenge = make_poll(options=20, images=False, votes_per_user=1)
     voter = old_user()
@@ -492,12 +514,12 @@ def test_one_user_firing_twenty_votes_against_a_limit_of_one_gets_one():
     assert sum(1 for r in results if r is not None) == 1
     assert all(isinstance(e, ServiceError) and e.code == "vote_limit" for e in errors if e is not None)
     assert sum(o.vote_count for o in options_of(challenge)) == 1
-    assert UserPoints.objects.get(user=voter).total == polls.VOTE_POINTS
+    assert UserPoints.objects.get(user=voter).total == VOTE_POINTS
     assert polls.poll_recount(challenge_id=challenge.pk) == 0
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_thirty_users_on_one_option_count_thirty():
     challenge = make_poll(options=2, images=False)
     option = options_of(challenge)[0]
@@ -507,11 +529,11 @@ def test_thirty_users_on_one_option_count_thirty():
     option.refresh_from_db()
     assert option.vote_count == 30 == PollVote.objects.filter(option=option, valid=True).count()
     assert polls.poll_recount(challenge_id=challenge.pk) == 0
-    assert sum(UserPoints.objects.filter(user__in=voters).values_list("total", flat=True)) == 30 * polls.VOTE_POINTS
+    assert sum(UserPoints.objects.filter(user__in=voters).values_list("total", flat=True)) == 30 * VOTE_POINTS
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_invalidations_racing_withdrawals_neither_deadlock_nor_drift():
     challenge = make_poll(options=2, images=False)
     option = options_of(challenge)[0]

@@ -12,7 +12,7 @@ from community.models import Notification
 from community.trials.models import TrialApplication, TrialProgram
 from community.trials import selectors, services
 from gamification.models import PointsEntry
-from gamification.services import points_award
+from gamification.services import TRIAL_REPORT_ON_TIME, points_award, trial_report_points_settle
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +205,7 @@ def selected_tester(program, user):
 
 
 def report_points(user):
-    return list(PointsEntry.objects.filter(user=user, action=services.REPORT_POINTS_ACTION))
+    return list(PointsEntry.objects.filter(user=user, action=TRIAL_REPORT_ON_TIME))
 
 
 def test_report_on_time_earns_points_and_is_labelled(client, program, shopper, django_capture_on_commit_callbacks):
@@ -219,9 +219,13 @@ def test_report_on_time_earns_points_and_is_labelled(client, program, shopper, d
     assert app.status == App.REPORTED and app.review == review and app.reported_on_time
     entries = report_points(shopper)
     assert len(entries) == 1 and entries[0].amount > 0 and entries[0].source_id == review.pk
+    assert entries[0].key == f"trial.report:{app.pk}"
 
-    # Running the recorder again (beat retry, second signal) awards nothing twice.
-    services.trial_report_record(review_id=review.pk)
+    # Running the recorder again (beat retry) or gamification's settlement again (second signal)
+    # awards nothing twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.trial_report_record(review_id=review.pk)
+    assert trial_report_points_settle(application_id=app.pk) is None
     assert len(report_points(shopper)) == 1
 
     body = client.get(f"/products/{program.product.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -296,10 +300,14 @@ def test_overdue_marking_is_idempotent_and_late_reports_earn_nothing(
 def test_beat_tasks_are_declared(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"community.trials_remind", "community.trials_mark_overdue"} <= tasks
-    from community import tasks as community_tasks
+    from community.trials import tasks as trial_tasks  # the trials app's own tasks module (autodiscovered)
 
-    assert community_tasks.trials_remind.name == "community.trials_remind"
-    assert community_tasks.trials_mark_overdue.name == "community.trials_mark_overdue"
+    assert trial_tasks.trials_remind.name == "community.trials_remind"
+    assert trial_tasks.trials_mark_overdue.name == "community.trials_mark_overdue"
+    from config.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery imports each app's tasks
+    assert {"community.trials_remind", "community.trials_mark_overdue"} <= set(app.tasks)
 
 
 # --- funnel ------------------------------------------------------------------------------------------
