@@ -1,4 +1,6 @@
 from django.contrib import admin
+
+from core.admin import ReadOnlyAdminMixin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
@@ -133,7 +135,7 @@ class ReviewPhotoInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(BrandScopedAdmin):
+class ReviewAdmin(ReadOnlyAdminMixin, BrandScopedAdmin):
     """Read-only: reviews change through services (the moderation page), never by hand here."""
 
     brand_path = "product__brand"
@@ -143,14 +145,6 @@ class ReviewAdmin(BrandScopedAdmin):
     search_fields = ("text",)
     inlines = [ReviewPhotoInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(HelpfulVote)

@@ -147,7 +147,7 @@ def _rated_message(rating):
 # cookie). Signed-in visitors see their own review, votes and messages: never cached.
 
 
-def _csrf_marker():
+def csrf_marker():
     # Stable across processes (cached pages are shared), not guessable from outside.
     return "csrf-" + salted_hmac("cocreate.views.page-cache", "csrf-marker").hexdigest()[:32]
 
@@ -162,7 +162,7 @@ def _page_cache_key(name, request):
 
 
 def _cached_page_response(request, html):
-    return HttpResponse(html.replace(_csrf_marker(), get_token(request)))
+    return HttpResponse(html.replace(csrf_marker(), get_token(request)))
 
 
 # --- pages ------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def product_detail(request, slug):
     }
     if cache_key is None:
         return render(request, "community/product_detail.html", context)
-    context["csrf_token"] = _csrf_marker()  # the view's context wins over the csrf context processor
+    context["csrf_token"] = csrf_marker()  # the view's context wins over the csrf context processor
     html = render_to_string("community/product_detail.html", context, request)
     cache.set(cache_key, html, PRODUCT_PAGE_CACHE_SECONDS)
     return _cached_page_response(request, html)

@@ -10,6 +10,7 @@ from community.api import urls as community_api_urls
 from community.cocreation import urls as cocreation_urls
 from community.cocreation.api import challenges as cocreation_api, polls as polls_api
 from community.trials import api as trials_api, urls as trials_urls
+from gamification import urls as gamification_urls
 
 # Challenges and trials are their own apps, but their pages and API keep the paths and
 # names they had inside community (``community:challenge_list``, ``api:...``), so
@@ -43,11 +44,11 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/", include("moderation.api.urls")),
     path("api/", include("gamification.api.urls")),
-    path("api/", include("gamification.api_public")),
+    path("api/", include("gamification.api.recognition")),
     path("api/", include((community_api, "api"))),
     path("moderation/", include("moderation.urls")),
     path("", include("gamification.urls")),
-    path("", include("gamification.urls_public")),
+    path("", include((gamification_urls.public_urlpatterns, "gamification_public"))),
     path("", include((community_pages, "community"))),
 ]
 

@@ -12,7 +12,14 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFont
 
-from community.models import BRAND_STAFF_GROUP, MODERATORS_GROUP, AspectTag, Brand, Category
+from community.models import (
+    BRAND_STAFF_GROUP,
+    MODERATORS_GROUP,
+    AspectTag,
+    Brand,
+    Category,
+)
+from gamification import badges as badge_registry
 
 BRANDS = [
     # slug, name, hue for generated pictures
@@ -366,8 +373,6 @@ EARLIER_TRIAL = {
 
 def badges_ensure():
     """The badges the co-creation demo gives (created like an operator in the admin; idempotent)."""
-    from gamification import badges as badge_registry
-
     created = 0
     for position, (slug, zh, en, desc_zh, desc_en, emoji, tier, criterion, params) in enumerate(BADGES):
         _badge, new = badge_registry.Badge.objects.get_or_create(

@@ -10,8 +10,7 @@ class GamificationConfig(AppConfig):
         from community import hooks
         from core import hooks as core_hooks
         from gamification import badges, leaderboards, privileges, selectors
-        from gamification import receivers  # noqa: F401  domain events -> ledger
-        from gamification import receivers_badges  # noqa: F401  badges and leaderboards
+        from gamification import receivers  # noqa: F401  domain events -> ledger, badges and leaderboards
 
         # The questions lower layers ask, answered here (see core/hooks.py).
         core_hooks.user_can.provide(privileges.user_can)

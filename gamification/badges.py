@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from community.cocreation.models import Entry
-from community.models import Review
+from community.models import HelpfulVote, Review
+from community.services import notification_send
 from core.errors import ServiceError
-from gamification.models_badges import Badge, UserBadge
+from gamification.models import Badge, UserBadge
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,6 @@ def _grouped(qs, user_field, user_ids, *, distinct_field="id"):
 
 
 def _published_reviews():
-    from community.models import Review
-
     return Review.objects.filter(status=Review.Status.PUBLISHED)
 
 
@@ -157,8 +156,6 @@ def measure_reviews_with_photos(user_ids, params):
     events=[EVENT_VOTE_RECEIVED],
 )
 def measure_helpful_votes_received(user_ids, params):
-    from community.models import HelpfulVote, Review
-
     qs = HelpfulVote.objects.filter(helpful=True, review__status=Review.Status.PUBLISHED)
     return _grouped(qs, "review__author_id", user_ids)
 
@@ -234,8 +231,6 @@ def measure_quality_author(user_ids, params):
 
 
 def _notify(user_id, badge, *, email=True):
-    from community.services import notification_send
-
     with translation.override(None):  # stored once; both names go in, zh first (the site default)
         names = badge.name_zh if not badge.name_en else f"{badge.name_zh} / {badge.name_en}"
     title = _("You earned the badge “%(name)s”") % {"name": names}

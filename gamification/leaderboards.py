@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from community.models import User
 from core.errors import ServiceError
 from gamification import ledger_reads
 
@@ -123,7 +124,7 @@ def _scope_q(scope) -> Q:
 # --- reads -------------------------------------------------------------------------------------------
 
 
-def _competition_ranks(pairs):
+def competition_ranks(pairs):
     """[(user_id, points)] sorted by points descending -> rows with competition ranks."""
     rows, rank, last = [], 0, None
     for position, (user_id, points) in enumerate(pairs, start=1):
@@ -147,9 +148,9 @@ def leaderboard_top(*, period="week", scope=OVERALL, limit=TOP_N, now=None) -> l
     if backend() == "redis":
         key = board_key(scope, period, period_bucket(period, now or timezone.now()))
         pairs = redis_client().zrevrange(key, 0, limit - 1, withscores=True)
-        return _competition_ranks([(int(m), int(s)) for m, s in pairs if s > 0])
+        return competition_ranks([(int(m), int(s)) for m, s in pairs if s > 0])
     rows = _db_rows(scope, period, now).order_by("-points", "user_id")[:limit]
-    return _competition_ranks([(r["user_id"], r["points"]) for r in rows])
+    return competition_ranks([(r["user_id"], r["points"]) for r in rows])
 
 
 def leaderboard_rank(*, user_id, period="week", scope=OVERALL, now=None) -> dict | None:
@@ -172,8 +173,6 @@ def leaderboard_rank(*, user_id, period="week", scope=OVERALL, now=None) -> dict
 
 def leaderboard_get(*, period="week", scope=OVERALL, viewer=None, limit=TOP_N, now=None) -> dict:
     """What the page shows: the top rows with their users, and the viewer's own rank."""
-    from community.models import User
-
     rows = leaderboard_top(period=period, scope=scope, limit=limit, now=now)
     users = User.objects.in_bulk([r["user_id"] for r in rows]) if rows else {}
     rows = [dict(r, user=users[r["user_id"]]) for r in rows if r["user_id"] in users]

@@ -69,7 +69,7 @@ def ledger_verify(*, chunk=2000) -> dict:
 def ledger_rebuild() -> list[int]:
     """Recompute every user's cached sums (and level) from the rows; returns the users that changed."""
     from gamification.levels import level_compute, user_level_cache_set
-    from gamification.services import _lock_user_points
+    from gamification.services import user_points_lock
 
     changed = []
     sums_now = _all_sums()
@@ -89,7 +89,7 @@ def ledger_rebuild() -> list[int]:
     # Only the users whose cache looks wrong are locked and recomputed (a no-op on healthy data).
     for user_id in sorted(suspects):
         with transaction.atomic():
-            points = _lock_user_points(user_id)
+            points = user_points_lock(user_id)
             sums = _sums(user_id)
             last = PointsEntry.objects.filter(user_id=user_id).order_by("-id").values_list("hash", flat=True).first() or ""
             level = level_compute(user_id, sums["level_points"])

@@ -7,6 +7,8 @@ week's review changes last week's board, not this week's.
 """
 from django.db.models import Count, Q
 
+from community.models import User
+
 # Awards are positive rows; reversals of awards are negative rows that name an original.
 EARNED = Q(reverses__isnull=True, amount__gt=0) | Q(reverses__isnull=False, amount__lt=0)
 
@@ -47,7 +49,6 @@ def current_streaks(user_ids=None) -> dict[int, int]:
 
     from django.utils import timezone
 
-    from community.models import User
     from gamification.models import ActivityDay
     from gamification.streaks import LOOKBACK_DAYS, streak_length
 

@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
+from community.models import HelpfulVote
+from community.services import notification_send
 from gamification.models import Level, PrivilegeGrant, UserPoints
 
 LEVELS_CACHE_KEY = "gamification:levels:v1"
@@ -56,8 +58,6 @@ def level_row(number) -> dict:
 
 def breadth(user_id) -> dict:
     """Helpful votes on the user's published reviews: distinct voters and distinct days (UTC)."""
-    from community.models import HelpfulVote
-
     return HelpfulVote.objects.filter(review__author_id=user_id, review__status="published", helpful=True).aggregate(
         voters=Count("user_id", distinct=True), days=Count(TruncDate("created_at"), distinct=True)
     )
@@ -108,10 +108,10 @@ def level_recheck(user_id) -> int:
     """Re-evaluate a user's level now (e.g. after breadth grew without points changing)."""
     from django.db import transaction
 
-    from gamification.services import _lock_user_points
+    from gamification.services import user_points_lock
 
     with transaction.atomic():
-        points = _lock_user_points(user_id)
+        points = user_points_lock(user_id)
         new = level_compute(user_id, points.level_points)
         if new != points.level:
             old = points.level
@@ -136,7 +136,6 @@ def _notify_level_up(user_id, number):
     from django.urls import reverse
     from django.utils.translation import gettext as _
 
-    from community.services import notification_send
 
     row = level_row(number)
     notification_send(

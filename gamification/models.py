@@ -1,4 +1,5 @@
-"""Gamification core: the points ledger, rules, levels, privileges and streak days.
+"""Gamification: the points ledger, rules, levels, privileges, streak days, badges and the
+rewards store.
 
 The ledger (``PointsEntry``) is append-only and hash-chained per user; ``UserPoints``
 is a cache of sums over it that ``manage.py ledger rebuild`` recomputes. Only
@@ -10,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.models import Brand
 from core.i18n import localized
 
 PRIVILEGE_CHOICES = [
@@ -174,5 +176,156 @@ class ActivityDay(models.Model):
         verbose_name_plural = _("activity days")
 
 
-from gamification.models_badges import *  # noqa: E402,F401,F403
-from gamification.models_rewards import *  # noqa: E402,F401,F403
+# --- badges: definitions edited by operators, and the badges users hold ------------------------
+# A badge's criterion is a code registered in gamification/badges.py with parameters in
+# ``params`` (JSON); the admin offers only registered codes.
+
+
+class Badge(models.Model):
+    class Tier(models.TextChoices):
+        BRONZE = "bronze", _("Bronze")
+        SILVER = "silver", _("Silver")
+        GOLD = "gold", _("Gold")
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    description_zh = models.CharField(_("description (Chinese)"), max_length=200, blank=True)
+    description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
+    icon_emoji = models.CharField(_("icon (emoji)"), max_length=16, blank=True, default="🏅")
+    icon_image = models.ImageField(
+        _("icon (image)"), upload_to="badges/", blank=True, help_text=_("Shown instead of the emoji when set.")
+    )
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.BRONZE)
+    criterion = models.CharField(_("criterion"), max_length=60)
+    params = models.JSONField(_("criterion parameters"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("badge")
+        verbose_name_plural = _("badges")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return localized(self, "name")
+
+    @property
+    def description(self):
+        return localized(self, "description")
+
+    @property
+    def tier_rank(self):
+        return {"gold": 3, "silver": 2, "bronze": 1}.get(self.tier, 0)
+
+
+class UserBadge(models.Model):
+    """A badge a user holds. One row per user and badge: granting twice changes nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badges")
+    badge = models.ForeignKey(Badge, on_delete=models.CASCADE, related_name="holders")
+    awarded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-awarded_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "badge"], name="user_badge_unique")]
+        indexes = [models.Index(fields=["badge", "-awarded_at"], name="user_badge_holders_idx")]
+        verbose_name = _("badge held")
+        verbose_name_plural = _("badges held")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.badge_id}"
+
+
+# --- the rewards store (积分兑换) ------------------------------------------------------------
+# Brands offer coupon codes for points. Inventory is the set of unclaimed RewardCode rows, so
+# it never goes below zero: a redemption claims one row under a lock (gamification/rewards.py).
+
+
+class Reward(models.Model):
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("brand"))
+    title_zh = models.CharField(_("title (Chinese)"), max_length=80)
+    title_en = models.CharField(_("title (English)"), max_length=120, blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    cost = models.PositiveIntegerField(_("cost in points"))
+    per_user_limit = models.PositiveSmallIntegerField(
+        _("limit per user"), default=1, help_text=_("How many codes one user may redeem.")
+    )
+    is_active = models.BooleanField(_("on offer"), default=True)
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(cost__gt=0), name="reward_cost_positive")]
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def title(self):
+        return localized(self, "title")
+
+    @property
+    def description(self):
+        return localized(self, "description")
+
+    def is_open(self, now=None):
+        now = now or timezone.now()
+        return (
+            self.is_active
+            and (self.starts_at is None or self.starts_at <= now)
+            and (self.ends_at is None or now < self.ends_at)
+        )
+
+
+class RewardCode(models.Model):
+    """One coupon code: unclaimed (``redeemed_at`` empty) until a redemption takes it."""
+
+    reward = models.ForeignKey(Reward, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(_("code"), max_length=120)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["reward", "code"], name="reward_code_unique")]
+        indexes = [models.Index(fields=["reward", "redeemed_at", "id"], name="reward_code_free_idx")]
+        verbose_name = _("reward code")
+        verbose_name_plural = _("reward codes")
+
+    def __str__(self):
+        return f"{self.reward_id}: {self.code[:4]}…"
+
+
+class Redemption(models.Model):
+    """A user's redemption: the code they got and the ledger row that paid for it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="redemptions")
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="redemptions")
+    code = models.OneToOneField(RewardCode, on_delete=models.PROTECT, related_name="redemption")
+    points_entry = models.ForeignKey(
+        "gamification.PointsEntry", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    cost = models.PositiveIntegerField()
+    key = models.CharField(max_length=120, unique=True, help_text="idempotency key of the request")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "reward"], name="redemption_user_reward_idx")]
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+
+    def __str__(self):
+        return f"{self.user_id} ← {self.reward_id}"

@@ -15,8 +15,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.models import User
+from community.services import notification_send
 from core.errors import ServiceError
-from gamification.models_rewards import Redemption, Reward, RewardCode
+from gamification.models import Redemption, Reward, RewardCode
 
 SPEND_ACTION = "gamification.reward.redeemed"
 KEY_MAX = 80
@@ -66,7 +68,6 @@ def _clean_key(key):
 def reward_redeem(*, user_id: int, reward_id: int, key: str, now=None) -> Redemption:
     """Redeem one code of ``reward_id`` for ``user_id``. ``key`` identifies the request:
     sending it again (a double tap, a retried request) returns the first redemption."""
-    from community.models import User
     from gamification.services import points_spend
 
     key = f"{user_id}:{_clean_key(key)}"
@@ -110,8 +111,6 @@ def reward_redeem(*, user_id: int, reward_id: int, key: str, now=None) -> Redemp
 
 
 def _notify(user_id, redemption):
-    from community.services import notification_send
-
     reward = redemption.reward
     notification_send(
         user_id=user_id,

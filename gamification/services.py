@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from community import hooks
 from community.cocreation.models import Entry, EntryVote, PollVote
-from community.models import Review
+from community.models import HelpfulVote, Review, User
 from community.trials.models import TrialApplication
 from core.errors import ServiceError
 from gamification.badges import badge_get, badge_grant
@@ -65,7 +65,7 @@ def entry_hash(prev_hash: str, entry) -> str:
 # --- the per-user lock ----------------------------------------------------------------
 
 
-def _lock_user_points(user_id) -> UserPoints:
+def user_points_lock(user_id) -> UserPoints:
     """The user's totals row, locked for this transaction (created on first use)."""
     row = UserPoints.objects.select_for_update().filter(user_id=user_id).first()
     if row is None:
@@ -81,7 +81,7 @@ def _lock_user_points(user_id) -> UserPoints:
 def _lock_users(*user_ids):
     """Lock several users' ledgers in id order, so two transactions never wait on each other."""
     for user_id in sorted(set(user_ids)):
-        _lock_user_points(user_id)
+        user_points_lock(user_id)
 
 
 def _source_ref(source):
@@ -149,7 +149,7 @@ def points_award(*, user_id, amount, action, source=None, key, counts_toward_lev
         raise ValueError("points_award needs an idempotency key")
     if int(amount) < 0:
         raise ValueError("points_award takes a positive amount; use points_spend or points_reverse")
-    points = _lock_user_points(user_id)
+    points = user_points_lock(user_id)
     source_type, source_id = _source_ref(source)
     vests_at = _now() + timedelta(days=vest_days) if vest_days else None
     entry = _append(
@@ -172,7 +172,7 @@ def points_spend(*, user_id, amount, action, source=None, key) -> PointsEntry:
     amount = int(amount)
     if amount <= 0:
         raise ValueError("points_spend takes a positive amount")
-    points = _lock_user_points(user_id)
+    points = user_points_lock(user_id)
     existing = PointsEntry.objects.filter(key=key).first()
     if existing is not None:
         return existing
@@ -198,7 +198,7 @@ def points_reverse(*, entry_id, reason, key=None) -> PointsEntry | None:
     user_id = PointsEntry.objects.filter(pk=entry_id).values_list("user_id", flat=True).first()
     if user_id is None:
         return None
-    points = _lock_user_points(user_id)
+    points = user_points_lock(user_id)
     original = PointsEntry.objects.get(pk=entry_id)
     if original.reverses_id is not None or original.reversals.exists():
         return None
@@ -239,7 +239,7 @@ def points_vest_user(*, user_id, now=None) -> int:
 
     Returns the number of points that became spendable."""
     now = now or _now()
-    points = _lock_user_points(user_id)
+    points = user_points_lock(user_id)
     due = list(
         PointsEntry.objects.filter(
             user_id=user_id, vested_at__isnull=True, vests_at__lte=now, reverses__isnull=True, reversals__isnull=True
@@ -302,7 +302,6 @@ def user_day_bounds(user_id, now=None, tz_name=None):
     """Start and end (aware datetimes) of the user's day at ``now`` in their own time zone, and its date."""
     import zoneinfo
 
-    from community.models import User
 
     name = tz_name or User.objects.filter(pk=user_id).values_list("timezone", flat=True).first() or settings.TIME_ZONE
     try:
@@ -349,7 +348,7 @@ def points_award_for_action(*, user_id, action, source=None, key, reason="", amo
     rule = Rule.objects.filter(action=action, is_active=True).first()
     if rule is None or (rule.points <= 0 and amount is None):
         return None
-    points = _lock_user_points(user_id)  # caps are checked under the user's lock: no race past a cap
+    points = user_points_lock(user_id)  # caps are checked under the user's lock: no race past a cap
     key = _next_key(key)
     if key is None:
         return None
@@ -385,7 +384,6 @@ REVIEW_SOURCE = "community.review"
 def review_points_settle(*, review_id) -> list[PointsEntry]:
     """Award a published review's points (rating, plus content when it has text or photos), and record
     the contribution day for streaks. Re-reads the review; safe to run twice."""
-    from community.models import Review
     from gamification.models import ActivityDay
     from gamification.streaks import activity_record
 
@@ -413,8 +411,6 @@ def review_points_settle(*, review_id) -> list[PointsEntry]:
 def review_points_revoke(*, review_id) -> list[PointsEntry]:
     """Reverse what the author earned from a review that was rejected or removed (not when it is only
     pending re-screening after an edit: a later publication follows)."""
-    from community.models import Review
-
     review = Review.objects.filter(pk=review_id).values("author_id", "status").first()
     if review is None or review["status"] not in (Review.Status.REJECTED, Review.Status.REMOVED):
         return []
@@ -430,8 +426,6 @@ def helpful_vote_points_settle(*, review_id, voter_id) -> dict:
     The author earns for a helpful vote on a published review; the voter earns a tiny,
     capped amount for voting at all. A withdrawn or flipped vote reverses what no longer holds.
     """
-    from community.models import HelpfulVote, Review
-
     review = Review.objects.filter(pk=review_id).only("pk", "author_id", "status").first()
     if review is None:
         return {}
@@ -501,7 +495,7 @@ def entry_points_settle(*, entry_id) -> PointsEntry | None:
         return None
     key = f"{ENTRY_PUBLISHED}:{entry_id}"
     with transaction.atomic():
-        _lock_user_points(author_id)  # then read: a publication and a removal settle in order
+        user_points_lock(author_id)  # then read: a publication and a removal settle in order
         entry = Entry.objects.select_related("challenge").get(pk=entry_id)
         if entry.is_public:
             return points_award_for_action(
@@ -516,7 +510,7 @@ def _vote_points_settle(*, action, key, read_vote, voter_id, source_of):
     The voter's ledger is locked before the vote is read, so a vote and its withdrawal settling at
     the same time serialise and the later one sees the earlier one's award."""
     with transaction.atomic():
-        _lock_user_points(voter_id)
+        user_points_lock(voter_id)
         vote = read_vote()
         if vote is not None and vote.valid:
             return points_award_for_action(user_id=voter_id, action=action, source=source_of(vote), key=key)

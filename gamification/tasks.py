@@ -1,7 +1,7 @@
 """Celery entry points: thin, take ids, call one service, safe to run twice."""
 from celery import shared_task
 
-from gamification import services
+from gamification import badges, leaderboards, services
 
 
 @shared_task(name="gamification.review_points_settle", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -56,3 +56,21 @@ def entry_adopted_settle(entry_id):
 @shared_task(name="gamification.trial_report_points_settle", **RETRY)
 def trial_report_points_settle(application_id):
     services.trial_report_points_settle(application_id=application_id)
+
+
+# --- badges and leaderboards -----------------------------------------------------------------------
+
+
+@shared_task(name="gamification.badges_check_user", autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def badges_check_user(user_id, event=None):
+    return [row.badge_id for row in badges.badges_check_user(user_id=user_id, event=event)]
+
+
+@shared_task(name="gamification.badges_backfill")
+def badges_backfill():
+    return badges.badges_backfill()
+
+
+@shared_task(name="gamification.leaderboards_rebuild")
+def leaderboards_rebuild():
+    return leaderboards.leaderboards_rebuild()

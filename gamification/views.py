@@ -2,16 +2,22 @@
 
 Interfaces only: parse input, call one service or selector, render.
 """
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.db.models import Count
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gamification import selectors, streaks
+from core.errors import ServiceError
+from gamification import leaderboards, rewards, selectors, streaks
 from gamification.labels import entry_label
+from gamification.models import Badge, UserBadge
 
 HISTORY_PER_PAGE = 20
 
@@ -55,3 +61,83 @@ def checkin(request):
     else:
         messages.info(request, msg)
     return redirect("gamification:points")
+
+
+# --- badges, leaderboards and the rewards store ------------------------------------------------
+
+
+HOLDERS_PER_PAGE = 30
+REDEMPTIONS_PER_PAGE = 20
+PERIOD_TABS = (
+    ("week", gettext_lazy("This week")),
+    ("month", gettext_lazy("This month")),
+    ("all", gettext_lazy("All time")),
+)
+
+
+def badge_list(request):
+    badges = Badge.objects.filter(is_active=True).annotate(holder_count=Count("holders")).order_by("position", "id")
+    return render(request, "gamification/badge_list.html", {"badges": badges})
+
+
+def badge_detail(request, slug):
+    badge = Badge.objects.filter(slug=slug, is_active=True).first()
+    if badge is None:
+        raise Http404(_("No such badge."))
+    holders = UserBadge.objects.filter(badge=badge).select_related("user").order_by("-awarded_at", "-id")
+    page = Paginator(holders, HOLDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "gamification/badge_detail.html", {"badge": badge, "page": page, "holders": page.object_list})
+
+
+def leaderboard(request):
+    period = request.GET.get("period") or "week"
+    if period not in leaderboards.PERIODS:
+        period = "week"
+    scope = request.GET.get("scope") or leaderboards.OVERALL
+    try:
+        board = leaderboards.leaderboard_get(period=period, scope=scope, viewer=request.user)
+    except ServiceError:
+        raise Http404(_("No such leaderboard.")) from None
+    return render(
+        request,
+        "gamification/leaderboard.html",
+        {"board": board, "period": period, "scope": board["scope"], "tabs": PERIOD_TABS},
+    )
+
+
+def reward_store(request):
+    items = list(rewards.reward_list_open())
+    context = {"rewards": items, "balance": None}
+    if request.user.is_authenticated:
+        from gamification.selectors import user_points
+
+        used = rewards.redemption_counts_for_user(user_id=request.user.pk, reward_ids=[r.pk for r in items])
+        for reward in items:
+            reward.used = used.get(reward.pk, 0)
+            reward.left_for_me = max(0, reward.per_user_limit - reward.used)
+        context["balance"] = user_points(request.user.pk)
+        # One key per rendered form: a double tap or a resent form redeems once.
+        context["request_key"] = uuid.uuid4().hex
+    return render(request, "gamification/reward_store.html", context)
+
+
+@require_POST
+def reward_redeem(request, reward_id):
+    if not request.user.is_authenticated:
+        messages.info(request, _("Log in to redeem rewards."))
+        return redirect(f"/accounts/login/?next=/rewards/%23reward-{reward_id}")
+    try:
+        redemption = rewards.reward_redeem(user_id=request.user.pk, reward_id=reward_id, key=request.POST.get("key"))
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect(f"/rewards/#reward-{reward_id}")
+    messages.success(request, _("Redeemed! Your code is %(code)s.") % {"code": redemption.code.code})
+    return redirect("gamification_public:my_rewards")
+
+
+@login_required
+def my_rewards(request):
+    page = Paginator(rewards.redemption_list_for_user(user_id=request.user.pk), REDEMPTIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "gamification/my_rewards.html", {"page": page, "redemptions": page.object_list})

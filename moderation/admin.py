@@ -3,17 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from moderation import selectors
 from moderation.models import Appeal, Case, ClassifierArtifact, Event, Report, Threshold, WordEntry
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from core.admin import ReadOnlyModelAdmin
 
 
 @admin.register(WordEntry)
@@ -43,7 +33,7 @@ class ThresholdAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
+class EventAdmin(ReadOnlyModelAdmin):
     """The audit log: append-only, read-only here."""
 
     list_display = ("created_at", "action", "content_type", "object_id", "actor", "reason", "old_state", "new_state")
@@ -53,25 +43,25 @@ class EventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
+class CaseAdmin(ReadOnlyModelAdmin):
     list_display = ("id", "content_type", "object_id", "state", "risk", "ai_decision", "decided_by", "created_at")
     list_filter = ("state", "content_type", "ai_decision")
     list_select_related = ("decided_by",)
 
 
 @admin.register(Report)
-class ReportAdmin(ReadOnlyAdmin):
+class ReportAdmin(ReadOnlyModelAdmin):
     list_display = ("created_at", "content_type", "object_id", "reporter", "reason", "weight", "status")
     list_filter = ("status", "reason")
     list_select_related = ("reporter",)
 
 
 @admin.register(Appeal)
-class AppealAdmin(ReadOnlyAdmin):
+class AppealAdmin(ReadOnlyModelAdmin):
     list_display = ("created_at", "case", "author", "status", "decided_by")
     list_filter = ("status",)
 
 
 @admin.register(ClassifierArtifact)
-class ClassifierArtifactAdmin(ReadOnlyAdmin):
+class ClassifierArtifactAdmin(ReadOnlyModelAdmin):
     list_display = ("kind", "version", "is_active", "threshold", "trained_on", "created_at")

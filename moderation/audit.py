@@ -32,6 +32,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.models import Review
 from core.errors import PermissionDeniedError, ServiceError
 from moderation import registry
 from moderation.models import AuditLabel, AuditSample, Case, Event
@@ -64,8 +65,6 @@ def audit_population_register(kind, func):
 
 
 def _review_population(start, end):
-    from community.models import Review
-
     return (
         Review.objects.filter(status=Review.Status.PUBLISHED, published_at__gte=start, published_at__lt=end)
         .filter(~Q(text="") | Q(has_photos=True))  # a rating alone is not content to audit

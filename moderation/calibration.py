@@ -32,6 +32,7 @@ from django.db.models import CharField, Count, Exists, Min, OuterRef, Q, Value, 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.models import Review
 from core.errors import PermissionDeniedError, ServiceError
 from moderation import registry
 from moderation.models import Case, Event, Threshold
@@ -300,8 +301,6 @@ def sla_summary(*, now=None):
 
 
 def _star_rows(group, *, min_rejected):
-    from community.models import Review
-
     hidden = Q(status__in=[Review.Status.REJECTED, Review.Status.REMOVED])
     published = Q(status=Review.Status.PUBLISHED)
     counts = {}
@@ -391,8 +390,8 @@ def is_operator(user):
     return bool(user and user.is_authenticated and (user.is_staff or user.is_superuser))
 
 
-def _event(case, **kwargs):
-    from moderation.services import _event as event
+def event_record(case, **kwargs):
+    from moderation.services import event_record as event
 
     return event(case, **kwargs)
 
@@ -415,7 +414,7 @@ def case_set_known_answer(*, case_id, answer, operator):
     old = case.known_answer
     case.known_answer = answer
     case.save(update_fields=["known_answer", "updated_at"])
-    _event(case, actor=operator, action=KNOWN_ANSWER_SET, reason=answer or "cleared",
+    event_record(case, actor=operator, action=KNOWN_ANSWER_SET, reason=answer or "cleared",
            data={"old": old, "new": answer})
     return case
 
@@ -484,7 +483,7 @@ def known_answer_requeue(*, share=0.05, limit=50, cooldown=timedelta(days=30), r
             case.save(update_fields=["state", "queued_at", "queue_reasons", "decided_by", "decided_at",
                                      "reject_reason", "note", "claimed_by", "lease_expires_at", "priority",
                                      "updated_at"])
-            _event(case, actor=None, action=CALIBRATION_REQUEUED, reason=CALIBRATION, old_state=old,
+            event_record(case, actor=None, action=CALIBRATION_REQUEUED, reason=CALIBRATION, old_state=old,
                    new_state=State.QUEUED, data={"known_answer": case.known_answer, "original": original})
         done.append(case_id)
     return done

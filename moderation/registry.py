@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from community.models import Review
+from community.services import review_moderate, review_set_quality_many
 from moderation.detectors.base import ImageInput, ScreenInput
 
 # Decisions an adapter applies to its content.
@@ -98,8 +100,6 @@ class ReviewAdapter(ContentAdapter):
     label = _("Review")
 
     def _qs(self):
-        from community.models import Review
-
         return Review.objects.select_related("product", "author")
 
     def screen_input(self, object_id):
@@ -133,9 +133,6 @@ class ReviewAdapter(ContentAdapter):
         )
 
     def apply(self, object_id, decision, reason=""):
-        from community.models import Review
-        from community.services import review_moderate
-
         status = {
             PUBLISH: Review.Status.PUBLISHED,
             HIDE: Review.Status.PENDING,
@@ -144,14 +141,11 @@ class ReviewAdapter(ContentAdapter):
         return review_moderate(review_id=object_id, status=status, reason=reason)
 
     def author_id(self, object_id):
-        from community.models import Review
-
         return Review.objects.filter(pk=object_id).values_list("author_id", flat=True).first()
 
     def quality_inputs(self, object_ids):
         from django.db.models import Count
 
-        from community.models import Review
 
         reviews = (
             Review.objects.filter(pk__in=list(object_ids))
@@ -190,19 +184,15 @@ class ReviewAdapter(ContentAdapter):
     def scoreable_ids(self):
         from django.db.models import Q
 
-        from community.models import Review
 
         return Review.objects.filter(Q(has_photos=True) | ~Q(text="")).order_by("pk").values_list("pk", flat=True)
 
     def set_quality_many(self, scores):
-        from community.services import review_set_quality_many
-
         return review_set_quality_many(scores=scores)
 
     def edit_url(self, object_id):
         from django.urls import NoReverseMatch, reverse
 
-        from community.models import Review
 
         slug = Review.objects.filter(pk=object_id).values_list("product__slug", flat=True).first()
         try:

@@ -11,12 +11,13 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import PermissionDeniedError, ServiceError
+from community.models import Review
 from community.services import notification_send
+from core import hooks as core_hooks
+from core.errors import PermissionDeniedError, ServiceError
 from core.queue import enqueue_on_commit
 from moderation import registry
 from moderation.models import Appeal, Case, Event, RejectReason, Report, WordEntry
-from core import hooks as core_hooks
 
 log = logging.getLogger(__name__)
 State = Case.State
@@ -43,7 +44,7 @@ def _tasks():
     return tasks
 
 
-def _event(case, *, actor, action, reason="", old_state="", new_state="", data=None):
+def event_record(case, *, actor, action, reason="", old_state="", new_state="", data=None):
     return Event.objects.create(
         case=case,
         content_type=case.content_type,
@@ -73,8 +74,6 @@ def _refresh_priority(case):
 
 def _author_reach(author_id):
     """How many people the author reaches: published reviews plus helpful votes received."""
-    from community.models import Review
-
     agg = Review.objects.filter(author_id=author_id, status=Review.Status.PUBLISHED).aggregate(
         n=Count("id"), helpful=Sum("helpful_count")
     )
@@ -102,7 +101,7 @@ def case_submit(*, content_type, object_id, author_id, published_first=False, la
         case.lease_expires_at = None
         case.save(update_fields=["revision", "state", "published_first", "language", "claimed_by", "lease_expires_at", "updated_at"])
         case.refresh_from_db(fields=["revision"])
-    _event(case, actor=None, action=f"moderation.{content_type}.submitted", old_state="" if created else old,
+    event_record(case, actor=None, action=f"moderation.{content_type}.submitted", old_state="" if created else old,
            new_state=State.SCREENING, data={"revision": case.revision, "published_first": published_first})
     enqueue_on_commit(_tasks().case_screen, case_id=case.pk, revision=case.revision)
     return case
@@ -166,7 +165,7 @@ def case_screen(*, case_id, revision=None):
             case.author_reach = _author_reach(case.author_id)
             _refresh_priority(case)
             case.save()
-            _event(case, actor=None, action=f"moderation.{case.content_type}.queued", reason=",".join(reasons),
+            event_record(case, actor=None, action=f"moderation.{case.content_type}.queued", reason=",".join(reasons),
                    old_state=State.SCREENING, new_state=State.QUEUED, data={"risk": risk})
         if inp is not None:
             transaction.on_commit(lambda: pipeline.remember_all(inp))
@@ -198,7 +197,7 @@ def _decide_calibration(case, *, actor, approve, reason_code, note, bulk):
     case.queue_reasons = []
     case.save()
     verb = "approved" if approve else "rejected"
-    _event(case, actor=actor, action=f"moderation.{case.content_type}.{verb}", reason=reason_code,
+    event_record(case, actor=actor, action=f"moderation.{case.content_type}.{verb}", reason=reason_code,
            old_state=old, new_state=case.state,
            data={"calibration": True, "bulk": bulk, "known_answer": case.known_answer,
                  "agrees_with_known_answer": case.known_answer == ("approve" if approve else "reject"),
@@ -238,7 +237,7 @@ def _decide(case, *, actor, approve, reason_code, note, bulk=False):
             case.known_answer = "reject"  # upheld on appeal: a calibration item from now on
             case.save(update_fields=["known_answer"])
         data["appeal"] = appeal.status
-    _event(case, actor=actor, action=f"moderation.{case.content_type}.{verb}", reason=reason_code,
+    event_record(case, actor=actor, action=f"moderation.{case.content_type}.{verb}", reason=reason_code,
            old_state=old, new_state=case.state, data=data)
     _resolve_reports(case, upheld=not approve)
     if not approve or actor is not None:
@@ -420,7 +419,7 @@ def report_create(*, reporter, content_type, object_id, reason, message=""):
             _refresh_priority(case)
             case.save()
             adapter.apply(object_id, registry.HIDE, "reported")
-            _event(case, actor=None, action=f"moderation.{content_type}.hidden_by_reports", reason="reported",
+            event_record(case, actor=None, action=f"moderation.{content_type}.hidden_by_reports", reason="reported",
                    old_state=old, new_state=State.QUEUED, data={"report_weight": total})
         else:
             if case.state == State.QUEUED:
@@ -454,7 +453,7 @@ def appeal_create(*, author, case_id, message):
     case.report_weight = max(case.report_weight, 2.0)  # appeals are due within 24 h too
     _refresh_priority(case)
     case.save()
-    _event(case, actor=author, action=f"moderation.{case.content_type}.appealed", reason="appeal",
+    event_record(case, actor=author, action=f"moderation.{case.content_type}.appealed", reason="appeal",
            old_state=old, new_state=State.QUEUED)
     return appeal
 

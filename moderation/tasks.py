@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from moderation import services
+from moderation import calibration, services
 
 
 @shared_task(name="moderation.case_screen", soft_time_limit=20, time_limit=30)
@@ -67,4 +67,10 @@ def quality_rescore_batch(content_type, object_ids, run=None):
     return [scored, forgotten]
 
 
-from moderation import tasks_ops  # noqa: E402,F401  Celery discovers only <app>.tasks
+# --- periodic operator work (calibration) ---------------------------------------------------
+
+
+@shared_task(name="moderation.known_answer_requeue")
+def known_answer_requeue(share=0.05, limit=50):
+    """Keep about ``share`` of the queue as blind known-answer items (beat, hourly)."""
+    return len(calibration.known_answer_requeue(share=share, limit=limit))

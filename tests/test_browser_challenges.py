@@ -43,7 +43,7 @@ def _split(page, name, value):
 
 
 def test_brand_runs_a_challenge_and_the_winner_sees_the_badge(site, chromium):
-    from gamification.models_badges import Badge, UserBadge
+    from gamification.models import Badge, UserBadge
 
     Badge.objects.create(slug="challenge-winner", name_zh="挑战赛冠军", criterion="challenge_winner", params={"n": 1})
     brand = factories.BrandFactory(name="暖暖 WarmCo", slug="warmco")

@@ -299,7 +299,7 @@ def test_draw_algorithm_matches_documented_steps():
 
 def test_pick_winners_awards_points_badge_notification_once(django_capture_on_commit_callbacks):
     from gamification.badges import badges_check_user
-    from gamification.models_badges import Badge, UserBadge
+    from gamification.models import Badge, UserBadge
 
     Badge.objects.create(slug="challenge-winner", name_zh="挑战赛冠军", criterion="challenge_winner", params={"n": 1})
     challenge = make_challenge(start=timezone.now() - timedelta(days=5, hours=12), winner_points=200,

@@ -7,7 +7,7 @@ from core.errors import ServiceError
 from community.cocreation.models import Entry, EntryVote
 from gamification.models import UserPoints
 from tests.challenge_helpers import make_challenge, old_user, published_entry
-from tests.test_concurrency import _run_together
+from tests.test_concurrency import run_together
 
 # serialized_rollback: the rows the data migrations load (gamification's Rules, which now decide every
 # vote's point) are restored before each test; a transactional test's flush would otherwise drop them.
@@ -19,7 +19,7 @@ def test_fifty_distinct_voters_on_one_entry_count_fifty():
     challenge = make_challenge(allow_overlap=True)
     entry = published_entry(challenge)
     voters = [old_user() for _ in range(50)]
-    results, errors = _run_together(
+    results, errors = run_together(
         [lambda v=v: services.entry_vote_toggle(user=v, entry_id=entry.pk) for v in voters]
     )
     assert errors == [None] * 50
@@ -33,7 +33,7 @@ def test_one_user_firing_twenty_votes_against_a_limit_of_three_gets_three():
     challenge = make_challenge(allow_overlap=True, votes_per_user=3)
     entries = [published_entry(challenge) for _ in range(20)]
     voter = old_user()
-    results, errors = _run_together(
+    results, errors = run_together(
         [lambda e=e: services.entry_vote_toggle(user=voter, entry_id=e.pk) for e in entries]
     )
     assert EntryVote.objects.filter(user=voter, challenge=challenge).count() == 3
@@ -47,7 +47,7 @@ def test_same_vote_tapped_twice_at_once_ends_consistent():
     challenge = make_challenge(allow_overlap=True)
     entry = published_entry(challenge)
     voter = old_user()
-    _run_together([lambda: services.entry_vote_toggle(user=voter, entry_id=entry.pk) for _ in range(2)])
+    run_together([lambda: services.entry_vote_toggle(user=voter, entry_id=entry.pk) for _ in range(2)])
     entry.refresh_from_db()
     rows = EntryVote.objects.filter(entry=entry).count()
     assert entry.vote_count == rows and rows in (0, 1)
@@ -64,7 +64,7 @@ def test_invalidations_racing_withdrawals_neither_deadlock_nor_drift():
     votes = {v.pk: EntryVote.objects.get(user=v).pk for v in voters}
     calls = [lambda v=v: services.entry_vote_withdraw(user=v, entry_id=entry.pk) for v in voters]
     calls += [lambda v=v: services.entry_vote_invalidate(vote_id=votes[v.pk]) for v in voters]
-    _results, errors = _run_together(calls)
+    _results, errors = run_together(calls)
     assert all(e is None or (isinstance(e, ServiceError) and e.code == "vote_invalid") for e in errors), errors
     entry.refresh_from_db()
     assert entry.vote_count == 0 == EntryVote.objects.filter(entry=entry, valid=True).count()

@@ -17,7 +17,7 @@ from tests import factories
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _run_together(calls, timeout=60):
+def run_together(calls, timeout=60):
     """Run each zero-argument callable in its own thread, all released at once.
 
     Returns (results, errors) in call order; a thread that raised leaves its
@@ -59,7 +59,7 @@ def test_concurrent_helpful_votes_count_once_each(product):
         lambda h=h: services.review_vote_helpful(user=undecided, review_id=review.pk, helpful=h)
         for h in [True, False] * 5
     ]
-    _results, errors = _run_together(calls)
+    _results, errors = run_together(calls)
 
     assert [e for e in errors if e is not None] == []
     rows = HelpfulVote.objects.filter(review=review)
@@ -83,7 +83,7 @@ def test_concurrent_votes_are_serialised_on_the_review(product):
     review, _ = services.review_post(author=factories.UserFactory(), product=product, rating=4, text="好用")
     voters = [factories.UserFactory() for _ in range(40)]
     calls = [lambda u=u: services.review_vote_helpful(user=u, review_id=review.pk, helpful=True) for u in voters]
-    results, errors = _run_together(calls)
+    results, errors = run_together(calls)
 
     assert [e for e in errors if e is not None] == []
     assert sorted(r.helpful_count for r in results) == list(range(1, len(voters) + 1))
@@ -104,7 +104,7 @@ def test_concurrent_votes_on_many_reviews_do_not_deadlock(product):
             services.review_vote_helpful(user=user, review_id=r.pk, helpful=True)
 
     calls = [lambda u=u, i=i: vote_all(u, reviews if i % 2 else reviews[::-1]) for i, u in enumerate(voters)]
-    _results, errors = _run_together(calls)
+    _results, errors = run_together(calls)
 
     assert [e for e in errors if e is not None] == []
     for r in reviews:
@@ -118,7 +118,7 @@ def test_concurrent_first_review_by_one_user_makes_one_row(shopper, product):
         lambda i=i: services.review_post(author=shopper, product=product, rating=1 + i % 5, text=f"第{i}次提交，很好用")
         for i in range(10)
     ]
-    results, errors = _run_together(calls)
+    results, errors = run_together(calls)
 
     assert [e for e in errors if e is not None] == []
     reviews = Review.objects.filter(author=shopper, product=product)
@@ -137,7 +137,7 @@ def test_concurrent_first_review_by_one_user_makes_one_row(shopper, product):
 def test_concurrent_reviews_by_different_users_all_land(product):
     users = [factories.UserFactory() for _ in range(12)]
     calls = [lambda u=u: services.review_post(author=u, product=product, rating=5) for u in users]
-    results, errors = _run_together(calls)
+    results, errors = run_together(calls)
 
     assert [e for e in errors if e is not None] == []
     assert all(created for _r, created in results)

@@ -17,7 +17,7 @@ from community.cocreation.models import Challenge, Entry, PollOption, PollVote
 from gamification.models import PointsEntry, UserPoints
 from tests import factories
 from tests.challenge_helpers import make_challenge, old_user
-from tests.test_concurrency import _run_together
+from tests.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 S = Challenge.State
@@ -507,7 +507,7 @@ def test_admin_refuses_to_delete_an_option_that_has_votes(staff_client, brand):
 def test_one_user_firing_twenty_votes_against_a_limit_of_one_gets_one():
     challenge = make_poll(options=20, images=False, votes_per_user=1)
     voter = old_user()
-    results, errors = _run_together(
+    results, errors = run_together(
         [lambda o=o: polls.poll_vote_toggle(user=voter, option_id=o.pk) for o in options_of(challenge)]
     )
     assert PollVote.objects.filter(user=voter, challenge=challenge).count() == 1
@@ -524,7 +524,7 @@ def test_thirty_users_on_one_option_count_thirty():
     challenge = make_poll(options=2, images=False)
     option = options_of(challenge)[0]
     voters = [old_user() for _ in range(30)]
-    results, errors = _run_together([lambda v=v: polls.poll_vote_toggle(user=v, option_id=option.pk) for v in voters])
+    results, errors = run_together([lambda v=v: polls.poll_vote_toggle(user=v, option_id=option.pk) for v in voters])
     assert errors == [None] * 30
     option.refresh_from_db()
     assert option.vote_count == 30 == PollVote.objects.filter(option=option, valid=True).count()
@@ -543,7 +543,7 @@ def test_invalidations_racing_withdrawals_neither_deadlock_nor_drift():
     votes = {v.pk: PollVote.objects.get(user=v).pk for v in voters}
     calls = [lambda v=v: polls.poll_vote_withdraw(user=v, option_id=option.pk) for v in voters]
     calls += [lambda v=v: polls.poll_vote_invalidate(vote_id=votes[v.pk]) for v in voters]
-    _results, errors = _run_together(calls)
+    _results, errors = run_together(calls)
     assert all(e is None or (isinstance(e, ServiceError) and e.code == "vote_invalid") for e in errors), errors
     option.refresh_from_db()
     assert option.vote_count == 0 == PollVote.objects.filter(option=option, valid=True).count()

@@ -15,7 +15,7 @@ from community.cocreation import services as challenge_services
 from community.cocreation.models import Challenge, Entry
 from community.models import Review
 from gamification.badges import badge_grant
-from gamification.models_badges import Badge
+from gamification.models import Badge
 from tests import factories
 from tests.challenge_helpers import make_challenge, published_entry
 

@@ -229,7 +229,7 @@ def test_votes_on_an_entry_schedule_one_debounced_rescore(open_challenge, django
 
     from community.cocreation.services import entry_submit, entry_vote_toggle
     from community.cocreation.models import Challenge
-    from moderation.quality.services import _debounce_key
+    from moderation.quality.services import rescore_debounce_key
 
     with django_capture_on_commit_callbacks(execute=True):
         entry = entry_submit(author=factories.UserFactory(), challenge_id=open_challenge.pk,
@@ -241,4 +241,4 @@ def test_votes_on_an_entry_schedule_one_debounced_rescore(open_challenge, django
             entry_vote_toggle(user=factories.UserFactory(date_joined=old), entry_id=entry.pk)
     for callback in callbacks:
         callback()
-    assert cache.get(_debounce_key("entry", entry.pk)) == 1  # one window for the burst
+    assert cache.get(rescore_debounce_key("entry", entry.pk)) == 1  # one window for the burst

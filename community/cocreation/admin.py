@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from community.admin import BrandScopedAdmin, brand_ids_for
 from community.cocreation import services
 from core.errors import ServiceError
+from core.admin import ReadOnlyAdminMixin
 from community.images import image_clean
 from community.cocreation.models import Challenge, ChallengeEvent, Entry, PollOption, PollVote
 from community.models import Product
@@ -182,7 +183,7 @@ class EntryActionForm(ActionForm):
 
 
 @admin.register(Entry)
-class EntryAdmin(BrandScopedAdmin):
+class EntryAdmin(ReadOnlyAdminMixin, BrandScopedAdmin):
     """Read-only: entries change through moderation and the actions here (services)."""
 
     brand_path = "challenge__brand"
@@ -194,14 +195,6 @@ class EntryAdmin(BrandScopedAdmin):
     ordering = ("-vote_count", "-id")
     actions = ["mark_winners", "mark_adopted", "export_csv"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=gettext_lazy("Pick the selected entries as winners"), permissions=["view"])
     def mark_winners(self, request, queryset):

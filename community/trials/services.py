@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Review, User
+from community.services import notification_send, review_post
 from community.signals import send_on_commit
 from community.trials import signals
 from community.trials.models import TrialApplication, TrialProgram
@@ -37,8 +38,6 @@ def _program_url(program):
 
 
 def _notify(*, user_id, kind, title, body="", url=""):
-    from community.services import notification_send
-
     return notification_send(user_id=user_id, kind=kind, title=title, body=body, url=url)
 
 
@@ -164,8 +163,6 @@ def trial_report_post(*, user: User, application: TrialApplication, rating, text
     """The trial report page: the tester's review of the product, posted through ``review_post``
     as incentivized, then linked to the application. The report counts once the review is
     published with content (at once for trusted authors, else after screening)."""
-    from community.services import review_post
-
     if application.user_id != user.pk:
         raise PermissionDeniedError(_("This is not your trial."))
     application = TrialApplication.objects.select_for_update().select_related("program__product").get(pk=application.pk)

@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from core.errors import ServiceError
+from community.cocreation.selectors import adopted_entries
 from community.forms import ServiceErrorFormMixin
-from community.trials.models import TrialApplication
+from community.models import Brand
 from community.trials import selectors, services
+from community.trials.models import TrialApplication
+from core.errors import ServiceError
 
 TRIALS_PER_PAGE = 12
 
@@ -118,11 +120,7 @@ def my_trials(request):
 
 
 def _adopted_ideas(brand, limit):
-    """The brand's adopted ideas ("you said, we did"), when challenges are installed; one query."""
-    try:
-        from community.cocreation.selectors import adopted_entries
-    except ImportError:  # challenges not installed: the page shows trials only
-        return None
+    """The brand's adopted ideas ("you said, we did"); one query."""
     return list(adopted_entries(brand=brand)[:limit])
 
 
@@ -132,8 +130,6 @@ BRAND_TRIALS_LIMIT = 6
 
 def brand_detail(request, slug):
     """A brand's page: its trials and "you said, we did" (ideas it adopted, with what it will do)."""
-    from community.models import Brand
-
     brand = Brand.objects.filter(slug=slug).first()
     if brand is None:
         raise Http404(_("No such brand."))

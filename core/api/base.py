@@ -3,8 +3,8 @@ permissions, the "writes" throttle), pagination, input parsing, id checks and th
 documented error responses. The error shape itself is rendered by
 ``core.api.errors.exception_handler``.
 """
-from drf_spectacular.utils import OpenApiResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound

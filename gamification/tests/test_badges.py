@@ -10,7 +10,7 @@ from core.errors import ServiceError
 from community.models import Notification, Review
 from gamification import badges
 from gamification.models import ActivityDay
-from gamification.models_badges import Badge, UserBadge
+from gamification.models import Badge, UserBadge
 from gamification.services import points_award, points_reverse
 from tests import factories
 

@@ -8,7 +8,7 @@ from core.errors import ServiceError
 from community.models import Notification
 from gamification import rewards
 from gamification.models import PointsEntry, UserPoints
-from gamification.models_rewards import Redemption, Reward, RewardCode
+from gamification.models import Redemption, Reward, RewardCode
 from gamification.services import points_award
 from tests import factories
 

@@ -3,13 +3,17 @@ from CommunityConfig.ready). Decisions are applied through the challenge service
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.cocreation.models import Entry, EntryComment
+from community.cocreation.services import (
+    entry_comment_moderate,
+    entry_moderate,
+    entry_set_quality_many,
+)
 from moderation import registry
 from moderation.detectors.base import ImageInput, ScreenInput
 
 
 def _status(decision):
-    from community.cocreation.models import Entry
-
     return {
         registry.PUBLISH: Entry.Status.PUBLISHED,
         registry.HIDE: Entry.Status.PENDING,
@@ -22,8 +26,6 @@ class EntryAdapter(registry.ContentAdapter):
     label = _("Challenge entry")
 
     def _qs(self):
-        from community.cocreation.models import Entry
-
         return Entry.objects.select_related("challenge", "author").prefetch_related("images")
 
     def screen_input(self, object_id):
@@ -46,19 +48,14 @@ class EntryAdapter(registry.ContentAdapter):
         )
 
     def apply(self, object_id, decision, reason=""):
-        from community.cocreation.services import entry_moderate
-
         return entry_moderate(entry_id=object_id, status=_status(decision), reason=reason)
 
     def author_id(self, object_id):
-        from community.cocreation.models import Entry
-
         return Entry.objects.filter(pk=object_id).values_list("author_id", flat=True).first()
 
     def quality_inputs(self, object_ids):
         from django.db.models import Count
 
-        from community.cocreation.models import Entry
 
         entries = (
             Entry.objects.filter(pk__in=list(object_ids)).exclude(text="").select_related("challenge")
@@ -81,13 +78,9 @@ class EntryAdapter(registry.ContentAdapter):
         return out
 
     def set_quality_many(self, scores):
-        from community.cocreation.services import entry_set_quality_many
-
         return entry_set_quality_many(scores=scores)
 
     def scoreable_ids(self):
-        from community.cocreation.models import Entry
-
         return Entry.objects.exclude(text="").order_by("pk").values_list("pk", flat=True)
 
     def previews(self, object_ids):
@@ -105,8 +98,6 @@ class CommentAdapter(registry.ContentAdapter):
     label = _("Comment")
 
     def _qs(self):
-        from community.cocreation.models import EntryComment
-
         return EntryComment.objects.select_related("author", "entry")
 
     def screen_input(self, object_id):
@@ -120,13 +111,9 @@ class CommentAdapter(registry.ContentAdapter):
         )
 
     def apply(self, object_id, decision, reason=""):
-        from community.cocreation.services import entry_comment_moderate
-
         return entry_comment_moderate(comment_id=object_id, status=_status(decision), reason=reason)
 
     def author_id(self, object_id):
-        from community.cocreation.models import EntryComment
-
         return EntryComment.objects.filter(pk=object_id).values_list("author_id", flat=True).first()
 
     # Comments are scored (they count in the audit and the prevalence figure) but a short
@@ -134,8 +121,6 @@ class CommentAdapter(registry.ContentAdapter):
     holds_low_quality = False
 
     def quality_inputs(self, object_ids):
-        from community.cocreation.models import EntryComment
-
         comments = EntryComment.objects.filter(pk__in=list(object_ids)).exclude(text="").only(
             "id", "text", "author_id", "entry_id")
         return {
@@ -151,8 +136,6 @@ class CommentAdapter(registry.ContentAdapter):
         return 0  # nothing denormalised: comments are listed by time, not ranked
 
     def scoreable_ids(self):
-        from community.cocreation.models import EntryComment
-
         return EntryComment.objects.exclude(text="").order_by("pk").values_list("pk", flat=True)
 
     def previews(self, object_ids):
@@ -171,8 +154,6 @@ registry.register(CommentAdapter())
 
 
 def _entry_population(start, end):
-    from community.cocreation.models import Entry
-
     return Entry.objects.filter(
         status=Entry.Status.PUBLISHED, published_at__gte=start, published_at__lt=end
     ).exclude(text="").values_list("pk", flat=True)
@@ -181,7 +162,6 @@ def _entry_population(start, end):
 def _comment_population(start, end):
     # Comments carry no publication time: screening publishes them seconds after they are
     # written, so the day they were written is the day they were published.
-    from community.cocreation.models import EntryComment
 
     return EntryComment.objects.filter(
         status=EntryComment.Status.PUBLISHED, created_at__gte=start, created_at__lt=end

@@ -18,8 +18,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from core.api.base import MAX_ID
-from core.api.base import BaseApi, error_responses, parse_input
+from community.cocreation.selectors import challenge_get
+from community.selectors import product_get
+from core.api.base import MAX_ID, BaseApi, error_responses, parse_input
 from moderation.detectors.base import ScreenInput
 from moderation.quality import scorer
 from moderation.quality.bands import band_label
@@ -77,8 +78,6 @@ def _product_context(slug):
     key = f"moderation:quality:coach:product:{slug}"
     ctx = cache.get(key)
     if ctx is None:
-        from community.selectors import product_get
-
         product = product_get(slug=slug)
         if product is None:
             ctx = {}
@@ -102,8 +101,6 @@ def _challenge_context(challenge_id):
     key = f"moderation:quality:coach:challenge:{challenge_id}"
     ctx = cache.get(key)
     if ctx is None:
-        from community.cocreation.selectors import challenge_get
-
         challenge = challenge_get(challenge_id)
         if challenge is None:
             cache.set(key, {}, MISSING_CACHE_SECONDS)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.services import notification_send
 from moderation import registry
 from moderation.quality import batch, scorer
 from moderation.quality.bands import LOW, band_for_score, hold_below
@@ -163,7 +164,7 @@ def quality_rescore_batch(*, content_type, object_ids, use_learned=True):
     return quality_store_many(content_type=content_type, results=results)
 
 
-def _debounce_key(content_type, object_id):
+def rescore_debounce_key(content_type, object_id):
     return f"moderation:quality:rescore:{content_type}:{object_id}"
 
 
@@ -174,7 +175,7 @@ def quality_rescore_soon(*, content_type, object_id):
     from moderation import tasks
 
     seconds = _debounce_seconds()
-    if not cache.add(_debounce_key(content_type, object_id), 1, seconds + 30):
+    if not cache.add(rescore_debounce_key(content_type, object_id), 1, seconds + 30):
         return False
     transaction.on_commit(partial(
         tasks.quality_rescore.apply_async,
@@ -189,7 +190,7 @@ def quality_rescore(*, content_type, object_id):
     scored: votes on a rating-only review change nothing here)."""
     from moderation.models import QualityScore
 
-    cache.delete(_debounce_key(content_type, object_id))
+    cache.delete(rescore_debounce_key(content_type, object_id))
     if not QualityScore.objects.filter(content_type=content_type, object_id=object_id).exists():
         return None
     return quality_score_item(content_type=content_type, object_id=object_id)
@@ -233,8 +234,6 @@ def quality_after_screen(*, case, quality):
 
 
 def _notify_held(case, result):
-    from community.services import notification_send
-
     adapter = registry.get(case.content_type)
     title = _("Your %(kind)s is waiting for a moderator: it looks low on detail") % {"kind": adapter.label}
     if case.content_type == "entry":

@@ -400,7 +400,7 @@ def test_chart_band_spans_consecutive_weeks():
         {"week": "2024-W19", "start": date(2024, 5, 6), "n": 50, "low": 2, "estimate": 0.04, "lo": 0.01,
          "hi": 0.13, "status": "yellow"},
     ]
-    from moderation.views_audit import chart
+    from moderation.views.audit import chart
 
     geo = chart(series)
     assert len(geo["points"]) == 2 and len(geo["bands"]) == 1 and len(geo["lines"]) == 1

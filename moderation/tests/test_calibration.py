@@ -227,7 +227,7 @@ def test_known_answer_requeue_keeps_a_share_of_the_queue_blind(submit, operator,
 
 
 def test_known_answer_requeue_task(submit, operator, moderators):
-    from moderation import tasks_ops
+    from moderation import tasks as tasks_ops
 
     case = submit()
     services.case_decide(case_id=case.pk, moderator=moderators[0], approve=False, reason_code="personal_data")

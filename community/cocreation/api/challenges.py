@@ -111,7 +111,7 @@ class CommentInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=1000)
 
 
-def _challenge_or_404(challenge_id):
+def challenge_or_404(challenge_id):
     check_id(challenge_id, _("Challenge not found."))
     challenge = selectors.challenge_get(challenge_id)
     if challenge is None:
@@ -142,7 +142,7 @@ class ChallengeListApi(BaseApi):
 class ChallengeDetailApi(BaseApi):
     @extend_schema(operation_id="challenges_detail", responses={200: ChallengeOutputSerializer, **error_responses(404)})
     def get(self, request, challenge_id):
-        return Response(ChallengeOutputSerializer(_challenge_or_404(challenge_id)).data)
+        return Response(ChallengeOutputSerializer(challenge_or_404(challenge_id)).data)
 
 
 class ChallengeEntryListApi(BaseApi):
@@ -152,7 +152,7 @@ class ChallengeEntryListApi(BaseApi):
     @extend_schema(operation_id="challenges_entries_list", parameters=[EntrySortSerializer],
                    responses={200: EntryOutputSerializer(many=True), **error_responses(400, 404)})
     def get(self, request, challenge_id):
-        challenge = _challenge_or_404(challenge_id)
+        challenge = challenge_or_404(challenge_id)
         sort = parse_input(EntrySortSerializer, request.query_params)["sort"]
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from community.cocreation.api.challenges import _challenge_or_404
+from community.cocreation.api.challenges import challenge_or_404
 from core.api.base import ApiPagination, BaseApi, check_id, error_responses
 from community.cocreation import polls, selectors
 
@@ -49,7 +49,7 @@ class ChallengePollOptionListApi(BaseApi):
     @extend_schema(operation_id="challenges_poll_options_list",
                    responses={200: PollOptionOutputSerializer(many=True), **error_responses(404)})
     def get(self, request, challenge_id):
-        challenge = _challenge_or_404(challenge_id)
+        challenge = challenge_or_404(challenge_id)
         options = selectors.poll_options(challenge=challenge, viewer=request.user)  # all: percent needs the total
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(options, request, view=self)

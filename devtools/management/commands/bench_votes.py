@@ -19,6 +19,9 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
+from community.cocreation import services
+from community.cocreation.models import Challenge, Entry
+from community.models import Brand
 from devtools import benchutil
 from devtools.management.commands.bench_web import Command as BenchWeb
 
@@ -76,9 +79,6 @@ class Command(BaseCommand):
         from django.utils import timezone
         from rest_framework.authtoken.models import Token
 
-        from community.cocreation import services
-        from community.models import Brand
-        from community.cocreation.models import Challenge, Entry
 
         User = get_user_model()
         now = timezone.now()

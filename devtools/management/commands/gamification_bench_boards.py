@@ -12,6 +12,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from community.models import Brand, Category, Product, Review, User
+from gamification.badges import badges_backfill
+from gamification.leaderboards import competition_ranks
+from gamification.models import Badge, UserBadge
+
 GOAL_MS = 5.0
 
 
@@ -34,7 +39,6 @@ class Command(BaseCommand):
     def _boards(self, o):
         import redis
 
-        from gamification.leaderboards import _competition_ranks
 
         client = redis.Redis.from_url(o["redis"])
         key = "bench:lb:overall:week:bench"
@@ -55,7 +59,7 @@ class Command(BaseCommand):
         for _ in range(o["samples"]):
             t = time.perf_counter()
             pairs = client.zrevrange(key, 0, 99, withscores=True)
-            _competition_ranks([(int(m), int(s)) for m, s in pairs])
+            competition_ranks([(int(m), int(s)) for m, s in pairs])
             top.append((time.perf_counter() - t) * 1000)
             uid = str(rng.randrange(n))
             t = time.perf_counter()
@@ -70,10 +74,6 @@ class Command(BaseCommand):
         client.delete(key)
 
     def _backfill(self, o):
-        from community.models import Brand, Category, Product, Review, User
-        from gamification.badges import badges_backfill
-        from gamification.models_badges import Badge, UserBadge
-
         n = o["backfill_users"]
         self.stdout.write(f"seeding {n:,} users and ~{n * 3 // 2:,} reviews ...")
         stamp = str(int(time.time()))

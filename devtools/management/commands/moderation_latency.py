@@ -33,6 +33,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, connection
 from django.utils import timezone
 
+from community.models import Brand, Category, Product, User
+from community.services import review_post
+from config.celery import app
+from moderation.classifier import retrain_if_needed
+from moderation.detectors.lexicon import default_words
+from moderation.management.commands.moderation import bench_texts
+from moderation.models import Case
+from moderation.services import wordlist_load
+
 GOAL_P95 = 2.0  # seconds, one worker
 READY_TIMEOUT = 60
 DEDICATED = re.compile(r"latency|bench")
@@ -64,8 +73,6 @@ class Command(BaseCommand):
         worker, log_path = self._start_worker(queue, concurrency, model_dir)
         try:
             self._use_queue(queue)
-            from moderation.management.commands.moderation import bench_texts
-
             texts = bench_texts(n + warmup, seed=seed)
             cold = self._run(texts[:warmup], authors[:warmup], products, rate=rate, timeout=timeout,
                              worker=worker, log_path=log_path)
@@ -102,14 +109,10 @@ class Command(BaseCommand):
             self.stdout.write(f"created database {name}")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("flush", interactive=False, verbosity=0)
-        from moderation.detectors.lexicon import default_words
-        from moderation.services import wordlist_load
 
         wordlist_load(entries=default_words())
 
     def _train_classifier(self):
-        from moderation.classifier import retrain_if_needed
-
         started = time.perf_counter()
         result = retrain_if_needed(use_sample=True)
         if result is None:
@@ -119,8 +122,6 @@ class Command(BaseCommand):
 
     def _fixtures(self, count):
         """Fresh authors (one review each, so the burst detector stays quiet) and a few products."""
-        from community.models import Brand, Category, Product, User
-
         run = uuid.uuid4().hex[:8]
         brand = Brand.objects.create(name="Latency", slug=f"latency-{run}")
         category = Category.objects.create(name_zh="测试", name_en="Test", slug=f"latency-{run}")
@@ -164,8 +165,6 @@ class Command(BaseCommand):
         return proc, log_path
 
     def _use_queue(self, queue):
-        from config.celery import app
-
         app.conf.task_always_eager = False
         app.conf.broker_url = os.environ["REDIS_URL"]
         app.conf.task_default_queue = queue
@@ -174,9 +173,6 @@ class Command(BaseCommand):
 
     def _run(self, texts, authors, products, *, rate, timeout, worker, log_path):
         """Submit at a steady rate; return {review_id: (submitted_at, post_seconds)} joined with the cases."""
-        from community.services import review_post
-        from moderation.models import Case
-
         submitted = {}
         start = time.monotonic()
         for i, (text, author) in enumerate(zip(texts, authors, strict=True)):

@@ -24,10 +24,19 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from core.stats import wilson_lower_bound
 from community import services
+from community.models import (
+    AspectTag,
+    HelpfulVote,
+    Product,
+    ProductImage,
+    Review,
+    ReviewPhoto,
+    User,
+)
+from core.stats import wilson_lower_bound
 from devtools import demodata
-from community.models import AspectTag, HelpfulVote, Product, ProductImage, Review, ReviewPhoto, User
+from moderation.detectors.duplicate import band_keys, signature, to_bytes
 from moderation.models import LshBucket, TextFingerprint
 
 SEED_EMAIL_DOMAIN = "seed.cocreate.local"
@@ -388,8 +397,6 @@ class Command(BaseCommand):
         writes at screening). Seed texts repeat a small pool, so each signature is computed
         once per distinct text; every review still gets its own fingerprint and 16 buckets,
         which makes this the index's worst case: every bucket is crowded."""
-        from moderation.detectors.duplicate import band_keys, signature, to_bytes
-
         t = time.monotonic()
         seeded = Review.objects.filter(author__email__endswith=f"@{SEED_EMAIL_DOMAIN}").exclude(text="")
         total = seeded.count()

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-notify", action="store_true", help="Do not send on-site notifications.")
 
     def handle(self, *args, badge=None, no_notify=False, **options):
-        from gamification.models_badges import Badge
+        from gamification.models import Badge
 
         ids = list(Badge.objects.filter(slug__in=badge).values_list("pk", flat=True)) if badge else None
         started = time.perf_counter()

@@ -5,9 +5,10 @@
     manage.py moderation_model status [--kind K] [--json]
     manage.py moderation_model activate --version N [--kind K]
 """
-import json
 
 from django.core.management.base import BaseCommand, CommandError
+
+from core import jsonio
 
 EXIT_NO_MODEL = 2
 
@@ -80,7 +81,7 @@ class Command(BaseCommand):
         except TrainingError as exc:
             raise CommandError(str(exc)) from None
         if json:
-            self.stdout.write(_dumps(result.as_dict()))
+            self.stdout.write(jsonio.dumps(result.as_dict()))
             return
         self.stdout.write(
             self.style.SUCCESS(
@@ -107,7 +108,7 @@ class Command(BaseCommand):
         except TrainingError as exc:
             raise CommandError(str(exc)) from None
         if json:
-            self.stdout.write(_dumps(metrics))
+            self.stdout.write(jsonio.dumps(metrics))
             return
         self.stdout.write(f"{kind} v{metrics['version']} on {metrics['n']} examples from {labels}:")
         self._metrics(metrics)
@@ -132,7 +133,7 @@ class Command(BaseCommand):
             for a in rows
         ]
         if json:
-            self.stdout.write(_dumps({"versions": listing}))
+            self.stdout.write(jsonio.dumps({"versions": listing}))
             return
         if not listing:
             self.stdout.write("No trained models. Train one with: manage.py moderation_model train --sample")
@@ -182,7 +183,3 @@ class Command(BaseCommand):
 
 def _fmt(value):
     return "-" if value is None else f"{value:.3f}"
-
-
-def _dumps(obj):
-    return json.dumps(obj, ensure_ascii=False, default=str)

@@ -13,6 +13,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from community.models import Product, Review, User
+from core import jsonio
+
 
 class Command(BaseCommand):
     help = "Score texts, rescore all content, or benchmark the quality scorer and the writing coach."
@@ -68,7 +71,7 @@ class Command(BaseCommand):
             learned = loaded.predict_one({"text": text, "rating": rating, "lang": lang or ""}) if loaded else None
             result = score_text(text, rating=rating, lang=lang, learned=learned)
             if json:
-                self.stdout.write(_dumps(result.as_dict()))
+                self.stdout.write(jsonio.dumps(result.as_dict()))
                 return
             self.stdout.write(f"score {result.score}/100   band {result.band}")
             for name in ("information", "originality", "media", "consistency", "community", "learned"):
@@ -104,10 +107,10 @@ class Command(BaseCommand):
                 lines = []
                 for row, p in zip(rows, learned):
                     if not isinstance(row, dict):
-                        lines.append(_dumps({"error": row}))
+                        lines.append(jsonio.dumps({"error": row}))
                         continue
                     r = score_text(row["text"], rating=row.get("rating"), lang=row.get("lang"), learned=p)
-                    lines.append(_dumps({"score": r.score, "band": r.band, "components": r.components}))
+                    lines.append(jsonio.dumps({"score": r.score, "band": r.band, "components": r.components}))
                 out.write("\n".join(lines))
                 rows.clear()
 
@@ -251,7 +254,7 @@ class Command(BaseCommand):
         if rescore_items:
             report.update(self._bench_rescore(rescore_items))
         if json:
-            self.stdout.write(_dumps(report))
+            self.stdout.write(jsonio.dumps(report))
             return
         self.stdout.write(f"Scoring throughput per core ({n} texts, time.process_time):")
         self.stdout.write(f"  rules only:        {report['rules_items_per_cpu_second']:>9.0f} items/s   (goal >= 500)")
@@ -272,7 +275,6 @@ class Command(BaseCommand):
     def _bench_coach(self, requests, sample):
         from rest_framework.test import APIRequestFactory, force_authenticate
 
-        from community.models import Product, User
         from moderation.api.quality import QualityCoachApi
 
         view = QualityCoachApi.as_view(throttle_classes=[])
@@ -340,7 +342,6 @@ class Command(BaseCommand):
 
 def _forget_scores(ids):
     """Benchmark set-up: drop the scores of these reviews (a pass then writes every one)."""
-    from community.models import Review
     from moderation.models import QualityScore
 
     for i in range(0, len(ids), 5000):
@@ -357,7 +358,3 @@ def _rescore_chunks(chunks):
         quality_rescore_batch(content_type="review", object_ids=chunk)
     connections.close_all()
     return len(chunks)
-
-
-def _dumps(obj):
-    return json.dumps(obj, ensure_ascii=False, default=str)

@@ -8,7 +8,8 @@ ones ``moderation_model`` prints (same engine, kind "quality": "ok" is its good 
 """
 from django.core.management.base import CommandError
 
-from moderation.management.commands.moderation_model import EXIT_NO_MODEL, _dumps
+from core import jsonio
+from moderation.management.commands.moderation_model import EXIT_NO_MODEL
 from moderation.management.commands.moderation_model import Command as ModelCommand
 
 KIND = "quality"
@@ -55,7 +56,7 @@ class Command(ModelCommand):
         except TrainingError as exc:
             raise CommandError(str(exc)) from None
         if json:
-            self.stdout.write(_dumps(result.as_dict()))
+            self.stdout.write(jsonio.dumps(result.as_dict()))
             return
         self.stdout.write(self.style.SUCCESS(
             f"Trained {KIND} v{result.version} on {result.trained_on} examples in {result.seconds:.1f} s; active now."
@@ -77,7 +78,7 @@ class Command(ModelCommand):
         except TrainingError as exc:
             raise CommandError(str(exc)) from None
         if json:
-            self.stdout.write(_dumps(metrics))
+            self.stdout.write(jsonio.dumps(metrics))
             return
         self.stdout.write(f"{KIND} v{metrics['version']} on {metrics['n']} examples from {labels}:")
         self._metrics(metrics)

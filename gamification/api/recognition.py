@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from core.api.base import ApiPagination, BaseApi, error_responses
 from gamification import leaderboards, rewards
-from gamification.models_badges import Badge, UserBadge
+from gamification.models import Badge, UserBadge
 
 app_name = "gamification_api"
 
