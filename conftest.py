@@ -53,6 +53,19 @@ def _clear_cache():
 
 
 @pytest.fixture
+def default_rules(db):
+    """gamification's default Rules, as its data migrations load them. A transactional test
+    (threads that commit for real) runs after an earlier one's flush dropped those rows, and
+    every point now depends on a rule; loading them again is idempotent."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for name in ("0002_defaults", "0003_cocreation_vote_rules"):
+        import_module(f"gamification.migrations.{name}").forwards(apps, None)
+
+
+@pytest.fixture
 def shopper(db):
     return factories.UserFactory()
 

@@ -466,13 +466,6 @@ def _reverse_key(base_key, reason):
     return points_reverse(entry_id=standing, reason=reason) if standing else None
 
 
-def vote_points_revoke(*, review_id, voter_id, reason="gamification.fraud") -> list[PointsEntry]:
-    """Reverse what one vote earned (the author's helpful-vote points and the voter's points) when
-    integrity checks judge it fraudulent. The vote row is community's to mark; this only fixes points."""
-    out = [_reverse_key(f"vote.helpful:{review_id}:{voter_id}", reason),
-           _reverse_key(f"vote.cast:{review_id}:{voter_id}", reason)]
-    return [e for e in out if e is not None]
-
 
 # --- reactions to co-creation and trials events (called from tasks) ---------------------------
 # Each re-reads the row and brings the points in line with it, so a repeated or late event

@@ -10,7 +10,7 @@ class ModerationConfig(AppConfig):
         from community import hooks
         from moderation import receivers  # noqa: F401  word-list cache invalidation
         from moderation import selectors, services
-        from moderation.adapters import cocreation  # noqa: F401  the "entry" and "comment" content adapters
+        from moderation.adapters import cocreation, reviews  # noqa: F401  content adapters: review, entry, comment
         from moderation.quality import bands
         from moderation.quality import selectors as quality_selectors
 

@@ -9,9 +9,9 @@ from gamification.models import UserPoints
 from tests.challenge_helpers import make_challenge, old_user, published_entry
 from tests.test_concurrency import run_together
 
-# serialized_rollback: the rows the data migrations load (gamification's Rules, which now decide every
-# vote's point) are restored before each test; a transactional test's flush would otherwise drop them.
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# default_rules: the Rules the data migrations load (they decide every vote's point); an earlier
+# transactional test's flush drops them.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("default_rules")]
 VOTE_POINTS = 1  # gamification's rule "community.entry.vote_cast" (migration 0003)
 
 

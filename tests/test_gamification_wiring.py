@@ -134,14 +134,21 @@ def test_vesting_is_scheduled_and_tasks_are_registered():
 
 
 def test_fraudulent_vote_points_are_reversed(shopper, other_shopper, product, django_capture_on_commit_callbacks):
-    from gamification.services import vote_points_revoke
+    from community.interactions import interaction_invalidate
+    from community.models import HelpfulVote
 
     with django_capture_on_commit_callbacks(execute=True):
         review, _ = community.review_post(author=shopper, product=product, rating=5)
     with django_capture_on_commit_callbacks(execute=True):
         community.review_vote_helpful(user=other_shopper, review_id=review.pk, helpful=True)
-    rows = vote_points_revoke(review_id=review.pk, voter_id=other_shopper.pk)
-    assert {r.user_id for r in rows} == {shopper.pk, other_shopper.pk}
+    assert UserPoints.objects.get(user=other_shopper).total > 0
+    vote = HelpfulVote.objects.get(review=review, user=other_shopper)
+    with django_capture_on_commit_callbacks(execute=True):
+        interaction_invalidate(kind="helpful_vote", interaction_id=vote.pk)
+    reversals = PointsEntry.objects.filter(reverses__isnull=False, reason="gamification.fraud")
+    assert {r.user_id for r in reversals} == {shopper.pk, other_shopper.pk}
     assert UserPoints.objects.get(user=shopper).total == _rule("community.review.rated")
     assert UserPoints.objects.get(user=other_shopper).total == 0
-    assert vote_points_revoke(review_id=review.pk, voter_id=other_shopper.pk) == []  # idempotent
+    with django_capture_on_commit_callbacks(execute=True):
+        interaction_invalidate(kind="helpful_vote", interaction_id=vote.pk)  # idempotent
+    assert PointsEntry.objects.filter(reverses__isnull=False).count() == 2

@@ -262,3 +262,28 @@ def test_split_keeps_rows_content_types_and_permissions():
         executor.loader.build_graph()
         ContentType.objects.clear_cache()
     assert not executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_content_types_merge_when_the_new_app_already_has_its_own(admin_user):
+    """A partial migrate can create cocreation's content types before the move: the grants
+    and admin log entries on the old ones move over, and the old content type goes."""
+    from django.apps import apps as django_apps
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.contenttypes import content_types_move
+
+    new = ContentType.objects.get(app_label="cocreation", model="entry")
+    old = ContentType.objects.create(app_label="community", model="entry")
+    old_perm = Permission.objects.create(content_type=old, codename="change_entry", name="Can change entry")
+    group = Group.objects.create(name="legacy brand staff")
+    group.permissions.add(old_perm)
+    entry_log = LogEntry.objects.create(user=admin_user, content_type=old, object_id="1", object_repr="e",
+                                        action_flag=CHANGE)
+    content_types_move(django_apps, from_app="community", to_app="cocreation", models=["entry"])
+    assert not ContentType.objects.filter(app_label="community", model="entry").exists()
+    assert group.permissions.filter(content_type=new, codename="change_entry").exists()
+    entry_log.refresh_from_db()
+    assert entry_log.content_type_id == new.pk

@@ -498,12 +498,13 @@ def test_admin_refuses_to_delete_an_option_that_has_votes(staff_client, brand):
 
 
 # --- PostgreSQL: real concurrency ----------------------------------------------------------------
-# Each thread commits for real. serialized_rollback restores the rows the data migrations load
-# (gamification's Rules, which decide a vote's point) that an earlier transactional test's flush dropped.
+# Each thread commits for real. default_rules loads the Rules the data migrations load (they
+# decide a vote's point), which an earlier transactional test's flush dropped.
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_rules")
 def test_one_user_firing_twenty_votes_against_a_limit_of_one_gets_one():
     challenge = make_poll(options=20, images=False, votes_per_user=1)
     voter = old_user()
@@ -519,7 +520,8 @@ def test_one_user_firing_twenty_votes_against_a_limit_of_one_gets_one():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_rules")
 def test_thirty_users_on_one_option_count_thirty():
     challenge = make_poll(options=2, images=False)
     option = options_of(challenge)[0]
@@ -533,7 +535,8 @@ def test_thirty_users_on_one_option_count_thirty():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_rules")
 def test_invalidations_racing_withdrawals_neither_deadlock_nor_drift():
     challenge = make_poll(options=2, images=False)
     option = options_of(challenge)[0]

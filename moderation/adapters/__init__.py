@@ -1,0 +1,1 @@
+"""One adapter per content kind moderation screens (registry in moderation/registry.py)."""

@@ -1,5 +1,5 @@
 """Moderation adapters for challenge entries and their comments (registered at import,
-from CommunityConfig.ready). Decisions are applied through the challenge services."""
+from ModerationConfig.ready). Decisions are applied through the challenge services."""
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 

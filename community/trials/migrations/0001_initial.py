@@ -6,16 +6,15 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from core import contenttypes
+
 
 MOVED = ['trialprogram', 'trialapplication']
 
 
 def content_types_move(apps, schema_editor):
     """Point the existing content types (and so the brand staff's permissions) at this app."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in MOVED:
-        if not ContentType.objects.filter(app_label="trials", model=model).exists():
-            ContentType.objects.filter(app_label="community", model=model).update(app_label="trials")
+    contenttypes.content_types_move(apps, from_app="community", to_app="trials", models=MOVED)
 
 
 class Migration(migrations.Migration):
@@ -26,6 +25,8 @@ class Migration(migrations.Migration):
         ('community', '0009_move_cocreation_trials'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("contenttypes", "0002_remove_content_type_name"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("admin", "0003_logentry_add_action_flag_choices"),
     ]
 
     operations = [

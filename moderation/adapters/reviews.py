@@ -1,0 +1,137 @@
+"""The moderation adapter for reviews (registered at import, from ModerationConfig.ready).
+Decisions are applied through community's review services."""
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Review
+from community.services import review_moderate, review_set_quality_many
+from moderation import registry
+from moderation.detectors.base import ImageInput, ScreenInput
+
+
+class ReviewAdapter(registry.ContentAdapter):
+    key = "review"
+    label = _("Review")
+
+    def _qs(self):
+        return Review.objects.select_related("product", "author")
+
+    def screen_input(self, object_id):
+        from django.utils import timezone
+
+        review = self._qs().prefetch_related("photos").filter(pk=object_id).first()
+        if review is None:
+            return None
+        images = []
+        for photo in review.photos.all():
+            try:
+                with photo.image.open("rb") as fh:
+                    images.append(ImageInput(key=photo.image.name, data=fh.read()))
+            except OSError:
+                continue
+        product = review.product
+        return ScreenInput(
+            text=review.text,
+            language=review.language,
+            content_type=self.key,
+            object_id=review.pk,
+            author_id=review.author_id,
+            scope=f"product:{product.pk}",
+            reference_texts=[t for t in (product.description_zh, product.description_en) if t],
+            images=images,
+            metadata={
+                "rating": review.rating,
+                "account_age_days": (timezone.now() - review.author.date_joined).days,
+                "photos": len(images),
+            },
+        )
+
+    def apply(self, object_id, decision, reason=""):
+        status = {
+            registry.PUBLISH: Review.Status.PUBLISHED,
+            registry.HIDE: Review.Status.PENDING,
+            registry.REJECT: Review.Status.REJECTED,
+        }[decision]
+        return review_moderate(review_id=object_id, status=status, reason=reason)
+
+    def author_id(self, object_id):
+        return Review.objects.filter(pk=object_id).values_list("author_id", flat=True).first()
+
+    def quality_inputs(self, object_ids):
+        from django.db.models import Count
+
+
+        reviews = (
+            Review.objects.filter(pk__in=list(object_ids))
+            .select_related("product__category")
+            .prefetch_related("tags", "product__category__aspect_tags")
+            .annotate(photo_count=Count("photos"))
+            .only("id", "text", "rating", "language", "author_id", "has_photos", "helpful_count",
+                  "not_helpful_count", "product__id", "product__description_zh", "product__description_en",
+                  "product__category__id")
+        )
+
+        def tag(t):
+            return {"id": t.pk, "label_zh": t.label_zh, "label_en": t.label_en, "negative": t.negative}
+
+        out = {}
+        for review in reviews:
+            if not (review.text.strip() or review.photo_count):
+                continue
+            product = review.product
+            out[review.pk] = {
+                "text": review.text,
+                "rating": review.rating,
+                "lang": review.language,
+                "kind": "review",
+                "author_id": review.author_id,
+                "scope": f"product:{product.pk}",
+                "reference_texts": [t for t in (product.description_zh, product.description_en) if t],
+                "aspects": [tag(t) for t in product.category.aspect_tags.all()],
+                "tags": [tag(t) for t in review.tags.all()],
+                "photos": review.photo_count,
+                "helpful": review.helpful_count,
+                "not_helpful": review.not_helpful_count,
+            }
+        return out
+
+    def scoreable_ids(self):
+        from django.db.models import Q
+
+
+        return Review.objects.filter(Q(has_photos=True) | ~Q(text="")).order_by("pk").values_list("pk", flat=True)
+
+    def set_quality_many(self, scores):
+        return review_set_quality_many(scores=scores)
+
+    def edit_url(self, object_id):
+        from django.urls import NoReverseMatch, reverse
+
+
+        slug = Review.objects.filter(pk=object_id).values_list("product__slug", flat=True).first()
+        try:
+            return reverse("community:review_details", args=[slug]) if slug else ""
+        except NoReverseMatch:
+            return ""
+
+    def previews(self, object_ids):
+        from django.urls import NoReverseMatch, reverse
+
+        out = {}
+        for review in self._qs().prefetch_related("photos").filter(pk__in=list(object_ids)):
+            try:
+                url = reverse("community:product_detail", args=[review.product.slug])
+            except NoReverseMatch:
+                url = ""
+            out[review.pk] = registry.Preview(
+                text=review.text,
+                title=str(review.product),
+                url=url,
+                image_urls=[p.thumbnail_or_image_url for p in review.photos.all()],
+                rating=review.rating,
+                language=review.language,
+                status=review.status,
+            )
+        return out
+
+
+registry.register(ReviewAdapter())
