@@ -1,6 +1,4 @@
 from django.contrib import admin
-
-from core.admin import ReadOnlyAdminMixin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +14,7 @@ from community.models import (
     ReviewPhoto,
     User,
 )
+from core.admin import ReadOnlyAdminMixin
 
 
 def brand_ids_for(user):

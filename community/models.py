@@ -3,10 +3,10 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import localized
-
 
 
 class EmailUserManager(UserManager):
@@ -274,7 +274,10 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=60)  # dotted code, e.g. moderation.review.rejected
+    # The title's source text (English, a gettext msgid) and its parameters: it is translated
+    # when shown, in the reader's language, not in whoever's language sent it.
     title = models.CharField(max_length=200)
+    title_params = models.JSONField(default=dict, blank=True)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -283,4 +286,18 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx")]
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (rows written before titles were translated on
+        display hold finished text, which gettext returns unchanged)."""
+        text = gettext(self.title)
+        if not self.title_params:
+            return text
+        # Parameters stored as source text (a content kind, a reject reason) are translated too.
+        params = {k: gettext(v) if isinstance(v, str) and v else v for k, v in self.title_params.items()}
+        try:
+            return text % params
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            return self.title % self.title_params
 

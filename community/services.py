@@ -10,14 +10,22 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community import signals
-from core.errors import PermissionDeniedError, ServiceError
+from community import hooks, signals
 from community.images import image_clean, image_thumbnail
-from community.models import AspectTag, HelpfulVote, Product, Review, ReviewPhoto, User
+from community.models import (
+    AspectTag,
+    HelpfulVote,
+    Notification,
+    Product,
+    Review,
+    ReviewPhoto,
+    User,
+)
+from core import hooks as core_hooks
+from core.errors import PermissionDeniedError, ServiceError
 from core.queue import enqueue_on_commit
 from core.stats import wilson_lower_bound
-from community import hooks
-from core import hooks as core_hooks
+from core.text import clean_user_text, guess_language
 
 Status = Review.Status
 
@@ -41,11 +49,6 @@ def _clean_tags(product, tag_ids):
         msg = _("Some tags do not belong to this product's category.")
         raise ServiceError(msg, code="tags_invalid", fields={"tags": [msg]})
     return tags
-
-
-def _guess_language(text):
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return Review.Language.ZH if han * 3 >= len(text.strip()) or han >= 10 else Review.Language.EN
 
 
 def _review_submit(review):
@@ -108,7 +111,7 @@ def review_post(*, author: User, product: Product, rating, tag_ids=None, text=No
     rating = _clean_rating(rating)
     tags = _clean_tags(product, tag_ids) if tag_ids is not None else None
     if text is not None:
-        text = text.strip()
+        text = clean_user_text(text)
         if len(text) > 5000:
             msg = _("Keep the review under 5000 characters.")
             raise ServiceError(msg, code="text_too_long", fields={"text": [msg]})
@@ -142,7 +145,7 @@ def review_post(*, author: User, product: Product, rating, tag_ids=None, text=No
     content_changed = False
     if text is not None and text != review.text:
         review.text = text
-        review.language = (language or _guess_language(text)) if text else review.language
+        review.language = (language or guess_language(text)) if text else review.language
         changed |= {"text", "language"}
         content_changed = bool(text)
     elif language:
@@ -225,6 +228,15 @@ def review_photo_make_thumbnail(*, photo_id: int) -> bool:
     photo.thumbnail.save(thumb.name, thumb, save=False)
     ReviewPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
     return True
+
+
+def brand_staff_check(actor, brand_id, message):
+    """Staff of the brand (or a superuser) may manage its challenges, polls and trials;
+    ``actor=None`` is the system (beat tasks, commands). Raises ``PermissionDeniedError(message)``."""
+    if actor is None or actor.is_superuser:
+        return
+    if not (actor.is_staff and actor.brand_memberships.filter(brand_id=brand_id).exists()):
+        raise PermissionDeniedError(message)
 
 
 @transaction.atomic
@@ -376,20 +388,29 @@ def review_moderate(*, review_id: int, status: str, reason: str = "") -> Review:
     return review
 
 
-def notification_send(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True):
+def notification_send(*, user_id: int, kind: str, title: str, title_params=None, body: str = "", url: str = "",
+                      email: bool = True):
     """Store an on-site notification and, when asked, email it after commit (if the user
-    allows emails: User.email_notifications, checked when the email is sent)."""
-    from community.models import Notification
+    allows emails: User.email_notifications, checked when the email is sent).
 
-    note = Notification.objects.create(user_id=user_id, kind=kind, title=title[:200], body=body, url=url)
+    ``title`` is the untranslated source text (mark it with ``gettext_noop``) with
+    ``%(name)s`` placeholders filled from ``title_params``: it is translated when shown."""
+    note = Notification.objects.create(user_id=user_id, kind=kind, title=str(title)[:200],
+                                       title_params=title_params or {}, body=body, url=url)
     if email:
         enqueue_on_commit(_tasks().notification_email, notification_id=note.pk)
     return note
 
 
-def notification_mark_read(*, user: User, ids=None) -> int:
-    from community.models import Notification
+def notification_send_many(*, user_ids, kind: str, title: str, title_params=None, body: str = "", url: str = ""):
+    """``notification_send`` for many users at once (on-site only, no e-mail): one INSERT per
+    thousand rows, for backfills that reach every member."""
+    notes = [Notification(user_id=user_id, kind=kind, title=str(title)[:200], title_params=title_params or {},
+                          body=body, url=url) for user_id in user_ids]
+    return Notification.objects.bulk_create(notes, batch_size=1000)
 
+
+def notification_mark_read(*, user: User, ids=None) -> int:
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
@@ -399,12 +420,11 @@ def notification_mark_read(*, user: User, ids=None) -> int:
 def notification_email(*, notification_id: int) -> bool:
     from django.core.mail import send_mail
 
-    from community.models import Notification
-
     note = Notification.objects.select_related("user").filter(pk=notification_id).first()
     if note is None or not note.user.email or not note.user.email_notifications:
         return False
-    send_mail(note.title, note.body or note.title, None, [note.user.email], fail_silently=False)
+    title = note.display_title
+    send_mail(title, note.body or title, None, [note.user.email], fail_silently=False)
     return True
 
 

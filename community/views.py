@@ -16,19 +16,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import get_language
+from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from community import selectors, services
-from core.errors import ServiceError
-from core.pagination import KnownCountPaginator
+from community import hooks, selectors, services
 from community.forms import ProfileForm, ReviewDetailsForm
 from community.models import Notification, Review
-from community import hooks
+from core.errors import ServiceError
+from core.http import safe_next, wants_json
+from core.pagination import KnownCountPaginator
+from core.ratelimit import writes_limited
 
 REVIEWS_PER_PAGE = 10
 PRODUCTS_PER_PAGE = 12
@@ -51,21 +50,10 @@ PRODUCT_PAGE_CACHE_SECONDS = 10
 # --- helpers --------------------------------------------------------------------
 
 
-def _wants_json(request):
-    return "application/json" in request.headers.get("Accept", "")
-
 
 def _login_url(next_url):
     return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
 
-
-def _safe_next(request):
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return None
 
 
 def _product_url(product):
@@ -253,13 +241,14 @@ def product_detail(request, slug):
 
 
 @require_POST
+@writes_limited
 def product_rate(request, slug):
     """One-click review: a single star tap posts a rating."""
     product = _get_product_or_404(slug)
     back = _product_url(product)
     if not request.user.is_authenticated:
         login_url = _login_url(back + "#rate")
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse(
                 {"ok": False, "error": _("Log in to rate this product."), "login_url": login_url}, status=401
             )
@@ -268,12 +257,12 @@ def product_rate(request, slug):
     try:
         review, created = services.review_post(author=request.user, product=product, rating=request.POST.get("rating"))
     except ServiceError as error:
-        if _wants_json(request):
+        if wants_json(request):
             return _error_json(error)
         messages.error(request, error.message)
         return redirect(back + "#rate")
     message = _rated_message(review.rating)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {
                 "ok": True,
@@ -294,6 +283,7 @@ def product_rate(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@writes_limited
 def review_details(request, slug):
     """Add tags, photos and text to the viewer's review (the panel on the product page posts here too)."""
     product = _get_product_or_404(slug)
@@ -364,15 +354,16 @@ def _save_review_details(request, product, own, form):
 
 
 @require_POST
+@writes_limited
 def review_helpful(request, review_id):
     """Vote a review helpful ("1"), not helpful ("0"), or withdraw the vote ("")."""
     review = selectors.review_get_for_user(review_id=review_id, user=request.user)
     if review is None:
         raise Http404(_("No such review."))
-    back = _safe_next(request) or f"{_product_url(review.product)}#review-{review.pk}"
+    back = safe_next(request) or f"{_product_url(review.product)}#review-{review.pk}"
     if not request.user.is_authenticated:
         login_url = _login_url(back)
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"ok": False, "error": _("Log in to vote."), "login_url": login_url}, status=401)
         messages.info(request, _("Log in or sign up to vote on reviews."))
         return redirect(login_url)
@@ -380,7 +371,7 @@ def review_helpful(request, review_id):
     votes = {"1": True, "true": True, "0": False, "false": False, "": None, "none": None}
     if choice not in votes:
         error = ServiceError(_("Choose helpful or not helpful."), code="vote_invalid")
-        if _wants_json(request):
+        if wants_json(request):
             return _error_json(error)
         messages.error(request, error.message)
         return redirect(back)
@@ -388,12 +379,12 @@ def review_helpful(request, review_id):
     try:
         review = services.review_vote_helpful(user=request.user, review_id=review.pk, helpful=helpful)
     except ServiceError as error:
-        if _wants_json(request):
+        if wants_json(request):
             return _error_json(error)
         messages.error(request, error.message)
         return redirect(back)
     message = _("Vote withdrawn.") if helpful is None else _("Thanks for your vote.")
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {
                 "ok": True,

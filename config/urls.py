@@ -54,3 +54,9 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Paths under /api/ answer errors in the API's JSON shape, other paths with the HTML pages.
+handler400 = "core.api.errors.handler400"
+handler403 = "core.api.errors.handler403"
+handler404 = "core.api.errors.handler404"
+handler500 = "core.api.errors.handler500"

@@ -10,5 +10,7 @@ from functools import partial
 from django.db import transaction
 
 
-def enqueue_on_commit(task, *, using=None, **ids):
-    transaction.on_commit(partial(task.apply_async, kwargs=ids), using=using)
+def enqueue_on_commit(task, *, using=None, countdown=None, **ids):
+    """``countdown``: seconds the task waits in the queue (ignored when tasks run eagerly)."""
+    options = {"countdown": countdown} if countdown else {}
+    transaction.on_commit(partial(task.apply_async, kwargs=ids, **options), using=using)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent  # devtools/ sits at the project root
 VENV_BIN = Path(sys.executable).parent
 
 

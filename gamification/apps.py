@@ -9,8 +9,13 @@ class GamificationConfig(AppConfig):
     def ready(self):
         from community import hooks
         from core import hooks as core_hooks
-        from gamification import badges, leaderboards, privileges, selectors
-        from gamification import receivers  # noqa: F401  domain events -> ledger, badges and leaderboards
+        from gamification import (
+            badges,
+            leaderboards,
+            privileges,
+            receivers,  # noqa: F401  domain events -> ledger, badges and leaderboards
+            selectors,
+        )
 
         # The questions lower layers ask, answered here (see core/hooks.py).
         core_hooks.user_can.provide(privileges.user_can)

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from community.cocreation.models import Entry
 from community.models import HelpfulVote, Review
-from community.services import notification_send
+from community.services import notification_send, notification_send_many
 from core.errors import ServiceError
 from gamification.models import Badge, UserBadge
 
@@ -230,18 +230,18 @@ def measure_quality_author(user_ids, params):
 # --- granting -----------------------------------------------------------------------------------
 
 
+BADGE_EARNED_TITLE = gettext_noop("You earned the badge “%(name)s”")
+
+
+def _badge_notification(badge):
+    # Both names go in (zh first, the site default): the title is translated when shown.
+    names = badge.name_zh if not badge.name_en else f"{badge.name_zh} / {badge.name_en}"
+    return {"kind": "gamification.badge.earned", "title": BADGE_EARNED_TITLE, "title_params": {"name": names},
+            "body": badge.description or "", "url": f"/badges/{badge.slug}/"}
+
+
 def _notify(user_id, badge, *, email=True):
-    with translation.override(None):  # stored once; both names go in, zh first (the site default)
-        names = badge.name_zh if not badge.name_en else f"{badge.name_zh} / {badge.name_en}"
-    title = _("You earned the badge “%(name)s”") % {"name": names}
-    notification_send(
-        user_id=user_id,
-        kind="gamification.badge.earned",
-        title=title,
-        body=badge.description or "",
-        url=f"/badges/{badge.slug}/",
-        email=email,
-    )
+    notification_send(user_id=user_id, email=email, **_badge_notification(badge))
 
 
 @transaction.atomic
@@ -321,9 +321,8 @@ def badges_backfill(*, badge_ids=None, notify=True, batch_size=2000) -> dict[str
                         "user_id", flat=True
                     )
                 )
-                if notify:
-                    for uid in mine:
-                        _notify(uid, badge, email=False)
+                if notify:  # one bulk insert per chunk (a backfill can reach every member)
+                    notification_send_many(user_ids=mine, **_badge_notification(badge))
                 created += len(mine)
                 transaction.on_commit(lambda mine=mine: badges_cache_forget(mine))
         result[badge.slug] = created

@@ -4,7 +4,6 @@ from django.db.models import Max, Q, Sum
 
 from gamification.models import PointsEntry, UserPoints
 
-
 SUMS = {
     "total": Sum("amount"),
     "spendable": Sum("amount", filter=Q(vests_at__isnull=True) | Q(vested_at__isnull=False)),

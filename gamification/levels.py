@@ -4,8 +4,12 @@ The table is tiny and read on every privilege check, so it is cached (and the ca
 is dropped when an operator saves a level or privilege; see receivers.py).
 """
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from community.models import HelpfulVote
 from community.services import notification_send
@@ -123,8 +127,6 @@ def level_recheck(user_id) -> int:
 
 
 def user_level_cache_set(user_id, number):
-    from django.db import transaction
-
     row = level_row(number)
     value = {"number": row["number"], "name_zh": row["name_zh"], "name_en": row["name_en"]}
     # Set after commit so a rolled-back level change never leaks into the cache.
@@ -133,15 +135,12 @@ def user_level_cache_set(user_id, number):
 
 
 def _notify_level_up(user_id, number):
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-
     row = level_row(number)
     notification_send(
         user_id=user_id,
         kind="gamification.level.up",
-        title=_("You reached Lv%(n)d · %(zh)s %(en)s") % {"n": number, "zh": row["name_zh"], "en": row["name_en"]},
+        title=gettext_noop("You reached Lv%(n)d · %(zh)s %(en)s"),
+        title_params={"n": number, "zh": row["name_zh"], "en": row["name_en"]},
         body=_("Thank you for your reviews and helpful votes. New privileges may come with your level."),
         url=reverse("gamification:points"),
     )

@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from community.models import User
 from community.services import notification_send
@@ -115,7 +116,7 @@ def _notify(user_id, redemption):
     notification_send(
         user_id=user_id,
         kind="gamification.reward.redeemed",
-        title=_("You redeemed “%(title)s”") % {"title": reward.title},
+        title=gettext_noop("You redeemed “%(title)s”"), title_params={"title": reward.title},
         body=_("Your code: %(code)s (%(brand)s). It is also on your rewards page.")
         % {"code": redemption.code.code, "brand": reward.brand.name},
         url="/me/rewards/",

@@ -6,7 +6,14 @@ cache first and then ask the database once for all misses.
 from django.core.cache import cache
 from django.utils.translation import get_language
 
-from gamification.levels import FALLBACK_LEVEL, USER_LEVEL_CACHE_KEY, USER_LEVEL_TTL, breadth, level_row, levels_table
+from gamification.levels import (
+    FALLBACK_LEVEL,
+    USER_LEVEL_CACHE_KEY,
+    USER_LEVEL_TTL,
+    breadth,
+    level_row,
+    levels_table,
+)
 from gamification.models import PointsEntry, UserPoints
 
 
@@ -135,11 +142,11 @@ def streak_current(user_id, kind="contribution", tz_name=None) -> int:
 
 def streaks_for_user(user) -> dict:
     """Both streaks and whether the user checked in today, in one query (the user's time zone is on the row)."""
+    from datetime import timedelta
+
     from gamification.models import ActivityDay
     from gamification.services import user_day_bounds
     from gamification.streaks import LOOKBACK_DAYS, streak_length
-
-    from datetime import timedelta
 
     _s, _e, today = user_day_bounds(user.pk, tz_name=user.timezone)
     days = {"checkin": set(), "contribution": set()}

@@ -1,9 +1,17 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from moderation import selectors
-from moderation.models import Appeal, Case, ClassifierArtifact, Event, Report, Threshold, WordEntry
 from core.admin import ReadOnlyModelAdmin
+from moderation import selectors
+from moderation.models import (
+    Appeal,
+    Case,
+    ClassifierArtifact,
+    Event,
+    Report,
+    Threshold,
+    WordEntry,
+)
 
 
 @admin.register(WordEntry)

@@ -8,10 +8,15 @@ class ModerationConfig(AppConfig):
 
     def ready(self):
         from community import hooks
-        from moderation import receivers  # noqa: F401  word-list cache invalidation
-        from moderation import selectors, services
-        from moderation.adapters import reviews  # noqa: F401, I001  registered first: the kinds keep their order
-        from moderation.adapters import cocreation  # noqa: F401  entry, comment
+        from moderation import (
+            receivers,  # noqa: F401  word-list cache invalidation
+            selectors,
+            services,
+        )
+        from moderation.adapters import (
+            cocreation,  # noqa: F401  entry, comment
+            reviews,  # noqa: F401, I001  registered first: the kinds keep their order
+        )
         from moderation.quality import bands
         from moderation.quality import selectors as quality_selectors
 

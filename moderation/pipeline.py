@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from moderation.detectors.base import ACTION_RANK, BLOCK, HOLD, DetectorResult, ScreenInput
+from moderation.detectors.base import (
+    ACTION_RANK,
+    BLOCK,
+    HOLD,
+    DetectorResult,
+    ScreenInput,
+)
 from moderation.detectors.claims import AbsoluteClaimDetector
 from moderation.detectors.contact import ContactDetector
 from moderation.detectors.duplicate import DuplicateDetector

@@ -8,7 +8,6 @@ not change.
 """
 from dataclasses import dataclass
 
-
 from moderation.detectors.base import ScreenInput
 
 # Decisions an adapter applies to its content.

@@ -4,10 +4,10 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from community import hooks
 from moderation import registry
 from moderation.detectors.base import ACTION_RANK
 from moderation.models import Case, Event, Report
-from community import hooks
 
 State = Case.State
 QUEUE_PAGE_SIZE = 50

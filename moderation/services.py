@@ -10,12 +10,15 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from community.models import Review
 from community.services import notification_send
 from core import hooks as core_hooks
 from core.errors import PermissionDeniedError, ServiceError
+from core.i18n import source_text
 from core.queue import enqueue_on_commit
+from core.text import clean_user_text
 from moderation import registry
 from moderation.models import Appeal, Case, Event, RejectReason, Report, WordEntry
 
@@ -103,7 +106,11 @@ def case_submit(*, content_type, object_id, author_id, published_first=False, la
         case.refresh_from_db(fields=["revision"])
     event_record(case, actor=None, action=f"moderation.{content_type}.submitted", old_state="" if created else old,
            new_state=State.SCREENING, data={"revision": case.revision, "published_first": published_first})
-    enqueue_on_commit(_tasks().case_screen, case_id=case.pk, revision=case.revision)
+    # A first submission is screened at once (clear violations are blocked within seconds).
+    # An edit waits a moment: every edit bumps the revision and a task for an older revision
+    # returns without screening, so an edit storm collapses into one screening of the last text.
+    delay = getattr(settings, "MODERATION_EDIT_SCREEN_DELAY", 3) if not created else None
+    enqueue_on_commit(_tasks().case_screen, case_id=case.pk, revision=case.revision, countdown=delay)
     return case
 
 
@@ -247,16 +254,16 @@ def _decide(case, *, actor, approve, reason_code, note, bulk=False):
 def _notify_author(case, *, approve, note):
     reason = RejectReason(case.reject_reason).label if case.reject_reason else ""
     if approve:
-        title = _("Your %(kind)s is published") % {"kind": registry.get(case.content_type).label}
+        title = gettext_noop("Your %(kind)s is published")
+        params = {"kind": source_text(registry.get(case.content_type).label)}
         body = note
     else:
-        title = _("Your %(kind)s was not published: %(reason)s") % {
-            "kind": registry.get(case.content_type).label,
-            "reason": reason,
-        }
+        title = gettext_noop("Your %(kind)s was not published: %(reason)s")
+        params = {"kind": source_text(registry.get(case.content_type).label), "reason": source_text(reason)}
         body = "\n".join(filter(None, [note, _("You can appeal this decision once from your notifications.")]))
     notification_send(
-        user_id=case.author_id, kind=f"moderation.{case.content_type}.{case.state}", title=title, body=body,
+        user_id=case.author_id, kind=f"moderation.{case.content_type}.{case.state}", title=title, title_params=params,
+        body=body,
         url=f"/moderation/cases/{case.pk}/appeal/" if not approve else "",
     )
 
@@ -272,8 +279,8 @@ def _resolve_reports(case, *, upheld):
         notification_send(
             user_id=r.reporter_id,
             kind=f"moderation.report.{status}",
-            title=_("Thanks for your report: the content was removed")
-            if upheld else _("Thanks for your report: moderators kept the content"),
+            title=gettext_noop("Thanks for your report: the content was removed")
+            if upheld else gettext_noop("Thanks for your report: moderators kept the content"),
             email=False,
         )
 
@@ -440,7 +447,7 @@ def appeal_create(*, author, case_id, message):
         raise ServiceError(_("Only a rejection can be appealed."), code="not_rejected")
     if Appeal.objects.filter(case=case).exists():
         raise ServiceError(_("You have already appealed this decision; the outcome is final."), code="appeal_exists")
-    message = (message or "").strip()
+    message = clean_user_text(message)
     if not message:
         msg = _("Tell the moderators why the decision should change.")
         raise ServiceError(msg, code="message_required", fields={"message": [msg]})

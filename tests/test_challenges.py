@@ -600,3 +600,25 @@ def test_nightly_counter_rebuild_covers_entries_and_challenges(django_capture_on
     entry.refresh_from_db()
     challenge.refresh_from_db()
     assert (entry.vote_count, challenge.vote_count) == (1, 1)
+
+
+def test_admin_duplicate_reports_each_copy_and_copies_nothing_of_another_brand(staff_client, brand):
+    own = make_challenge(brand, state=S.DRAFT, title_zh="我的模板")
+    other = make_challenge(title_zh="别人的模板")
+    before = Challenge.objects.count()
+    resp = staff_client.post("/admin/cocreation/challenge/", {"action": "duplicate", "_selected_action": [other.pk]},
+                             follow=True)
+    assert Challenge.objects.count() == before
+    body = resp.content.decode()
+    assert "Nothing was copied" in body or "没有复制" in body
+    resp = staff_client.post("/admin/cocreation/challenge/", {"action": "duplicate", "_selected_action": [own.pk]},
+                             follow=True)
+    assert Challenge.objects.count() == before + 1
+    assert "我的模板" in resp.content.decode()
+
+
+def test_duplicate_service_refuses_staff_of_another_brand(brand_staff):
+    other = make_challenge(title_zh="别人的")
+    with pytest.raises(ServiceError) as exc:
+        services.challenge_duplicate(challenge_id=other.pk, actor=brand_staff)
+    assert exc.value.status_code == 403

@@ -199,7 +199,7 @@ def test_award_moves_level_and_notifies_once(shopper):
     assert UserPoints.objects.get(user=shopper).level == 2
     assert user_level(shopper.pk)["number"] == 2
     notes = list(Notification.objects.filter(user=shopper, kind="gamification.level.up"))
-    assert len(notes) == 1 and "Lv2" in notes[0].title
+    assert len(notes) == 1 and "Lv2" in notes[0].display_title
     # Points that do not count toward level (check-ins, votes cast, spends) never lift a level.
     services.points_award(user_id=shopper.pk, amount=10_000, action="t", key="c", counts_toward_level=False)
     assert UserPoints.objects.get(user=shopper).level == 2

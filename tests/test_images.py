@@ -1,11 +1,12 @@
 """The upload pipeline (community/images.py) against real hostile and awkward files.
 
 Every refused upload is driven through ``review_photo_add`` as well, to prove the
-refusal happens before anything reaches the database or MEDIA_ROOT.
+refusal happens before anything reaches the database or MEDIA_ROOT. Accepted files are
+checked by walking the stored bytes (tests/fixtures/image_files.py), not Pillow's
+``info``: no metadata block of any kind may survive. The same files through HTTP are
+in test_upload_fuzz.py.
 """
 import io
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -14,58 +15,40 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageFile
 
 from community import services
-from core.errors import ServiceError
-from community.images import image_clean
+from community.images import image_clean, image_thumbnail
 from community.models import ReviewPhoto
+from core.errors import ServiceError
 from tests import factories
-
-GPS_IFD = 0x8825
-ORIENTATION = 0x0112
-
+from tests.fixtures.image_files import (
+    GPS_IFD,
+    gif_with_comment,
+    jpeg_segments,
+    jpeg_with_comment,
+    jpeg_with_everything,
+    jpeg_with_gps,
+    jpeg_with_xmp_and_iptc,
+    metadata_blocks,
+    noise_jpeg,
+    png_bomb,
+    png_with_text_chunks,
+    swapped_rgb_profile,
+    truncated,
+    webp_with_metadata,
+)
 
 # --- building the inputs ---------------------------------------------------------------
-
-
-def _noise_jpeg(size=(640, 480)):
-    """A JPEG big enough that cutting it in half loses real scan data."""
-    buf = io.BytesIO()
-    Image.effect_noise(size, 64).convert("RGB").save(buf, format="JPEG", quality=90)
-    return buf.getvalue()
-
-
-def _truncated(data: bytes) -> bytes:
-    return data[: len(data) // 2]
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def _png_bomb(width: int, height: int) -> bytes:
-    """A valid 1-bit greyscale PNG of width x height all-black pixels, compressed row by row.
-
-    10000 x 10000 is 100 megapixels and only a few kilobytes on disk: exactly what a
-    decompression bomb looks like. Built by hand so the test never holds the pixels.
-    """
-    row = b"\x00" + b"\x00" * ((width + 7) // 8)  # filter byte + packed bits
-    z = zlib.compressobj(9)
-    idat = b"".join(z.compress(row) for _ in range(height)) + z.flush()
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
-
-
-def _jpeg_with_gps(size=(80, 40)):
-    exif = Image.Exif()
-    exif[0x010F] = "SpyCam"  # Make
-    exif[ORIENTATION] = 6  # rotate 90° clockwise on display
-    exif[GPS_IFD] = {1: "N", 2: (31.0, 14.0, 5.5), 3: "E", 4: (121.0, 28.0, 1.0)}
-    return factories.image_bytes("JPEG", size=size, exif=exif)
 
 
 def _gif_with_html_tail():
     buf = io.BytesIO()
     Image.new("P", (16, 16), 3).save(buf, format="GIF")
     return buf.getvalue() + b"<html><script>alert(document.cookie)</script></html>"
+
+
+def _jpeg_with_profile(icc_profile, mode="RGB", color=(200, 30, 30)):
+    buf = io.BytesIO()
+    Image.new(mode, (64, 48), color).save(buf, format="JPEG", quality=95, icc_profile=icc_profile)
+    return buf.getvalue()
 
 
 def _upload(name, data, content_type="image/jpeg"):
@@ -94,18 +77,18 @@ REFUSED = {
     # name: (filename, bytes or a callable making them, expected code)
     "empty": ("a.jpg", b"", "image_empty"),
     "text_named_jpg": ("holiday.jpg", b"this is not an image, just text pretending\n" * 20, "image_invalid"),
-    "truncated_jpeg": ("cut.jpg", lambda: _truncated(_noise_jpeg()), "image_invalid"),
+    "truncated_jpeg": ("cut.jpg", lambda: truncated(noise_jpeg()), "image_invalid"),
     "jpeg_magic_then_html": ("x.jpg", b"\xff\xd8\xff\xe0" + b"<html><script>alert(1)</script></html>", "image_invalid"),
     "svg_with_script": ("logo.png", SVG_SCRIPT, "image_invalid"),
     "html_page": ("page.jpg", b"<!doctype html><html><body onload=alert(1)>hi</body></html>", "image_invalid"),
     "bmp": ("old.bmp", lambda: factories.image_bytes("BMP"), "image_format"),
     "tiff": ("scan.tif", lambda: factories.image_bytes("TIFF"), "image_format"),
     # 49 MP: under Pillow's own bomb threshold, so our COCREATE_IMAGE_MAX_PIXELS refuses it.
-    "over_our_pixel_limit": ("big.png", lambda: _png_bomb(7000, 7000), "image_too_many_pixels"),
+    "over_our_pixel_limit": ("big.png", lambda: png_bomb(7000, 7000), "image_too_many_pixels"),
     # 100 MP: Pillow warns (the pipeline turns the warning into a refusal).
-    "png_bomb_100mp": ("bomb.png", lambda: _png_bomb(10_000, 10_000), "image_too_many_pixels"),
+    "png_bomb_100mp": ("bomb.png", lambda: png_bomb(10_000, 10_000), "image_too_many_pixels"),
     # 900 MP: Pillow refuses outright at open.
-    "png_bomb_900mp": ("bomb.png", lambda: _png_bomb(30_000, 30_000), "image_too_many_pixels"),
+    "png_bomb_900mp": ("bomb.png", lambda: png_bomb(30_000, 30_000), "image_too_many_pixels"),
     "over_10_mb": (
         "huge.jpg",
         lambda: factories.image_bytes("JPEG") + b"\0" * (10 * 1024 * 1024),
@@ -145,7 +128,7 @@ def test_bomb_is_refused_without_decoding_pixels(monkeypatch):
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
     monkeypatch.setattr(Image.Image, "load", no_decoding)
-    data = _png_bomb(10_000, 10_000)
+    data = png_bomb(10_000, 10_000)
     assert len(data) < 100_000  # tiny on disk, 100 MP once decoded
     with pytest.raises(ServiceError) as err:
         image_clean(_upload("bomb.png", data, "image/png"))
@@ -174,7 +157,7 @@ def test_byte_limit_is_exactly_ten_megabytes():
 
 
 def test_truncated_jpeg_refused_even_though_header_is_fine():
-    cut = _truncated(_noise_jpeg())
+    cut = truncated(noise_jpeg())
     with Image.open(io.BytesIO(cut)) as probe:  # the header alone looks like a healthy JPEG
         assert probe.format == "JPEG" and probe.size == (640, 480)
     with pytest.raises(ServiceError) as err:
@@ -186,7 +169,7 @@ def test_truncated_jpeg_refused_even_though_header_is_fine():
 
 
 def test_exif_and_gps_are_stripped_and_orientation_applied():
-    data = _jpeg_with_gps(size=(80, 40))
+    data = jpeg_with_gps(size=(80, 40))
     with Image.open(io.BytesIO(data)) as original:  # the input really carries GPS
         assert original.getexif().get_ifd(GPS_IFD)[1] == "N"
 
@@ -204,7 +187,7 @@ def test_exif_and_gps_are_stripped_and_orientation_applied():
 
 def test_photo_saved_through_the_service_has_no_gps(shopper, own_review, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        photo = services.review_photo_add(author=shopper, review=own_review, upload=_upload("t.jpg", _jpeg_with_gps()))
+        photo = services.review_photo_add(author=shopper, review=own_review, upload=_upload("t.jpg", jpeg_with_gps()))
     photo.refresh_from_db()
     stored = Path(photo.image.path)
     assert stored.is_file() and Path(settings.MEDIA_ROOT) in stored.parents
@@ -241,3 +224,130 @@ def test_allowed_formats_are_accepted(fmt):
     assert (width, height) == (64, 48)
     with Image.open(io.BytesIO(content.read())) as cleaned:
         assert cleaned.format in {"JPEG", "PNG"}
+
+
+# --- pixels only: no metadata block of any kind survives -----------------------------------
+
+METADATA = {
+    # name: (bytes maker, blocks the input carries (prefixes), format the pipeline stores)
+    "jpeg_exif_gps": (jpeg_with_gps, ["JPEG APP1 b'Exif"], "JPEG"),
+    "jpeg_com_html": (jpeg_with_comment, ["JPEG COM"], "JPEG"),
+    "jpeg_xmp_iptc": (jpeg_with_xmp_and_iptc, ["JPEG APP1 b'http://ns.adob", "JPEG APP13"], "JPEG"),
+    "jpeg_icc": (lambda: _jpeg_with_profile(swapped_rgb_profile()), ["JPEG APP2 b'ICC_PROFILE"], "JPEG"),
+    "jpeg_everything": (
+        jpeg_with_everything,
+        ["JPEG APP1 b'Exif", "JPEG APP1 b'http", "JPEG APP2", "JPEG APP13", "JPEG COM", "JPEG trailing data"],
+        "JPEG",
+    ),
+    "png_text_icc_exif": (png_with_text_chunks, ["PNG tEXt", "PNG zTXt", "PNG iTXt", "PNG iCCP", "PNG eXIf"], "JPEG"),
+    # With alpha the result stays a PNG: Pillow's PNG encoder copies an ICC profile from info.
+    "png_alpha_text_icc_exif": (
+        lambda: png_with_text_chunks("RGBA", (200, 80, 40, 128)),
+        ["PNG tEXt", "PNG zTXt", "PNG iTXt", "PNG iCCP", "PNG eXIf"],
+        "PNG",
+    ),
+    # Pillow's JPEG encoder writes a GIF's comment back as a COM segment.
+    "gif_comment": (gif_with_comment, ["GIF comment extension", "GIF trailing data"], "JPEG"),
+    "gif_transparent_comment": (
+        lambda: gif_with_comment(transparent=True), ["GIF comment extension", "GIF trailing data"], "PNG"
+    ),
+    "webp_exif_xmp_icc": (webp_with_metadata, ["WebP EXIF", "WebP XMP", "WebP ICCP"], "JPEG"),
+}
+
+
+def _has_block(found, prefix):
+    return any(block.startswith(prefix) for block in found)
+
+
+@pytest.mark.parametrize("case", list(METADATA))
+def test_no_metadata_block_survives(case):
+    make, carried, stored_format = METADATA[case]
+    data = make()
+    found = metadata_blocks(data)
+    assert all(_has_block(found, prefix) for prefix in carried), found  # the input really carries them
+
+    content, width, height = image_clean(_upload("upload.bin", data))
+    out = content.read()
+    assert metadata_blocks(out) == []
+    for payload in (b"secret", b"<script", b"<html", b"SpyCam", b"ICC_PROFILE", b"Photoshop"):
+        assert payload not in out
+    with Image.open(io.BytesIO(out)) as cleaned:
+        assert cleaned.format == stored_format
+        assert cleaned.size == (width, height)
+    assert content.name == "upload." + {"JPEG": "jpg", "PNG": "png"}[stored_format]
+
+
+def test_jpeg_walker_sees_a_comment_left_in_a_reencoded_file():
+    """The parser the tests rely on finds a COM segment Pillow writes itself."""
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, format="JPEG", comment=b"kept")
+    assert (0xFE, b"kept") in jpeg_segments(buf.getvalue())
+    assert metadata_blocks(buf.getvalue()) == ["JPEG COM"]
+
+
+def test_icc_profile_is_converted_to_srgb_then_dropped():
+    # (200, 30, 30) in a space whose red and green primaries are swapped is sRGB green.
+    data = _jpeg_with_profile(swapped_rgb_profile(), color=(200, 30, 30))
+    content, _w, _h = image_clean(_upload("wide.jpg", data))
+    out = content.read()
+    assert metadata_blocks(out) == []
+    with Image.open(io.BytesIO(out)) as cleaned:
+        red, green, blue = cleaned.getpixel((32, 24))
+    assert green > 170 and red < 60 and blue < 60, (red, green, blue)
+
+
+def test_icc_conversion_keeps_alpha():
+    img = Image.new("RGBA", (32, 32), (200, 30, 30, 120))
+    img.putpixel((0, 0), (0, 0, 0, 0))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", icc_profile=swapped_rgb_profile())
+
+    content, _w, _h = image_clean(_upload("sticker.png", buf.getvalue(), "image/png"))
+    out = content.read()
+    assert metadata_blocks(out) == []
+    with Image.open(io.BytesIO(out)) as cleaned:
+        assert cleaned.format == "PNG" and cleaned.mode == "RGBA"
+        assert cleaned.getpixel((0, 0))[3] == 0
+        red, green, blue, alpha = cleaned.getpixel((5, 5))
+    assert alpha == 120 and green > 170 and red < 60, (red, green, blue, alpha)
+
+
+@pytest.mark.parametrize(
+    "icc_profile, mode, color",
+    [
+        (b"not an ICC profile at all " * 8, "RGB", (200, 30, 30)),
+        (swapped_rgb_profile(), "L", 90),  # an RGB profile on greyscale pixels
+    ],
+    ids=["unreadable", "wrong_colour_space"],
+)
+def test_unusable_icc_profile_is_dropped_and_the_photo_kept(icc_profile, mode, color):
+    data = _jpeg_with_profile(icc_profile, mode=mode, color=color)
+    assert _has_block(metadata_blocks(data), "JPEG APP2 b'ICC_PROFILE")
+
+    content, width, height = image_clean(_upload("odd.jpg", data))
+    out = content.read()
+    assert metadata_blocks(out) == [] and (width, height) == (64, 48)
+    with Image.open(io.BytesIO(out)) as cleaned:
+        pixel = cleaned.getpixel((32, 24))
+    expected = color if mode == "RGB" else (color,) * 3
+    assert all(abs(a - b) <= 6 for a, b in zip(pixel, expected)), pixel  # colours left as decoded
+
+
+def test_thumbnail_keeps_pixels_only():
+    """A photo stored before the pipeline dropped comments and profiles still gets a clean thumbnail."""
+    thumb = image_thumbnail(jpeg_with_everything()).read()
+    assert metadata_blocks(thumb) == []
+    assert b"secret" not in thumb and b"<script" not in thumb
+    with Image.open(io.BytesIO(thumb)) as img:
+        assert img.format == "JPEG" and img.size == (64, 48)
+
+
+def test_thumbnail_of_a_profiled_png_is_converted_to_srgb():
+    buf = io.BytesIO()
+    Image.new("RGB", (720, 360), (200, 30, 30)).save(buf, format="PNG", icc_profile=swapped_rgb_profile())
+    thumb = image_thumbnail(buf.getvalue()).read()
+    assert metadata_blocks(thumb) == []
+    with Image.open(io.BytesIO(thumb)) as img:
+        assert img.size == (360, 180)
+        red, green, _blue = img.getpixel((100, 100))
+    assert green > 170 and red < 60

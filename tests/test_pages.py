@@ -169,7 +169,7 @@ def test_product_page_shows_summary_tags_photos_and_disclosure(client, product):
     assert product.brand.name in body
     # 20 reviews rated 1..5 four times each: average 3.0, every bar 20%.
     assert ">3.0<" in body
-    assert body.count('style="width: 20%"') == 5
+    assert body.count('class="bar-fill pct-20"') == 5
     value_tag = AspectTag.objects.get(category=product.category, slug="value")
     # Every bulk review carries the "value" tag: "20 said 性价比高".
     assert f"<strong>20</strong> said {value_tag.label_en}" in body

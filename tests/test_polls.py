@@ -270,7 +270,7 @@ def test_page_shows_options_with_images_vote_forms_and_counts(client):
     assert '<h3 class="poll-label" id="poll-option-%d">Variant 0' % first.pk in cards[0]  # English label under en
     assert 'aria-pressed="true"' in cards[0] and 'aria-pressed="false"' in cards[1]
     assert f'action="/polls/options/{first.pk}/vote/"' in cards[0] and "csrfmiddlewaretoken" in cards[0]
-    assert 'style="width: 100%"' in cards[0] and "100%" in cards[0] and 'style="width: 0%"' in cards[1]
+    assert 'class="bar-fill pct-100"' in cards[0] and "100%" in cards[0] and 'class="bar-fill pct-0"' in cards[1]
     assert " disabled" not in cards[0]
     zh = client.get(f"/challenges/{challenge.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'alt="方案0"' in zh

@@ -16,8 +16,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from community import selectors
-from core.api.base import MAX_ID
 from community.models import Review
+from core.api.base import MAX_ID
 
 # Ids beyond a signed 64-bit integer would make the database raise (500) instead of
 # matching nothing, so they are refused while parsing.
@@ -317,7 +317,7 @@ class UserMeOutputSerializer(serializers.Serializer):
     level = serializers.SerializerMethodField()
     review_count = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_avatar_url(self, user):
         return _absolute(self.context.get("request"), user.avatar.url) if user.avatar else None
 

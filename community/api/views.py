@@ -7,34 +7,52 @@ Errors of every kind leave through core.api.errors.exception_handler as
 import hashlib
 from functools import partial
 
+from axes.helpers import get_lockout_message
 from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from community import selectors, services
+from community import hooks, selectors, services
 from community.api import serializers as s
-from core.api.base import ApiPagination, BaseApi, WritesRateThrottle, check_id, error_responses, parse_input
+from core.api.parsers import JSONParser
+from core.api.base import (
+    ApiPagination,
+    BaseApi,
+    WritesRateThrottle,
+    check_id,
+    error_responses,
+    parse_input,
+)
 from core.errors import PermissionDeniedError, ServiceError
-from core.pagination import KnownCountPaginator
-from community import hooks
+from core import pagination
+from core.pagination import DepthCappedPaginator, KnownCountPaginator
 
 # --- review plumbing ----------------------------------------------------------------
 
 
 class KnownCountPagination(ApiPagination):
     """Uses a count the caller already has (a product's cached review count) instead of a
-    COUNT(*) over thousands of rows on every request; ``known_count=None`` counts."""
+    COUNT(*) over thousands of rows on every request; ``known_count=None`` counts. Page
+    numbers stop at ``MAX_PAGINATION_DEPTH`` reviews (deep OFFSETs are slow)."""
+
+    django_paginator_class = DepthCappedPaginator
+    invalid_page_message = gettext_lazy(
+        "Page {page_number} is past the first %(n)d reviews that pages reach: narrow the list with the "
+        "filters (stars, tag, photos) or another sort."
+    )
 
     def __init__(self, known_count=None):
         super().__init__()
+        self.invalid_page_message = str(self.invalid_page_message) % {"n": pagination.MAX_PAGINATION_DEPTH}
         if known_count is not None:
             self.django_paginator_class = partial(KnownCountPaginator, count=known_count)
 
@@ -326,21 +344,34 @@ class UserMeApi(BaseApi):
 
 
 class AuthTokenObtainApi(ObtainAuthToken):
-    """DRF's ObtainAuthToken with email instead of username, throttled per client and scope."""
+    """DRF's ObtainAuthToken with email instead of username, throttled per client and scope,
+    and behind the same log-in lockout as the web form and the admin (django-axes): while the
+    account or the client's address is locked out, every password, right or wrong, gets 429."""
 
     serializer_class = s.AuthTokenInputSerializer
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle, WritesRateThrottle]
     throttle_scope = "writes"
+    # ObtainAuthToken sets its own parsers; the project's JSON parser refuses deep nesting.
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     @extend_schema(
         operation_id="auth_token_create",
         summary="Exchange email and password for an API token",
-        description="Send the token as `Authorization: Token <key>`.",
+        description="Send the token as `Authorization: Token <key>`. Failed attempts count towards "
+        "the same lockout as the web log-in: while the account or the address is locked out the answer "
+        "is 429 with the code `locked_out`.",
         request=s.AuthTokenInputSerializer,
         responses={200: s.AuthTokenOutputSerializer, **error_responses(400, 429)},
         auth=[],
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # The serializer's authenticate(request=...) went through axes' backend, which marks
+            # the request when the account or the address is locked out (this attempt included).
+            if getattr(request, "axes_locked_out", False):
+                raise ServiceError(get_lockout_message(), code="locked_out", status_code=429) from None
+            raise

@@ -13,16 +13,21 @@ from django.contrib.admin.helpers import ActionForm
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from community.admin import BrandScopedAdmin, brand_ids_for
 from community.cocreation import services
-from core.errors import ServiceError
-from core.admin import ReadOnlyAdminMixin
+from community.cocreation.models import (
+    Challenge,
+    ChallengeEvent,
+    Entry,
+    PollOption,
+    PollVote,
+)
 from community.images import image_clean
-from community.cocreation.models import Challenge, ChallengeEvent, Entry, PollOption, PollVote
 from community.models import Product
+from core.admin import ReadOnlyAdminMixin
+from core.errors import ServiceError
 
 
 def _clean_upload(upload, field):
@@ -148,9 +153,20 @@ class ChallengeAdmin(BrandScopedAdmin):
 
     @admin.action(description=gettext_lazy("Duplicate as a draft template"))
     def duplicate(self, request, queryset):
+        copied = 0
         for challenge in queryset:
-            services.challenge_duplicate(challenge_id=challenge.pk, actor=request.user)
-        self.message_user(request, _("Copied as drafts."), messages.SUCCESS)
+            try:
+                copy = services.challenge_duplicate(challenge_id=challenge.pk, actor=request.user)
+            except ServiceError as exc:
+                self.message_user(request, f"{challenge}: {exc.message}", messages.ERROR)
+                continue
+            copied += 1
+            self.message_user(request, _("“%(source)s” copied as the draft “%(copy)s”.") % {
+                "source": challenge, "copy": copy}, messages.SUCCESS)
+        if not copied:
+            # The selection is filtered to the brand's own challenges: nothing left means nothing to copy.
+            self.message_user(request, _("Nothing was copied: none of the selected challenges is yours to copy."),
+                              messages.WARNING)
 
     @admin.action(description=gettext_lazy("Pick winners (shows entries by valid votes and quality)"))
     def pick_winners(self, request, queryset):

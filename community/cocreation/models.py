@@ -14,7 +14,6 @@ from community.models import Brand, Product
 from core.i18n import localized
 
 
-
 class Challenge(models.Model):
     class Kind(models.TextChoices):
         IDEA = "idea", _("Idea")

@@ -30,18 +30,11 @@ from community.cocreation.services import (
     vote_withdraw_check,
 )
 from community.images import image_clean
+from community.services import brand_staff_check
 from community.signals import send_on_commit
-from core.errors import PermissionDeniedError, ServiceError
+from core.errors import ServiceError
 
 State = Challenge.State
-
-
-def _check_staff(actor, challenge):
-    """Brand staff of the challenge's brand (or a superuser) may change its options."""
-    if actor is None or actor.is_superuser:
-        return
-    if not (actor.is_staff and actor.brand_memberships.filter(brand_id=challenge.brand_id).exists()):
-        raise PermissionDeniedError(_("Only the brand's staff can change this poll."))
 
 
 # --- options ----------------------------------------------------------------------------
@@ -59,7 +52,7 @@ def poll_option_add(*, challenge_id, label_zh, label_en="", description_zh="", d
     challenge = Challenge.objects.select_for_update(no_key=True).filter(pk=challenge_id).first()
     if challenge is None:
         raise ServiceError(_("Challenge not found."), code="not_found", status_code=404)
-    _check_staff(actor, challenge)
+    brand_staff_check(actor, challenge.brand_id, _("Only the brand's staff can change this poll."))
     if challenge.kind != Challenge.Kind.POLL:
         raise ServiceError(_("Only polls have options."), code="not_a_poll")
     if position is None:
@@ -86,7 +79,7 @@ def poll_option_image_set(*, option_id, upload, actor=None) -> PollOption:
     if option is None:
         raise ServiceError(_("Poll option not found."), code="not_found", status_code=404)
     if actor is not None:
-        _check_staff(actor, option.challenge)
+        brand_staff_check(actor, option.challenge.brand_id, _("Only the brand's staff can change this poll."))
     old_name = option.image.name if option.image else ""
     if cleaned is None:
         option.image = ""

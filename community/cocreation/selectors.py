@@ -3,7 +3,6 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquer
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Review, User
 from community.cocreation.models import (
     Challenge,
     Entry,
@@ -13,6 +12,7 @@ from community.cocreation.models import (
     PollOption,
     PollVote,
 )
+from community.models import Review, User
 
 ENTRY_SORTS = (
     ("fair", _("Rising")),

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest, Ln
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from community import hooks
 from community.cocreation import draw, signals
@@ -28,10 +29,16 @@ from community.cocreation.models import (
     PollVote,
 )
 from community.images import image_clean
-from community.services import UNSCORED_QUALITY, notification_send, quality_is_low
+from community.services import (
+    UNSCORED_QUALITY,
+    brand_staff_check,
+    notification_send,
+    quality_is_low,
+)
 from community.signals import send_on_commit
 from core import hooks as core_hooks
 from core.errors import PermissionDeniedError, ServiceError
+from core.text import clean_user_text, guess_language
 
 State = Challenge.State
 Status = Entry.Status
@@ -142,7 +149,10 @@ def challenges_advance(*, now=None) -> int:
 @transaction.atomic
 def challenge_duplicate(*, challenge_id, actor=None) -> Challenge:
     """A draft copy (as a template): same texts, rules and rewards, schedule shifted to start in a week."""
-    src = Challenge.objects.get(pk=challenge_id)
+    src = Challenge.objects.filter(pk=challenge_id).first()
+    if src is None:
+        raise ServiceError(_("Challenge not found."), code="not_found", status_code=404)
+    brand_staff_check(actor, src.brand_id, _("Only the brand's staff can change this challenge."))
     products = list(src.products.all())
     shift = (timezone.now() + timedelta(days=7)) - src.opens_at
     copy = Challenge.objects.get(pk=challenge_id)
@@ -184,7 +194,7 @@ def challenge_draw(*, challenge) -> Challenge:
     for user_id in challenge.draw_winner_ids:
         notification_send(
             user_id=user_id, kind="community.challenge.draw_won",
-            title=_("You won the prize draw of “%(title)s”") % {"title": challenge.title},
+            title=gettext_noop("You won the prize draw of “%(title)s”"), title_params={"title": challenge.title},
             url=f"/challenges/{challenge.pk}/",
         )
     return challenge
@@ -201,15 +211,10 @@ def participant_lock(challenge, user):
     return ChallengeParticipant.objects.select_for_update().get(challenge=challenge, user=user)
 
 
-def _guess_language(text):
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return "zh" if han * 3 >= len(text.strip()) or han >= 10 else "en"
-
-
 @transaction.atomic
 def entry_submit(*, author, challenge_id, text, images=()) -> Entry:
     """Create an entry (text and up to 9 images) and send it to screening."""
-    text = (text or "").strip()
+    text = clean_user_text(text)
     if not text:
         msg = _("Write something for your entry.")
         raise ServiceError(msg, code="text_required", fields={"text": [msg]})
@@ -233,7 +238,7 @@ def entry_submit(*, author, challenge_id, text, images=()) -> Entry:
             _("You can send at most %(n)d entries to this challenge.") % {"n": challenge.entries_per_user},
             code="entry_limit",
         )
-    entry = Entry.objects.create(challenge=challenge, author=author, text=text, language=_guess_language(text))
+    entry = Entry.objects.create(challenge=challenge, author=author, text=text, language=guess_language(text))
     for position, (content, width, height) in enumerate(cleaned):
         img = EntryImage(entry=entry, width=width, height=height, position=position)
         img.image.save(content.name, content, save=False)
@@ -494,7 +499,7 @@ def entry_vote_invalidate(*, vote_id, reason="gamification.fraud") -> EntryVote 
 
 @transaction.atomic
 def entry_comment_post(*, author, entry_id, text) -> EntryComment:
-    text = (text or "").strip()
+    text = clean_user_text(text)
     if not text or len(text) > 1000:
         msg = _("Write a comment of up to 1000 characters.")
         raise ServiceError(msg, code="text_invalid", fields={"text": [msg]})
@@ -506,7 +511,7 @@ def entry_comment_post(*, author, entry_id, text) -> EntryComment:
         entry=entry, author=author, text=text, status=Status.PUBLISHED if trusted else Status.PENDING
     )
     hooks.content_submit(content_type="comment", object_id=comment.pk, author_id=author.pk, published_first=trusted,
-                language=_guess_language(text))
+                language=guess_language(text))
     return comment
 
 
@@ -544,7 +549,7 @@ def challenge_pick_winners(*, challenge_id, entry_ids, actor=None) -> list[Entry
         send_on_commit(signals.entry_won, entry_id=entry.pk, author_id=entry.author_id, challenge_id=challenge.pk)
         notification_send(
             user_id=entry.author_id, kind="community.challenge.won",
-            title=_("Your entry won “%(title)s”!") % {"title": challenge.title}, url=f"/entries/{entry.pk}/",
+            title=gettext_noop("Your entry won “%(title)s”!"), title_params={"title": challenge.title}, url=f"/entries/{entry.pk}/",
         )
         won.append(entry)
     if won:
@@ -572,7 +577,7 @@ def entry_adopt(*, entry_id, note, actor=None) -> Entry:
                        challenge_id=entry.challenge_id)
         notification_send(
             user_id=entry.author_id, kind="community.idea.adopted",
-            title=_("%(brand)s adopted your idea!") % {"brand": entry.challenge.brand.name}, body=note,
+            title=gettext_noop("%(brand)s adopted your idea!"), title_params={"brand": entry.challenge.brand.name}, body=note,
             url=f"/entries/{entry.pk}/",
         )
         _event(entry.challenge, action="community.idea.adopted", actor=actor, data={"entry": entry.pk})

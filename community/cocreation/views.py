@@ -8,21 +8,20 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from community import hooks
 from community.cocreation import draw, polls, selectors, services
-from core.errors import ServiceError
 from community.cocreation.models import Challenge
 from community.selectors import brand_list
-from community import hooks
+from core.errors import ServiceError
+from core.http import safe_next, wants_json
+from core.ratelimit import writes_limited
 
 ENTRIES_PER_PAGE = 20
 
-
-def _wants_json(request):
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def challenge_list(request):
@@ -78,10 +77,6 @@ def _poll_context(request, challenge):
     }
 
 
-def _safe_next(request, default):
-    nxt = request.POST.get("next") or ""
-    return nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts=None) and nxt.startswith("/") else default
-
 
 def _vote_tap(request, toggle, *, back, done):
     """A one-tap vote as a plain form POST (works without JS) or, with ``Accept:
@@ -89,34 +84,36 @@ def _vote_tap(request, toggle, *, back, done):
     refusal returns to, ``done(item)`` where a counted or withdrawn vote does (both only
     to this site: ``next`` is checked)."""
     if not request.user.is_authenticated:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"ok": False, "error": _("Log in to vote."), "code": "login_required"}, status=401)
         return redirect(f"{reverse('account_login')}?{urlencode({'next': back})}")
     try:
         item, voted = toggle()
     except ServiceError as exc:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"ok": False, "error": str(exc.message), "code": exc.code}, status=exc.status_code)
         messages.error(request, exc.message)
         return redirect(back)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"ok": True, "voted": voted, "vote_count": item.vote_count})
     messages.success(request, _("Vote counted.") if voted else _("Vote withdrawn."))
-    return redirect(_safe_next(request, done(item)))
+    return redirect(safe_next(request, done(item)))
 
 
 @require_POST
+@writes_limited
 def poll_vote(request, option_id):
     """One tap votes for a poll option, a second withdraws; comes back to the poll."""
     return _vote_tap(
         request, lambda: polls.poll_vote_toggle(user=request.user, option_id=option_id),
-        back=_safe_next(request, reverse("community:challenge_list")),
+        back=safe_next(request, reverse("community:challenge_list")),
         done=lambda option: reverse("community:challenge_detail", args=[option.challenge_id]) + "#poll",
     )
 
 
 @login_required
 @require_POST
+@writes_limited
 def entry_submit(request, challenge_id):
     try:
         entry = services.entry_submit(
@@ -155,17 +152,19 @@ def entry_detail(request, entry_id):
 
 
 @require_POST
+@writes_limited
 def entry_vote(request, entry_id):
     """One tap votes for an entry, a second withdraws; comes back to ``next`` or the entry."""
     entry_url = reverse("community:entry_detail", args=[entry_id])
     return _vote_tap(
         request, lambda: services.entry_vote_toggle(user=request.user, entry_id=entry_id),
-        back=_safe_next(request, entry_url), done=lambda entry: entry_url,
+        back=safe_next(request, entry_url), done=lambda entry: entry_url,
     )
 
 
 @login_required
 @require_POST
+@writes_limited
 def entry_comment(request, entry_id):
     try:
         comment = services.entry_comment_post(author=request.user, entry_id=entry_id, text=request.POST.get("text", ""))

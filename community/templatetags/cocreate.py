@@ -3,26 +3,8 @@ import functools
 import zoneinfo
 
 from django import template
-from django.utils.html import format_html
-from django.utils.translation import gettext as _
 
 register = template.Library()
-
-
-@register.simple_tag
-def stars(value, size=""):
-    """Read-only stars filled to ``value`` (0-5, decimals allowed), with a spoken label."""
-    try:
-        rating = max(0.0, min(5.0, float(value or 0)))
-    except (TypeError, ValueError):
-        rating = 0.0
-    label = _("%(rating)s out of 5 stars") % {"rating": f"{rating:g}"}
-    return format_html(
-        '<span class="stars {}" role="img" aria-label="{}"><span class="stars-fill" style="width:{}%"></span></span>',
-        f"stars-{size}" if size else "",
-        label,
-        round(rating * 20, 1),
-    )
 
 
 @register.simple_tag(takes_context=True)

@@ -1,10 +1,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core.stats import wilson_lower_bound
 from community import services
-from core.errors import PermissionDeniedError, ServiceError
 from community.models import HelpfulVote, Review
+from core.errors import PermissionDeniedError, ServiceError
+from core.stats import wilson_lower_bound
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from community.admin import BrandScopedAdmin
-from core.errors import ServiceError
-from community.trials.models import TrialApplication, TrialProgram
 from community.trials import selectors, services
+from community.trials.models import TrialApplication, TrialProgram
+from core.errors import ServiceError
 
 
 class TrialApplicationInline(admin.TabularInline):

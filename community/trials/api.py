@@ -11,8 +11,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from community.api.serializers import BrandOutputSerializer
-from core.api.base import ApiPagination, BaseApi, check_id, error_responses, parse_input
 from community.trials import selectors, services
+from core.api.base import ApiPagination, BaseApi, check_id, error_responses, parse_input
 
 
 class TrialProductOutputSerializer(serializers.Serializer):

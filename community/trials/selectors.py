@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from community import hooks
 from community.models import Review
 from community.trials.models import TrialApplication, TrialProgram
-from community import hooks
 
 App = TrialApplication.Status
 State = TrialProgram.State

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from community.models import Review, User
-from community.services import notification_send, review_post
+from community.services import brand_staff_check, notification_send, review_post
 from community.signals import send_on_commit
 from community.trials import signals
 from community.trials.models import TrialApplication, TrialProgram
@@ -29,6 +30,10 @@ ACTIVE = (App.SELECTED, App.SHIPPED, App.REPORTED, App.OVERDUE)
 OWING = (App.SELECTED, App.SHIPPED)
 
 
+# What brand staff of another brand are told.
+MANAGE_DENIED = gettext_lazy("Only the brand's staff can manage this trial.")
+
+
 def _now():
     return timezone.now()
 
@@ -37,18 +42,8 @@ def _program_url(program):
     return reverse("community:trial_detail", kwargs={"program_id": program.pk})
 
 
-def _notify(*, user_id, kind, title, body="", url=""):
-    return notification_send(user_id=user_id, kind=kind, title=title, body=body, url=url)
-
-
-def _check_staff(actor, program):
-    """Brand staff of the program's brand (or a superuser) may run it."""
-    if actor is None:
-        return
-    if actor.is_superuser:
-        return
-    if not (actor.is_staff and actor.brand_memberships.filter(brand_id=program.brand_id).exists()):
-        raise PermissionDeniedError(_("Only the brand's staff can manage this trial."))
+def _notify(*, user_id, kind, title, title_params=None, body="", url=""):
+    return notification_send(user_id=user_id, kind=kind, title=title, title_params=title_params, body=body, url=url)
 
 
 @transaction.atomic
@@ -77,7 +72,7 @@ def trial_apply(*, user: User, program: TrialProgram, reason: str) -> TrialAppli
 def trial_select(*, actor, program: TrialProgram, application_ids, close_selection=True) -> list[TrialApplication]:
     """Select testers (up to the program's samples), notify them, and — with ``close_selection`` —
     tell every other applicant they were not selected. Returns the newly selected applications."""
-    _check_staff(actor, program)
+    brand_staff_check(actor, program.brand_id, MANAGE_DENIED)
     program = TrialProgram.objects.select_for_update().get(pk=program.pk)
     if program.state in (State.DRAFT, State.CLOSED):
         raise ServiceError(_("Testers can be selected only while the trial is open or selecting."), code="trial_state")
@@ -99,7 +94,7 @@ def trial_select(*, actor, program: TrialProgram, application_ids, close_selecti
         app.save(update_fields=["status", "selected_at"])
         _notify(
             user_id=app.user_id, kind="community.trial.selected", url=url,
-            title=_("You were selected to try %(product)s") % {"product": program.product.name},
+            title=gettext_noop("You were selected to try %(product)s"), title_params={"product": str(program.product.name)},
             body=_("Your free sample is on its way. Post your review of the product by %(date)s.")
             % {"date": timezone.localtime(program.report_deadline).strftime("%Y-%m-%d")},
         )
@@ -109,7 +104,7 @@ def trial_select(*, actor, program: TrialProgram, application_ids, close_selecti
             app.save(update_fields=["status"])
             _notify(
                 user_id=app.user_id, kind="community.trial.not_selected", url=url,
-                title=_("Thank you for applying to try %(product)s") % {"product": program.product.name},
+                title=gettext_noop("Thank you for applying to try %(product)s"), title_params={"product": str(program.product.name)},
                 body=_("You were not selected this time. Keep writing helpful reviews: they count next time."),
                 )
         if program.state != State.RUNNING:
@@ -138,12 +133,12 @@ def trial_mark_shipped(*, actor, application_ids) -> int:
     )
     now = _now()
     for app in apps:
-        _check_staff(actor, app.program)
+        brand_staff_check(actor, app.program.brand_id, MANAGE_DENIED)
         app.status, app.shipped_at = App.SHIPPED, now
         app.save(update_fields=["status", "shipped_at"])
         _notify(
             user_id=app.user_id, kind="community.trial.shipped", url=_program_url(app.program),
-            title=_("Your free sample of %(product)s has shipped") % {"product": app.program.product.name},
+            title=gettext_noop("Your free sample of %(product)s has shipped"), title_params={"product": str(app.program.product.name)},
         )
     return len(apps)
 
@@ -242,7 +237,7 @@ def trials_remind_due(*, now=None) -> int:
             app.save(update_fields=["reminded_at"])
             _notify(
                 user_id=app.user_id, kind="community.trial.reminder", url=_program_url(app.program),
-                title=_("Your trial report for %(product)s is due soon") % {"product": app.program.product.name},
+                title=gettext_noop("Your trial report for %(product)s is due soon"), title_params={"product": str(app.program.product.name)},
                 body=_("Post your review by %(date)s to earn your points.")
                 % {"date": timezone.localtime(app.program.report_deadline).strftime("%Y-%m-%d %H:%M")},
             )
@@ -271,7 +266,7 @@ def trials_mark_overdue(*, now=None) -> int:
             app.save(update_fields=["status", "overdue_at"])
             _notify(
                 user_id=app.user_id, kind="community.trial.overdue", url=_program_url(app.program),
-                title=_("Your trial report for %(product)s is overdue") % {"product": app.program.product.name},
+                title=gettext_noop("Your trial report for %(product)s is overdue"), title_params={"product": str(app.program.product.name)},
                 body=_("You can still post your review; late reports earn no points."),
             )
             marked += 1

@@ -18,6 +18,7 @@ from community.models import Brand
 from community.trials import selectors, services
 from community.trials.models import TrialApplication
 from core.errors import ServiceError
+from core.ratelimit import writes_limited
 
 TRIALS_PER_PAGE = 12
 
@@ -54,6 +55,7 @@ def trial_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@writes_limited
 def trial_detail(request, program_id):
     program = _program_or_404(program_id)
     application = selectors.trial_application_get(user=request.user, program=program)
@@ -83,6 +85,7 @@ def trial_detail(request, program_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@writes_limited
 def trial_report(request, program_id):
     program = _program_or_404(program_id)
     application = selectors.trial_application_get(user=request.user, program=program)

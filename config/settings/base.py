@@ -4,9 +4,14 @@ SQLite, local-memory cache, console email, eager Celery, media in ./media and a
 generated development secret. Every value can be overridden from the
 environment; production.py makes the important ones mandatory.
 """
+import base64
+import hashlib
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -35,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "axes",
+    "csp",
     "core",
     "community",
     "community.cocreation",
@@ -47,14 +54,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Query-string and form input no column can store (NUL): a 400 here, never a 500 in the database.
+    "core.request_guard.RejectUnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in (web form, admin) into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -102,6 +114,8 @@ else:
 
 AUTH_USER_MODEL = "community.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every password check while the account or the address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -121,13 +135,65 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed log-ins are counted by django-axes (below), for the web, the admin and the API
+    # alike; allauth's own counter would answer the same attempts with a different message.
+    "login_failed": None,
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
+
+# --- log-in lockout (django-axes) ---------------------------------------------------
+# One lockout for every way of presenting a password: the log-in form, the admin log-in
+# and the API token endpoint all call authenticate(request=...), and axes' backend (first
+# in AUTHENTICATION_BACKENDS) refuses any password while the account or the address is
+# locked. Counted per account from any address, and per address for any account.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Tries during a lockout do not extend it: someone hammering an account cannot keep its
+# owner out for longer than one cool-off after the lock began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+_COOLOFF_MINUTES = int(AXES_COOLOFF_TIME.total_seconds() // 60)
+# Shown by the API (and by axes' plain-text answer); the web page says the same at more length.
+AXES_COOLOFF_MESSAGE = (
+    f"登录失败次数过多，该账号或当前网络已暂停登录 {_COOLOFF_MINUTES} 分钟，请稍后再试。"
+    f" Too many failed log-in attempts: logging in to this account or from this network"
+    f" is paused for {_COOLOFF_MINUTES} minutes."
+)
+# Redis when there is one (shared by every web process, keys expire by themselves); the
+# database otherwise, so the embedded default's lockout also holds across processes.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler" if CACHE_URL else "axes.handlers.database.AxesDatabaseHandler"
+AXES_ENABLE_ADMIN = not CACHE_URL  # the admin lists attempts only when they are rows
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful log-in: only failures are needed
+AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
+
+
+def _axes_username(request, credentials):
+    """The account an attempt names, however it was presented: allauth and the token API
+    pass ``email``, the admin's form ``username``. Lower-cased, as accounts are looked up,
+    so ``Alice@...`` and ``alice@...`` share one count."""
+    name = (credentials or {}).get("email") or (credentials or {}).get("username")
+    if not name and request is not None:
+        data = getattr(request, "data", None) or getattr(request, "POST", {})
+        name = data.get("login") or data.get("email") or data.get("username")
+    return name.strip().lower() if isinstance(name, str) and name.strip() else None
+
+
+def _axes_client_address(request):
+    """The client's address exactly as the API throttles take it (``NUM_PROXIES``). Behind a
+    proxy REMOTE_ADDR is the proxy itself: locking that address would lock everyone out."""
+    from rest_framework.throttling import BaseThrottle
+
+    return BaseThrottle().get_ident(request)
+
+
+AXES_USERNAME_CALLABLE = _axes_username
+AXES_CLIENT_IP_CALLABLE = _axes_client_address
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cocreate <no-reply@cocreate.local>")
@@ -240,6 +306,12 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="600/min"),
         "writes": env("API_THROTTLE_WRITES", default="60/min"),
     },
+    # DRF's parsers, with the JSON one refusing too-deep nesting as a 400 (core/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -256,12 +328,56 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Content-Security-Policy (django-csp) ----------------------------------------------
+# Only the site's own scripts and styles. Templates carry no inline script, style element or
+# style attribute: code lives in static/. The API docs' inline set-up carries the request's
+# nonce ({{ request.csp_nonce }}); the 500 page, rendered without a request (so without a
+# nonce), is allowed by the hash of its <style> block.
+
+
+def _inline_style_hashes(template):
+    text = (BASE_DIR / "templates" / template).read_text(encoding="utf-8")
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()}'"
+        for block in re.findall(r"<style>(.*?)</style>", text, flags=re.DOTALL)
+    ]
+
+
+# Redoc (/api/redoc/) adds a style element while its bundle loads, before it is handed the
+# nonce: perfect-scrollbar's CSS (inserted empty, then filled). drf-spectacular-sidecar is
+# pinned; tests/test_csp.py fails if a new bundle changes it.
+_REDOC_STYLE_HASHES = [
+    "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # the empty element
+]
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE, *_inline_style_hashes("500.html"), *_REDOC_STYLE_HASHES],
+        # data: the inline favicon and Swagger UI's icons; blob: photo previews before upload.
+        # Redoc's "API docs by Redocly" logo (cdn.redoc.ly) stays blocked; Redoc then hides it.
+        "img-src": [SELF, "data:", "blob:"],
+        # Redoc builds its search worker from a blob.
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Failed log-ins and lockouts (WARNING) are kept; not a line for every successful log-in.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Content quality (moderation/quality, docs/quality.md): lowest score of each band, the

@@ -163,7 +163,7 @@ class MyRedemptionListApi(BaseApi):
     pagination_class = ApiPagination
 
     @extend_schema(
-        operation_id="me_rewards_list", responses={200: RedemptionOutputSerializer(many=True), **error_responses(401, 429)}
+        operation_id="me_rewards_list", responses={200: RedemptionOutputSerializer(many=True), **error_responses(401, 404, 429)}
     )
     def get(self, request):
         paginator = self.pagination_class()

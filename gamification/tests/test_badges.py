@@ -6,11 +6,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from community import services as community_services
-from core.errors import ServiceError
 from community.models import Notification, Review
+from core.errors import ServiceError
 from gamification import badges
-from gamification.models import ActivityDay
-from gamification.models import Badge, UserBadge
+from gamification.models import ActivityDay, Badge, UserBadge
 from gamification.services import points_award, points_reverse
 from tests import factories
 

@@ -85,8 +85,8 @@ def test_profile_level_card_query_count(client, shopper, django_assert_num_queri
     plus one for breadth when the next level asks for it."""
     client.force_login(shopper)
     from community.views import profile  # noqa: F401  (the page is community's; we count our share)
-    from gamification.templatetags.gamification_core import level_progress_card
     from gamification.levels import levels_table
+    from gamification.templatetags.gamification_core import level_progress_card
 
     levels_table()
     with django_assert_num_queries(1):

@@ -6,8 +6,7 @@ from rest_framework.test import APIClient
 
 from community import services as community_services
 from gamification import badges, rewards
-from gamification.models import Badge
-from gamification.models import Redemption, Reward
+from gamification.models import Badge, Redemption, Reward
 from gamification.services import points_award
 from tests import factories
 

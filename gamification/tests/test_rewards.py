@@ -4,11 +4,10 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from core.errors import ServiceError
 from community.models import Notification
+from core.errors import ServiceError
 from gamification import rewards
-from gamification.models import PointsEntry, UserPoints
-from gamification.models import Redemption, Reward, RewardCode
+from gamification.models import PointsEntry, Redemption, Reward, RewardCode, UserPoints
 from gamification.services import points_award
 from tests import factories
 

@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.base import MAX_ID
 from community.api.serializers import LevelOutputSerializer
+from community.models import Review
+from core.api.base import MAX_ID
 from moderation import registry, selectors
 from moderation.forms import BULK_MAX, DECISIONS
-from community.models import Review
 from moderation.models import Appeal, Case, RejectReason, Report
 
 # Only the choice sets each field name has already get an enum in the schema: a second

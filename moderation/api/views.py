@@ -15,10 +15,16 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from core.api.base import ErrorOutputSerializer
-from core.api.base import ApiPagination, BaseApi, check_id, error_responses, parse_input
 from community.models import Notification
 from community.services import notification_mark_read
+from core.api.base import (
+    ApiPagination,
+    BaseApi,
+    ErrorOutputSerializer,
+    check_id,
+    error_responses,
+    parse_input,
+)
 from moderation import presentation, selectors, services
 from moderation.api import serializers as s
 from moderation.models import Appeal

@@ -13,7 +13,14 @@ import numpy as np
 from datasketch import MinHash
 from django.db import transaction
 
-from moderation.detectors.base import FLAG, HOLD, Detector, DetectorResult, Evidence, ScreenInput
+from moderation.detectors.base import (
+    FLAG,
+    HOLD,
+    Detector,
+    DetectorResult,
+    Evidence,
+    ScreenInput,
+)
 from moderation.text import compact, normalize, normalized_for
 
 NUM_PERM = 64

@@ -16,7 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 from PIL import Image
 
-from moderation.detectors.base import FLAG, Detector, DetectorResult, Evidence, ScreenInput
+from moderation.detectors.base import (
+    FLAG,
+    Detector,
+    DetectorResult,
+    Evidence,
+    ScreenInput,
+)
 
 log = logging.getLogger(__name__)
 

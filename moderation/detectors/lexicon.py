@@ -25,7 +25,15 @@ from pathlib import Path
 import ahocorasick
 from django.core.cache import cache
 
-from moderation.detectors.base import ACTION_RANK, BLOCK, FLAG, HOLD, Detector, DetectorResult, ScreenInput
+from moderation.detectors.base import (
+    ACTION_RANK,
+    BLOCK,
+    FLAG,
+    HOLD,
+    Detector,
+    DetectorResult,
+    ScreenInput,
+)
 from moderation.detectors.util import evidence_at, noisy_or
 from moderation.text import normalize, normalized_for
 

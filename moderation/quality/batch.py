@@ -38,7 +38,13 @@ def _facts_from_result(result):
 def duplicate_facts_many(content_type, inputs, outcomes=None):
     """{object_id: (similar_count, copies_description)} for items with text."""
     from moderation.detectors.duplicate import (
-        MAX_CANDIDATES, MIN_CHARS, DuplicateDetector, band_keys, bucket_rows, shingles, signature_of_shingles,
+        MAX_CANDIDATES,
+        MIN_CHARS,
+        DuplicateDetector,
+        band_keys,
+        bucket_rows,
+        shingles,
+        signature_of_shingles,
     )
     from moderation.models import TextFingerprint
     from moderation.text import compact, normalized_for

@@ -37,8 +37,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import opencc
-from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 
 from core.stats import wilson_lower_bound
 from moderation.quality import lexicon as lx
@@ -59,6 +58,7 @@ _EMOJI_RUN = re.compile(r"(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]\s
 _CHAR_RUN = re.compile(r"(.)\1{3,}")
 _REPEATED_CHUNK = re.compile(r"(.{2,6})\1{2,}")
 _NON_WORD = re.compile(r"[\W_]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _cc = opencc.OpenCC("t2s")
 
 
@@ -79,17 +79,22 @@ _NEGATOR_EN = re.compile(r"(?:\b(?:not|no|never|hardly|barely)\b|n't)\s*(?:\w+\s
 _CONTRAST = re.compile(_alternation(lx.CONTRAST_ZH) + "|" + _en_words(lx.CONTRAST_EN).pattern)
 _TEMPLATE = re.compile(_alternation(lx.TEMPLATES_ZH) + "|" + _en_words(lx.TEMPLATES_EN).pattern)
 
-_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千半几]+)"
+# A number starts where its run of digits (or of 一二三...) starts: without the lookbehinds a
+# failed match was retried from every later digit, and 6000 digits took ~7 s. No unit starts
+# with a digit or numeral, so any match ends after the whole run: none is lost.
+_NUM = r"(?:(?<!\d)\d+(?:\.\d+)?|(?<![一二两三四五六七八九十百千半几])[一二两三四五六七八九十百千半几]+)"
 _UNIT_RE = re.compile(
-    _NUM + r"\s*(?:" + _alternation(lx.UNITS_ZH) + r")|\d+(?:\.\d+)?\s*(?:" + _alternation(lx.UNITS_EN)
+    _NUM + r"\s*(?:" + _alternation(lx.UNITS_ZH) + r")|(?<!\d)\d+(?:\.\d+)?\s*(?:" + _alternation(lx.UNITS_EN)
     + r")(?![a-z])"
 )
 _PLAIN_NUMBER = re.compile(r"\d")
+# "\s*(?:个)?\s*" would split one run of spaces two ways (quadratic in its length);
+# "\s*(?:个\s*)?" matches the same texts.
 _DURATION = re.compile(
     # 用了两周 / 穿了三个月 / 坚持用了 10 天 / 两个星期下来 / 一个月后
-    r"(?:用|穿|戴|吃|喝|试|敷|涂|擦|开|骑|玩|洗)了?\s*(?:快|差不多|将近|大概|约)?\s*" + _NUM
-    + r"\s*(?:个)?\s*(?:天|周|星期|礼拜|月|年|次|遍|季)"
-    + r"|" + _NUM + r"\s*(?:个)?\s*(?:天|周|星期|礼拜|月|年)(?:了|下来|后|之后|以后|多)"
+    r"(?:用|穿|戴|吃|喝|试|敷|涂|擦|开|骑|玩|洗)了?\s*(?:(?:快|差不多|将近|大概|约)\s*)?" + _NUM
+    + r"\s*(?:个\s*)?(?:天|周|星期|礼拜|月|年|次|遍|季)"
+    + r"|" + _NUM + r"\s*(?:个\s*)?(?:天|周|星期|礼拜|月|年)(?:了|下来|后|之后|以后|多)"
     # used it for two weeks / after 3 months / for a month now / over a year
     + r"|(?<![a-z])(?:for|after|over|within|in)\s+(?:about\s+|almost\s+|nearly\s+|over\s+)?"
     r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|couple of|a couple of|\d+)\s+"
@@ -110,7 +115,9 @@ def prepare(text) -> str:
     """NFKC (full-width -> ASCII), lower case, Traditional -> Simplified."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    text = unicodedata.normalize("NFKC", text[:6000]).lower()
+    # Lone surrogates (JSON "\ud800" decodes to one) carry no text, and OpenCC encodes to
+    # UTF-8, so "\ud800中" raised UnicodeEncodeError: drop them, as moderation.text does.
+    text = unicodedata.normalize("NFKC", _SURROGATE.sub("", text[:6000])).lower()
     return _cc.convert(text) if _HAN.search(text) else text
 
 
@@ -393,6 +400,8 @@ def score_text(
             learned_p = _clamp(float(learned), 0.0, 1.0)
         except (TypeError, ValueError):
             learned_p = None
+        if learned_p is not None and math.isnan(learned_p):
+            learned_p = None  # NaN passes _clamp and made int(round(score)) raise ValueError
     final = rules if learned_p is None else (1 - LEARNED_WEIGHT) * rules + LEARNED_WEIGHT * 100 * (1 - learned_p)
     score = int(round(_clamp(final, 0, 100)))
 

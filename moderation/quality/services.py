@@ -15,8 +15,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from community.services import notification_send
+from core.i18n import source_text
 from moderation import registry
 from moderation.quality import batch, scorer
 from moderation.quality.bands import LOW, band_for_score, hold_below
@@ -235,7 +237,7 @@ def quality_after_screen(*, case, quality):
 
 def _notify_held(case, result):
     adapter = registry.get(case.content_type)
-    title = _("Your %(kind)s is waiting for a moderator: it looks low on detail") % {"kind": adapter.label}
+    title = gettext_noop("Your %(kind)s is waiting for a moderator: it looks low on detail")
     if case.content_type == "entry":
         lead = _("Entries that say what should change, and why, get the most votes. To improve yours:")
     else:
@@ -246,6 +248,7 @@ def _notify_held(case, result):
                  else _("A moderator will look at it soon; next time, these hints help it through at once."))
     notification_send(
         user_id=case.author_id, kind=f"moderation.{case.content_type}.low_quality", title=title,
+        title_params={"kind": source_text(adapter.label)},
         body="\n".join(lines), url=url or _preview_url(adapter, case.object_id),
     )
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community import services as community_services
-from core.errors import PermissionDeniedError, ServiceError
 from community.models import Review
+from core.errors import PermissionDeniedError, ServiceError
 from moderation import audit, registry
 from moderation.models import AuditLabel, AuditSample, Event
 from tests import factories

@@ -11,10 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community import services as community_services
-from core.errors import PermissionDeniedError, ServiceError
 from community.models import Notification, Review
+from core.errors import PermissionDeniedError, ServiceError
 from moderation import calibration, services
-from moderation.calibration import cohen_kappa, kappa_from_table, suppression_level, two_proportion_z_test
+from moderation.calibration import (
+    cohen_kappa,
+    kappa_from_table,
+    suppression_level,
+    two_proportion_z_test,
+)
 from moderation.models import Case, Event
 from tests import factories
 

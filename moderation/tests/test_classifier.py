@@ -10,7 +10,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from moderation import classifier
-from moderation.classifier import ClassifierDetector, examples_from_decisions, retrain_if_needed
+from moderation.classifier import (
+    ClassifierDetector,
+    examples_from_decisions,
+    retrain_if_needed,
+)
 from moderation.detectors.base import ScreenInput
 from moderation.learning import (
     NoActiveModel,

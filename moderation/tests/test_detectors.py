@@ -16,7 +16,13 @@ from moderation.detectors.base import BLOCK, FLAG, HOLD, ImageInput, ScreenInput
 from moderation.detectors.claims import AbsoluteClaimDetector
 from moderation.detectors.contact import ContactDetector
 from moderation.detectors.duplicate import BANDS, DuplicateDetector
-from moderation.detectors.images import ImageDetector, chunks, hamming, to_signed, to_unsigned
+from moderation.detectors.images import (
+    ImageDetector,
+    chunks,
+    hamming,
+    to_signed,
+    to_unsigned,
+)
 from moderation.detectors.lexicon import WordListDetector, lexicon_invalidate
 from moderation.detectors.personal import (
     PersonalDataDetector,
@@ -27,7 +33,13 @@ from moderation.detectors.personal import (
     mask_text,
 )
 from moderation.detectors.velocity import VelocityDetector
-from moderation.models import Case, ImageFingerprint, LshBucket, TextFingerprint, WordEntry
+from moderation.models import (
+    Case,
+    ImageFingerprint,
+    LshBucket,
+    TextFingerprint,
+    WordEntry,
+)
 
 
 def run(detector, text, **kwargs):

@@ -6,8 +6,10 @@ import os
 import pytest
 from django.core.management import call_command
 
-from moderation import pipeline
-from moderation import receivers  # noqa: F401
+from moderation import (
+    pipeline,
+    receivers,  # noqa: F401
+)
 from moderation.detectors.base import BLOCK, HOLD, Detector, DetectorResult, ScreenInput
 from moderation.detectors.contact import ContactDetector
 from moderation.detectors.lexicon import WordListDetector

@@ -191,7 +191,7 @@ def test_votes_rescore_and_rank(post_review, django_capture_on_commit_callbacks)
 def test_rescore_is_debounced(post_review, settings):
     from django.core.cache import cache
 
-    from moderation.quality.services import rescore_debounce_key, quality_rescore_soon
+    from moderation.quality.services import quality_rescore_soon, rescore_debounce_key
 
     review = post_review(DETAILED_EN, rating=4)
     cache.add(rescore_debounce_key("review", review.pk), 1, 60)  # a rescore is already scheduled

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from core.errors import PermissionDeniedError, ServiceError
 from community.models import Notification, Review
+from core.errors import PermissionDeniedError, ServiceError
 from moderation import services
 from moderation.models import Appeal, Case, Event, Report
 from tests import factories
@@ -52,7 +52,7 @@ def test_reject_hides_content_audits_and_notifies(queued_case, moderator):
     event = Event.objects.filter(case=case, action="moderation.review.rejected").get()
     assert (event.actor, event.reason, event.old_state, event.new_state) == (moderator, "spam", "queued", "rejected")
     note = Notification.objects.get(user=case.author)
-    assert "Spam" in note.title or "广告" in note.title
+    assert "Spam" in note.display_title or "广告" in note.display_title
     with pytest.raises(ServiceError):
         services.case_decide(case_id=case.pk, moderator=moderator, approve=True)
 

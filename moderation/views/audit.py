@@ -17,8 +17,8 @@ from core.errors import ServiceError
 from moderation import audit
 from moderation.models import AuditLabel
 from moderation.presentation import kind_label
-from moderation.views.queue import moderator_required
 from moderation.views.ops import ops_access_required
+from moderation.views.queue import moderator_required
 
 # Keyboard shortcut per label: G good, A acceptable, L low.
 LABEL_KEYS = (("good", "G"), ("acceptable", "A"), ("low", "L"))

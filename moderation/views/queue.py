@@ -11,11 +11,12 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
+from core.http import safe_next, wants_json
+from core.ratelimit import writes_limited
 from moderation import presentation, registry, selectors, services
 from moderation.forms import AppealForm, BulkForm, DecideForm, ReportForm
 from moderation.models import Case, RejectReason
@@ -118,9 +119,9 @@ def _json_error(code, message, *, status, fields=None):
 @moderator_required
 def decide(request, case_id):
     form = DecideForm(request.POST)
-    wants_json = "application/json" in request.headers.get("Accept", "")
+    json_reply = wants_json(request)
     if not form.is_valid():
-        if wants_json:
+        if json_reply:
             return _json_error("invalid", _("Some fields are not valid."), status=400, fields=form.errors)
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect("moderation:case", case_id=case_id)
@@ -130,13 +131,13 @@ def decide(request, case_id):
             reason_code=form.cleaned_data["reason"], note=form.cleaned_data["note"],
         )
     except ServiceError as exc:
-        if wants_json:
+        if json_reply:
             return _json_error(exc.code, exc.message, status=exc.status_code, fields=exc.fields)
         messages.error(request, exc.message)
         return redirect("moderation:case", case_id=case_id)
     # The next item loads at once: the moderator never goes back to the list between items.
     nxt = services.case_claim_next(moderator=request.user)
-    if wants_json:
+    if json_reply:
         return JsonResponse({"ok": True, "next": reverse("moderation:case", args=[nxt.pk]) if nxt else None})
     messages.success(request, _("Decision saved."))
     if nxt is None:  # the queue page says it is empty
@@ -178,19 +179,13 @@ def bulk(request):
     return redirect("moderation:queue")
 
 
-def _safe_next(request, default="/"):
-    nxt = request.POST.get("next") or default
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        return default
-    return nxt
-
 
 @require_POST
 @login_required
+@writes_limited
 def report(request):
     form = ReportForm(request.POST)
-    nxt = _safe_next(request)
+    nxt = safe_next(request, "/")
     if not form.is_valid():
         messages.error(request, _("Choose a reason for the report."))
         return redirect(nxt)

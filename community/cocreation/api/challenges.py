@@ -12,14 +12,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from community.api.serializers import BrandOutputSerializer
-from core.api.base import ApiPagination, BaseApi, check_id, error_responses, parse_input
 from community.cocreation import selectors, services
 from community.cocreation.models import Challenge
+from core.api.base import ApiPagination, BaseApi, check_id, error_responses, parse_input
+from core.api.parsers import JSONParser
 
 
 class ChallengeOutputSerializer(serializers.Serializer):
@@ -131,7 +132,7 @@ class ChallengeListApi(BaseApi):
     pagination_class = ApiPagination
 
     @extend_schema(operation_id="challenges_list", parameters=[ChallengeFilterSerializer],
-                   responses={200: ChallengeOutputSerializer(many=True), **error_responses(400)})
+                   responses={200: ChallengeOutputSerializer(many=True), **error_responses(400, 404, 429)})
     def get(self, request):
         filters = parse_input(ChallengeFilterSerializer, request.query_params)
         paginator = self.pagination_class()
@@ -140,7 +141,7 @@ class ChallengeListApi(BaseApi):
 
 
 class ChallengeDetailApi(BaseApi):
-    @extend_schema(operation_id="challenges_detail", responses={200: ChallengeOutputSerializer, **error_responses(404)})
+    @extend_schema(operation_id="challenges_detail", responses={200: ChallengeOutputSerializer, **error_responses(404, 429)})
     def get(self, request, challenge_id):
         return Response(ChallengeOutputSerializer(challenge_or_404(challenge_id)).data)
 
@@ -150,7 +151,7 @@ class ChallengeEntryListApi(BaseApi):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(operation_id="challenges_entries_list", parameters=[EntrySortSerializer],
-                   responses={200: EntryOutputSerializer(many=True), **error_responses(400, 404)})
+                   responses={200: EntryOutputSerializer(many=True), **error_responses(400, 404, 429)})
     def get(self, request, challenge_id):
         challenge = challenge_or_404(challenge_id)
         sort = parse_input(EntrySortSerializer, request.query_params)["sort"]
@@ -162,7 +163,7 @@ class ChallengeEntryListApi(BaseApi):
         return paginator.get_paginated_response(EntryOutputSerializer(page, many=True, context={"voted": voted}).data)
 
     @extend_schema(operation_id="challenges_entries_submit", request=EntryInputSerializer,
-                   responses={201: EntryOutputSerializer, **error_responses(400, 401, 403, 404)})
+                   responses={201: EntryOutputSerializer, **error_responses(400, 401, 403, 404, 429)})
     def post(self, request, challenge_id):
         check_id(challenge_id, _("Challenge not found."))
         data = parse_input(EntryInputSerializer, request.data)
@@ -173,7 +174,7 @@ class ChallengeEntryListApi(BaseApi):
 
 
 class EntryDetailApi(BaseApi):
-    @extend_schema(operation_id="entries_detail", responses={200: EntryOutputSerializer, **error_responses(404)})
+    @extend_schema(operation_id="entries_detail", responses={200: EntryOutputSerializer, **error_responses(404, 429)})
     def get(self, request, entry_id):
         entry = _entry_or_404(request, entry_id)
         voted = selectors.voted_entry_ids(viewer=request.user, challenge=entry.challenge)
@@ -185,13 +186,13 @@ class EntryVoteApi(BaseApi):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="entries_vote", request=None, responses={200: EntryOutputSerializer, **error_responses(400, 401, 403, 404)})
+    @extend_schema(operation_id="entries_vote", request=None, responses={200: EntryOutputSerializer, **error_responses(400, 401, 403, 404, 429)})
     def post(self, request, entry_id):
         check_id(entry_id, _("Entry not found."))
         entry, voted = services.entry_vote_toggle(user=request.user, entry_id=entry_id)
         return Response(EntryOutputSerializer(entry, context={"voted": {entry.pk} if voted else set()}).data)
 
-    @extend_schema(operation_id="entries_vote_withdraw", request=None, responses={200: EntryOutputSerializer, **error_responses(400, 401, 403, 404)})
+    @extend_schema(operation_id="entries_vote_withdraw", request=None, responses={200: EntryOutputSerializer, **error_responses(400, 401, 403, 404, 429)})
     def delete(self, request, entry_id):
         check_id(entry_id, _("Entry not found."))
         entry = services.entry_vote_withdraw(user=request.user, entry_id=entry_id) or _entry_or_404(request, entry_id)
@@ -201,7 +202,7 @@ class EntryVoteApi(BaseApi):
 class EntryCommentApi(BaseApi):
     pagination_class = ApiPagination
 
-    @extend_schema(operation_id="entries_comments_list", responses={200: CommentOutputSerializer(many=True), **error_responses(404)})
+    @extend_schema(operation_id="entries_comments_list", responses={200: CommentOutputSerializer(many=True), **error_responses(404, 429)})
     def get(self, request, entry_id):
         entry = _entry_or_404(request, entry_id)
         paginator = self.pagination_class()
@@ -209,7 +210,7 @@ class EntryCommentApi(BaseApi):
         return paginator.get_paginated_response(CommentOutputSerializer(page, many=True).data)
 
     @extend_schema(operation_id="entries_comments_post", request=CommentInputSerializer,
-                   responses={201: CommentOutputSerializer, **error_responses(400, 401, 404)})
+                   responses={201: CommentOutputSerializer, **error_responses(400, 401, 404, 429)})
     def post(self, request, entry_id):
         check_id(entry_id, _("Entry not found."))
         data = parse_input(CommentInputSerializer, request.data)

@@ -14,9 +14,9 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from community.cocreation import polls, selectors
 from community.cocreation.api.challenges import challenge_or_404
 from core.api.base import ApiPagination, BaseApi, check_id, error_responses
-from community.cocreation import polls, selectors
 
 
 class PollOptionOutputSerializer(serializers.Serializer):
@@ -47,7 +47,7 @@ class ChallengePollOptionListApi(BaseApi):
     pagination_class = ApiPagination
 
     @extend_schema(operation_id="challenges_poll_options_list",
-                   responses={200: PollOptionOutputSerializer(many=True), **error_responses(404)})
+                   responses={200: PollOptionOutputSerializer(many=True), **error_responses(404, 429)})
     def get(self, request, challenge_id):
         challenge = challenge_or_404(challenge_id)
         options = selectors.poll_options(challenge=challenge, viewer=request.user)  # all: percent needs the total
@@ -62,14 +62,14 @@ class PollOptionVoteApi(BaseApi):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="poll_options_vote", request=None,
-                   responses={200: PollOptionOutputSerializer, **error_responses(400, 401, 403, 404)})
+                   responses={200: PollOptionOutputSerializer, **error_responses(400, 401, 403, 404, 429)})
     def post(self, request, option_id):
         check_id(option_id, _("Poll option not found."))
         option, voted = polls.poll_vote_toggle(user=request.user, option_id=option_id)
         return Response(PollOptionOutputSerializer(_with_share(option, voted=voted)).data)
 
     @extend_schema(operation_id="poll_options_vote_withdraw", request=None,
-                   responses={200: PollOptionOutputSerializer, **error_responses(400, 401, 403, 404)})
+                   responses={200: PollOptionOutputSerializer, **error_responses(400, 401, 403, 404, 429)})
     def delete(self, request, option_id):
         check_id(option_id, _("Poll option not found."))
         option = polls.poll_vote_withdraw(user=request.user, option_id=option_id)

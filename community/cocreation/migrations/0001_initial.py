@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 from core import contenttypes
 
-
 MOVED = ['challenge', 'challengeevent', 'challengeparticipant', 'entry', 'entryimage', 'entryvote', 'entrycomment', 'polloption', 'pollvote']
 
 

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 from core import contenttypes
 
-
 MOVED = ['trialprogram', 'trialapplication']
 
 

@@ -1,0 +1,27 @@
+"""Small helpers every page view shares."""
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def wants_json(request) -> bool:
+    """The page's script asked for JSON (``fetch`` with ``Accept: application/json``)."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def safe_next(request, default=None):
+    """``next`` (POST, then GET) when it points at this site, else ``default``: never an open redirect."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def safe_referer(request, default="/"):
+    """Where the person came from, when it is this site (a form that was refused goes back there)."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return default

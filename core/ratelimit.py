@@ -1,0 +1,59 @@
+"""Per-user write limits for the web forms: the same budget as the API's "writes" throttle.
+
+A shopper who posts through the page and through the API draws on one budget
+(``API_THROTTLE_WRITES``, 60 a minute by default), counted in the cache like every DRF
+throttle. Privileged users (the ``higher_rate_limits`` privilege) get the same headroom
+as in the API.
+"""
+from functools import wraps
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from core import hooks
+from core.api.base import WritesRateThrottle
+from core.http import safe_referer, wants_json
+
+_WRITES_VIEW = SimpleNamespace(throttle_scope="writes")
+# As SignedInRateThrottle: a user holding "higher_rate_limits" gets this many times the rate.
+PRIVILEGED_FACTOR = 4
+
+
+def writes_wait(request):
+    """None when the signed-in user may write now (and counts this write); otherwise the
+    seconds to wait. Reads and anonymous requests are not counted here."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.user.is_authenticated:
+        return None
+    throttle = WritesRateThrottle()
+    if throttle.allow_request(request, _WRITES_VIEW):
+        return None
+    # Only a refused request asks about the privilege, so ordinary writes cost no query.
+    if hooks.user_can(request.user, "higher_rate_limits"):
+        throttle.num_requests *= PRIVILEGED_FACTOR
+        if throttle.allow_request(request, _WRITES_VIEW):
+            return None
+    return max(1, int(throttle.wait() or 1))
+
+
+def writes_limited(view):
+    """Refuse a write past the budget with a friendly message: JSON 429 for the page's
+    script, a message and a return to the page for a plain form. Nothing is saved."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        wait = writes_wait(request)
+        if wait is None:
+            return view(request, *args, **kwargs)
+        message = _("You're going a little fast. Please wait %(n)d seconds and try again.") % {"n": wait}
+        if wants_json(request):
+            response = JsonResponse({"ok": False, "error": message, "code": "throttled", "retry_after": wait},
+                                    status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        messages.warning(request, message)
+        return redirect(safe_referer(request))
+
+    return wrapper
