@@ -29,7 +29,8 @@ def test_api_pages_stop_at_the_depth_with_a_clear_message(client, product_with_r
 
 
 def test_the_page_clamps_to_its_last_reachable_page(client, product_with_reviews):
-    resp = client.get(f"/products/{product_with_reviews.slug}/", {"page": 99})
+    resp = client.get(f"/products/{product_with_reviews.slug}/", {"page": 99}, HTTP_ACCEPT_LANGUAGE="en")
     assert resp.status_code == 200
     page = resp.context["page"]
     assert page.number == page.paginator.num_pages == 2 and page.paginator.capped
+    assert "Pages reach only the first 20." in resp.content.decode()
