@@ -28,6 +28,40 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+_browser_deselected = []
+
+
+def _chromium_missing():
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"Chromium not found at {CHROMIUM}"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Outside CI, a machine without Chromium runs everything else and says so in one line;
+    under CI=true the browser tests are mandatory (they fail rather than skip)."""
+    missing = None if IN_CI else _chromium_missing()
+    if not missing:
+        return
+    browser_items = [item for item in items if "chromium" in getattr(item, "fixturenames", ())]
+    if browser_items:
+        _browser_deselected.append((len(browser_items), missing))
+        config.hook.pytest_deselected(items=browser_items)
+        items[:] = [item for item in items if item not in browser_items]
+
+
+def pytest_terminal_summary(terminalreporter):
+    for count, missing in _browser_deselected:
+        terminalreporter.write_line(
+            f"SKIPPED {count} browser tests: {missing}; `apt-get install chromium` to run them "
+            "(under CI=true they are mandatory)", yellow=True)
+
+
 @pytest.fixture(scope="module")
 def chromium():
     from playwright.sync_api import sync_playwright
