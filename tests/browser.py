@@ -120,3 +120,15 @@ def coach_type_better(page, textarea, text, low, panel="[data-coach]"):
     assert better["text"] == f"{data['band_label']} · {data['score']}/100"
     assert data["score"] > int(low["text"].split("·")[-1].split("/")[0])
     return data, better
+
+
+def tap_star(page, stars):
+    """Tap a star on the product page: it posts with fetch (201), the page does not reload,
+    the details panel opens and the star shows as pressed."""
+    page.evaluate("window.__sameDocument = true")
+    with page.expect_response(lambda r: r.url.endswith("/rate/")) as rated:
+        page.click(f"button[name=rating][value='{stars}']")
+    assert rated.value.status == 201
+    page.wait_for_selector("#details", state="visible")
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.get_attribute(f"button[name=rating][value='{stars}']", "aria-pressed") == "true"

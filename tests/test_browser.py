@@ -18,7 +18,7 @@ from community import services
 from community.models import Review, User
 from config.urls import urlpatterns as site_urlpatterns
 from tests import factories
-from tests.browser import ARTIFACTS, PHONE
+from tests.browser import ARTIFACTS, PHONE, tap_star
 
 pytestmark = pytest.mark.browser
 
@@ -111,13 +111,7 @@ def test_new_user_signs_up_taps_a_star_and_adds_tag_and_photo(site, chromium):
         assert page.locator("#details").is_hidden()
 
         # One tap on the fourth star: posted with fetch, no reload, the details panel appears.
-        page.evaluate("window.__sameDocument = true")
-        with page.expect_response(lambda r: r.url.endswith("/rate/")) as rated:
-            page.click("button[name=rating][value='4']")
-        assert rated.value.status == 201
-        page.wait_for_selector("#details", state="visible")
-        assert page.evaluate("window.__sameDocument") is True
-        assert page.get_attribute("button[name=rating][value='4']", "aria-pressed") == "true"
+        tap_star(page, 4)
         assert page.locator(".rate-star.is-on").count() == 4
         review = Review.objects.get(author__email="newbie@example.com", product=product)
         assert review.rating == 4
