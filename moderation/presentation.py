@@ -19,6 +19,9 @@ QUEUE_REASON_LABELS = {
     "absolute_claim": _("Absolute claim"),
     "image": _("Image check"),
     "reported": _("Reported by users"),
+    "reported_urgent": _("Reported: personal data or abuse"),
+    "reported_public": _("Still public while reported"),
+    "reported_hidden": _("Hidden by report weight"),
     "appeal": _("Appeal"),
     "screening_failed": _("Screening failed"),
 }

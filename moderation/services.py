@@ -61,17 +61,28 @@ def event_record(case, *, actor, action, reason="", old_state="", new_state="", 
     )
 
 
-def priority_for(*, risk, reach, report_weight, queued_at):
-    """Higher first. Risk, the author's reach and report weight add to a base; age is
-    folded in as a static key: an item gains one full point per 24 h (the SLA), so
-    ``base + age/24h`` orders the same as ``base - queued_at/24h`` for every row."""
+# Reports that cannot wait: someone's personal data shown, or abuse aimed at a person.
+URGENT_REPORT_REASONS = {"personal_data", "abuse"}
+URGENT_BONUS = 2.0  # ahead of any item by risk alone, as a day of waiting would put it
+# Queue reasons one round of reports sets: reported, urgent, on public content, hidden by weight.
+REPORT_FLAGS = {"reported", "reported_urgent", "reported_public", "reported_hidden"}
+
+
+def priority_for(*, risk, reach, report_weight, queued_at, urgent=False):
+    """Higher first. Risk, the author's reach and report weight add to a base (urgent reports,
+    personal data and abuse, add more); age is folded in as a static key: an item gains one
+    full point per 24 h (the SLA), so ``base + age/24h`` orders the same as
+    ``base - queued_at/24h`` for every row."""
     base = 2.0 * risk + 0.3 * math.log10(1 + reach) + 0.5 * min(report_weight, 6.0)
+    if urgent:
+        base += URGENT_BONUS
     return base - queued_at.timestamp() / SLA.total_seconds()
 
 
 def _refresh_priority(case):
     case.priority = priority_for(
-        risk=case.risk, reach=case.author_reach, report_weight=case.report_weight, queued_at=case.queued_at
+        risk=case.risk, reach=case.author_reach, report_weight=case.report_weight, queued_at=case.queued_at,
+        urgent="reported_urgent" in case.queue_reasons,
     )
 
 
@@ -247,7 +258,9 @@ def _decide(case, *, actor, approve, reason_code, note, bulk=False):
     event_record(case, actor=actor, action=f"moderation.{case.content_type}.{verb}", reason=reason_code,
            old_state=old, new_state=case.state, data=data)
     _resolve_reports(case, upheld=not approve)
-    if not approve or actor is not None:
+    # Reports a moderator dismissed on content that stayed public changed nothing for its author.
+    quietly_kept = approve and "reported_public" in case.queue_reasons and "reported_hidden" not in case.queue_reasons
+    if (not approve or actor is not None) and not quietly_kept:
         _notify_author(case, approve=approve, note=note)
 
 
@@ -418,21 +431,33 @@ def report_create(*, reporter, content_type, object_id, reason, message=""):
         total = Report.objects.filter(content_type=content_type, object_id=object_id,
                                       status=Report.Status.OPEN).aggregate(w=Sum("weight"))["w"] or 0.0
         case.report_weight = total
-        if case.state == State.APPROVED and total >= REPORT_HIDE_WEIGHT:
-            old = case.state
+        reasons = {"reported"} | ({"reported_urgent"} if reason in URGENT_REPORT_REASONS else set())
+        old = case.state
+        if case.state == State.APPROVED:
+            # Every report puts published content in front of a moderator; it stays public
+            # until a moderator decides, unless enough trusted weight hides it (below). A new
+            # round of reports starts with none of the last round's flags.
             case.state = State.QUEUED
             case.queued_at = timezone.now()
-            case.queue_reasons = sorted(set(case.queue_reasons) | {"reported"})
+            case.claimed_by, case.lease_expires_at = None, None
+            case.queue_reasons = [r for r in case.queue_reasons if r not in REPORT_FLAGS] + ["reported_public"]
+        if case.state == State.QUEUED:
+            case.queue_reasons = sorted(set(case.queue_reasons) | reasons)
             _refresh_priority(case)
-            case.save()
+        hide = ("reported_public" in case.queue_reasons and "reported_hidden" not in case.queue_reasons
+                and total >= REPORT_HIDE_WEIGHT)
+        if hide:
+            case.queue_reasons = sorted(set(case.queue_reasons) | {"reported_hidden"})
+        case.save()
+        if old == State.APPROVED:
+            event_record(case, actor=None, action=f"moderation.{content_type}.reported", reason=reason,
+                         old_state=old, new_state=case.state, data={"report_weight": total})
+        if hide:
             adapter.apply(object_id, registry.HIDE, "reported")
             event_record(case, actor=None, action=f"moderation.{content_type}.hidden_by_reports", reason="reported",
-                   old_state=old, new_state=State.QUEUED, data={"report_weight": total})
-        else:
-            if case.state == State.QUEUED:
-                _refresh_priority(case)
-            case.save()
+                         old_state=old, new_state=State.QUEUED, data={"report_weight": total})
     return report
+
 
 
 # --- appeals -----------------------------------------------------------------------------
