@@ -388,6 +388,11 @@ def review_moderate(*, review_id: int, status: str, reason: str = "") -> Review:
     return review
 
 
+def _notification(user_id, *, kind, title, title_params, body, url):
+    return Notification(user_id=user_id, kind=kind, title=str(title)[:200], title_params=title_params or {},
+                        body=body, url=url)
+
+
 def notification_send(*, user_id: int, kind: str, title: str, title_params=None, body: str = "", url: str = "",
                       email: bool = True):
     """Store an on-site notification and, when asked, email it after commit (if the user
@@ -395,8 +400,8 @@ def notification_send(*, user_id: int, kind: str, title: str, title_params=None,
 
     ``title`` is the untranslated source text (mark it with ``gettext_noop``) with
     ``%(name)s`` placeholders filled from ``title_params``: it is translated when shown."""
-    note = Notification.objects.create(user_id=user_id, kind=kind, title=str(title)[:200],
-                                       title_params=title_params or {}, body=body, url=url)
+    note = _notification(user_id, kind=kind, title=title, title_params=title_params, body=body, url=url)
+    note.save()
     if email:
         enqueue_on_commit(_tasks().notification_email, notification_id=note.pk)
     return note
@@ -405,8 +410,8 @@ def notification_send(*, user_id: int, kind: str, title: str, title_params=None,
 def notification_send_many(*, user_ids, kind: str, title: str, title_params=None, body: str = "", url: str = ""):
     """``notification_send`` for many users at once (on-site only, no e-mail): one INSERT per
     thousand rows, for backfills that reach every member."""
-    notes = [Notification(user_id=user_id, kind=kind, title=str(title)[:200], title_params=title_params or {},
-                          body=body, url=url) for user_id in user_ids]
+    notes = [_notification(user_id, kind=kind, title=title, title_params=title_params, body=body, url=url)
+             for user_id in user_ids]
     return Notification.objects.bulk_create(notes, batch_size=1000)
 
 

@@ -7,21 +7,19 @@ def wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _on_this_site(request, url) -> bool:
+    return bool(url) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
 def safe_next(request, default=None):
     """``next`` (POST, then GET) when it points at this site, else ``default``: never an open redirect."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
+    return candidate if _on_this_site(request, candidate) else default
 
 
 def safe_referer(request, default="/"):
     """Where the person came from, when it is this site (a form that was refused goes back there)."""
     referer = request.headers.get("Referer", "")
-    if referer and url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return referer
-    return default
+    return referer if _on_this_site(request, referer) else default

@@ -13,13 +13,16 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from core import hooks
 from core.api.base import WritesRateThrottle
+from core.api.throttling import PrivilegedHeadroomMixin
 from core.http import safe_referer, wants_json
 
 _WRITES_VIEW = SimpleNamespace(throttle_scope="writes")
-# As SignedInRateThrottle: a user holding "higher_rate_limits" gets this many times the rate.
-PRIVILEGED_FACTOR = 4
+
+
+class WebWritesThrottle(PrivilegedHeadroomMixin, WritesRateThrottle):
+    """The API's "writes" budget (same cache key), with the privileged headroom the
+    signed-in API throttle gives."""
 
 
 def writes_wait(request):
@@ -27,14 +30,9 @@ def writes_wait(request):
     seconds to wait. Reads and anonymous requests are not counted here."""
     if request.method in ("GET", "HEAD", "OPTIONS") or not request.user.is_authenticated:
         return None
-    throttle = WritesRateThrottle()
+    throttle = WebWritesThrottle()
     if throttle.allow_request(request, _WRITES_VIEW):
         return None
-    # Only a refused request asks about the privilege, so ordinary writes cost no query.
-    if hooks.user_can(request.user, "higher_rate_limits"):
-        throttle.num_requests *= PRIVILEGED_FACTOR
-        if throttle.allow_request(request, _WRITES_VIEW):
-            return None
     return max(1, int(throttle.wait() or 1))
 
 
