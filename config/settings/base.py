@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "community",
     "community.cocreation",
     "community.trials",
+    "community.privacy",
     "gamification",
     "moderation",
     "devtools",

@@ -1,0 +1,1 @@
+"""Privacy tables, one module per concern (export and deletion, consent, staff access)."""
