@@ -16,7 +16,7 @@ from sklearn.metrics import roc_auc_score
 from devtools.integrity_sim import simulate
 from moderation.integrity import fraudar, reviews, scoring
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 # --- FRAUDAR ----------------------------------------------------------------------------
