@@ -129,7 +129,7 @@ def test_account_features_exact_values():
     ev = _events(TINY)
     rf = reviews.review_features(ev)
     f = reviews.group_features(ev.user, ev.n_users, ev, rf["RD"], rf["RANK"])
-    # accounts in order of appearance: a (P 5, Q 4, R 5), b (P 5), c (P 1), d (P 5 much later)
+    # accounts in sorted order: a (P 5, Q 4, R 5), b (P 5), c (P 1), d (P 5 much later)
     assert f["N"].tolist() == [3, 1, 1, 1]
     assert f["MNR"].tolist() == [2, 1, 1, 1]  # a: 2024-01-01 and 2024-01-01T12:00
     assert f["PR"].tolist() == [1, 1, 0, 1]
@@ -312,3 +312,34 @@ def test_score_command_on_an_empty_file(tmp_path):
     assert out.getvalue() == ""
     call_command("integrity", "score", "--reviews", str(path), stdout=out)
     assert "0 reviews" in out.getvalue()
+
+
+def test_a_review_ring_with_camouflage_is_a_dense_block_and_organic_accounts_are_not():
+    rng = np.random.default_rng(8)
+    popularity = 1.0 / np.arange(1, 101)
+    popularity /= popularity.sum()
+    rows = []
+    for i in range(1500):  # organic: 1-8 reviews over two years on 100 products
+        for product in rng.choice(100, size=int(rng.integers(1, 9)), replace=False, p=popularity):
+            day = int(rng.integers(730))
+            rows.append((f"o{i}", f"p{product}", int(rng.integers(2, 6)), f"{2024 + day // 365}-01-01T00:00:00",
+                         day))
+    for i in range(30):  # the ring: 30 accounts, 5 products nobody else reviews, 10 days, plus camouflage
+        for product in range(100, 105):
+            if rng.random() < 0.8:
+                rows.append((f"r{i}", f"p{product}", 5, "", 300 + rng.uniform(0, 10)))
+        for product in rng.choice(10, size=3, replace=False):
+            rows.append((f"r{i}", f"p{product}", 4, "", rng.uniform(0, 730)))
+    ev = reviews.Events.build([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                              [19723 + r[4] for r in rows])
+    result = scoring.score(ev)
+    in_block = {rows[i][0] for i in range(len(rows)) if any(x.startswith("dense_block:") for x in result.reasons[i])}
+    ring = {f"r{i}" for i in range(30)}
+    # Peeling may split the ring in blocks and leave its least connected accounts out.
+    assert in_block <= ring and len(in_block) >= 20
+    block_rows = np.array([r[0] in in_block for r in rows])
+    ring_rows = np.array([r[0].startswith("r") for r in rows])
+    organic_rows = ~ring_rows
+    # Their camouflage reviews of popular products are lifted too.
+    assert result.suspicion[block_rows].min() > np.quantile(result.suspicion[organic_rows], 0.95)
+    assert roc_auc_score(ring_rows, result.account_suspicion) > 0.85  # 0.91 when written

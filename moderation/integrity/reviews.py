@@ -74,9 +74,9 @@ def parse_event(obj):
 
 
 def _encode(keys):
-    index = {}
-    codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
-    return codes, len(index)
+    """Dense integer codes in sorted key order, so results do not depend on the input order."""
+    index = {k: i for i, k in enumerate(sorted(set(keys)))}
+    return np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys)), len(index)
 
 
 @dataclass(frozen=True)

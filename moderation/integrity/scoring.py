@@ -4,15 +4,18 @@
 2. Each feature becomes a suspiciousness in [0, 1] through its empirical CDF in the
    suspicious direction, as SpEagle's priors do (Rayana & Akoglu 2015, section 4.2);
    the CDF is the mid-rank one, so a value shared by many (ISR = 0) is not pushed to 1.
-3. Per node, the feature suspicions combine as SpEagle's prior does,
-   1 - sqrt(mean((1 - f)^2)): one clearly suspicious feature lifts the node more than a
-   plain mean would.
-4. Account features gain ``DBK``, the density of the FRAUDAR block the account is in
-   (0 outside any block), read against the density of the whole graph.
-5. A light propagation in place of SpEagle's loopy belief propagation: a review's
-   suspicion blends its own prior with its author's (the account prior and the mean
-   prior of the account's reviews) and with the mean prior of the other reviews of the
-   same product within +-3 days, so reviews in a coordinated burst lift each other.
+3. Per node (review, account), the feature suspicions combine as SpEagle's prior does,
+   1 - sqrt(mean((1 - f)^2)), a mean that leans towards the least suspicious features,
+   so one odd feature alone does not make a node suspicious.
+4. A light propagation in place of SpEagle's loopy belief propagation. First round: a
+   review blends its own prior, its author's (the account prior and a power mean of the
+   priors of the account's reviews) and the mean prior of the other reviews of the same
+   product within +-3 days, so reviews in a coordinated burst lift each other. Second
+   round: a review takes half of its author's mean, so the camouflage reviews of a
+   suspicious account rise with it.
+5. FRAUDAR (``fraudar.py``) runs on the reviews that sit in a product-local burst
+   (PB >= 2); a block whose reviews are also close in time is lockstep evidence, and
+   membership joins the behaviour score by noisy-OR.
 6. An account's suspicion is the mean suspicion of its reviews.
 """
 from dataclasses import dataclass, field
@@ -25,12 +28,17 @@ from . import fraudar, reviews
 REVIEW_DIRECTIONS = {"RANK": "low", "RD": "high", "EXT": "high", "DEV": "high", "ETF": "high",
                      "ISR": "high", "PB": "high"}
 ACCOUNT_DIRECTIONS = {"MNR": "high", "PR": "high", "NR": "high", "avgRD": "high", "WRD": "high",
-                      "BST": "high", "ERD": "low", "ETG": "low", "DBK": "high"}
-FRAUDAR_BLOCKS = 8
+                      "BST": "high", "ERD": "low", "ETG": "low"}
+FRAUDAR_BLOCKS = 12
 BLOCK_MIN_ACCOUNTS = 3
-BLOCK_MIN_SHARE = 0.5
+# Accounts in a lockstep block share several targets; a block with about one review per
+# account is a crowd on one product, which PB already sees, or a coincidence.
+BLOCK_MIN_EDGES_PER_ACCOUNT = 1.5
+BLOCK_MAX_IQR_DAYS = reviews.BST_DAYS
+BLOCK_MIN_PB = 2.0
+BLOCK_SUSPICION = 0.6  # what membership of a lockstep block adds, by noisy-OR
 # Weights of the final blend: own prior, author, same-product neighbours in time.
-BLEND = (0.6, 0.2, 0.2)
+BLEND = (0.4, 0.2, 0.4)
 ACCOUNT_POWER = 4.0
 
 
@@ -88,36 +96,53 @@ def _power_mean(values, owner, n_owner, p=None):
 
 @dataclass
 class DenseBlocks:
-    density: np.ndarray  # per account: relative density of its block (0 outside one)
     block_of: np.ndarray  # per account: index into ``blocks`` or -1
     blocks: list = field(default_factory=list)  # fraudar.Block, evidence ones only
+    spread_days: list = field(default_factory=list)  # per kept block: median IQR of its review dates
     graph_density: float = 0.0
 
 
-def dense_blocks(ev, *, blocks=FRAUDAR_BLOCKS):
-    """FRAUDAR over the account x product graph. A block counts as evidence of lockstep
-    only when many accounts share few targets (more accounts than products) and those
-    accounts write at least half the reviews of its typical product: FRAUDAR's densest
-    blocks in review data are otherwise the cores of heavy organic reviewers on popular
-    products. Accounts in an evidence block get its density over the graph's."""
+def _median_column_iqr(col, t):
+    """Median over columns of the interquartile range of ``t`` within each column (lower
+    nearest-rank quartiles), columns with one edge left out; inf when none has two."""
+    order = np.lexsort((t, col))
+    col, t = col[order], t[order]
+    starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
+    counts = np.diff(np.r_[starts, col.size])
+    several = counts >= 2
+    if not several.any():
+        return np.inf
+    starts, counts = starts[several], counts[several]
+    q1 = t[starts + ((counts - 1) * 0.25).astype(int)]
+    q3 = t[starts + ((counts - 1) * 0.75).astype(int)]
+    return float(np.median(q3 - q1))
+
+
+def dense_blocks(ev, burst=None, *, blocks=FRAUDAR_BLOCKS):
+    """FRAUDAR over the account x product graph; a block counts as evidence only when its
+    reviews are also close in time (lockstep, as in CopyCatch, Beutel et al. WWW 2013):
+    the median, over the block's products, of the interquartile range of the block's
+    review dates is at most BLOCK_MAX_IQR_DAYS. In review data FRAUDAR's densest blocks
+    are otherwise the cores of heavy organic reviewers on popular products, whose reviews
+    of one product are months apart. ``burst`` (the PB feature) restricts the graph to
+    reviews in a product-local burst, which leaves those cores out from the start."""
     g0 = fraudar.graph_density(ev.user, ev.product, ev.n_products)
-    found = fraudar.fraudar(ev.user, ev.product, ev.n_users, ev.n_products, blocks=blocks)
-    product_reviews = np.bincount(ev.product, minlength=ev.n_products)
-    density = np.zeros(ev.n_users)
+    edges = np.ones(len(ev), dtype=bool) if burst is None else burst >= BLOCK_MIN_PB
+    found = fraudar.fraudar(ev.user[edges], ev.product[edges], ev.n_users, ev.n_products, blocks=blocks)
     block_of = np.full(ev.n_users, -1)
-    kept = []
+    kept, spread = [], []
     for block in found:
-        if block.rows.size < BLOCK_MIN_ACCOUNTS or block.rows.size <= block.cols.size:
+        if block.rows.size < BLOCK_MIN_ACCOUNTS or block.edges < BLOCK_MIN_EDGES_PER_ACCOUNT * block.rows.size:
             continue
         inside = np.isin(ev.user, block.rows) & np.isin(ev.product, block.cols)
-        share = np.bincount(ev.product[inside], minlength=ev.n_products)[block.cols] / product_reviews[block.cols]
-        if np.median(share) < BLOCK_MIN_SHARE:
+        iqr = _median_column_iqr(ev.product[inside], ev.t[inside])
+        if iqr > BLOCK_MAX_IQR_DAYS:
             continue
         fresh = block.rows[block_of[block.rows] < 0]
-        density[fresh] = block.density / g0
         block_of[fresh] = len(kept)
         kept.append(block)
-    return DenseBlocks(density=density, block_of=block_of, blocks=kept, graph_density=g0)
+        spread.append(iqr)
+    return DenseBlocks(block_of=block_of, blocks=kept, spread_days=spread, graph_density=g0)
 
 
 @dataclass
@@ -134,11 +159,10 @@ class Scores:
 def score(ev, *, blocks=FRAUDAR_BLOCKS):
     """Score every review of ``ev`` (an ``reviews.Events``)."""
     if len(ev) == 0:
-        return Scores(np.zeros(0), np.zeros(0), [], np.zeros(0), np.zeros(0), np.zeros(0))
+        return Scores(np.zeros(0), np.zeros(0), [], np.zeros(0), np.zeros(0), DenseBlocks(np.zeros(0, dtype=int)))
     rf = reviews.review_features(ev)
     af = reviews.group_features(ev.user, ev.n_users, ev, rf["RD"], rf["RANK"])
-    dense = dense_blocks(ev, blocks=blocks)
-    af["DBK"] = dense.density
+    dense = dense_blocks(ev, rf["PB"], blocks=blocks)
     review_cols = {k: ecdf(rf[k], d) for k, d in REVIEW_DIRECTIONS.items()}
     account_cols = {k: ecdf(af[k], d) for k, d in ACCOUNT_DIRECTIONS.items()}
     review_prior = prior(list(review_cols.values()))
@@ -150,7 +174,10 @@ def score(ev, *, blocks=FRAUDAR_BLOCKS):
     first_round = a * review_prior + b * author + c * neighbours
     # Second round: a review shares half its author's mean, so camouflage reviews of a
     # suspicious account rise with it.
-    suspicion = np.clip(0.5 * first_round + 0.5 * _group_mean(first_round, ev.user, ev.n_users)[ev.user], 0.0, 1.0)
+    behaviour = 0.5 * first_round + 0.5 * _group_mean(first_round, ev.user, ev.n_users)[ev.user]
+    # The block detector's output joins by noisy-OR: lockstep evidence stands on its own.
+    in_block = (dense.block_of >= 0)[ev.user]
+    suspicion = np.clip(1.0 - (1.0 - behaviour) * (1.0 - BLOCK_SUSPICION * in_block), 0.0, 1.0)
     account = _group_mean(suspicion, ev.user, ev.n_users)
     return Scores(
         suspicion=suspicion,
@@ -168,7 +195,7 @@ def baseline_feature_mean(ev):
     rf = reviews.review_features(ev)
     af = reviews.group_features(ev.user, ev.n_users, ev, rf["RD"], rf["RANK"])
     cols = [ecdf(rf[k], d, midrank=False) for k, d in REVIEW_DIRECTIONS.items() if k != "PB"]
-    cols += [ecdf(af[k], d, midrank=False)[ev.user] for k, d in ACCOUNT_DIRECTIONS.items() if k != "DBK"]
+    cols += [ecdf(af[k], d, midrank=False)[ev.user] for k, d in ACCOUNT_DIRECTIONS.items()]
     return np.mean(np.vstack(cols), axis=0)
 
 
@@ -210,6 +237,7 @@ def explain(ev, rf, af, dense):
             r.append(f"early_review:#{int(rf['RANK'][i])} of {int(rf['_product_reviews'][i])}")
         if block[i] >= 0:
             b = dense.blocks[block[i]]
-            r.append(f"dense_block:one of {b.rows.size} accounts reviewing the same {b.cols.size} products")
+            r.append(f"dense_block:one of {b.rows.size} accounts reviewing the same {b.cols.size} products "
+                     f"within {dense.spread_days[block[i]]:.0f} days")
         out.append(r)
     return out
