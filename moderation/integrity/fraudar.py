@@ -79,11 +79,11 @@ def _peel(n_rows, n_cols, rows, cols, weights):
     return nodes[nodes < n_rows], nodes[nodes >= n_rows] - n_rows, best_g
 
 
-def fraudar(rows, cols, n_rows=None, n_cols=None, *, blocks=1, c=CAMOUFLAGE_C, min_density=0.0):
+def fraudar(rows, cols, n_rows=None, n_cols=None, *, blocks=1, c=CAMOUFLAGE_C):
     """Find up to ``blocks`` dense blocks in the bipartite graph given as edge lists.
 
-    Duplicate (row, col) pairs count once. Stops early when a block's density falls
-    below ``min_density``. Returns the blocks in the order found (densest first, as a rule).
+    Duplicate (row, col) pairs count once. Returns the blocks in the order found
+    (densest first, as a rule).
     """
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
@@ -98,20 +98,10 @@ def fraudar(rows, cols, n_rows=None, n_cols=None, *, blocks=1, c=CAMOUFLAGE_C, m
         if not live.any():
             break
         r, q, g = _peel(n_rows, n_cols, rows[live], cols[live], weights[live])
-        if g <= 0 or g < min_density or (r.size == 0 or q.size == 0):
+        if g <= 0 or r.size == 0 or q.size == 0:
             break
         inside = live & np.isin(rows, r) & np.isin(cols, q)
         found.append(Block(rows=r, cols=q, density=float(g), edges=int(inside.sum())))
         live &= ~inside
     return found
-
-
-def graph_density(rows, cols, n_cols, c=CAMOUFLAGE_C):
-    """g of the whole graph (all nodes with an edge): the yardstick a block's density is read against."""
-    rows = np.asarray(rows, dtype=np.int64)
-    cols = np.asarray(cols, dtype=np.int64)
-    pairs = np.unique(rows * max(n_cols, 1) + cols)
-    rows, cols = pairs // max(n_cols, 1), pairs % max(n_cols, 1)
-    size = np.unique(rows).size + np.unique(cols).size
-    return float(column_weights(cols, n_cols, c).sum()) / size if size else 0.0
 

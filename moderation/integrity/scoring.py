@@ -99,7 +99,6 @@ class DenseBlocks:
     block_of: np.ndarray  # per account: index into ``blocks`` or -1
     blocks: list = field(default_factory=list)  # fraudar.Block, evidence ones only
     spread_days: list = field(default_factory=list)  # per kept block: median IQR of its review dates
-    graph_density: float = 0.0
 
 
 def _median_column_iqr(col, t):
@@ -126,7 +125,6 @@ def dense_blocks(ev, burst=None, *, blocks=FRAUDAR_BLOCKS):
     are otherwise the cores of heavy organic reviewers on popular products, whose reviews
     of one product are months apart. ``burst`` (the PB feature) restricts the graph to
     reviews in a product-local burst, which leaves those cores out from the start."""
-    g0 = fraudar.graph_density(ev.user, ev.product, ev.n_products)
     edges = np.ones(len(ev), dtype=bool) if burst is None else burst >= BLOCK_MIN_PB
     found = fraudar.fraudar(ev.user[edges], ev.product[edges], ev.n_users, ev.n_products, blocks=blocks)
     block_of = np.full(ev.n_users, -1)
@@ -142,7 +140,7 @@ def dense_blocks(ev, burst=None, *, blocks=FRAUDAR_BLOCKS):
         block_of[fresh] = len(kept)
         kept.append(block)
         spread.append(iqr)
-    return DenseBlocks(block_of=block_of, blocks=kept, spread_days=spread, graph_density=g0)
+    return DenseBlocks(block_of=block_of, blocks=kept, spread_days=spread)
 
 
 @dataclass

@@ -93,9 +93,9 @@ class Command(BaseCommand):
             return
         w(f"suspicion >= 0.7: {int((s >= 0.7).sum())}   >= 0.5: {int((s >= 0.5).sum())}   "
           f"median {float(np.median(s)):.3f}")
-        for block in result.blocks.blocks:
-            w(f"dense block: {block.rows.size} accounts x {block.cols.size} products, "
-              f"{block.edges} reviews, density {block.density / result.blocks.graph_density:.1f}x the graph's")
+        for block, days in zip(result.blocks.blocks, result.blocks.spread_days, strict=True):
+            w(f"dense block: {block.rows.size} accounts x {block.cols.size} products, {block.edges} reviews "
+              f"(density {block.density:.2f}), a product's reviews within {days:.0f} days (median IQR)")
         w(f"top {min(top, len(records))} lines (line  suspicion  account  user  product  rating  reasons):")
         for i in np.argsort(-s, kind="stable")[:top].tolist():
             user, product, rating, _ = records[i]
