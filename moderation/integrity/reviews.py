@@ -115,6 +115,19 @@ def _timeline(owner, n_owner, t):
     return order, starts, counts
 
 
+def product_windows(ev, half_days):
+    """Reviews sorted by (product, time): the order, and for each sorted review the
+    [lo, hi) range of sorted reviews of the same product within +-half_days."""
+    n = len(ev)
+    order = np.lexsort((np.arange(n), ev.t, ev.product))
+    t = ev.t[order]
+    if n == 0:
+        return order, order, order
+    key = ev.product[order] * (float(t.max() - t.min()) + 2 * half_days + 1) + (t - t.min())
+    return order, np.searchsorted(key, key - half_days, side="left"), np.searchsorted(key, key + half_days,
+                                                                                       side="right")
+
+
 def review_features(ev):
     """dict name -> array (len(ev)) of the review features, plus product mean and burst detail."""
     n = len(ev)
@@ -132,13 +145,9 @@ def review_features(ev):
     etf = np.where(since_first > ETF_DAYS, 0.0, 1.0 - since_first / ETF_DAYS)
     user_counts = np.bincount(ev.user, minlength=ev.n_users)
     # Product-local burst: neighbours within +-BURST_HALF_DAYS on the product's timeline.
-    key_t = ev.t[order]
-    span_total = float(key_t.max() - key_t.min()) + 2 * BURST_HALF_DAYS + 1 if n else 1.0
-    key = ev.product[order] * span_total + (key_t - (key_t.min() if n else 0))
-    window = (np.searchsorted(key, key + BURST_HALF_DAYS, side="right")
-              - np.searchsorted(key, key - BURST_HALF_DAYS, side="left") - 1)
+    window_order, lo, hi = product_windows(ev, BURST_HALF_DAYS)
     near = np.empty(n)
-    near[order] = window
+    near[window_order] = hi - lo - 1
     span = np.maximum(last - first, RATE_MIN_SPAN_DAYS)
     expected = (counts - 1) * (2 * BURST_HALF_DAYS) / span
     return {

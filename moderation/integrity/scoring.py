@@ -72,16 +72,11 @@ def _group_mean(values, owner, n_owner):
 def _window_mean_others(ev, values, half_days):
     """Mean of ``values`` over the other reviews of the same product within +-half_days
     (NaN where there are none)."""
-    n = len(ev)
-    order = np.lexsort((np.arange(n), ev.t, ev.product))
-    t = ev.t[order]
-    key = ev.product[order] * (float(t.max() - t.min()) + 2 * half_days + 1) + (t - t.min())
-    lo = np.searchsorted(key, key - half_days, side="left")
-    hi = np.searchsorted(key, key + half_days, side="right")
+    order, lo, hi = reviews.product_windows(ev, half_days)
     csum = np.concatenate([[0.0], np.cumsum(values[order])])
     count = hi - lo - 1
     total = csum[hi] - csum[lo] - values[order]
-    out = np.empty(n)
+    out = np.empty(len(ev))
     with np.errstate(invalid="ignore", divide="ignore"):
         out[order] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
     return out
@@ -117,15 +112,15 @@ def _median_column_iqr(col, t):
     return float(np.median(q3 - q1))
 
 
-def dense_blocks(ev, burst=None, *, blocks=FRAUDAR_BLOCKS):
+def dense_blocks(ev, burst, *, blocks=FRAUDAR_BLOCKS):
     """FRAUDAR over the account x product graph; a block counts as evidence only when its
     reviews are also close in time (lockstep, as in CopyCatch, Beutel et al. WWW 2013):
     the median, over the block's products, of the interquartile range of the block's
     review dates is at most BLOCK_MAX_IQR_DAYS. In review data FRAUDAR's densest blocks
     are otherwise the cores of heavy organic reviewers on popular products, whose reviews
     of one product are months apart. ``burst`` (the PB feature) restricts the graph to
-    reviews in a product-local burst, which leaves those cores out from the start."""
-    edges = np.ones(len(ev), dtype=bool) if burst is None else burst >= BLOCK_MIN_PB
+    reviews in a product-local burst, which leaves most of those cores out."""
+    edges = burst >= BLOCK_MIN_PB
     found = fraudar.fraudar(ev.user[edges], ev.product[edges], ev.n_users, ev.n_products, blocks=blocks)
     block_of = np.full(ev.n_users, -1)
     kept, spread = [], []
