@@ -289,6 +289,14 @@ def test_score_command_exits_non_zero_on_a_bad_line(tmp_path):
     assert proc.stdout == ""
 
 
+def test_score_command_names_a_line_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"user": "a", "product": "p", "rating": 5, "date": "2024-01-01"}\n'
+                     b'{"user": "caf\xe9", "product": "p", "rating": 5, "date": "2024-01-01"}\n')
+    with pytest.raises(CommandError, match="line 2: not UTF-8 text"):
+        call_command("integrity", "score", "--reviews", str(path), "--json", stdout=io.StringIO())
+
+
 def test_score_command_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("integrity", "score", "--reviews", str(tmp_path / "nope.jsonl"))

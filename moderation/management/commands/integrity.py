@@ -51,22 +51,24 @@ class Command(BaseCommand):
         from moderation.integrity.reviews import parse_event
 
         try:
-            fh = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+            # Bytes, so a line that is not UTF-8 is reported with its number.
+            fh = getattr(sys.stdin, "buffer", sys.stdin) if path == "-" else open(path, "rb")
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
         records, errors = [], []
         try:
             for number, line in enumerate(fh, 1):
                 try:
-                    records.append(parse_event(json.loads(line)))
+                    text = line.decode("utf-8") if isinstance(line, bytes) else line
+                    records.append(parse_event(json.loads(text)))
+                except UnicodeDecodeError:
+                    errors.append(f"line {number}: not UTF-8 text")
                 except json.JSONDecodeError as exc:
                     errors.append(f"line {number}: not valid JSON ({exc.msg})")
                 except ValueError as exc:
                     errors.append(f"line {number}: {exc}")
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{path}: not UTF-8 text after line {len(records) + len(errors)}: {exc}") from exc
         finally:
-            if fh is not sys.stdin:
+            if path != "-":
                 fh.close()
         if errors:
             more = f"\n... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
