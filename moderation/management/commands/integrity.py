@@ -38,6 +38,8 @@ class Command(BaseCommand):
         from moderation.integrity import scoring
         from moderation.integrity.reviews import Events
 
+        if top < 0:
+            raise CommandError("--top must be 0 or more")
         records = self._read_reviews(reviews)
         users, products, ratings, times = zip(*records) if records else ((), (), (), ())
         events = Events.build(users, products, ratings, times)
