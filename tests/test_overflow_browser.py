@@ -193,6 +193,7 @@ def page_urls(data):
         "community:review_details": [(SIGNED_IN, f"/products/{reviewed.slug}/review/")],
         "community:profile": [(SIGNED_IN + MODERATION + (BRAND,), "/me/")],
         "community:notifications": [(SIGNED_IN, "/notifications/")],
+        "community:incentives": [(PUBLIC, "/help/reviews-and-rewards/")],
         "community:trial_list": [(PUBLIC, "/trials/")],
         "community:trial_detail": [(PUBLIC, f"/trials/{t.pk}/") for t in trials],
         "community:trial_report": [(SIGNED_IN, f"/trials/{report_trial.program_id}/report/")],
