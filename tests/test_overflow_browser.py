@@ -10,13 +10,14 @@ failure lists every offending page with its width and the widest elements on it.
 screenshot per page and role goes to artifacts/screenshots/overflow/ (git-ignored; CI keeps
 artifacts/).
 """
+import io
 import re
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -24,15 +25,14 @@ from django.utils import timezone
 
 from community import services as community_services
 from community.cocreation import services as challenge_services
-from community.cocreation.models import Challenge, Entry, EntryComment
-from community.models import Brand, Notification, Product, Review, User
+from community.cocreation.models import Challenge, Entry
+from community.models import Brand, Product, Review, User
 from community.trials.models import TrialApplication, TrialProgram
 from gamification.models import Badge, Reward
-from gamification.rewards import reward_codes_add
+from gamification.rewards import reward_codes_add, reward_redeem
 from moderation import audit
 from moderation import services as moderation_services
-from moderation.models import AuditSample, Case, Report
-from tests.browser import CHROMIUM
+from moderation.models import Case, Report
 
 pytestmark = pytest.mark.browser
 
@@ -106,7 +106,7 @@ def _entry(challenge, author, text):
 
 
 def seed():
-    call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 (the command closes nothing)
+    call_command("demo", stdout=io.StringIO())
     people = {u.email.split("@")[0]: u for u in User.objects.all()}
     shopper, moderator, brand_user = people["xiaomei"], people["moderator"], people["brand"]
     lumi = Brand.objects.get(slug="lumi")
@@ -130,7 +130,7 @@ def seed():
 
     # Moderation: one queued case of each kind (review, entry, comment), a report, an appeal.
     product = Product.objects.filter(brand=lumi).order_by("pk").first()
-    queued_review, _ = community_services.review_post(
+    community_services.review_post(
         author=people["chen"], product=Product.objects.exclude(reviews__author=people["chen"]).first(), rating=1,
         text="效果一般，有问题加我微信 cheapshop88 私聊，比店里便宜一半",
     )
@@ -152,11 +152,14 @@ def seed():
     moderation_services.appeal_create(author=shopper, case_id=case.pk, message="这是我的真实体验，联系方式是误写的。")
     audit.audit_draw(day=audit.site_today())
 
-    # The rewards store: one reward on offer, one redeemed by the shopper when their points allow.
-    for i, cost in enumerate((1, 500)):
+    # The rewards store: a reward the shopper redeemed (its code shows on /me/rewards/), one too dear.
+    rewards = []
+    for i, cost in enumerate((1, 100000)):
         reward = Reward.objects.create(brand=lumi, title_zh=f"露米旅行装小样 {i}", title_en=f"Lumi travel kit {i}",
                                        description_zh="限量", description_en="Limited", cost=cost)
         reward_codes_add(reward=reward, codes=[f"LUMI-{i}-{n:04d}-ABCDEFGHIJKLMNOP" for n in range(3)])
+        rewards.append(reward)
+    reward_redeem(user_id=shopper.pk, reward_id=rewards[0].pk, key="overflow-test")
     return {
         "people": people,
         "shopper": shopper,
@@ -165,10 +168,8 @@ def seed():
         "product": product,
         "challenges": challenges,
         "entry": entry,
-        "cases": {kind: Case.objects.filter(content_type=kind).order_by("-pk").first()
-                  for kind in ("review", "entry", "comment")},
+        "cases": [Case.objects.filter(content_type=kind).order_by("-pk").first() for kind in ("review", "entry", "comment")],
         "appeal_case": case,
-        "queued_review": queued_review,
     }
 
 
@@ -214,7 +215,7 @@ def page_urls(data):
         "gamification_public:reward_store": [(PUBLIC, "/rewards/")],
         "gamification_public:my_rewards": [(SIGNED_IN, "/me/rewards/")],
         "moderation:queue": [(MODERATION, "/moderation/")],
-        "moderation:case": [(MODERATION, f"/moderation/cases/{c.pk}/") for c in data["cases"].values() if c],
+        "moderation:case": [(MODERATION, f"/moderation/cases/{c.pk}/") for c in data["cases"]],
         "moderation:appeal": [(SIGNED_IN, f"/moderation/cases/{data['appeal_case'].pk}/appeal/")],
         "moderation:audit": [(MODERATION, "/moderation/audit/")],
         "moderation:audit_prevalence": [(MODERATION, "/moderation/audit/prevalence/")],
@@ -287,8 +288,8 @@ def test_every_page_has_no_horizontal_overflow_on_a_phone(site, chromium):
 
     users = {SHOPPER: data["shopper"], MODERATOR: data["moderator"], BRAND: data["brand_user"],
              OPERATOR: data["people"]["admin"]}
-    Group.objects.get(name="moderators")  # the demo made the moderators group the moderator is in
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pages
+    SCREENSHOTS.mkdir(parents=True)
     host = site.url.split("//", 1)[1].split(":")[0]
     too_wide, errors, visited = [], [], 0
     for role in ROLES:
@@ -297,7 +298,7 @@ def test_every_page_has_no_horizontal_overflow_on_a_phone(site, chromium):
                             + ([session_cookie(site, users[role])] if role in users else []))
         page = context.new_page()
         try:
-            for name, visits in pages.items():
+            for visits in pages.values():
                 for roles, url in visits:
                     if role not in roles:
                         continue
