@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 LABEL_EN = "Incentivized review · got a free sample"
 LABEL_ZH = "激励评价 · 获赠免费样品"
-TEXT = "用了两个星期，续航很好，做工扎实，颜色和图片一致，晚上充一次电够用一天。"
+TEXT = "用了两个星期，每天晚上充一次电，颜色和图片一致，包装里有说明书和一根充电线。"
 
 
 def published(review, capture):

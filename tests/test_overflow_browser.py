@@ -37,6 +37,7 @@ from moderation.models import Case, Report
 pytestmark = pytest.mark.browser
 
 WIDTH = 390
+# tests.browser.PHONE at scale 1: the layout is the same, the screenshots four times cheaper.
 PHONE = {"viewport": {"width": WIDTH, "height": 844}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots" / "overflow"
 
