@@ -139,7 +139,7 @@ class ReviewAdmin(ReadOnlyAdminMixin, BrandScopedAdmin):
 
     brand_path = "product__brand"
     list_display = ("id", "product", "author", "rating", "status", "helpful_count", "created_at")
-    list_filter = ("status", "rating", "incentivized")
+    list_filter = ("status", "rating", "incentive")
     list_select_related = ("product", "author")
     search_fields = ("text",)
     inlines = [ReviewPhotoInline]

@@ -195,8 +195,20 @@ class Review(models.Model):
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.ZH)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     status_reason = models.CharField(_("status reason"), max_length=200, blank=True)
-    incentivized = models.BooleanField(
-        _("incentivized"), default=False, help_text=_("Earned points or a free sample: disclosed on the card.")
+    class Incentive(models.TextChoices):
+        """Why a review is an incentivized review (docs/incentives.md): something of material value
+        given in exchange for this specific review. Points that every review earns alike, whatever
+        its rating, are not one of them: they are disclosed site-wide, not on the card."""
+
+        FREE_SAMPLE = "free_sample", _("got a free sample")
+
+    incentive = models.CharField(
+        _("incentive"), max_length=20, choices=Incentive.choices, blank=True, default="",
+        help_text=_(
+            "What the author got in exchange for this review (a free sample in a trial): the card is labelled "
+            "“Incentivized review” with this reason. Empty when nothing was; points every review earns alike "
+            "are disclosed site-wide instead."
+        ),
     )
     has_photos = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -237,6 +249,10 @@ class Review(models.Model):
     @property
     def is_public(self):
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def incentivized(self):
+        return bool(self.incentive)
 
 
 class ReviewPhoto(models.Model):

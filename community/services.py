@@ -101,7 +101,7 @@ def _tasks():
 
 
 @transaction.atomic
-def review_post(*, author: User, product: Product, rating, tag_ids=None, text=None, language=None, incentivized=None):
+def review_post(*, author: User, product: Product, rating, tag_ids=None, text=None, language=None, incentive=None):
     """Create or update ``author``'s one review of ``product``.
 
     A rating alone (the one-click path) is published at once. New or changed
@@ -151,9 +151,9 @@ def review_post(*, author: User, product: Product, rating, tag_ids=None, text=No
     elif language:
         review.language = language
         changed.add("language")
-    if incentivized is not None:
-        review.incentivized = bool(incentivized)
-        changed.add("incentivized")
+    if incentive is not None:
+        review.incentive = incentive  # a Review.Incentive, or "" for none
+        changed.add("incentive")
     if tags is not None:
         review.tags.set(tags)
     if content_changed or (review.status == Status.REJECTED and review.has_content):

@@ -14,4 +14,5 @@ urlpatterns = [
     path("me/", views.profile, name="profile"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
+    path("help/reviews-and-rewards/", views.incentives, name="incentives"),
 ]

@@ -475,3 +475,9 @@ def notification_open(request, notification_id):
     note = get_object_or_404(Notification, pk=notification_id, user=request.user)
     services.notification_mark_read(user=request.user, ids=[note.pk])
     return redirect(_notification_url(note) or reverse("community:notifications"))
+
+
+@require_http_methods(["GET"])
+def incentives(request):
+    """How reviews and rewards go together: the disclosure policy the footer and the labels link to."""
+    return render(request, "community/incentives.html")

@@ -81,7 +81,7 @@ def make_product_with_reviews(n_reviews=6):
             rating=[5, 4, 5, 3, 5, 4][i % 6],
             tag_ids=[tags[i % 3].pk, tags[(i + 1) % 4].pk],
             text=texts[i % len(texts)],
-            incentivized=(i == 1),
+            incentive="free_sample" if i == 1 else "",
         )
         if i % 2 == 0:
             services.review_photo_add(

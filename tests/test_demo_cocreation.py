@@ -113,7 +113,7 @@ def test_demo_builds_every_cocreation_feature_and_the_pages_show_them():
     assert adopted.adopted_note in page(f"/u/{adopted.author_id}/", "en")
     winner_profile = page(f"/u/{winner.author_id}/", "en")
     assert "Co-creation star" in winner_profile and closed.title_en in winner_profile
-    assert "Trial · Free sample" in page(f"/products/{report.product.slug}/", "en")
+    assert "Incentivized review · got a free sample" in page(f"/products/{report.product.slug}/", "en")
 
 
 def test_a_second_run_creates_nothing():

@@ -53,7 +53,7 @@ def add_bulk_reviews(product, n, *, prefix="bulk"):
                 published_at=now,
                 created_at=now - datetime.timedelta(minutes=i),
                 has_photos=i % 3 == 0,
-                incentivized=i % 10 == 0,
+                incentive="free_sample" if i % 10 == 0 else "",
                 helpful_count=i % 7,
                 helpful_score=(i % 7) / 10,
             )
@@ -173,7 +173,7 @@ def test_product_page_shows_summary_tags_photos_and_disclosure(client, product):
     value_tag = AspectTag.objects.get(category=product.category, slug="value")
     # Every bulk review carries the "value" tag: "20 said 性价比高".
     assert f"<strong>20</strong> said {value_tag.label_en}" in body
-    assert "Incentivized" in body
+    assert "Incentivized review · got a free sample" in body  # reviews 0, 10 (every tenth)
     assert 'class="photo-strip"' in body
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from community import services as community_services
 from core.errors import PermissionDeniedError, ServiceError
-from community.models import Notification
+from community.models import Notification, Review
 from community.trials.models import TrialApplication, TrialProgram
 from community.trials import selectors, services
 from gamification.models import PointsEntry
@@ -215,7 +215,7 @@ def test_report_on_time_earns_points_and_is_labelled(client, program, shopper, d
         review = services.trial_report_post(user=shopper, application=app, rating=4, text="用了两周，很好用，声音小。")
     app.refresh_from_db()
     review.refresh_from_db()
-    assert review.is_public and review.incentivized
+    assert review.is_public and review.incentive == Review.Incentive.FREE_SAMPLE
     assert app.status == App.REPORTED and app.review == review and app.reported_on_time
     entries = report_points(shopper)
     assert len(entries) == 1 and entries[0].amount > 0 and entries[0].source_id == review.pk
@@ -229,7 +229,7 @@ def test_report_on_time_earns_points_and_is_labelled(client, program, shopper, d
     assert len(report_points(shopper)) == 1
 
     body = client.get(f"/products/{program.product.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Trial · Free sample" in body
+    assert "Incentivized review · got a free sample" in body
 
 
 def test_review_posted_from_the_product_page_counts_as_the_report(program, shopper, django_capture_on_commit_callbacks):
@@ -241,7 +241,7 @@ def test_review_posted_from_the_product_page_counts_as_the_report(program, shopp
     app.refresh_from_db()
     review.refresh_from_db()
     assert app.status == App.REPORTED and app.review_id == review.pk
-    assert review.incentivized  # the disclosure is set even from the product page
+    assert review.incentive == Review.Incentive.FREE_SAMPLE  # the disclosure is set even from the product page
     assert len(report_points(shopper)) == 1
 
 

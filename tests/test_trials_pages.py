@@ -96,7 +96,7 @@ def test_report_page_and_my_trials(client, program, shopper, django_capture_on_c
         resp = client.post(f"/trials/{program.pk}/report/", {"rating": "5", "text": "Blends ice in seconds."})
     assert resp.status_code == 302
     app.refresh_from_db()
-    assert app.status == App.REPORTED and app.review.incentivized
+    assert app.status == App.REPORTED and app.review.incentive == "free_sample"
     body = client.get("/me/trials/").content.decode()
     assert "Reported" in body
 
@@ -292,7 +292,7 @@ def test_pages_speak_chinese_by_default(client, program, settings, shopper, djan
         services.trial_report_post(user=shopper, application=app, rating=5, text="很好用，噪音小。")
     assert "免费试用" in client.get("/trials/").content.decode()
     body = client.get(f"/products/{program.product.slug}/").content.decode()
-    assert "试用 · 免费样品" in body
+    assert "激励评价 · 获赠免费样品" in body
 
 
 def test_api_review_says_trial_sample(client, program, shopper, django_capture_on_commit_callbacks):
@@ -300,7 +300,9 @@ def test_api_review_says_trial_sample(client, program, shopper, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         review = services.trial_report_post(user=shopper, application=app, rating=4, text="Works well, quiet.")
     rows = client.get(f"/api/products/{program.product.slug}/reviews/").json()["results"]
-    assert [(r["id"], r["incentivized"], r["trial_sample"]) for r in rows] == [(review.pk, True, True)]
+    assert [(r["id"], r["incentivized"], r["incentive"], r["trial_sample"]) for r in rows] == [
+        (review.pk, True, "free_sample", True)
+    ]
 
 
 # session, user, the header's unread badge, count, the page (program, product, brand and review joined)

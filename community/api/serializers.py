@@ -212,9 +212,23 @@ class ReviewOutputSerializer(serializers.Serializer):
         choices=Review.Status.choices, help_text=_("Other people only ever see published reviews.")
     )
     status_reason = serializers.SerializerMethodField(help_text=_("Why it was not published; author only."))
-    incentivized = serializers.BooleanField()
+    incentivized = serializers.BooleanField(
+        help_text=_(
+            "True when the author got something of value in exchange for this review: the card is labelled "
+            "\"Incentivized review\" with the reason (docs/incentives.md). Points that every review earns "
+            "alike, whatever its rating, do not make a review incentivized."
+        )
+    )
+    incentive = serializers.ChoiceField(
+        choices=Review.Incentive.choices, allow_blank=True,
+        help_text=_("Why it is incentivized (free_sample: the author got a free sample); empty when it is not."),
+    )
+    incentive_label = serializers.CharField(
+        source="get_incentive_display",
+        help_text=_("The reason as the card shows it after \"Incentivized review\", in the request's language."),
+    )
     trial_sample = serializers.SerializerMethodField(
-        help_text=_("Written by a trial tester who got a free sample (shown as \"Trial · Free sample\").")
+        help_text=_("Written by a trial tester as their trial report (incentive free_sample).")
     )
     photos = ReviewPhotoOutputSerializer(source="photos.all", many=True)
     helpful_count = serializers.IntegerField()

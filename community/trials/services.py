@@ -156,8 +156,8 @@ def trial_application_for_report(*, user_id, product_id):
 @transaction.atomic
 def trial_report_post(*, user: User, application: TrialApplication, rating, text, tag_ids=None, language=None):
     """The trial report page: the tester's review of the product, posted through ``review_post``
-    as incentivized, then linked to the application. The report counts once the review is
-    published with content (at once for trusted authors, else after screening)."""
+    as an incentivized review (a free sample), then linked to the application. The report counts
+    once the review is published with content (at once for trusted authors, else after screening)."""
     if application.user_id != user.pk:
         raise PermissionDeniedError(_("This is not your trial."))
     application = TrialApplication.objects.select_for_update().select_related("program__product").get(pk=application.pk)
@@ -168,7 +168,7 @@ def trial_report_post(*, user: User, application: TrialApplication, rating, text
         raise ServiceError(msg, code="text_required", fields={"text": [msg]})
     review, _created = review_post(
         author=user, product=application.program.product, rating=rating, tag_ids=tag_ids, text=text,
-        language=language, incentivized=True,
+        language=language, incentive=Review.Incentive.FREE_SAMPLE,
     )
     linked_elsewhere = TrialApplication.objects.filter(review=review).exclude(pk=application.pk).exists()
     if application.review_id != review.pk and not linked_elsewhere:
@@ -181,7 +181,7 @@ def trial_report_post(*, user: User, application: TrialApplication, rating, text
 
 def trial_report_record(*, review_id) -> TrialApplication | None:
     """A published review by a tester of the trial's product is their report: link it, disclose it
-    as incentivized, mark the application reported and, on time, award the rule's points.
+    as incentivized (a free sample), mark the application reported and, on time, award the rule's points.
     Called on ``review_published`` (via a task) and after the report page; safe to run twice."""
     review = Review.objects.filter(pk=review_id).first()
     if review is None or not review.is_public or not review.has_content:
@@ -204,10 +204,10 @@ def trial_report_record(*, review_id) -> TrialApplication | None:
         reported_at = review.published_at or _now()
         app.review, app.status, app.reported_at = review, App.REPORTED, reported_at
         app.save(update_fields=["review", "status", "reported_at"])
-        if not review.incentivized:
+        if review.incentive != Review.Incentive.FREE_SAMPLE:
             # The disclosure is the reason the review exists: set it even when the tester
             # posted from the product page instead of the trial report page.
-            Review.objects.filter(pk=review.pk).update(incentivized=True)
+            Review.objects.filter(pk=review.pk).update(incentive=Review.Incentive.FREE_SAMPLE)
         # Gamification awards the on-time report's points (its rule) on this event.
         send_on_commit(signals.trial_report_recorded, application_id=app.pk, user_id=app.user_id,
                        review_id=review.pk, on_time=reported_at <= app.program.report_deadline)

@@ -40,7 +40,7 @@ PEOPLE = {
 SHOPPERS = [k for k, (_e, _n, role) in PEOPLE.items() if role == "shopper"]
 BRAND_STAFF_BRAND = "lumi"
 
-# author, product slug, rating, tag slugs, text, incentivized, photos
+# author, product slug, rating, tag slugs, text, got a free sample for it (labelled on the card), photos
 REVIEWS = [
     ("xiaomei", "lumi-hydrating-serum", 5, ["moisturising", "gentle", "value"],
      "干皮救星！上脸很快吸收，第二天早上皮肤还是润润的，已经回购第二瓶。", False, 2),
@@ -213,7 +213,7 @@ class Command(BaseCommand):
             for who in SHOPPERS:
                 if (who, slug) not in written and rng.random() < 0.45:
                     specs.append((who, slug, rng.choice([3, 4, 4, 5, 5, 5]), None, None, False, 0))
-        for i, (who, slug, rating, tag_slugs, text, incentivized, n_photos) in enumerate(specs):
+        for i, (who, slug, rating, tag_slugs, text, free_sample, n_photos) in enumerate(specs):
             author, product = users[who], products[slug]
             if (author.pk, product.pk) in existing:
                 continue  # already there from an earlier run: leave it exactly as it is
@@ -226,7 +226,7 @@ class Command(BaseCommand):
                 rating=rating,
                 tag_ids=tag_ids,
                 text=text or None,
-                incentivized=incentivized or None,
+                incentive=Review.Incentive.FREE_SAMPLE if free_sample else None,
             )
             posted += 1
             hue = demodata.brand_hue(product.brand.slug) + 0.05 * i

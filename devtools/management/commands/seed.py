@@ -314,7 +314,8 @@ class Command(BaseCommand):
                 published_at = created if status == Status.PUBLISHED else None
                 reason = "seed: rejected sample" if status == Status.REJECTED else ""
                 row = (review_id, product.pk, user_ids[a], rating, text, language, status, reason,
-                       rng.random() < 0.05, has_photos, created, None, published_at, up, down, score)
+                       "free_sample" if rng.random() < 0.05 else "", has_photos, created, None, published_at,
+                       up, down, score)
                 if with_quality:
                     quality = None
                     if text or has_photos:
@@ -323,7 +324,7 @@ class Command(BaseCommand):
                 yield row
 
         columns = ["id", "product_id", "author_id", "rating", "text", "language", "status", "status_reason",
-                   "incentivized", "has_photos", "created_at", "edited_at", "published_at",
+                   "incentive", "has_photos", "created_at", "edited_at", "published_at",
                    "helpful_count", "not_helpful_count", "helpful_score"]
         if with_quality:
             columns += ["quality_score", "rank_score"]
