@@ -22,8 +22,9 @@
     }
   }
 
+  // Messages come translated from the page, with {name} placeholders.
   function fill(template, values) {
-    return (template || "").replace(/%\((\w+)\)s/g, function (whole, key) {
+    return (template || "").replace(/\{(\w+)\}/g, function (whole, key) {
       return key in values ? values[key] : whole;
     });
   }
