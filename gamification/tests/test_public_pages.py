@@ -4,7 +4,6 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from community import services as community_services
 from gamification import badges, rewards
 from gamification.models import Badge, Redemption, Reward
 from gamification.services import points_award
