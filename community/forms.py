@@ -42,11 +42,7 @@ class MultipleImageField(forms.FileField):
         kwargs.setdefault(
             "widget",
             MultipleFileInput(
-                attrs={
-                    "accept": "image/jpeg,image/png,image/webp,image/gif",
-                    "multiple": True,
-                    "data-photo-input": max_files or "",
-                }
+                attrs={"accept": "image/jpeg,image/png,image/webp,image/gif", "multiple": True}
             ),
         )
         super().__init__(*args, **kwargs)
@@ -104,12 +100,35 @@ class ReviewDetailsForm(ServiceErrorFormMixin, forms.Form):
         required=False,
         max_files=settings.COCREATE_REVIEW_MAX_PHOTOS,
     )
+    # The photo picker (static/js/photos.js) sends the order of the tiles: "p<id>" for a photo
+    # already on the review, "n<i>" for the i-th file of ``photos``. Without JavaScript the
+    # page sends the stored order and new photos go last.
+    photo_order = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+    remove_photos = forms.TypedMultipleChoiceField(
+        label=_("Remove"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
-    def __init__(self, *args, aspect_tags=(), **kwargs):
+    def __init__(self, *args, aspect_tags=(), photos=(), photo_limit=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.aspect_tags = list(aspect_tags)
         # Choices from the already-prefetched tags: no extra query; the service re-checks them.
         self.fields["tags"].choices = [(tag.pk, tag.label) for tag in self.aspect_tags]
+        self.existing_photos = list(photos)
+        self.fields["remove_photos"].choices = [(photo.pk, photo.pk) for photo in self.existing_photos]
+        self.photo_limit = photo_limit or settings.COCREATE_REVIEW_MAX_PHOTOS
+        self.photo_max_bytes = settings.COCREATE_IMAGE_MAX_BYTES
+
+    def clean_photo_order(self):
+        tokens = []
+        for token in filter(None, (t.strip() for t in self.cleaned_data["photo_order"].split(","))):
+            kind, number = token[:1], token[1:]
+            if kind not in ("p", "n") or not number.isdigit() or len(number) > 15:
+                raise forms.ValidationError(
+                    _("The order of the photos could not be read. Arrange them again and save."),
+                    code="photo_order_invalid",
+                )
+            tokens.append((kind, int(number)))
+        return tokens
 
 
 class ProfileForm(ServiceErrorFormMixin, forms.Form):

@@ -144,6 +144,8 @@ class Product(models.Model):
     rating_histogram = models.JSONField(default=list, blank=True)  # [n1, n2, n3, n4, n5]
     tag_counts = models.JSONField(default=dict, blank=True)  # {tag_id: n}
     photo_review_count = models.PositiveIntegerField(default=0)
+    # Published reviews with text or photos; the rest of rating_count are star-only ratings.
+    content_review_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -165,6 +167,11 @@ class Product(models.Model):
     @property
     def rating_average(self):
         return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
+
+    @property
+    def rating_only_count(self):
+        """Published star-only ratings (no text, no photos): counted, shown collapsed."""
+        return max(self.rating_count - self.content_review_count, 0)
 
 
 class ProductImage(models.Model):
@@ -242,6 +249,8 @@ class Review(models.Model):
     def __str__(self):
         return f"{self.product_id}/{self.author_id}: {self.rating}★"
 
+    # Text or photos: something for other shoppers to read or judge (review_has_content is
+    # the same test as a query filter, community.selectors).
     @property
     def has_content(self):
         return bool(self.text.strip()) or self.has_photos
@@ -261,10 +270,12 @@ class ReviewPhoto(models.Model):
     thumbnail = models.ImageField(upload_to="reviews/thumbs/%Y/%m/", blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
+    # The author's chosen order (the photo picker); ties (rows from before) keep upload order.
+    position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
 
     @property
     def thumbnail_or_image_url(self):

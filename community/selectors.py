@@ -14,6 +14,13 @@ REVIEW_SORTS = {
     "photos": ("-rank_score", "-helpful_score", "-id"),
     "quality": (F("quality_score").desc(nulls_last=True), "-helpful_score", "-id"),
 }
+# A review "with content" has text or photos: something to read, and to vote helpful. The
+# rest are star-only ratings: counted in the summary, listed collapsed (Review.has_content
+# is the same test on a row; services.review_post stores text stripped, "" when empty).
+WITH_CONTENT = Q(has_photos=True) | ~Q(text="")
+RATING_ONLY = Q(has_photos=False, text="")
+REVIEW_CONTENT_FILTERS = {"all": Q(), "with_content": WITH_CONTENT, "rating_only": RATING_ONLY}
+
 # Below this quality score a review is never featured (home page, photo strip); keep in
 # step with moderation.quality.bands (QUALITY_BANDS["ok"]).
 def _low_below():
@@ -50,16 +57,20 @@ def product_get(*, slug):
 def _with_card_data(qs):
     # trial_application: a reverse one-to-one joined in, so the "free sample" label costs no query.
     return qs.select_related("author", "trial_application").prefetch_related(
-        "tags", Prefetch("photos", queryset=ReviewPhoto.objects.order_by("id"))
+        "tags", Prefetch("photos", queryset=ReviewPhoto.objects.order_by("position", "id"))
     )
 
 
-def review_list_for_product(*, product, viewer=None, sort="helpful", rating=None, tag=None, with_photos=False):
-    """Published reviews of a product, plus the viewer's own in any state (shown with its status)."""
+def review_list_for_product(
+    *, product, viewer=None, sort="helpful", rating=None, tag=None, with_photos=False, content="all"
+):
+    """Published reviews of a product, plus the viewer's own in any state (shown with its status).
+
+    ``content``: "all", "with_content" (text or photos) or "rating_only" (stars alone)."""
     visible = Q(status=Status.PUBLISHED)
     if viewer is not None and viewer.is_authenticated:
         visible |= Q(author_id=viewer.pk)
-    qs = Review.objects.filter(visible, product=product)
+    qs = Review.objects.filter(visible, REVIEW_CONTENT_FILTERS[content], product=product)
     if sort == "photos" or with_photos:
         qs = qs.filter(has_photos=True)
     if rating:
@@ -67,6 +78,18 @@ def review_list_for_product(*, product, viewer=None, sort="helpful", rating=None
     if tag:
         qs = qs.filter(tags__id=tag)
     return _with_card_data(qs.order_by(*REVIEW_SORTS.get(sort, REVIEW_SORTS["helpful"])))
+
+
+def review_count_cached(product, *, content="all", photos_only=False):
+    """How many published reviews a product list shows, from the product's caches (no
+    COUNT query): with photos, with content (text or photos), star-only, or all."""
+    if photos_only:
+        return 0 if content == "rating_only" else product.photo_review_count
+    return {
+        "all": product.rating_count,
+        "with_content": product.content_review_count,
+        "rating_only": product.rating_only_count,
+    }[content]
 
 
 def review_get_for_user(*, review_id, user):
@@ -84,9 +107,21 @@ def review_get_own(*, product, user):
 
 
 def review_list_recent(*, limit=8):
-    return _with_card_data(Review.objects.filter(_featured(), status=Status.PUBLISHED).select_related("product")).order_by(
-        "-created_at", "-id"
-    )[:limit]
+    """The home page feed: the newest published reviews with text or photos (a bare star
+    rating has nothing to read), never a low-quality one."""
+    return _with_card_data(
+        Review.objects.filter(_featured(), WITH_CONTENT, status=Status.PUBLISHED).select_related("product")
+    ).order_by("-created_at", "-id")[:limit]
+
+
+def review_list_rating_only(*, product, limit=20):
+    """The newest published star-only ratings of a product, for the compact collapsed list
+    (stars, name, date): the author joined, nothing else."""
+    return (
+        Review.objects.filter(RATING_ONLY, product=product, status=Status.PUBLISHED)
+        .select_related("author")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def review_photos_strip(*, product, limit=12):
@@ -94,7 +129,7 @@ def review_photos_strip(*, product, limit=12):
         ReviewPhoto.objects.filter(review__product=product, review__status=Status.PUBLISHED)
         .exclude(review__quality_score__lt=_low_below())
         .select_related("review")
-        .order_by("-review__rank_score", "-review__helpful_score", "-id")[:limit]
+        .order_by("-review__rank_score", "-review__helpful_score", "-review_id", "position", "id")[:limit]
     )
 
 
@@ -115,7 +150,14 @@ def product_rating_summary(product):
         {"tag": tag, "count": counts.get(str(tag.pk), 0)} for tag in product.category.aspect_tags.all()
     ]
     tags.sort(key=lambda t: -t["count"])
-    return {"average": product.rating_average, "count": total, "bars": bars, "tags": tags}
+    return {
+        "average": product.rating_average,
+        "count": total,
+        "bars": bars,
+        "tags": tags,
+        "with_content": product.content_review_count,
+        "rating_only": product.rating_only_count,
+    }
 
 
 def brand_list():

@@ -6,11 +6,11 @@ takes a row lock; Celery work and domain signals are sent after commit.
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community import hooks, signals
+from community import hooks, selectors, signals
 from community.images import image_clean, image_thumbnail
 from community.models import (
     AspectTag,
@@ -183,11 +183,13 @@ def review_photo_add(*, author: User, review: Review, upload) -> ReviewPhoto:
     if review.status == Status.REMOVED:
         raise PermissionDeniedError(_("This review was removed by moderators and can no longer be edited."))
     limit = review_photo_limit(author)
-    if review.photos.count() >= limit:
+    existing = review.photos.aggregate(n=Count("id"), last=Max("position"))
+    if existing["n"] >= limit:
         msg = _("A review can have at most %(n)d photos.") % {"n": limit}
         raise ServiceError(msg, code="too_many_photos", fields={"photos": [msg]})
     was_public = review.is_public
-    photo = ReviewPhoto(review=review, width=width, height=height)
+    position = 0 if existing["last"] is None else existing["last"] + 1  # a new photo goes last
+    photo = ReviewPhoto(review=review, width=width, height=height, position=position)
     photo.image.save(content.name, content, save=False)
     try:
         photo.save()
@@ -216,6 +218,36 @@ def review_photo_remove(*, author: User, photo_id: int) -> None:
     for f in files:
         transaction.on_commit(lambda f=f: f.storage.delete(f.name))
     enqueue_on_commit(_tasks().product_stats_refresh, product_id=review.product_id)
+
+
+@transaction.atomic
+def review_photos_reorder(*, author: User, review_id: int, photo_ids) -> list[int]:
+    """Put the author's review photos in the order of ``photo_ids`` (the photo picker's
+    order). Ids of other reviews' photos are refused; photos left out keep their relative
+    order after the listed ones. Idempotent: rows already in place are not written.
+    Returns the photo ids in their new order."""
+    review = Review.objects.select_for_update().filter(pk=review_id).first()
+    if review is None or review.author_id != author.pk:
+        raise ServiceError(_("Review not found."), code="not_found", status_code=404)
+    photos = list(review.photos.order_by("position", "id"))
+    by_id = {photo.pk: photo for photo in photos}
+    wanted = []
+    for photo_id in photo_ids:
+        if photo_id not in by_id:
+            msg = _("Photo %(id)s is not one of this review's photos.") % {"id": photo_id}
+            raise ServiceError(msg, code="photo_order_invalid", fields={"photo_ids": [msg]})
+        if photo_id not in wanted:
+            wanted.append(photo_id)
+    order = wanted + [photo.pk for photo in photos if photo.pk not in wanted]
+    changed = []
+    for position, photo_id in enumerate(order):
+        photo = by_id[photo_id]
+        if photo.position != position:
+            photo.position = position
+            changed.append(photo)
+    if changed:
+        ReviewPhoto.objects.bulk_update(changed, ["position"])
+    return order
 
 
 def review_photo_make_thumbnail(*, photo_id: int) -> bool:
@@ -253,6 +285,12 @@ def review_vote_helpful(*, user: User, review_id: int, helpful) -> Review:
         raise PermissionDeniedError(_("You cannot vote on your own review."), code="own_review")
     if not review.is_public:
         raise ServiceError(_("Only published reviews can be voted on."), code="not_published")
+    if helpful is not None and not review.has_content:
+        # Withdrawing stays possible: the text a vote judged may have been deleted since.
+        raise ServiceError(
+            _("A rating without text or photos has nothing to judge: helpful votes are for reviews with words or photos."),
+            code="nothing_to_judge",
+        )
     if HelpfulVote.objects.filter(review=review, user=user, valid=False).exists():
         raise PermissionDeniedError(_("This vote was invalidated and cannot be changed."), code="vote_invalid")
     if helpful is None:
@@ -320,12 +358,16 @@ def product_stats_refresh(*, product_id: int) -> bool:
         .order_by()
     )
     tag_counts = {str(r["aspecttag_id"]): r["n"] for r in tag_rows}
+    shown = published.aggregate(
+        photos=Count("id", filter=Q(has_photos=True)), content=Count("id", filter=selectors.WITH_CONTENT)
+    )
     values = {
         "rating_count": sum(histogram),
         "rating_sum": sum((i + 1) * n for i, n in enumerate(histogram)),
         "rating_histogram": histogram,
         "tag_counts": tag_counts,
-        "photo_review_count": published.filter(has_photos=True).count(),
+        "photo_review_count": shown["photos"],
+        "content_review_count": shown["content"],
     }
     return bool(Product.objects.filter(pk=product_id).update(**values))
 

@@ -41,6 +41,8 @@ REVIEW_SORTS = (
     ("quality", gettext_lazy("Best written")),
 )
 REVIEW_SORT_KEYS = {key for key, _label in REVIEW_SORTS}
+# Star-only ratings listed in the collapsed line under the reviews; ?show=all lists them all.
+RATING_ONLY_SHOWN = 20
 # Anonymous product pages are cached whole for this long (a "microcache"): under load a hot
 # page is rendered a few times a minute instead of on every request, and what anonymous
 # visitors see is at most this old. Signed-in visitors always get a fresh page.
@@ -113,6 +115,14 @@ def _own_quality(review):
         return None
 
     return hooks.quality_summary(content_type="review", object_id=review.pk)
+
+
+def _details_form_kwargs(request, product, own):
+    return {
+        "aspect_tags": product.category.aspect_tags.all(),
+        "photos": own.photos.all() if own is not None else (),
+        "photo_limit": services.review_photo_limit(request.user),
+    }
 
 
 def _details_initial(review):
@@ -199,11 +209,18 @@ def product_detail(request, slug):
     sort = request.GET.get("sort")
     if sort not in REVIEW_SORT_KEYS:
         sort = "helpful"
+    # By default the list holds reviews with text or photos; star-only ratings are counted in
+    # the summary and listed collapsed below it. ?show=all lists every rating.
+    show_all = request.GET.get("show") == "all"
+    content = "all" if show_all else "with_content"
     # Published reviews only; the viewer's own review (in any state) is shown on its own above the list.
-    reviews = selectors.review_list_for_product(product=product, sort=sort)
-    count = product.photo_review_count if sort == "photos" else product.rating_count
+    reviews = selectors.review_list_for_product(product=product, sort=sort, content=content)
+    count = selectors.review_count_cached(product, content=content, photos_only=sort == "photos")
     page = KnownCountPaginator(reviews, REVIEWS_PER_PAGE, count=count).get_page(request.GET.get("page"))
     page_reviews = _decorate_reviews(page.object_list, request.user)
+    rating_only = []
+    if not show_all and product.rating_only_count:
+        rating_only = list(selectors.review_list_rating_only(product=product, limit=RATING_ONLY_SHOWN))
 
     own = selectors.review_get_own(product=product, user=request.user)
     if own is not None:
@@ -214,7 +231,7 @@ def product_detail(request, slug):
     form = None
     if request.user.is_authenticated:
         form = ReviewDetailsForm(
-            initial=_details_initial(own), aspect_tags=product.category.aspect_tags.all(), auto_id="details_%s"
+            initial=_details_initial(own), auto_id="details_%s", **_details_form_kwargs(request, product, own)
         )
     # The details panel opens right after a star tap; once the review has details, editing
     # moves to the review page (JavaScript re-opens the panel when a star is tapped again).
@@ -227,6 +244,8 @@ def product_detail(request, slug):
         "reviews": page_reviews,
         "sort": sort,
         "sorts": REVIEW_SORTS,
+        "show_all": show_all,
+        "rating_only": rating_only,
         "own": own,
         "form": form,
         "show_details": show_details,
@@ -288,18 +307,17 @@ def review_details(request, slug):
     """Add tags, photos and text to the viewer's review (the panel on the product page posts here too)."""
     product = _get_product_or_404(slug)
     own = selectors.review_get_own(product=product, user=request.user)
-    aspect_tags = product.category.aspect_tags.all()
     status = 200
     if request.method == "POST":
-        form = ReviewDetailsForm(request.POST, request.FILES, aspect_tags=aspect_tags)
+        form = ReviewDetailsForm(request.POST, request.FILES, **_details_form_kwargs(request, product, own))
         if form.is_valid():
             done = _save_review_details(request, product, own, form)
             if done:
                 return redirect(_product_url(product) + "#my-review")
-            own = selectors.review_get_own(product=product, user=request.user)
+            own = selectors.review_get_own(product=product, user=request.user)  # its photos as they are now
         status = 400
     else:
-        form = ReviewDetailsForm(initial=_details_initial(own), aspect_tags=aspect_tags)
+        form = ReviewDetailsForm(initial=_details_initial(own), **_details_form_kwargs(request, product, own))
     if own is not None:
         _decorate_reviews([own], None)
         _attach_appeal_links([own])
@@ -331,10 +349,17 @@ def _save_review_details(request, product, own, form):
     except ServiceError as error:
         form.add_service_error(error)
         return False
-    added = 0
+    removed = set(data["remove_photos"])
+    for photo_id in sorted(removed):
+        try:
+            services.review_photo_remove(author=request.user, photo_id=photo_id)
+        except ServiceError as error:
+            form.add_error("photos", error.message)
+    # Removed first, so the photos that replace them fit under the limit.
+    added = {}  # index in the uploaded files -> the stored photo's id
     for number, upload in enumerate(data["photos"], start=1):
         try:
-            services.review_photo_add(author=request.user, review=review, upload=upload)
+            photo = services.review_photo_add(author=request.user, review=review, upload=upload)
         except ServiceError as error:
             form.add_error(
                 "photos",
@@ -342,7 +367,17 @@ def _save_review_details(request, product, own, form):
                 % {"n": number, "name": upload.name, "reason": error.message},
             )
         else:
-            added += 1
+            added[number - 1] = photo.pk
+    if data["photo_order"]:
+        order = [added.get(n) if kind == "n" else n for kind, n in data["photo_order"]]
+        try:
+            services.review_photos_reorder(
+                author=request.user, review_id=review.pk,
+                photo_ids=[pk for pk in order if pk is not None and pk not in removed],
+            )
+        except ServiceError as error:
+            form.add_error("photos", error.message)
+    added = len(added)
     if form.errors:
         saved = _("Your rating, tags and words are saved.")
         if added:

@@ -84,3 +84,13 @@ class ProductFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"product-{n}")
     description_zh = "一款好产品。"
     description_en = "A good product."
+
+
+def review_with_words(*, author, product, rating=5, text="Sturdy lid, keeps tea hot all morning."):
+    """A published review with text, through the services: helpful votes need something to
+    judge (a star rating alone cannot be voted on). Posting words sends the review to
+    screening; a moderator's approval publishes it (idempotent if screening already did)."""
+    from community import services
+
+    review, _ = services.review_post(author=author, product=product, rating=rating, text=text)
+    return services.review_moderate(review_id=review.pk, status="published")

@@ -121,7 +121,7 @@ def test_review_list_filters_and_sorts(api, product, png_bytes, django_capture_o
     tag = product.category.aspect_tags.first()
     users = factories.UserFactory.create_batch(4)
     r1, _ = services.review_post(author=users[0], product=product, rating=1, tag_ids=[tag.pk])
-    r5, _ = services.review_post(author=users[1], product=product, rating=5)
+    r5 = factories.review_with_words(author=users[1], product=product, rating=5)
     r4, _ = services.review_post(author=users[2], product=product, rating=4)
     with django_capture_on_commit_callbacks(execute=True):  # the photo is screened, then published
         photo = services.review_photo_add(
@@ -454,7 +454,13 @@ def test_photo_remove(shopper_api, other_api, own_review, jpeg_bytes, django_cap
 # --- helpful votes ------------------------------------------------------------------------------------
 
 
-def test_helpful_vote_cast_change_withdraw(other_api, own_review):
+@pytest.fixture
+def own_written_review(shopper, product):
+    return factories.review_with_words(author=shopper, product=product)
+
+
+def test_helpful_vote_cast_change_withdraw(other_api, own_written_review):
+    own_review = own_written_review
     url = f"/api/reviews/{own_review.pk}/helpful/"
     resp = other_api.post(url, {"helpful": True}, format="json")
     assert resp.json() == {"id": own_review.pk, "helpful_count": 1, "not_helpful_count": 0, "vote": True}
@@ -467,7 +473,8 @@ def test_helpful_vote_cast_change_withdraw(other_api, own_review):
     assert not HelpfulVote.objects.exists()
 
 
-def test_helpful_vote_errors(api, shopper_api, other_api, own_review, shopper, other_shopper, product):
+def test_helpful_vote_errors(api, shopper_api, other_api, own_written_review, shopper, other_shopper, product):
+    own_review = own_written_review
     url = f"/api/reviews/{own_review.pk}/helpful/"
     assert _error(shopper_api.post(url, {"helpful": True}, format="json"), 403)["code"] == "own_review"
     _error(api.post(url, {"helpful": True}, format="json"), 401)
@@ -479,6 +486,25 @@ def test_helpful_vote_errors(api, shopper_api, other_api, own_review, shopper, o
     _error(other_api.post(f"/api/reviews/{10**30}/helpful/", {"helpful": True}, format="json"), 404)
     _set_status(own_review, Review.Status.PENDING)
     _error(other_api.post(url, {"helpful": True}, format="json"), 404)
+    assert not HelpfulVote.objects.exists()
+
+
+def test_helpful_vote_on_a_rating_alone_is_refused(other_api, own_review, shopper, product):
+    """A star rating without text or photos has nothing to judge: 400, nothing stored; once the
+    author adds words it can be voted on, and a vote left on it can always be withdrawn."""
+    url = f"/api/reviews/{own_review.pk}/helpful/"
+    error = _error(other_api.post(url, {"helpful": True}, format="json"), 400)
+    assert error["code"] == "nothing_to_judge" and "nothing to judge" in error["message"]
+    assert not HelpfulVote.objects.exists()
+    card = other_api.get(f"/api/reviews/{own_review.pk}/").json()
+    assert card["has_content"] is False
+    # Words added (and published): now it can be judged.
+    factories.review_with_words(author=shopper, product=product, text="Keeps tea hot.")
+    assert other_api.post(url, {"helpful": True}, format="json").json()["vote"] is True
+    # The words deleted again: the vote left on it can still be withdrawn, not changed.
+    services.review_post(author=shopper, product=product, rating=5, text="")
+    assert _error(other_api.post(url, {"helpful": False}, format="json"), 400)["code"] == "nothing_to_judge"
+    assert other_api.delete(url).json()["vote"] is None
     assert not HelpfulVote.objects.exists()
 
 

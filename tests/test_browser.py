@@ -123,7 +123,7 @@ def test_new_user_signs_up_taps_a_star_and_adds_tag_and_photo(site, chromium):
             "#details input[type=file]",
             files=[{"name": "flask.png", "mimeType": "image/png", "buffer": photo_png((240, 170, 40))}],
         )
-        page.wait_for_selector("#details [data-preview-list] img")
+        page.wait_for_selector("#details [data-photo-grid] .photo-tile img")
         page.fill("#details textarea", "保温很好，一整天都是热的。")
         page.click("#details button[type=submit]")
         page.wait_for_url("**#my-review")

@@ -65,7 +65,7 @@ def test_helpful_vote_rewards_author_more_than_voter_and_withdrawal_reverses(
     shopper, other_shopper, product, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        review, _ = community.review_post(author=shopper, product=product, rating=5)
+        review = factories.review_with_words(author=shopper, product=product)
     base = UserPoints.objects.get(user=shopper).total
     with django_capture_on_commit_callbacks(execute=True):
         community.review_vote_helpful(user=other_shopper, review_id=review.pk, helpful=True)
@@ -87,7 +87,7 @@ def test_votes_cast_are_capped(shopper, product, django_capture_on_commit_callba
     for _ in range(cap + 3):
         author = factories.UserFactory()
         with django_capture_on_commit_callbacks(execute=True):
-            review, _ = community.review_post(author=author, product=product, rating=4)
+            review = factories.review_with_words(author=author, product=product, rating=4)
         with django_capture_on_commit_callbacks(execute=True):
             community.review_vote_helpful(user=shopper, review_id=review.pk, helpful=True)
     assert PointsEntry.objects.filter(user=shopper, action="community.review.vote_cast").count() == cap
@@ -138,7 +138,7 @@ def test_fraudulent_vote_points_are_reversed(shopper, other_shopper, product, dj
     from community.models import HelpfulVote
 
     with django_capture_on_commit_callbacks(execute=True):
-        review, _ = community.review_post(author=shopper, product=product, rating=5)
+        review = factories.review_with_words(author=shopper, product=product)
     with django_capture_on_commit_callbacks(execute=True):
         community.review_vote_helpful(user=other_shopper, review_id=review.pk, helpful=True)
     assert UserPoints.objects.get(user=other_shopper).total > 0
@@ -147,7 +147,9 @@ def test_fraudulent_vote_points_are_reversed(shopper, other_shopper, product, dj
         interaction_invalidate(kind="helpful_vote", interaction_id=vote.pk)
     reversals = PointsEntry.objects.filter(reverses__isnull=False, reason="gamification.fraud")
     assert {r.user_id for r in reversals} == {shopper.pk, other_shopper.pk}
-    assert UserPoints.objects.get(user=shopper).total == _rule("community.review.rated")
+    assert UserPoints.objects.get(user=shopper).total == (
+        _rule("community.review.rated") + _rule("community.review.content")
+    )
     assert UserPoints.objects.get(user=other_shopper).total == 0
     with django_capture_on_commit_callbacks(execute=True):
         interaction_invalidate(kind="helpful_vote", interaction_id=vote.pk)  # idempotent

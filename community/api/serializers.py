@@ -129,6 +129,8 @@ class RatingSummaryOutputSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     distribution = RatingBarOutputSerializer(source="bars", many=True, help_text=_("From 5 stars down to 1."))
     tags = TagCountOutputSerializer(many=True, help_text=_("Most ticked first."))
+    with_content = serializers.IntegerField(help_text=_("Published reviews with text or photos."))
+    rating_only = serializers.IntegerField(help_text=_("Published star-only ratings (counted in the average)."))
 
 
 class ProductDetailOutputSerializer(serializers.Serializer):
@@ -167,6 +169,16 @@ class ReviewListFilterSerializer(serializers.Serializer):
     rating = serializers.IntegerField(required=False, min_value=1, max_value=5)
     tag = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text=_("Aspect tag id."))
     with_photos = serializers.BooleanField(required=False, default=False)
+    content = serializers.ChoiceField(
+        choices=[("all", _("Every rating")), ("with_content", _("Reviews with text or photos")),
+                 ("rating_only", _("Star-only ratings (no text, no photos)"))],
+        default="all",
+        required=False,
+        help_text=_(
+            "all (the default): every review; with_content: reviews with text or photos, as the product "
+            "page lists them; rating_only: star ratings alone, which the product page shows collapsed."
+        ),
+    )
 
 
 class ReviewPhotoOutputSerializer(serializers.Serializer):
@@ -230,7 +242,12 @@ class ReviewOutputSerializer(serializers.Serializer):
     trial_sample = serializers.SerializerMethodField(
         help_text=_("Written by a trial tester as their trial report (incentive free_sample).")
     )
-    photos = ReviewPhotoOutputSerializer(source="photos.all", many=True)
+    photos = ReviewPhotoOutputSerializer(
+        source="photos.all", many=True, help_text=_("In the order the author chose.")
+    )
+    has_content = serializers.BooleanField(
+        help_text=_("Text or photos. Only these can be voted helpful; a star rating alone cannot.")
+    )
     helpful_count = serializers.IntegerField()
     not_helpful_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -304,6 +321,14 @@ class ReviewPhotoAddInputSerializer(serializers.Serializer):
     # A plain FileField: services.review_photo_add (community/images.py) does the
     # checking, so API and pages refuse the same files with the same messages.
     image = serializers.FileField(allow_empty_file=True)
+
+
+class ReviewPhotoOrderInputSerializer(serializers.Serializer):
+    photo_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=50,
+        help_text=_("The review's photo ids in the order to show them; photos left out follow, in their order."),
+    )
 
 
 class HelpfulVoteInputSerializer(serializers.Serializer):

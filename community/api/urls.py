@@ -16,6 +16,7 @@ urlpatterns = [
         views.ReviewPhotoRemoveApi.as_view(),
         name="review-photo-remove",
     ),
+    path("reviews/<int:review_id>/photos/order/", views.ReviewPhotoOrderApi.as_view(), name="review-photo-order"),
     path("reviews/<int:review_id>/helpful/", views.ReviewHelpfulVoteApi.as_view(), name="review-helpful"),
     path("me/", views.UserMeApi.as_view(), name="me"),
     path("auth/token/", views.AuthTokenObtainApi.as_view(), name="auth-token"),

@@ -148,7 +148,7 @@ class ProductReviewListApi(BaseApi):
         known = None
         if anonymous and not filters.get("rating") and not filters.get("tag"):
             photos_only = filters.get("sort") == "photos" or filters.get("with_photos")
-            known = product.photo_review_count if photos_only else product.rating_count
+            known = selectors.review_count_cached(product, content=filters["content"], photos_only=photos_only)
         paginator = KnownCountPagination(known_count=known)
         page = paginator.paginate_queryset(reviews, request, view=self)
         data = s.ReviewOutputSerializer(page, many=True, context=_review_context(request, page)).data
@@ -265,6 +265,24 @@ class ReviewPhotoRemoveApi(BaseApi):
             raise NotFound(_("Photo not found."))
         services.review_photo_remove(author=request.user, photo_id=photo_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReviewPhotoOrderApi(BaseApi):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="reviews_photos_order_update",
+        summary="Put your review's photos in order",
+        request=s.ReviewPhotoOrderInputSerializer,
+        responses={200: s.ReviewDetailOutputSerializer, **error_responses(400, 401, 403, 404, 429)},
+    )
+    def put(self, request, review_id):
+        review = _review_or_404(request, review_id)
+        if review.author_id != request.user.pk:
+            raise PermissionDeniedError(_("You can only order the photos of your own review."))
+        data = parse_input(s.ReviewPhotoOrderInputSerializer, request.data)
+        services.review_photos_reorder(author=request.user, review_id=review.pk, photo_ids=data["photo_ids"])
+        return _review_response(request, review.pk)
 
 
 class ReviewHelpfulVoteApi(BaseApi):

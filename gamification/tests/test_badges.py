@@ -27,11 +27,17 @@ def make_badge(criterion, params=None, slug=None, **kwargs):
     )
 
 
-def publish_reviews(author, n, *, photos=False):
-    """n published rating reviews by ``author`` on n new products (the one-click path)."""
+def publish_reviews(author, n, *, photos=False, words=False):
+    """n published rating reviews by ``author`` on n new products (the one-click path), or with
+    ``words`` reviews with text (what helpful votes need)."""
     reviews = []
     for _ in range(n):
-        review, _created = community_services.review_post(author=author, product=factories.ProductFactory(), rating=5)
+        if words:
+            review = factories.review_with_words(author=author, product=factories.ProductFactory())
+        else:
+            review, _created = community_services.review_post(
+                author=author, product=factories.ProductFactory(), rating=5
+            )
         reviews.append(review)
     if photos:  # photo uploads go through screening; the criterion reads the published flag
         Review.objects.filter(pk__in=[r.pk for r in reviews]).update(has_photos=True)
@@ -64,7 +70,7 @@ def test_unpublished_reviews_do_not_count(shopper):
 
 def test_helpful_votes_received_threshold(shopper):
     badge = make_badge("helpful_votes_received", {"n": 3})
-    review = publish_reviews(shopper, 1)[0]
+    review = publish_reviews(shopper, 1, words=True)[0]
     voters = factories.UserFactory.create_batch(4)
     for voter in voters[:2]:
         community_services.review_vote_helpful(user=voter, review_id=review.pk, helpful=True)
@@ -135,7 +141,7 @@ def test_review_published_event_grants_through_celery(shopper, django_capture_on
     badge = make_badge("reviews_published", {"n": 1})
     helpful = make_badge("helpful_votes_received", {"n": 1}, slug="helpful-1")
     with django_capture_on_commit_callbacks(execute=True):
-        review = publish_reviews(shopper, 1)[0]
+        review = publish_reviews(shopper, 1, words=True)[0]
     assert holds(shopper, badge) and not holds(shopper, helpful)
     with django_capture_on_commit_callbacks(execute=True):
         community_services.review_vote_helpful(user=factories.UserFactory(), review_id=review.pk, helpful=True)

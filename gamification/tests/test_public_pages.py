@@ -4,7 +4,6 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from community import services as community_services
 from gamification import badges, rewards
 from gamification.models import Badge, Redemption, Reward
 from gamification.services import points_award
@@ -79,7 +78,8 @@ def test_badge_page_in_chinese(client, settings):
 def test_badges_show_on_review_cards_and_profile(client, shopper, product, django_capture_on_commit_callbacks):
     badge = make_badge()
     with django_capture_on_commit_callbacks(execute=True):  # the product's counts refresh after commit
-        community_services.review_post(author=shopper, product=product, rating=5)
+        # A review with words: a rating alone is a compact row without badges (docs/reviews.md).
+        factories.review_with_words(author=shopper, product=product)
     badges.badge_grant(user_id=shopper.pk, badge=badge, notify=False)
     html = client.get(f"/products/{product.slug}/").content.decode()
     assert f'href="/badges/{badge.slug}/"' in html and "Badge: Photo pro" in html

@@ -6,12 +6,52 @@
 
   var toastTimer = null;
 
+  // The toast sits at the bottom of the screen unless it would cover a button the shopper
+  // needs there (a form's Save button on a phone): then it moves to the top. Re-checked
+  // while the page scrolls under it.
+  var TOAST_AVOID = "form .btn-primary, [data-toast-avoid]";
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  function coversButton(el) {
+    var box = el.getBoundingClientRect();
+    return Array.prototype.some.call(document.querySelectorAll(TOAST_AVOID), function (button) {
+      var r = button.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && overlaps(box, r);
+    });
+  }
+
+  function placeToast() {
+    var el = document.getElementById("toast");
+    if (!el || el.hidden) return;
+    el.classList.remove("toast-top");
+    if (coversButton(el)) {
+      el.classList.add("toast-top");
+      if (coversButton(el)) el.classList.remove("toast-top");
+    }
+  }
+
+  var placeQueued = false;
+  function queuePlaceToast() {
+    if (placeQueued) return;
+    placeQueued = true;
+    window.requestAnimationFrame(function () {
+      placeQueued = false;
+      placeToast();
+    });
+  }
+  window.addEventListener("scroll", queuePlaceToast, { passive: true });
+  window.addEventListener("resize", queuePlaceToast);
+
   function toast(text, isError) {
     var el = document.getElementById("toast");
     if (!el || !text) return;
     el.textContent = text;
     el.classList.toggle("is-error", !!isError);
     el.hidden = false;
+    placeToast();
     clearTimeout(toastTimer);
     toastTimer = setTimeout(function () {
       el.hidden = true;
@@ -184,36 +224,8 @@
     if (handled) event.preventDefault();
   });
 
-  // --- photo picker: previews and the 9-photo limit -----------------------------------------
-
   document.addEventListener("change", function (event) {
     var input = event.target;
-    if (input.matches && input.matches("input[data-photo-input]")) {
-      var max = parseInt(input.dataset.photoInput, 10) || 9;
-      var list = input.closest(".field") && input.closest(".field").querySelector("[data-preview-list]");
-      if (!list) return;
-      list.innerHTML = "";
-      var files = Array.prototype.slice.call(input.files || []);
-      files.slice(0, max).forEach(function (file) {
-        if (!/^image\//.test(file.type)) return;
-        var item = document.createElement("li");
-        var img = document.createElement("img");
-        img.alt = file.name;
-        img.src = URL.createObjectURL(file);
-        img.onload = function () {
-          URL.revokeObjectURL(img.src);
-        };
-        item.appendChild(img);
-        list.appendChild(item);
-      });
-      list.hidden = !list.children.length;
-      if (files.length > max) {
-        input.setCustomValidity(input.closest("form").dataset.tooManyPhotos || "Max " + max);
-        input.reportValidity();
-      } else {
-        input.setCustomValidity("");
-      }
-    }
     // Filters apply as soon as a brand or category is picked.
     if (input.matches && input.matches("select[data-autosubmit]") && input.form) {
       input.form.submit();

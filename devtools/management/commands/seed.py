@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from community import services
+from community import selectors, services
 from community.models import (
     AspectTag,
     HelpfulVote,
@@ -442,11 +442,13 @@ class Command(BaseCommand):
         """Set every seed product's caches with the same aggregates product_stats_refresh uses, in bulk."""
         t = time.monotonic()
         published = Review.objects.filter(status=Status.PUBLISHED, product_id__in=product_ids)
-        stats = {pid: {"h": [0, 0, 0, 0, 0], "tags": {}, "photos": 0} for pid in product_ids}
+        stats = {pid: {"h": [0, 0, 0, 0, 0], "tags": {}, "photos": 0, "content": 0} for pid in product_ids}
         for row in published.values("product_id", "rating").annotate(n=Count("id")).order_by():
             stats[row["product_id"]]["h"][row["rating"] - 1] = row["n"]
         for row in published.filter(has_photos=True).values("product_id").annotate(n=Count("id")).order_by():
             stats[row["product_id"]]["photos"] = row["n"]
+        for row in published.filter(selectors.WITH_CONTENT).values("product_id").annotate(n=Count("id")).order_by():
+            stats[row["product_id"]]["content"] = row["n"]
         tag_rows = (
             Review.tags.through.objects.filter(review__status=Status.PUBLISHED, review__product_id__in=product_ids)
             .values("review__product_id", "aspecttag_id")
@@ -461,9 +463,12 @@ class Command(BaseCommand):
             products.append(Product(
                 pk=pid, rating_count=sum(h), rating_sum=sum((i + 1) * n for i, n in enumerate(h)),
                 rating_histogram=h, tag_counts=s["tags"], photo_review_count=s["photos"],
+                content_review_count=s["content"],
             ))
         Product.objects.bulk_update(
-            products, ["rating_count", "rating_sum", "rating_histogram", "tag_counts", "photo_review_count"],
+            products,
+            ["rating_count", "rating_sum", "rating_histogram", "tag_counts", "photo_review_count",
+             "content_review_count"],
             batch_size=500,
         )
         # The hot product goes through the service itself: a check that the bulk path agrees with it.
