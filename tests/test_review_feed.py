@@ -111,7 +111,7 @@ def test_migration_fills_the_cache_from_rows(product):
     Product.objects.update(content_review_count=0)
     from importlib import import_module
 
-    import_module("community.migrations.0012_content_review_count_photo_position").fill_content_review_count(
+    import_module("community.migrations.0013_content_review_count_photo_position").fill_content_review_count(
         django_apps, None
     )
     product.refresh_from_db()
