@@ -406,7 +406,7 @@ def test_submit_and_vote_through_pages(client, django_capture_on_commit_callback
     services.entry_moderate(entry_id=entry.pk, status=Entry.Status.PUBLISHED)
     client.force_login(old_user())
     resp = client.post(f"/entries/{entry.pk}/vote/", HTTP_ACCEPT="application/json")
-    assert resp.json() == {"ok": True, "voted": True, "vote_count": 1}
+    assert resp.json() == {"ok": True, "voted": True, "vote_count": 1, "message": "投票成功。"}
     resp = client.post(f"/entries/{entry.pk}/vote/", HTTP_ACCEPT="application/json")
     assert resp.json()["voted"] is False
     assert client.get("/me/votes/").status_code == 200

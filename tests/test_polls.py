@@ -335,7 +335,7 @@ def test_vote_through_the_page_form_and_errors_come_back_as_messages(client):
     assert resp.status_code == 302 and resp["Location"] == page + "#poll"  # withdrawn; foreign next ignored
     assert not PollVote.objects.filter(user=voter).exists()
     resp = client.post(f"/polls/options/{first.pk}/vote/", HTTP_ACCEPT="application/json")
-    assert resp.json() == {"ok": True, "voted": True, "vote_count": 1}
+    assert resp.json() == {"ok": True, "voted": True, "vote_count": 1, "message": "投票成功。"}
     Challenge.objects.filter(pk=challenge.pk).update(state=S.CLOSED)
     resp = client.post(f"/polls/options/{first.pk}/vote/", HTTP_ACCEPT="application/json")
     assert resp.status_code == 400 and resp.json()["code"] == "voting_closed"
