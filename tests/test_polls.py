@@ -425,8 +425,8 @@ def _admin_data(challenge, options=(), extra=()):
     """The change form of ``challenge`` as the browser would post it, with its options inline."""
     data = {
         "brand": challenge.brand_id, "kind": challenge.kind, "title_zh": challenge.title_zh, "title_en": "",
-        "brief_zh": "", "brief_en": "", "hashtag": "", "rules": "", "participation_points": 10, "winner_points": 200,
-        "winner_badge_slug": "", "adopted_points": 500, "prize_description": "", "prize_draw_winners": 1,
+        "brief_zh": "", "brief_en": "", "hashtag": "", "rules_zh": "", "rules_en": "", "participation_points": 10, "winner_points": 200,
+        "winner_badge_slug": "", "adopted_points": 500, "prize_description_zh": "", "prize_description_en": "", "prize_draw_winners": 1,
         "prize_odds": "", "entries_per_user": 1, "votes_per_user": 1, "min_account_age_days_to_vote": 0,
         "allow_overlap": "on",
     }

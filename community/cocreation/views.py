@@ -58,6 +58,7 @@ def challenge_detail(request, challenge_id):
         "vote_limit": services.vote_limit_for(request.user, challenge) if request.user.is_authenticated else challenge.votes_per_user,
         "winners": list(selectors.winners(challenge)) if challenge.state in (Challenge.State.JUDGING, Challenge.State.CLOSED) else [],
         "adopted": list(selectors.adopted_entries(challenge=challenge)),
+        "draw_winners": selectors.draw_winner_users(challenge),
         # Rows carry their user (one query for all of them) so the board shows names, not ids.
         "leaderboard": hooks.leaderboard_get(period="all", scope=f"challenge:{challenge.pk}", limit=10)["rows"],
         "closed": closed, "draw_doc": draw.__doc__,

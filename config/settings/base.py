@@ -220,6 +220,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files served at the site's root (whitenoise): /favicon.ico, which browsers and feed readers
+# ask for whatever the page links.
+WHITENOISE_ROOT = BASE_DIR / "public"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
@@ -366,7 +369,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE, *_inline_style_hashes("500.html"), *_REDOC_STYLE_HASHES],
-        # data: the inline favicon and Swagger UI's icons; blob: photo previews before upload.
+        # data: Swagger UI's icons; blob: photo previews before upload.
         # Redoc's "API docs by Redocly" logo (cdn.redoc.ly) stays blocked; Redoc then hides it.
         "img-src": [SELF, "data:", "blob:"],
         # Redoc builds its search worker from a blob.
