@@ -4,7 +4,8 @@
    "以 用户 成功登录"), their reviews show the name, the verification e-mail greets them by it.
 8. An entry sent says what happened (published); a vote counts in place without moving the page;
    a report's thanks appears where the person is looking, with and without JavaScript.
-And the staff navigation fits one row at 1280 px in English. Screenshots: artifacts/browser/.
+And: badges stay beside a reviewer's name; the staff navigation fits one row at 1280 px in
+English. Screenshots: artifacts/browser/.
 """
 import time
 
@@ -13,7 +14,7 @@ from django.core import mail
 
 from community import services as community_services
 from community.cocreation.models import Entry, EntryVote
-from community.models import User
+from community.models import Review, User
 from moderation.models import Report
 from tests import factories
 from tests.browser import ARTIFACTS, DESKTOP, PHONE, tap_star
@@ -241,5 +242,28 @@ def test_staff_navigation_fits_one_row_at_1280_in_english(site, chromium):
         tops = page.evaluate("""() => [...document.querySelectorAll('.site-nav > a, .site-nav .nav-button')]
             .map(e => Math.round(e.getBoundingClientRect().top))""")
         assert len(tops) == 7 and len(set(tops)) == 1, tops
+    finally:
+        context.close()
+
+
+def test_badges_stay_beside_the_reviewers_name_on_a_phone(site, chromium):
+    from gamification.badges import badge_grant
+    from gamification.models import Badge
+
+    product = _product_with_reviews()
+    author = Review.objects.filter(product=product, status=Review.Status.PUBLISHED).first().author
+    User.objects.filter(pk=author.pk).update(display_name="一个很长很长的名字的评价者")
+    for slug, icon in (("winner", "W"), ("adopted", "A")):
+        badge_grant(user_id=author.pk, badge=Badge.objects.create(slug=slug, name_zh=slug, icon_emoji=icon,
+                                                                  criterion="challenge_winner"), notify=False)
+    context = chromium.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{site.url}/products/{product.slug}/")
+        line = page.locator(".review-name-line:has(.badge-chip)").first
+        name, chips = line.locator(".review-author").bounding_box(), line.locator(".badge-chips").bounding_box()
+        assert chips["y"] < name["y"] + name["height"] and name["y"] < chips["y"] + chips["height"]  # one row
+        assert chips["x"] >= name["x"] + name["width"] - 1  # to the right of the (shortened) name
+        assert chips["x"] + chips["width"] <= 390
     finally:
         context.close()
