@@ -36,9 +36,10 @@ $(VENV)/.installed: requirements.txt
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo
+	$(PY) manage.py demo --serving
 	@echo
 	@echo "  Cocreate is running at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "  E-mails (sign-up verification links) are printed below, each under an '==== E-MAIL to ...' banner."
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -8,6 +8,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from community.services import display_name_clean, user_profile_update
+from core.errors import ServiceError
+
 COMMON_TIMEZONES = [
     "Asia/Shanghai",
     "Asia/Hong_Kong",
@@ -155,3 +158,25 @@ class ProfileForm(ServiceErrorFormMixin, forms.Form):
         if current_timezone and current_timezone not in zones:
             zones.insert(0, current_timezone)
         self.fields["timezone"].choices = [(z, z.replace("_", " ")) for z in zones]
+
+
+class SignupForm(forms.Form):
+    """The extra field of allauth's sign-up form (``ACCOUNT_SIGNUP_FORM_CLASS``): the name
+    shown on the member's reviews and ideas, saved through ``user_profile_update``."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=200,  # the service's own limit (40) gives the clear message
+        help_text=_("Shown on your reviews and ideas, e.g. 小雨 or Mia. You can change it later."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname", "maxlength": 40}),
+    )
+    field_order = ["display_name", "email", "password1", "password2"]
+
+    def clean_display_name(self):
+        try:
+            return display_name_clean(self.cleaned_data["display_name"], required=True)
+        except ServiceError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+    def signup(self, request, user):
+        user_profile_update(user=user, display_name=self.cleaned_data["display_name"])

@@ -372,6 +372,23 @@ def product_stats_refresh(*, product_id: int) -> bool:
     return bool(Product.objects.filter(pk=product_id).update(**values))
 
 
+DISPLAY_NAME_MAX = 40
+
+
+def display_name_clean(value, *, required=False) -> str:
+    """The display name to store: control characters, escape sequences and bidi overrides
+    removed, runs of white space (newlines too) made one space, ends trimmed. Raises a
+    ServiceError on the ``display_name`` field when it is too long, or empty but required."""
+    name = " ".join(clean_user_text(value).split())
+    if required and not name:
+        msg = _("Choose the name others will see on your reviews and ideas.")
+        raise ServiceError(msg, code="display_name_required", fields={"display_name": [msg]})
+    if len(name) > DISPLAY_NAME_MAX:
+        msg = _("Keep the display name under 40 characters.")
+        raise ServiceError(msg, code="display_name_too_long", fields={"display_name": [msg]})
+    return name
+
+
 @transaction.atomic
 def user_profile_update(
     *, user: User, display_name=None, avatar=None, timezone_name=None, email_notifications=None
@@ -381,11 +398,7 @@ def user_profile_update(
         user.email_notifications = bool(email_notifications)
         fields.append("email_notifications")
     if display_name is not None:
-        display_name = display_name.strip()
-        if len(display_name) > 40:
-            msg = _("Keep the display name under 40 characters.")
-            raise ServiceError(msg, code="display_name_too_long", fields={"display_name": [msg]})
-        user.display_name = display_name
+        user.display_name = display_name_clean(display_name)
         fields.append("display_name")
     if avatar is not None:
         content, _w, _h = image_clean(avatar, field="avatar")

@@ -1,4 +1,5 @@
 """Small helpers every page view shares."""
+from django.contrib import messages
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -23,3 +24,14 @@ def safe_referer(request, default="/"):
     """Where the person came from, when it is this site (a form that was refused goes back there)."""
     referer = request.headers.get("Referer", "")
     return referer if _on_this_site(request, referer) else default
+
+
+def message_at(request, level, text, *, anchor):
+    """A flash message that belongs next to one item on the page (``anchor`` is the item's
+    element id, e.g. ``review-12``): the form redirects to ``#review-12`` and the item shows
+    the message itself (``{% messages_at %}``, core/templatetags/notices.py), where the person
+    is looking, instead of at the top of a page scrolled away from it."""
+    messages.add_message(request, level, text, extra_tags=f"{ANCHOR_TAG}{anchor}")
+
+
+ANCHOR_TAG = "at-"

@@ -2,6 +2,8 @@
 from django.utils import translation
 from django.utils.translation import get_language
 
+from core.text import guess_language
+
 
 def localized(obj, field):
     """Pick ``<field>_en`` or ``<field>_zh`` for the active language, falling back to the other."""
@@ -15,3 +17,16 @@ def source_text(text) -> str:
     that is translated later, when it is shown."""
     with translation.override(None):
         return str(text)
+
+
+def split_languages(text) -> tuple[str, str]:
+    """(Chinese, English) parts of a text written in both, one language per line, as brand
+    staff filled single fields before they had one per language. Text in one language only
+    goes whole to that side."""
+    sides = {"zh": [], "en": []}
+    for line in (text or "").splitlines():
+        if line.strip():
+            sides[guess_language(line)].append(line.strip())
+    if sides["zh"] and sides["en"]:
+        return "\n".join(sides["zh"]), "\n".join(sides["en"])
+    return ((text or "").strip(), "") if sides["zh"] or not sides["en"] else ("", text.strip())

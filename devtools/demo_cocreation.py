@@ -23,8 +23,9 @@ from community.trials import services as trial_services
 SCHEDULE = ("opens_at", "entries_close_at", "voting_close_at", "closes_at")
 # Challenge fields a spec in demodata may set (what the brand fills in on the admin's add page).
 CHALLENGE_FIELDS = (
-    "kind", "title_zh", "title_en", "brief_zh", "brief_en", "hashtag", "rules", "allow_overlap", "votes_per_user",
-    "winner_badge_slug", "prize_description", "prize_draw", "prize_draw_winners", "prize_odds",
+    "kind", "title_zh", "title_en", "brief_zh", "brief_en", "hashtag", "rules_zh", "rules_en", "allow_overlap",
+    "votes_per_user", "winner_badge_slug", "prize_description_zh", "prize_description_en", "prize_draw",
+    "prize_draw_winners", "prize_odds",
 )
 PICTURE_SIZE = (640, 480)  # small: the demo stays fast
 BURST_LIMITS = ("BURST_10MIN", "BURST_10MIN_HOLD", "BURST_HOUR")  # moderation/detectors/velocity.py
@@ -215,8 +216,9 @@ class CoCreationDemo:
         if program is None:
             program = TrialProgram.objects.create(
                 brand=brand, product=self.products[spec["product"]], title_zh=spec["title_zh"],
-                title_en=spec["title_en"], description=spec["description"],
-                selection_criteria=spec["selection_criteria"], samples=spec["samples"],
+                title_en=spec["title_en"], description_zh=spec["description_zh"], description_en=spec["description_en"],
+                selection_criteria_zh=spec["selection_criteria_zh"], selection_criteria_en=spec["selection_criteria_en"],
+                samples=spec["samples"],
                 applications_open_at=open_at, applications_close_at=applications_close_at or close_at,
                 report_deadline=deadline, state=TrialProgram.State.OPEN,
             )

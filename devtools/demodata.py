@@ -232,8 +232,8 @@ IDEA_CHALLENGE = {
     "brief_en": "Tell us what next summer's sun care should be: texture, packaging, size, when you'd use it. "
                 "Authors of adopted ideas hear back from the brand and earn 500 points.",
     "hashtag": "露米夏日共创",
-    "rules": "每人提交 1 个点子；每人 3 票，可以投给不同的点子（不能投给自己）。\n"
-             "One idea per person; 3 votes each, for different ideas (not your own).",
+    "rules_zh": "每人提交 1 个点子；每人 3 票，可以投给不同的点子（不能投给自己）。",
+    "rules_en": "One idea per person; 3 votes each, for different ideas (not your own).",
     "days": (-3, 11, 18, 21),
     "allow_overlap": True,  # votes count from day one, so early ideas get feedback
     "votes_per_user": 3,
@@ -302,8 +302,8 @@ CLOSED_CHALLENGE = {
     "days": (-30, -16, -9, -7),
     "votes_per_user": 3,
     "winner_badge_slug": "cocreate-winner",
-    "prize_description": "在所有作品已发布的参与者中抽取 2 位，各送丝绒口红全色号礼盒（6 支）。\n"
-                         "Two entrants with a published entry each win the full six-shade Velvet set.",
+    "prize_description_zh": "在所有作品已发布的参与者中抽取 2 位，各送丝绒口红全色号礼盒（6 支）。",
+    "prize_description_en": "Two entrants with a published entry each win the full six-shade Velvet set.",
     "prize_draw": True,
     "prize_draw_winners": 2,
     "prize_odds": "2 份奖品，在所有作品已发布的参与者中抽取，每人最多中 1 次 / "
@@ -332,10 +332,10 @@ OPEN_TRIAL = {
     "product": "mochi-nut-granola",
     "title_zh": "麻薯低糖坚果麦片 20 份免费试用",
     "title_en": "Try Mochi Low-Sugar Nut Granola: 20 free bags",
-    "description": "免费寄出 20 袋 400 克装麦片，请在收到后两周内发布你的测评。\n"
-                   "We send 20 bags (400 g) free; post your review within two weeks of receiving it.",
-    "selection_criteria": "优先选择写过零食评价、愿意发布带照片测评的用户。\n"
-                          "We favour shoppers who have reviewed snacks and will post photos.",
+    "description_zh": "免费寄出 20 袋 400 克装麦片，请在收到后两周内发布你的测评。",
+    "description_en": "We send 20 bags (400 g) free; post your review within two weeks of receiving it.",
+    "selection_criteria_zh": "优先选择写过零食评价、愿意发布带照片测评的用户。",
+    "selection_criteria_en": "We favour shoppers who have reviewed snacks and will post photos.",
     "samples": 20,
     "days": (-2, 12, 40),  # applications open, applications close, report deadline
     "applications": [
@@ -352,9 +352,10 @@ EARLIER_TRIAL = {
     "product": "qingshan-white-tea-cake",
     "title_zh": "青山福鼎白茶饼试用（2 饼）",
     "title_en": "Qingshan Fuding White Tea Cake trial (2 cakes)",
-    "description": "两位茶友免费试喝三年陈白茶饼，分享煮和泡的体验。\n"
-                   "Two tea lovers try the three-year-aged cake and tell us how it brews and simmers.",
-    "selection_criteria": "喜欢喝茶、愿意写给新手看的详细测评。\nTea lovers who will write a detailed review for beginners.",
+    "description_zh": "两位茶友免费试喝三年陈白茶饼，分享煮和泡的体验。",
+    "description_en": "Two tea lovers try the three-year-aged cake and tell us how it brews and simmers.",
+    "selection_criteria_zh": "喜欢喝茶、愿意写给新手看的详细测评。",
+    "selection_criteria_en": "Tea lovers who will write a detailed review for beginners.",
     "samples": 2,
     "days": (-24, -10, 14),
     "applications": [

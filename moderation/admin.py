@@ -59,9 +59,13 @@ class CaseAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Report)
 class ReportAdmin(ReadOnlyModelAdmin):
-    list_display = ("created_at", "content_type", "object_id", "reporter", "reason", "weight", "status")
+    list_display = ("created_at", "content_type", "object_id", "reporter", "reason_shown", "weight", "status")
     list_filter = ("status", "reason")
     list_select_related = ("reporter",)
+
+    @admin.display(description=_("reason"), ordering="reason")
+    def reason_shown(self, report):
+        return report.reason_label
 
 
 @admin.register(Appeal)

@@ -218,7 +218,7 @@ class Report(models.Model):
     class Reason(models.TextChoices):
         SPAM = "spam", _("Spam or ad")
         ABUSE = "abuse", _("Abusive")
-        FAKE = "fake", _("Fake review")
+        FAKE = "fake", _("Fake or misleading")  # "Fake review" on reviews: reason_label_for
         PERSONAL_DATA = "personal_data", _("Personal data")
         OFF_TOPIC = "off_topic", _("Off-topic")
         OTHER = "other", _("Something else")
@@ -238,6 +238,17 @@ class Report(models.Model):
             models.UniqueConstraint(fields=["content_type", "object_id", "reporter"], name="report_one_per_user")
         ]
         indexes = [models.Index(fields=["content_type", "object_id", "status"], name="report_target_idx")]
+
+    @staticmethod
+    def reason_label_for(reason, content_type):
+        """A reason in the words that fit the reported content: "Fake review" only for reviews."""
+        if reason == Report.Reason.FAKE and content_type == "review":
+            return _("Fake review")
+        return Report.Reason(reason).label if reason in Report.Reason.values else reason
+
+    @property
+    def reason_label(self):
+        return self.reason_label_for(self.reason, self.content_type)
 
 
 class Appeal(models.Model):

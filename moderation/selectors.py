@@ -83,12 +83,17 @@ def author_history(case):
         approved=Count("id", filter=Q(state=State.APPROVED)),
     )
 
+    by_reason = (Report.objects.filter(content_type=case.content_type, object_id=case.object_id)
+                 .values_list("reason").annotate(n=Count("id")).order_by("-n", "reason"))
+    # Labels in the words of the content kind: an entry is never reported as a "Fake review".
+    report_reasons = [(Report.reason_label_for(reason, case.content_type), n) for reason, n in by_reason]
     return {
         "level": hooks.user_level(author.pk),
         "account_age_days": (timezone.now() - author.date_joined).days,
         "past_rejections": past["rejected"],
         "past_approvals": past["approved"],
-        "reports_against": Report.objects.filter(content_type=case.content_type, object_id=case.object_id).count(),
+        "reports_against": sum(n for _label, n in report_reasons),
+        "report_reasons": report_reasons,
     }
 
 

@@ -102,6 +102,7 @@ def test_new_user_signs_up_taps_a_star_and_adds_tag_and_photo(site, chromium):
     try:
         # Sign up through allauth (email verification is optional in test settings, so this logs in).
         page.goto(f"{site.url}/accounts/signup/?next=/products/{product.slug}/")
+        page.fill("input[name=display_name]", "新来的")
         page.fill("input[name=email]", "newbie@example.com")
         page.fill("input[name=password1]", "Tea-and-biscuits-42")
         page.fill("input[name=password2]", "Tea-and-biscuits-42")

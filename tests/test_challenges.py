@@ -406,7 +406,7 @@ def test_submit_and_vote_through_pages(client, django_capture_on_commit_callback
     services.entry_moderate(entry_id=entry.pk, status=Entry.Status.PUBLISHED)
     client.force_login(old_user())
     resp = client.post(f"/entries/{entry.pk}/vote/", HTTP_ACCEPT="application/json")
-    assert resp.json() == {"ok": True, "voted": True, "vote_count": 1}
+    assert resp.json() == {"ok": True, "voted": True, "vote_count": 1, "message": "投票成功。"}
     resp = client.post(f"/entries/{entry.pk}/vote/", HTTP_ACCEPT="application/json")
     assert resp.json()["voted"] is False
     assert client.get("/me/votes/").status_code == 200
@@ -467,8 +467,8 @@ def _form(brand, **over):
     start = timezone.now() + timedelta(days=1)
     data = {
         "brand": brand.pk, "kind": "idea", "title_zh": "挑战", "title_en": "", "brief_zh": "", "brief_en": "",
-        "hashtag": "", "rules": "", "participation_points": 10, "winner_points": 200, "winner_badge_slug": "",
-        "adopted_points": 500, "prize_description": "", "prize_draw_winners": 1, "prize_odds": "",
+        "hashtag": "", "rules_zh": "", "rules_en": "", "participation_points": 10, "winner_points": 200, "winner_badge_slug": "",
+        "adopted_points": 500, "prize_description_zh": "", "prize_description_en": "", "prize_draw_winners": 1, "prize_odds": "",
         "opens_at_0": start.strftime("%Y-%m-%d"), "opens_at_1": "10:00:00",
         "entries_close_at_0": (start + timedelta(days=2)).strftime("%Y-%m-%d"), "entries_close_at_1": "10:00:00",
         "voting_close_at_0": (start + timedelta(days=3)).strftime("%Y-%m-%d"), "voting_close_at_1": "10:00:00",

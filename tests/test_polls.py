@@ -335,7 +335,7 @@ def test_vote_through_the_page_form_and_errors_come_back_as_messages(client):
     assert resp.status_code == 302 and resp["Location"] == page + "#poll"  # withdrawn; foreign next ignored
     assert not PollVote.objects.filter(user=voter).exists()
     resp = client.post(f"/polls/options/{first.pk}/vote/", HTTP_ACCEPT="application/json")
-    assert resp.json() == {"ok": True, "voted": True, "vote_count": 1}
+    assert resp.json() == {"ok": True, "voted": True, "vote_count": 1, "message": "投票成功。"}
     Challenge.objects.filter(pk=challenge.pk).update(state=S.CLOSED)
     resp = client.post(f"/polls/options/{first.pk}/vote/", HTTP_ACCEPT="application/json")
     assert resp.status_code == 400 and resp.json()["code"] == "voting_closed"
@@ -425,8 +425,8 @@ def _admin_data(challenge, options=(), extra=()):
     """The change form of ``challenge`` as the browser would post it, with its options inline."""
     data = {
         "brand": challenge.brand_id, "kind": challenge.kind, "title_zh": challenge.title_zh, "title_en": "",
-        "brief_zh": "", "brief_en": "", "hashtag": "", "rules": "", "participation_points": 10, "winner_points": 200,
-        "winner_badge_slug": "", "adopted_points": 500, "prize_description": "", "prize_draw_winners": 1,
+        "brief_zh": "", "brief_en": "", "hashtag": "", "rules_zh": "", "rules_en": "", "participation_points": 10, "winner_points": 200,
+        "winner_badge_slug": "", "adopted_points": 500, "prize_description_zh": "", "prize_description_en": "", "prize_draw_winners": 1,
         "prize_odds": "", "entries_per_user": 1, "votes_per_user": 1, "min_account_age_days_to_vote": 0,
         "allow_overlap": "on",
     }

@@ -162,7 +162,7 @@ def test_embedded_default_values():
     assert values["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
     assert values["EAGER"] is True and values["APP_EAGER"] is True  # no broker: tasks run in-process
     assert values["APP_BROKER"] == "memory://"
-    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["EMAIL_BACKEND"] == "core.mail.ConsoleEmailBackend"  # the console, decoded, under a banner
     assert values["SECRET_KEY_LEN"] >= 50
 
 

@@ -31,7 +31,7 @@ class TrialProgramFactory(factory.django.DjangoModelFactory):
     brand = factory.LazyAttribute(lambda o: o.product.brand)
     title_zh = factory.Sequence(lambda n: f"免费试用{n}")
     title_en = factory.Sequence(lambda n: f"Free trial {n}")
-    description = "Try it for two weeks."
+    description_en = "Try it for two weeks."
     samples = 3
     applications_open_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
     applications_close_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))

@@ -38,7 +38,8 @@ class Challenge(models.Model):
     cover = models.ImageField(_("cover image"), upload_to="challenges/%Y/%m/", blank=True)
     products = models.ManyToManyField(Product, blank=True, related_name="challenges", verbose_name=_("products"))
     hashtag = models.CharField(_("hashtag"), max_length=40, blank=True)
-    rules = models.TextField(_("rules"), blank=True)
+    rules_zh = models.TextField(_("rules (Chinese)"), blank=True)
+    rules_en = models.TextField(_("rules (English)"), blank=True)
     participation_points = models.PositiveIntegerField(_("points for taking part"), default=10)
     winner_points = models.PositiveIntegerField(_("points for winners"), default=200)
     winner_badge_slug = models.SlugField(
@@ -46,7 +47,8 @@ class Challenge(models.Model):
         help_text=_("The slug of a badge to give every winner; leave empty for none."),
     )
     adopted_points = models.PositiveIntegerField(_("points for an adopted idea"), default=500)
-    prize_description = models.TextField(_("prize description"), blank=True)
+    prize_description_zh = models.TextField(_("prize description (Chinese)"), blank=True)
+    prize_description_en = models.TextField(_("prize description (English)"), blank=True)
     prize_draw = models.BooleanField(_("prize draw among participants"), default=False)
     prize_draw_winners = models.PositiveSmallIntegerField(_("prize draw winners"), default=1)
     prize_odds = models.CharField(
@@ -102,6 +104,14 @@ class Challenge(models.Model):
     @property
     def brief(self):
         return localized(self, "brief")
+
+    @property
+    def rules(self):
+        return localized(self, "rules")
+
+    @property
+    def prize_description(self):
+        return localized(self, "prize_description")
 
     @property
     def is_public(self):

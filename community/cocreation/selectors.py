@@ -111,6 +111,14 @@ def winners(challenge):
     return Entry.objects.filter(challenge=challenge, is_winner=True).select_related("author").order_by("-vote_count", "id")
 
 
+def draw_winner_users(challenge):
+    """The prize draw's winners, in the order drawn (one query; none before the reveal)."""
+    if not challenge.draw_revealed_at or not challenge.draw_winner_ids:
+        return []
+    users = User.objects.in_bulk(challenge.draw_winner_ids)
+    return [users[pk] for pk in challenge.draw_winner_ids if pk in users]
+
+
 def challenge_list_open(*, limit=4):
     """Challenges taking entries or votes, soonest-closing first, for the home page (one query)."""
     return (

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from community import hooks
 from community.cocreation import draw, polls, selectors, services
-from community.cocreation.models import Challenge
+from community.cocreation.models import Challenge, Entry
 from community.selectors import brand_list
 from core.errors import ServiceError
-from core.http import safe_next, wants_json
+from core.http import message_at, safe_next, wants_json
 from core.ratelimit import writes_limited
 
 ENTRIES_PER_PAGE = 20
@@ -58,6 +58,7 @@ def challenge_detail(request, challenge_id):
         "vote_limit": services.vote_limit_for(request.user, challenge) if request.user.is_authenticated else challenge.votes_per_user,
         "winners": list(selectors.winners(challenge)) if challenge.state in (Challenge.State.JUDGING, Challenge.State.CLOSED) else [],
         "adopted": list(selectors.adopted_entries(challenge=challenge)),
+        "draw_winners": selectors.draw_winner_users(challenge),
         # Rows carry their user (one query for all of them) so the board shows names, not ids.
         "leaderboard": hooks.leaderboard_get(period="all", scope=f"challenge:{challenge.pk}", limit=10)["rows"],
         "closed": closed, "draw_doc": draw.__doc__,
@@ -78,11 +79,12 @@ def _poll_context(request, challenge):
 
 
 
-def _vote_tap(request, toggle, *, back, done):
+def _vote_tap(request, toggle, *, back, done, anchor=None):
     """A one-tap vote as a plain form POST (works without JS) or, with ``Accept:
     application/json``, in place. ``toggle()`` returns (item, voted); ``back`` is where a
     refusal returns to, ``done(item)`` where a counted or withdrawn vote does (both only
-    to this site: ``next`` is checked)."""
+    to this site: ``next`` is checked). With ``anchor`` (the voted item's element id) the
+    message shows next to that item, which the page comes back to, not at the page's top."""
     if not request.user.is_authenticated:
         if wants_json(request):
             return JsonResponse({"ok": False, "error": _("Log in to vote."), "code": "login_required"}, status=401)
@@ -92,12 +94,20 @@ def _vote_tap(request, toggle, *, back, done):
     except ServiceError as exc:
         if wants_json(request):
             return JsonResponse({"ok": False, "error": str(exc.message), "code": exc.code}, status=exc.status_code)
-        messages.error(request, exc.message)
+        _vote_message(request, messages.ERROR, exc.message, anchor)
         return redirect(back)
+    text = _("Vote counted.") if voted else _("Vote withdrawn.")
     if wants_json(request):
-        return JsonResponse({"ok": True, "voted": voted, "vote_count": item.vote_count})
-    messages.success(request, _("Vote counted.") if voted else _("Vote withdrawn."))
+        return JsonResponse({"ok": True, "voted": voted, "vote_count": item.vote_count, "message": text})
+    _vote_message(request, messages.SUCCESS, text, anchor)
     return redirect(safe_next(request, done(item)))
+
+
+def _vote_message(request, level, text, anchor):
+    if anchor:
+        message_at(request, level, text, anchor=anchor)
+    else:
+        messages.add_message(request, level, text)
 
 
 @require_POST
@@ -123,10 +133,16 @@ def entry_submit(request, challenge_id):
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(reverse("community:challenge_detail", args=[challenge_id]) + "#submit")
-    if entry.is_public:
-        messages.success(request, _("Your entry is published."))
+    # Screening may already have decided (it runs in-process, after commit, without a worker):
+    # say what actually happened, read back from the row.
+    entry.refresh_from_db(fields=["status"])
+    if entry.status == Entry.Status.PUBLISHED:
+        messages.success(request, _("Your entry is published: everyone can see it and vote for it now."))
+    elif entry.status == Entry.Status.PENDING:
+        messages.info(request, _("Thanks! A moderator will check your entry before others can see it; "
+                                 "this usually takes a few minutes. Until then only you can see it."))
     else:
-        messages.success(request, _("Thanks! Your entry will appear once it has been checked."))
+        messages.error(request, _("Your entry was not published; the reason is shown with it."))
     return redirect("community:entry_detail", entry_id=entry.pk)
 
 
@@ -146,7 +162,7 @@ def entry_detail(request, entry_id):
     return render(request, "community/challenges/entry.html", {
         "entry": entry, "challenge": entry.challenge, "images": list(entry.images.all()),
         "comments": list(selectors.entry_comments(entry, request.user)),
-        "voted": entry.pk in selectors.voted_entry_ids(viewer=request.user, challenge=entry.challenge),
+        "voted": selectors.voted_entry_ids(viewer=request.user, challenge=entry.challenge),
         "own_quality": _own_entry_quality(entry, request.user),
     })
 
@@ -155,10 +171,10 @@ def entry_detail(request, entry_id):
 @writes_limited
 def entry_vote(request, entry_id):
     """One tap votes for an entry, a second withdraws; comes back to ``next`` or the entry."""
-    entry_url = reverse("community:entry_detail", args=[entry_id])
+    entry_url = reverse("community:entry_detail", args=[entry_id]) + f"#entry-{entry_id}"
     return _vote_tap(
         request, lambda: services.entry_vote_toggle(user=request.user, entry_id=entry_id),
-        back=safe_next(request, entry_url), done=lambda entry: entry_url,
+        back=safe_next(request, entry_url), done=lambda entry: entry_url, anchor=f"entry-{entry_id}",
     )
 
 
@@ -171,7 +187,15 @@ def entry_comment(request, entry_id):
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Comment posted.") if comment.status == "published" else _("Your comment will appear once it has been checked."))
+        comment.refresh_from_db(fields=["status"])  # as for entries: screening may have decided already
+        if comment.status == Entry.Status.PUBLISHED:
+            message_at(request, messages.SUCCESS, _("Comment posted."), anchor=f"comment-{comment.pk}")
+        elif comment.status == Entry.Status.PENDING:
+            message_at(request, messages.INFO, _("Your comment will appear once it has been checked."),
+                       anchor=f"comment-{comment.pk}")
+        else:
+            messages.error(request, _("Your comment was not published."))
+        return redirect(reverse("community:entry_detail", args=[entry_id]) + f"#comment-{comment.pk}")
     return redirect("community:entry_detail", entry_id=entry_id)
 
 

@@ -53,9 +53,10 @@ class TrialProgramAdmin(BrandScopedAdmin):
     inlines = [TrialApplicationInline]
     actions = ["select_suggested_testers"]
     fieldsets = (
-        (None, {"fields": ("brand", "product", "title_zh", "title_en", "description", "samples", "state")}),
+        (None, {"fields": ("brand", "product", "title_zh", "title_en", "description_zh", "description_en", "samples",
+                           "state")}),
         (gettext_lazy("Schedule"), {"fields": ("applications_open_at", "applications_close_at", "report_deadline")}),
-        (gettext_lazy("Selection"), {"fields": ("selection_criteria", "suggested_testers")}),
+        (gettext_lazy("Selection"), {"fields": ("selection_criteria_zh", "selection_criteria_en", "suggested_testers")}),
         (gettext_lazy("Funnel"), {"fields": ("funnel",)}),
     )
 

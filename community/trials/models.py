@@ -24,11 +24,13 @@ class TrialProgram(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="trial_programs")
     title_zh = models.CharField(_("title (Chinese)"), max_length=120)
     title_en = models.CharField(_("title (English)"), max_length=120, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     samples = models.PositiveIntegerField(_("free samples"), default=10)
     applications_open_at = models.DateTimeField(_("applications open"))
     applications_close_at = models.DateTimeField(_("applications close"))
-    selection_criteria = models.TextField(_("selection criteria"), blank=True)
+    selection_criteria_zh = models.TextField(_("selection criteria (Chinese)"), blank=True)
+    selection_criteria_en = models.TextField(_("selection criteria (English)"), blank=True)
     report_deadline = models.DateTimeField(_("report deadline"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     created_at = models.DateTimeField(default=timezone.now)
@@ -56,6 +58,14 @@ class TrialProgram(models.Model):
     @property
     def title(self):
         return localized(self, "title")
+
+    @property
+    def description(self):
+        return localized(self, "description")
+
+    @property
+    def selection_criteria(self):
+        return localized(self, "selection_criteria")
 
     def window_open(self, now=None):
         now = now or timezone.now()

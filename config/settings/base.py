@@ -135,6 +135,13 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# A display name at sign-up (shown on reviews and entries instead of "ne***"); allauth's
+# messages and e-mails name the person by it and the site by COCREATE_SITE_NAME.
+ACCOUNT_SIGNUP_FORM_CLASS = "community.forms.SignupForm"
+ACCOUNT_USER_DISPLAY = "community.accounts.user_display"
+ACCOUNT_ADAPTER = "community.accounts.AccountAdapter"
+COCREATE_SITE_NAME = "共创 Cocreate"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{COCREATE_SITE_NAME}] "
 ACCOUNT_RATE_LIMITS = {
     # Failed log-ins are counted by django-axes (below), for the web, the admin and the API
     # alike; allauth's own counter would answer the same attempts with a different message.
@@ -196,7 +203,9 @@ def _axes_client_address(request):
 AXES_USERNAME_CALLABLE = _axes_username
 AXES_CLIENT_IP_CALLABLE = _axes_client_address
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The embedded default prints e-mails to the console, decoded and under a banner, so the
+# sign-up verification link is easy to find in `make run`'s output (core/mail.py).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="core.mail.ConsoleEmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cocreate <no-reply@cocreate.local>")
 
 # --- i18n --------------------------------------------------------------------
@@ -211,6 +220,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files served at the site's root (whitenoise): /favicon.ico, which browsers and feed readers
+# ask for whatever the page links.
+WHITENOISE_ROOT = BASE_DIR / "public"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
@@ -357,7 +369,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE, *_inline_style_hashes("500.html"), *_REDOC_STYLE_HASHES],
-        # data: the inline favicon and Swagger UI's icons; blob: photo previews before upload.
+        # data: Swagger UI's icons; blob: photo previews before upload.
         # Redoc's "API docs by Redocly" logo (cdn.redoc.ly) stays blocked; Redoc then hides it.
         "img-src": [SELF, "data:", "blob:"],
         # Redoc builds its search worker from a blob.

@@ -7,8 +7,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def report_reasons():
-    return Report.Reason.choices
+def report_reasons(kind):
+    """The reasons a shopper can pick, in the words that fit ``kind`` (review, entry, comment)."""
+    return [(code, Report.reason_label_for(code, kind)) for code in Report.Reason.values]
 
 
 @register.filter

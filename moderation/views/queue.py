@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
-from core.http import safe_next, wants_json
+from core.http import message_at, safe_next, wants_json
 from core.ratelimit import writes_limited
 from moderation import presentation, registry, selectors, services
 from moderation.forms import AppealForm, BulkForm, DecideForm, ReportForm
@@ -184,21 +184,34 @@ def bulk(request):
 @login_required
 @writes_limited
 def report(request):
+    """A shopper's report. With JavaScript (``Accept: application/json``) the answer replaces
+    the report control in place (static/js/app.js); without it the page comes back to the
+    reported item (``next`` ends with ``#<kind>-<id>``), which shows the message itself."""
     form = ReportForm(request.POST)
     nxt = safe_next(request, "/")
     if not form.is_valid():
-        messages.error(request, _("Choose a reason for the report."))
-        return redirect(nxt)
+        return _report_answer(request, nxt, form.cleaned_data.get("content_type"), form.cleaned_data.get("object_id"), ok=False,
+                              text=_("Choose a reason for the report."), status=400)
+    kind, object_id = form.cleaned_data["content_type"], form.cleaned_data["object_id"]
     try:
         services.report_create(
-            reporter=request.user, content_type=form.cleaned_data["content_type"],
-            object_id=form.cleaned_data["object_id"], reason=form.cleaned_data["reason"],
-            message=form.cleaned_data["message"],
+            reporter=request.user, content_type=kind, object_id=object_id,
+            reason=form.cleaned_data["reason"], message=form.cleaned_data["message"],
         )
     except ServiceError as exc:
-        messages.error(request, exc.message)
+        return _report_answer(request, nxt, kind, object_id, ok=False, text=exc.message, status=exc.status_code)
+    return _report_answer(request, nxt, kind, object_id, ok=True,
+                          text=_("Thanks, moderators will look at it. We'll tell you the outcome."))
+
+
+def _report_answer(request, nxt, kind, object_id, *, ok, text, status=200):
+    if wants_json(request):
+        return JsonResponse({"ok": ok, "message" if ok else "error": str(text)}, status=200 if ok else status)
+    level = messages.SUCCESS if ok else messages.ERROR
+    if kind and object_id:
+        message_at(request, level, text, anchor=f"{kind}-{object_id}")
     else:
-        messages.success(request, _("Thanks, moderators will look at it. We'll tell you the outcome."))
+        messages.add_message(request, level, text)
     return redirect(nxt)
 
 

@@ -1,6 +1,7 @@
 /* Cocreate progressive enhancement. Vanilla JS, no frameworks.
    Every form here works without JavaScript (plain POST + redirect); with it,
-   the star tap and helpful votes post with fetch and update the page in place. */
+   the star tap, helpful votes, entry votes and reports post with fetch and update
+   the page in place. */
 (function () {
   "use strict";
 
@@ -214,6 +215,72 @@
     return true;
   }
 
+  // --- entry votes: one button that toggles, with its count -----------------------------------
+
+  function handleToggleVote(form, submitter) {
+    var button = form.querySelector("button[data-vote-toggle]");
+    if (!button) return false;
+    button.disabled = true;
+    postJSON(form, submitter)
+      .then(function (result) {
+        button.disabled = false;
+        var payload = result.payload || {};
+        if (result.response.status === 401 && payload.login_url) {
+          window.location.assign(payload.login_url);
+          return;
+        }
+        if (!result.response.ok || !payload.ok) {
+          if (!payload.error) return submitPlain(form, submitter);
+          toast(payload.error, true);
+          return;
+        }
+        button.setAttribute("aria-pressed", payload.voted ? "true" : "false");
+        var label = button.querySelector("[data-vote-label]");
+        if (label) label.textContent = payload.voted ? button.dataset.labelOn : button.dataset.labelOff;
+        var count = button.querySelector("[data-count=votes]");
+        if (count) count.textContent = payload.vote_count;
+        toast(payload.message);
+      })
+      .catch(function () {
+        button.disabled = false;
+        submitPlain(form, submitter);
+      });
+    return true;
+  }
+
+  // --- reports: the answer replaces the report control, where the person is looking -----------
+
+  function showInPlace(anchor, text, isError) {
+    var old = anchor.parentNode.querySelector(".message-in-place");
+    if (old) old.remove();
+    var note = document.createElement("p");
+    note.className = "message message-in-place " + (isError ? "message-error" : "message-success");
+    note.setAttribute("role", isError ? "alert" : "status");
+    note.textContent = text;
+    anchor.parentNode.insertBefore(note, anchor);
+    note.scrollIntoView({ block: "nearest" });
+    return note;
+  }
+
+  function handleReport(form, submitter) {
+    var control = form.closest("details") || form;
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    postJSON(form, submitter)
+      .then(function (result) {
+        if (button) button.disabled = false;
+        var payload = result.payload || {};
+        if (!payload.message && !payload.error) return submitPlain(form, submitter);
+        showInPlace(control, payload.message || payload.error, !payload.ok);
+        if (payload.ok) control.remove();
+      })
+      .catch(function () {
+        if (button) button.disabled = false;
+        submitPlain(form, submitter);
+      });
+    return true;
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || form.dataset.plain || !window.fetch) return;
@@ -221,6 +288,8 @@
     var handled = false;
     if (form.dataset.js === "rate") handled = handleRate(form, submitter);
     else if (form.dataset.js === "vote") handled = handleVote(form, submitter);
+    else if (form.dataset.js === "toggle-vote") handled = handleToggleVote(form, submitter);
+    else if (form.dataset.js === "report") handled = handleReport(form, submitter);
     if (handled) event.preventDefault();
   });
 

@@ -109,7 +109,14 @@ class Command(BaseCommand):
         "trials). Safe to run again."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--serving", action="store_true",
+            help="The caller starts the server next (make run): leave out the hint to start it.",
+        )
+
     def handle(self, *args, **options):
+        self.serving = options["serving"]
         started = time.monotonic()
         # Eager Celery logs one line per task; the summary below says what happened.
         logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
@@ -270,7 +277,7 @@ class Command(BaseCommand):
               f"(log in as {PEOPLE['moderator'][0]}).")
         cocreation.summary(self.stdout, self.style)
         w("")
-        w(f"Open {URL}  (start the server with: python manage.py runserver)")
+        w(f"Open {URL}" if self.serving else f"Open {URL}  (start the server with: python manage.py runserver)")
         w(f"Open {URL}challenges/  (an open idea challenge, a poll in voting, a closed one with results)")
         w(f"Open {URL}trials/  (free samples: one trial taking applications, one with a tester's report)")
         w(f"Every demo account uses the password: {DEMO_PASSWORD}")
