@@ -94,7 +94,8 @@ def test_vote_with_js_answers_json_with_the_message(client, en):
 
 def test_report_without_js_shows_the_thanks_next_to_the_review(client, en, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # the product's counts, refreshed after commit
-        review, _created = community_services.review_post(
+        # a review with words: star-only ratings are listed collapsed, without a report control
+        review = factories.review_with_words(
             author=factories.UserFactory(), product=factories.ProductFactory(), rating=4)
     page = f"/products/{review.product.slug}/"
     client.force_login(old_user())
