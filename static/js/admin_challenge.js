@@ -5,13 +5,7 @@
   "use strict";
   function apply(kind) {
     document.querySelectorAll(".kind-for").forEach(function (section) {
-      var hidden = !section.classList.contains("kind-" + kind);
-      section.classList.toggle("kind-hidden", hidden);
-      // The inline's wrapper (heading, "add another") follows its fieldset.
-      var group = section.closest(".inline-group");
-      if (group) {
-        group.classList.toggle("kind-hidden", hidden);
-      }
+      section.classList.toggle("kind-hidden", !section.classList.contains("kind-" + kind));
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
