@@ -162,13 +162,14 @@ def test_a_draft_is_previewed_by_its_brand_staff_only(client, staff_client, bran
 # --- the trial funnel ----------------------------------------------------------------------
 
 
-def _program(brand, product=None, *, deadline_days=30, **fields):
+def _program(brand, *, deadline_days=30, title_zh="试用"):
+    """A program of ``brand`` whose report deadline is ``deadline_days`` from now."""
     now = timezone.now()
     return TrialProgram.objects.create(
-        brand=brand, product=product or factories.ProductFactory(brand=brand), title_zh=fields.pop("title_zh", "试用"),
-        samples=50, applications_open_at=now - datetime.timedelta(days=40),
-        applications_close_at=now - datetime.timedelta(days=35) if deadline_days < 0 else now + datetime.timedelta(days=1),
-        report_deadline=now + datetime.timedelta(days=deadline_days), state=TrialProgram.State.OPEN, **fields,
+        brand=brand, product=factories.ProductFactory(brand=brand), title_zh=title_zh, samples=50,
+        applications_open_at=now - datetime.timedelta(days=40),
+        applications_close_at=now + datetime.timedelta(days=-35 if deadline_days < 0 else 1),
+        report_deadline=now + datetime.timedelta(days=deadline_days), state=TrialProgram.State.OPEN,
     )
 
 
@@ -248,7 +249,8 @@ def test_funnel_needs_the_view_permission(client, brand):
 @pytest.mark.parametrize("page", ["brand", "program"])
 def test_funnel_pages_cost_the_same_queries_at_any_size(staff_client, brand, django_assert_num_queries, page):
     def url(program):
-        return "/admin/trials/trialprogram/funnel/" if page == "brand" else f"/admin/trials/trialprogram/{program.pk}/funnel/"
+        base = "/admin/trials/trialprogram/"
+        return f"{base}funnel/" if page == "brand" else f"{base}{program.pk}/funnel/"
 
     small = _program(brand, deadline_days=-1)
     _funnel(small, applied=2, selected=1, shipped=1, on_time=0)

@@ -17,6 +17,7 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -131,9 +132,9 @@ class PollOptionInline(admin.StackedInline):
 ENTRY_KINDS = tuple(k for k in Challenge.Kind.values if k != Challenge.Kind.POLL)
 
 
-def _section(title, fields, *, kinds=None, current=None, description=None, classes=()):
+def _section(title, fields, *, kinds=None, current=None, description=None):
     """A fieldset; with ``kinds``, it belongs to those challenge kinds only (hidden for others)."""
-    classes = list(classes)
+    classes = []
     if kinds is not None:
         classes += ["kind-for", *(f"kind-{k}" for k in kinds)]
         if current not in kinds:
@@ -155,8 +156,7 @@ class ChallengeAdmin(BrandScopedAdmin):
     actions = ["publish", "duplicate", "pick_winners", "export_entries_csv"]
 
     class Media:
-        css = {"all": ("css/admin.css",)}
-        js = ("js/admin_challenge.js",)
+        js = ("js/admin_challenge.js",)  # its styles are in css/admin.css (templates/admin/base_site.html)
 
     @staticmethod
     def _editable_kind(obj):
@@ -224,10 +224,8 @@ class ChallengeAdmin(BrandScopedAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is None:
-            context["can_publish"] = self.has_add_permission(request)
-        else:
-            context["can_publish"] = obj.state == Challenge.State.DRAFT and self.has_change_permission(request, obj)
+        draft = obj is None or obj.state == Challenge.State.DRAFT
+        context["can_publish"] = draft and self.has_change_permission(request, obj)
         context["preview_url"] = (
             reverse("community:challenge_detail", args=[obj.pk]) if obj is not None and obj.pk else None
         )
@@ -246,6 +244,8 @@ class ChallengeAdmin(BrandScopedAdmin):
     def _publish_from_form(self, request, obj):
         """The form is saved; publish it through the same service as the list action. A refusal
         is an error message on the draft's page, which stays a draft."""
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
         try:
             challenge = services.challenge_publish(challenge_id=obj.pk, actor=request.user)
         except ServiceError as exc:
