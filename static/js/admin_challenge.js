@@ -5,7 +5,9 @@
   "use strict";
   function apply(kind) {
     document.querySelectorAll(".kind-for").forEach(function (section) {
-      section.classList.toggle("kind-hidden", !section.classList.contains("kind-" + kind));
+      // A section with an error stays in sight, whatever the kind, so it can be corrected.
+      var hidden = !section.classList.contains("kind-" + kind) && !section.querySelector(".errorlist");
+      section.classList.toggle("kind-hidden", hidden);
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
