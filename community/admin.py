@@ -18,10 +18,13 @@ from core.admin import ReadOnlyAdminMixin
 
 
 def brand_ids_for(user):
-    """The brands a staff user may manage; None means every brand (superusers)."""
+    """The brands a staff user may manage; None means every brand (superusers). Read once per
+    user object (a request's user): an admin page asks for it from every model admin."""
     if user.is_superuser:
         return None
-    return list(user.brand_memberships.values_list("brand_id", flat=True))
+    if not hasattr(user, "_admin_brand_ids"):
+        user._admin_brand_ids = list(user.brand_memberships.values_list("brand_id", flat=True))
+    return user._admin_brand_ids
 
 
 class BrandScopedAdmin(admin.ModelAdmin):
@@ -48,9 +51,20 @@ class BrandScopedAdmin(admin.ModelAdmin):
                 kwargs["queryset"] = Product.objects.filter(brand__in=ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_changeform_initial_data(self, request):
+        """A staff member of exactly one brand finds it chosen on the add form."""
+        initial = super().get_changeform_initial_data(request)
+        if self.brand_path == "brand" and "brand" not in initial:
+            ids = brand_ids_for(request.user)
+            if ids is not None and len(ids) == 1:
+                initial["brand"] = ids[0]
+        return initial
+
     def _in_scope(self, request, obj):
+        if obj is None:
+            return True
         ids = brand_ids_for(request.user)
-        if obj is None or ids is None:
+        if ids is None:
             return True
         brand_id = obj
         for part in self.brand_path.split("__"):

@@ -59,7 +59,7 @@ class Brand(models.Model):
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(_("slug"), unique=True)
     logo = models.ImageField(_("logo"), upload_to="brands/", blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["name"]
@@ -73,9 +73,11 @@ class Brand(models.Model):
 class BrandMembership(models.Model):
     """Links a user to the brand they work for; brand staff see only that brand in the admin."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="brand_memberships")
-    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="memberships")
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="brand_memberships", verbose_name=_("user"),
+    )
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("brand"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "brand"], name="brand_membership_unique")]
@@ -107,12 +109,14 @@ class Category(models.Model):
 class AspectTag(models.Model):
     """An aspect a shopper can tick in a review (质量好 / good quality), per category."""
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="aspect_tags")
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="aspect_tags", verbose_name=_("category"),
+    )
     slug = models.SlugField(_("slug"))
     label_zh = models.CharField(_("label (Chinese)"), max_length=30)
     label_en = models.CharField(_("label (English)"), max_length=40)
     negative = models.BooleanField(_("negative aspect"), default=False)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         ordering = ["category_id", "position", "id"]
@@ -129,23 +133,27 @@ class AspectTag(models.Model):
 
 
 class Product(models.Model):
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products", verbose_name=_("brand"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category"),
+    )
     name_zh = models.CharField(_("name (Chinese)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     # Caches rebuilt from review rows by product_stats_refresh / `manage.py rebuild_counters`.
-    rating_count = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)
-    rating_histogram = models.JSONField(default=list, blank=True)  # [n1, n2, n3, n4, n5]
-    tag_counts = models.JSONField(default=dict, blank=True)  # {tag_id: n}
-    photo_review_count = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(default=0, verbose_name=_("ratings"))
+    rating_sum = models.PositiveIntegerField(default=0, verbose_name=_("sum of ratings"))
+    rating_histogram = models.JSONField(
+        default=list, blank=True, verbose_name=_("ratings by stars"),
+    )  # [n1, n2, n3, n4, n5]
+    tag_counts = models.JSONField(default=dict, blank=True, verbose_name=_("tag counts"))  # {tag_id: n}
+    photo_review_count = models.PositiveIntegerField(default=0, verbose_name=_("reviews with photos"))
     # Published reviews with text or photos; the rest of rating_count are star-only ratings.
-    content_review_count = models.PositiveIntegerField(default=0)
+    content_review_count = models.PositiveIntegerField(default=0, verbose_name=_("reviews with text or photos"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -175,12 +183,14 @@ class Product(models.Model):
 
 
 class ProductImage(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to="products/%Y/%m/")
-    position = models.PositiveSmallIntegerField(default=0)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("product"))
+    image = models.ImageField(upload_to="products/%Y/%m/", verbose_name=_("image"))
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
 
 
 class Review(models.Model):
@@ -194,8 +204,10 @@ class Review(models.Model):
         ZH = "zh", _("Chinese")
         EN = "en", _("English")
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("product"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("author"),
+    )
     rating = models.PositiveSmallIntegerField(_("rating"))
     tags = models.ManyToManyField(AspectTag, blank=True, related_name="reviews", verbose_name=_("aspect tags"))
     text = models.TextField(_("text"), blank=True, max_length=5000)
@@ -217,18 +229,22 @@ class Review(models.Model):
             "are disclosed site-wide instead."
         ),
     )
-    has_photos = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    edited_at = models.DateTimeField(null=True, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    has_photos = models.BooleanField(default=False, verbose_name=_("has photos"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    edited_at = models.DateTimeField(null=True, blank=True, verbose_name=_("edited at"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
     # Caches rebuilt from HelpfulVote rows.
-    helpful_count = models.PositiveIntegerField(default=0)
-    not_helpful_count = models.PositiveIntegerField(default=0)
-    helpful_score = models.FloatField(default=0.0, help_text="Wilson lower bound of helpful votes")
+    helpful_count = models.PositiveIntegerField(default=0, verbose_name=_("helpful votes"))
+    not_helpful_count = models.PositiveIntegerField(default=0, verbose_name=_("not helpful votes"))
+    helpful_score = models.FloatField(
+        default=0.0, help_text=_("Wilson lower bound of helpful votes"), verbose_name=_("helpfulness score"),
+    )
     # Denormalised from moderation's QualityScore by review_set_quality (null: not scored,
     # e.g. a rating alone), and the default "helpful" ordering key combining it with votes.
-    quality_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    rank_score = models.FloatField(default=0.16, help_text="Helpfulness and quality combined (review_rank_score)")
+    quality_score = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("quality"))
+    rank_score = models.FloatField(
+        default=0.16, help_text=_("Helpfulness and quality combined (review_rank_score)"), verbose_name=_("rank score"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -265,17 +281,19 @@ class Review(models.Model):
 
 
 class ReviewPhoto(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="reviews/%Y/%m/")
-    thumbnail = models.ImageField(upload_to="reviews/thumbs/%Y/%m/", blank=True)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos", verbose_name=_("review"))
+    image = models.ImageField(upload_to="reviews/%Y/%m/", verbose_name=_("image"))
+    thumbnail = models.ImageField(upload_to="reviews/thumbs/%Y/%m/", blank=True, verbose_name=_("thumbnail"))
+    width = models.PositiveIntegerField(default=0, verbose_name=_("width"))
+    height = models.PositiveIntegerField(default=0, verbose_name=_("height"))
     # The author's chosen order (the photo picker); ties (rows from before) keep upload order.
-    position = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("review photo")
+        verbose_name_plural = _("review photos")
 
     @property
     def thumbnail_or_image_url(self):
@@ -283,17 +301,21 @@ class ReviewPhoto(models.Model):
 
 
 class HelpfulVote(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="helpful_votes")
-    helpful = models.BooleanField()
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes", verbose_name=_("review"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="helpful_votes", verbose_name=_("user"),
+    )
+    helpful = models.BooleanField(verbose_name=_("helpful"))
     # Integrity checks invalidate a vote instead of deleting it: it stays, leaves the counts,
     # its points are reversed, and the voter cannot change it (community.interactions).
-    valid = models.BooleanField(default=True)
-    invalid_reason = models.CharField(max_length=60, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    valid = models.BooleanField(default=True, verbose_name=_("valid"))
+    invalid_reason = models.CharField(max_length=60, blank=True, verbose_name=_("why invalid"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["review", "user"], name="helpful_vote_one_per_user")]
+        verbose_name = _("helpful vote")
+        verbose_name_plural = _("helpful votes")
 
 
 class Notification(models.Model):
@@ -313,6 +335,8 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx")]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
 
     @property
     def display_title(self) -> str:

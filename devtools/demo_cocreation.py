@@ -1,10 +1,12 @@
-"""The co-creation part of ``manage.py demo``: challenges, a poll and trial programs.
+"""The co-creation part of ``manage.py demo``: challenges, a poll, trial programs (two of them
+the brand login's own, Lumi's, so its admin funnel has every step) and the reward store.
 
 Challenges and trial programs are created the way brand staff create them in the admin (a
 draft challenge with its schedule; a trial program whose state staff set by hand, as there is
 no service for that); everything else goes through the services: publishing, entries, votes,
 comments, poll options, the schedule's moves (``challenges_advance``), winners, adoption,
-applications, selection, shipping and the report. Texts live in ``demodata``. Idempotent.
+applications, selection, shipping, the report, overdue marking (``trials_mark_overdue``) and the
+rewards' coupon codes. Texts live in ``demodata``. Idempotent.
 """
 from collections import Counter
 from datetime import timedelta
@@ -49,8 +51,11 @@ class CoCreationDemo:
         ]
         self.trials = [
             self._trial(demodata.OPEN_TRIAL, now),
-            self._earlier_trial(demodata.EARLIER_TRIAL, now),
+            self._replayed_trial(demodata.EARLIER_TRIAL, now),
+            self._replayed_trial(demodata.LUMI_TRIAL, now),
+            self._replayed_trial(demodata.LUMI_EARLIER_TRIAL, now),
         ]
+        self.new["rewards"] += demodata.rewards_ensure(self.brands)
         return self
 
     def _actor(self, brand_slug):
@@ -206,7 +211,7 @@ class CoCreationDemo:
                 self.new["adopted ideas"] += 1
         return challenge
 
-    def _trial(self, spec, now, *, applications_close_at=None):
+    def _trial(self, spec, now, *, applications_close_at=None, report_deadline=None):
         """A trial program as brand staff set it up in the admin, open for applications (a
         program's state is set there by hand: there is no service for it), and the spec's
         applications through ``trial_apply``."""
@@ -220,7 +225,7 @@ class CoCreationDemo:
                 selection_criteria_zh=spec["selection_criteria_zh"], selection_criteria_en=spec["selection_criteria_en"],
                 samples=spec["samples"],
                 applications_open_at=open_at, applications_close_at=applications_close_at or close_at,
-                report_deadline=deadline, state=TrialProgram.State.OPEN,
+                report_deadline=report_deadline or deadline, state=TrialProgram.State.OPEN,
             )
             self.new["trials"] += 1
         applied = set(TrialApplication.objects.filter(program=program).values_list("user_id", flat=True))
@@ -233,18 +238,9 @@ class CoCreationDemo:
                 self.new["trial applications"] += 1
         return program
 
-    def _earlier_trial(self, spec, now):
-        """A trial whose applications closed days ago: replayed like the closed challenge.
-        Applications go in while its window is open; then staff close the window and set it to
-        "selecting" in the admin; selection (which moves it to running), shipping and the
-        tester's report go through the trial services."""
-        close_at = now + timedelta(days=spec["days"][1])
-        program = self._trial(spec, now, applications_close_at=now + timedelta(days=1))
-        if program.state == TrialProgram.State.OPEN:
-            program.applications_close_at, program.state = close_at, TrialProgram.State.SELECTING
-            program.save(update_fields=["applications_close_at", "state"])
-        if program.state not in (TrialProgram.State.SELECTING, TrialProgram.State.RUNNING):
-            return program
+    def _select_ship_report(self, program, spec):
+        """Selection (which moves the program to running), shipping and the spec's report, through
+        the trial services; what is already done is left alone."""
         actor = self._actor(spec["brand"])
         apps = {a.user_id: a for a in TrialApplication.objects.filter(program=program)}
         chosen = [apps[self.users[w].pk] for w in spec["selected"] if self.users[w].pk in apps]
@@ -253,8 +249,11 @@ class CoCreationDemo:
         if waiting and self._try("trial selection", trial_services.trial_select, actor=actor, program=program,
                                  application_ids=waiting):
             self.new["trial testers"] += len(waiting)
-        self.new["samples shipped"] += trial_services.trial_mark_shipped(
-            actor=actor, application_ids=[a.pk for a in chosen])  # only selected, not yet shipped ones change
+        shipped = [apps[self.users[w].pk].pk for w in spec.get("shipped", spec["selected"]) if self.users[w].pk in apps]
+        # Only selected, not yet shipped ones change.
+        self.new["samples shipped"] += trial_services.trial_mark_shipped(actor=actor, application_ids=shipped)
+        if "report" not in spec:
+            return
         who, rating, tag_slugs, text = spec["report"]
         app = TrialApplication.objects.filter(program=program, user=self.users[who]).first()
         if app is not None and app.review_id is None and app.status in trial_services.OWING:
@@ -263,6 +262,27 @@ class CoCreationDemo:
             if self._try("trial report", trial_services.trial_report_post, user=self.users[who], application=app,
                          rating=rating, text=text, tag_ids=tag_ids):
                 self.new["trial reports"] += 1
+
+    def _replayed_trial(self, spec, now):
+        """A trial whose applications closed days ago, replayed like the closed challenge:
+        applications go in while its window is open; then staff close the window and set it to
+        "selecting" in the admin; selection (which moves it to running), shipping and the report go
+        through the trial services before the deadline. For a trial whose deadline has passed,
+        staff then move the deadline to its date (admin) and the beat's service marks the testers
+        without a report overdue. A second run finds every step done."""
+        close_at, deadline = (now + timedelta(days=d) for d in spec["days"][1:])
+        program = self._trial(spec, now, applications_close_at=now + timedelta(days=1),
+                              report_deadline=max(deadline, now + timedelta(days=2)))
+        if program.state == TrialProgram.State.OPEN:
+            program.applications_close_at, program.state = close_at, TrialProgram.State.SELECTING
+            program.save(update_fields=["applications_close_at", "state"])
+        running = program.state in (TrialProgram.State.SELECTING, TrialProgram.State.RUNNING)
+        if running and program.report_deadline > now:
+            self._select_ship_report(program, spec)
+            if deadline < program.report_deadline:
+                program.report_deadline = deadline
+                program.save(update_fields=["report_deadline"])
+                self.new["overdue reports"] += trial_services.trials_mark_overdue(now=now)
         return program
 
     def summary(self, stdout, style):

@@ -20,6 +20,8 @@ from community.models import (
     Category,
 )
 from gamification import badges as badge_registry
+from gamification.models import Reward
+from gamification.rewards import reward_codes_add
 
 BRANDS = [
     # slug, name, hue for generated pictures
@@ -372,6 +374,68 @@ EARLIER_TRIAL = {
 }
 
 
+# The brand login's own trials (Lumi), so its funnel pages in the admin have every step: a
+# running one (testers selected and not, samples shipped, one report, reports still due) and
+# an earlier one whose deadline has passed with reports overdue.
+LUMI_TRIAL = {
+    "brand": "lumi",
+    "product": "lumi-cushion-foundation",
+    "title_zh": "露米水光气垫 4 份免费试用",
+    "title_en": "Try the Lumi Dewy Cushion Foundation: 4 free compacts",
+    "description": "免费寄出 4 个气垫，请在截止日前发布带上妆感受的测评。\n"
+                   "We send 4 compacts free; post a review of how it wears before the deadline.",
+    "selection_criteria": "优先选择写过底妆评价的用户，油皮、干皮都要有。\n"
+                          "We favour shoppers who have reviewed base make-up, with both oily and dry skin.",
+    "samples": 4,
+    "days": (-10, -3, 18),  # applications open, applications close, report deadline
+    "applications": [
+        ("xiaomei", "干皮，冬天底妆容易卡粉，想试试水光气垫能不能撑住一整天。"),
+        ("alex", "I wear cushion foundation to work every day and can compare it with two others."),
+        ("lin", "混油皮学生党，会写清楚持妆几个小时、会不会氧化变暗。"),
+        ("sam", "I have oily skin and will report how it holds up after a workout."),
+        ("yuki", "喜欢拍上妆对比照，会附上早晚两张照片。"),
+        ("chen", "帮太太申请，她每天通勤化妆，会如实写使用感受。"),
+    ],
+    "selected": ["lin", "yuki", "sam", "xiaomei"],
+    "shipped": ["lin", "yuki", "sam"],
+    "report": ("lin", 4, ["looks"],
+               "上脸很薄，水光感自然，混油皮大概五个小时后鼻翼有点出油，补一次就好。粉扑很软，遮瑕力中等。"),
+}
+
+LUMI_EARLIER_TRIAL = {
+    "brand": "lumi",
+    "product": "lumi-sunscreen-spf50",
+    "title_zh": "露米轻薄防晒乳试用（2 支）",
+    "title_en": "Lumi Featherlight Sunscreen trial (2 tubes)",
+    "description": "两位用户免费试用防晒乳，分享通勤和户外的使用感受。\n"
+                   "Two shoppers try the sunscreen on the commute and outdoors.",
+    "selection_criteria": "经常户外活动的用户。\nShoppers who spend time outdoors.",
+    "samples": 2,
+    "days": (-40, -30, -5),
+    "applications": [
+        ("alex", "I cycle to work every day and go through a tube of sunscreen a month."),
+        ("chen", "周末常去爬山，想找一款不油腻、不泛白的防晒。"),
+        ("sam", "Beach volleyball every weekend; I'd test it in the sun and in the water."),
+    ],
+    "selected": ["alex", "chen"],  # shipped, then no report by the deadline: overdue
+}
+
+# The reward store: coupons brands offer for points (set up like an operator in the admin).
+# brand, title_zh, title_en, description_zh, description_en, cost, per-user limit, code prefix, codes
+REWARDS = [
+    ("lumi", "露米精华小样兑换券", "Lumi serum sample voucher",
+     "兑换一支 5 毫升玻尿酸保湿精华小样，下单时填写兑换码。",
+     "A 5 ml Hyaluronic Hydrating Serum sample; enter the code at checkout.", 300, 1, "LUMI-SAMPLE", 20),
+    ("lumi", "露米全店 20 元优惠券", "Lumi ¥20 off coupon",
+     "露米旗舰店满 199 元可用。", "For orders of ¥199 or more at the Lumi store.", 500, 2, "LUMI-20OFF", 30),
+    ("mochi", "麻薯零食礼盒 8 折券", "Mochi snack box: 20% off",
+     "麻薯零食礼盒 8 折，限购一份。", "20% off one Mochi snack gift box.", 200, 1, "MOCHI-BOX", 20),
+    ("qingshan", "青山白茶试饮装", "Qingshan white tea tasting pack",
+     "三款白茶各一泡，随下一笔订单寄出。", "One brew of each of three white teas, sent with your next order.",
+     800, 1, "QS-TASTE", 10),
+]
+
+
 def badges_ensure():
     """The badges the co-creation demo gives (created like an operator in the admin; idempotent)."""
     created = 0
@@ -387,4 +451,19 @@ def badges_ensure():
         created += new
     if created:
         badge_registry.badges_cache_forget()  # as the admin does after saving a badge
+    return created
+
+
+def rewards_ensure(brands):
+    """The store's rewards and their coupon codes (as an operator adds them in the admin; the codes
+    through ``reward_codes_add``, which skips those already there). Returns how many were new."""
+    created = 0
+    for position, (brand, zh, en, desc_zh, desc_en, cost, limit, prefix, n) in enumerate(REWARDS):
+        reward, new = Reward.objects.get_or_create(
+            brand=brands[brand], title_zh=zh,
+            defaults={"title_en": en, "description_zh": desc_zh, "description_en": desc_en, "cost": cost,
+                      "per_user_limit": limit, "position": position},
+        )
+        created += new
+        reward_codes_add(reward=reward, codes=[f"{prefix}-{i:04d}" for i in range(1, n + 1)])
     return created

@@ -40,7 +40,7 @@ class Rule(models.Model):
         _("vests"), default=False, help_text=_("Pending until the content has stood for the vesting period without an upheld report.")
     )
     is_active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["action"]
@@ -98,13 +98,16 @@ class PrivilegeGrant(models.Model):
 class UserPoints(models.Model):
     """Cached sums over a user's ledger rows; also the per-user lock and hash-chain head."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="points")
-    total = models.IntegerField(default=0)  # sum of all rows
-    spendable = models.IntegerField(default=0)  # rows not waiting to vest
-    level_points = models.IntegerField(default=0)  # rows that count toward level
-    level = models.PositiveSmallIntegerField(default=1)
-    last_hash = models.CharField(max_length=64, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="points",
+        verbose_name=_("user"),
+    )
+    total = models.IntegerField(default=0, verbose_name=_("total points"))  # sum of all rows
+    spendable = models.IntegerField(default=0, verbose_name=_("spendable points"))  # rows not waiting to vest
+    level_points = models.IntegerField(default=0, verbose_name=_("level points"))  # rows that count toward level
+    level = models.PositiveSmallIntegerField(default=1, verbose_name=_("level"))
+    last_hash = models.CharField(max_length=64, blank=True, verbose_name=_("last ledger hash"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("user points")
@@ -118,20 +121,24 @@ class UserPoints(models.Model):
 class PointsEntry(models.Model):
     """One append-only ledger row. Never updated except ``vested_at`` (not part of the hash)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_entries")
-    amount = models.IntegerField()
-    action = models.CharField(max_length=80)
-    source_type = models.CharField(max_length=60, blank=True)
-    source_id = models.PositiveBigIntegerField(null=True, blank=True)
-    key = models.CharField(max_length=200, unique=True)
-    reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
-    reason = models.CharField(max_length=200, blank=True)
-    vests_at = models.DateTimeField(null=True, blank=True)  # null: spendable at once
-    vested_at = models.DateTimeField(null=True, blank=True)  # set by the vesting task
-    counts_toward_level = models.BooleanField(default=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_entries", verbose_name=_("user"),
+    )
+    amount = models.IntegerField(verbose_name=_("points"))
+    action = models.CharField(max_length=80, verbose_name=_("action"))
+    source_type = models.CharField(max_length=60, blank=True, verbose_name=_("source type"))
+    source_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("source id"))
+    key = models.CharField(max_length=200, unique=True, verbose_name=_("idempotency key"))
+    reverses = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals", verbose_name=_("reverses"),
+    )
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    vests_at = models.DateTimeField(null=True, blank=True, verbose_name=_("vests at"))  # null: spendable at once
+    vested_at = models.DateTimeField(null=True, blank=True, verbose_name=_("vested at"))  # set by the vesting task
+    counts_toward_level = models.BooleanField(default=True, verbose_name=_("counts toward level"))
+    prev_hash = models.CharField(max_length=64, blank=True, verbose_name=_("previous hash"))
+    hash = models.CharField(max_length=64, verbose_name=_("hash"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-id"]
@@ -164,10 +171,12 @@ class ActivityDay(models.Model):
         CHECKIN = "checkin", _("Check-in")
         CONTRIBUTION = "contribution", _("Contribution")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activity_days")
-    day = models.DateField()
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activity_days", verbose_name=_("user"),
+    )
+    day = models.DateField(verbose_name=_("day"))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-day"]
@@ -201,7 +210,7 @@ class Badge(models.Model):
     params = models.JSONField(_("criterion parameters"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["position", "id"]
@@ -227,9 +236,11 @@ class Badge(models.Model):
 class UserBadge(models.Model):
     """A badge a user holds. One row per user and badge: granting twice changes nothing."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badges")
-    badge = models.ForeignKey(Badge, on_delete=models.CASCADE, related_name="holders")
-    awarded_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badges", verbose_name=_("user"),
+    )
+    badge = models.ForeignKey(Badge, on_delete=models.CASCADE, related_name="holders", verbose_name=_("badge"))
+    awarded_at = models.DateTimeField(default=timezone.now, verbose_name=_("awarded at"))
 
     class Meta:
         ordering = ["-awarded_at", "-id"]
@@ -261,7 +272,7 @@ class Reward(models.Model):
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["position", "-created_at", "-id"]
@@ -292,10 +303,10 @@ class Reward(models.Model):
 class RewardCode(models.Model):
     """One coupon code: unclaimed (``redeemed_at`` empty) until a redemption takes it."""
 
-    reward = models.ForeignKey(Reward, on_delete=models.CASCADE, related_name="codes")
+    reward = models.ForeignKey(Reward, on_delete=models.CASCADE, related_name="codes", verbose_name=_("reward"))
     code = models.CharField(_("code"), max_length=120)
-    redeemed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    redeemed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("redeemed at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["id"]
@@ -311,15 +322,20 @@ class RewardCode(models.Model):
 class Redemption(models.Model):
     """A user's redemption: the code they got and the ledger row that paid for it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="redemptions")
-    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="redemptions")
-    code = models.OneToOneField(RewardCode, on_delete=models.PROTECT, related_name="redemption")
-    points_entry = models.ForeignKey(
-        "gamification.PointsEntry", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="redemptions", verbose_name=_("user"),
     )
-    cost = models.PositiveIntegerField()
-    key = models.CharField(max_length=120, unique=True, help_text="idempotency key of the request")
-    created_at = models.DateTimeField(default=timezone.now)
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("reward"))
+    code = models.OneToOneField(RewardCode, on_delete=models.PROTECT, related_name="redemption", verbose_name=_("code"))
+    points_entry = models.ForeignKey(
+        "gamification.PointsEntry", on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        verbose_name=_("ledger entry"),
+    )
+    cost = models.PositiveIntegerField(verbose_name=_("cost in points"))
+    key = models.CharField(
+        max_length=120, unique=True, help_text=_("idempotency key of the request"), verbose_name=_("idempotency key"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -32,47 +32,61 @@ class Case(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    content_type = models.CharField(max_length=30)
-    object_id = models.PositiveBigIntegerField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_cases")
-    language = models.CharField(max_length=5, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.SCREENING)
-    revision = models.PositiveIntegerField(default=1)
-    published_first = models.BooleanField(default=False, help_text="Trusted author: public while screened")
+    content_type = models.CharField(max_length=30, verbose_name=_("content type"))
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_cases", verbose_name=_("author"),
+    )
+    language = models.CharField(max_length=5, blank=True, verbose_name=_("language"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCREENING, verbose_name=_("state"))
+    revision = models.PositiveIntegerField(default=1, verbose_name=_("revision"))
+    published_first = models.BooleanField(
+        default=False, help_text=_("Trusted author: public while screened"), verbose_name=_("published first"),
+    )
 
     # Screening output.
-    risk = models.FloatField(default=0.0)
-    classifier_score = models.FloatField(null=True, blank=True)
-    queue_reasons = models.JSONField(default=list, blank=True)  # e.g. ["contact", "personal_data"]
-    detectors = models.JSONField(default=list, blank=True)  # [{name, labels, score, action, evidence}]
-    ai_decision = models.CharField(max_length=10, blank=True)  # publish / queue / reject
-    screened_at = models.DateTimeField(null=True, blank=True)
+    risk = models.FloatField(default=0.0, verbose_name=_("risk"))
+    classifier_score = models.FloatField(null=True, blank=True, verbose_name=_("classifier score"))
+    queue_reasons = models.JSONField(
+        default=list, blank=True, verbose_name=_("queue reasons"),
+    )  # e.g. ["contact", "personal_data"]
+    detectors = models.JSONField(
+        default=list, blank=True, verbose_name=_("detector results"),
+    )  # [{name, labels, score, action, evidence}]
+    ai_decision = models.CharField(max_length=10, blank=True, verbose_name=_("AI decision"))  # publish / queue / reject
+    screened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("screened at"))
 
     # Queue ordering: higher first. A static key so the queue is one index scan (see services).
-    report_weight = models.FloatField(default=0.0)
-    author_reach = models.PositiveIntegerField(default=0)
-    priority = models.FloatField(default=0.0, db_index=True)
-    queued_at = models.DateTimeField(null=True, blank=True)
+    report_weight = models.FloatField(default=0.0, verbose_name=_("report weight"))
+    author_reach = models.PositiveIntegerField(default=0, verbose_name=_("author reach"))
+    priority = models.FloatField(default=0.0, db_index=True, verbose_name=_("priority"))
+    queued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
 
     # Lease: a moderator's claim, renewable; an expired lease returns the item to the queue.
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_cases"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_cases",
+        verbose_name=_("claimed by"),
     )
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claim expires at"))
 
     # Decision.
-    reject_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
-    note = models.TextField(blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="decided_cases"
+    reject_reason = models.CharField(
+        max_length=20, choices=RejectReason.choices, blank=True, verbose_name=_("reject reason"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="decided_cases",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     # Calibration: a known-answer item set by an operator or upheld on appeal.
-    known_answer = models.CharField(max_length=10, blank=True, help_text="approve / reject")
+    known_answer = models.CharField(
+        max_length=10, blank=True, help_text=_("approve / reject"), verbose_name=_("known answer"),
+    )
 
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_type", "object_id"], name="case_one_per_content")]
@@ -91,20 +105,26 @@ class Case(models.Model):
 class Event(models.Model):
     """Append-only audit log of every decision, AI or human, bulk included."""
 
-    case = models.ForeignKey(Case, null=True, on_delete=models.SET_NULL, related_name="events")
-    content_type = models.CharField(max_length=30)
-    object_id = models.PositiveBigIntegerField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    action = models.CharField(max_length=60)  # moderation.review.rejected
-    reason = models.CharField(max_length=60, blank=True)
-    old_state = models.CharField(max_length=20, blank=True)
-    new_state = models.CharField(max_length=20, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    case = models.ForeignKey(
+        Case, null=True, on_delete=models.SET_NULL, related_name="events", verbose_name=_("moderation case"),
+    )
+    content_type = models.CharField(max_length=30, verbose_name=_("content type"))
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by"),
+    )
+    action = models.CharField(max_length=60, verbose_name=_("action"))  # moderation.review.rejected
+    reason = models.CharField(max_length=60, blank=True, verbose_name=_("reason"))
+    old_state = models.CharField(max_length=20, blank=True, verbose_name=_("old state"))
+    new_state = models.CharField(max_length=20, blank=True, verbose_name=_("new state"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id", "-created_at"], name="event_target_idx")]
+        verbose_name = _("moderation event")
+        verbose_name_plural = _("moderation events")
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -130,12 +150,14 @@ class WordEntry(models.Model):
         FLAG = "flag", _("Flag")
         ALLOW = "allow", _("Allow (exception)")
 
-    term = models.CharField(max_length=100)
-    category = models.CharField(max_length=20, choices=Category.choices, default=Category.SPAM)
-    action = models.CharField(max_length=10, choices=Action.choices, default=Action.FLAG)
-    is_active = models.BooleanField(default=True)
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    term = models.CharField(max_length=100, verbose_name=_("term"))
+    category = models.CharField(
+        max_length=20, choices=Category.choices, default=Category.SPAM, verbose_name=_("category"),
+    )
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.FLAG, verbose_name=_("action"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "category"], name="word_entry_unique")]
@@ -150,12 +172,17 @@ class Threshold(models.Model):
     """Decision thresholds per content type: risk below ``publish_below`` publishes,
     at or above ``reject_at`` rejects, the middle is queued."""
 
-    content_type = models.CharField(max_length=30, unique=True)
-    publish_below = models.FloatField(default=0.3)
-    reject_at = models.FloatField(default=0.9)
+    content_type = models.CharField(max_length=30, unique=True, verbose_name=_("content type"))
+    publish_below = models.FloatField(default=0.3, verbose_name=_("publish below risk"))
+    reject_at = models.FloatField(default=0.9, verbose_name=_("reject at risk"))
     classifier_min_precision = models.FloatField(
-        default=0.95, help_text="The classifier may auto-reject only when its held-out precision meets this bar."
+        default=0.95, help_text=_("The classifier may auto-reject only when its held-out precision meets this bar."),
+        verbose_name=_("classifier minimum precision"),
     )
+
+    class Meta:
+        verbose_name = _("screening threshold")
+        verbose_name_plural = _("screening thresholds")
 
     def __str__(self):
         return self.content_type
@@ -175,6 +202,8 @@ class TextFingerprint(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["content_type", "object_id"], name="text_fingerprint_unique")
         ]
+        verbose_name = _("text fingerprint")
+        verbose_name_plural = _("text fingerprints")
 
 
 class LshBucket(models.Model):
@@ -187,6 +216,8 @@ class LshBucket(models.Model):
         # (key, fingerprint) serves "the newest candidates of this bucket" as an index-only
         # scan that stops early, however crowded the bucket (detectors.duplicate.bucket_rows).
         indexes = [models.Index(fields=["key", "-fingerprint"], name="lsh_bucket_key_fp_idx")]
+        verbose_name = _("duplicate-search bucket")
+        verbose_name_plural = _("duplicate-search buckets")
 
 
 class ImageFingerprint(models.Model):
@@ -207,6 +238,8 @@ class ImageFingerprint(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["image_key"], name="image_fingerprint_unique")]
         indexes = [models.Index(fields=[f"c{i}"], name=f"image_fp_c{i}_idx") for i in range(4)]
+        verbose_name = _("image fingerprint")
+        verbose_name_plural = _("image fingerprints")
 
 
 class Report(models.Model):
@@ -223,21 +256,25 @@ class Report(models.Model):
         OFF_TOPIC = "off_topic", _("Off-topic")
         OTHER = "other", _("Something else")
 
-    content_type = models.CharField(max_length=30)
-    object_id = models.PositiveBigIntegerField()
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made")
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    message = models.CharField(max_length=500, blank=True)
-    weight = models.FloatField(default=1.0)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    content_type = models.CharField(max_length=30, verbose_name=_("content type"))
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made", verbose_name=_("reporter"),
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices, verbose_name=_("reason"))
+    message = models.CharField(max_length=500, blank=True, verbose_name=_("message"))
+    weight = models.FloatField(default=1.0, verbose_name=_("weight"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["content_type", "object_id", "reporter"], name="report_one_per_user")
         ]
         indexes = [models.Index(fields=["content_type", "object_id", "status"], name="report_target_idx")]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
 
     @staticmethod
     def reason_label_for(reason, content_type):
@@ -257,36 +294,48 @@ class Appeal(models.Model):
         UPHELD = "upheld", _("Rejection upheld")
         OVERTURNED = "overturned", _("Rejection overturned")
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="appeal")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals")
-    message = models.TextField(max_length=2000)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="appeal", verbose_name=_("moderation case"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("author"),
+    )
+    message = models.TextField(max_length=2000, verbose_name=_("message"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
     original_moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("original moderator"),
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals_decided"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals_decided",
+        verbose_name=_("decided by"),
     )
-    decision_note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, verbose_name=_("decision note"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
 
 
 class ClassifierArtifact(models.Model):
     """A trained, versioned classifier with the metrics it achieved on held-out decisions."""
 
-    kind = models.CharField(max_length=20, default="moderation")  # moderation / quality
-    version = models.PositiveIntegerField()
-    path = models.CharField(max_length=300)
-    metrics = models.JSONField(default=dict)
-    threshold = models.FloatField(default=0.5)
-    trained_on = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=20, default="moderation", verbose_name=_("kind"))  # moderation / quality
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    path = models.CharField(max_length=300, verbose_name=_("file path"))
+    metrics = models.JSONField(default=dict, verbose_name=_("metrics"))
+    threshold = models.FloatField(default=0.5, verbose_name=_("threshold"))
+    trained_on = models.PositiveIntegerField(default=0, verbose_name=_("trained on (decisions)"))
+    is_active = models.BooleanField(default=False, verbose_name=_("active"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "version"], name="classifier_version_unique")]
         ordering = ["-created_at"]
+        verbose_name = _("classifier model")
+        verbose_name_plural = _("classifier models")
 
 
 class AuditSample(models.Model):

@@ -5,7 +5,6 @@ import re
 
 import pytest
 
-from community import services as community_services
 from community.cocreation.models import Entry
 from moderation.models import Report
 from tests import factories

@@ -1,7 +1,8 @@
 """``manage.py demo`` shows every co-creation feature: an open idea challenge with entries,
 votes and comments, a poll in voting with pictured options, a closed challenge with a winner,
-an adopted idea and a revealed prize draw, an open trial with applications and an earlier one
-with a tester's report. All of it is built through the services, and a second run adds nothing.
+an adopted idea and a revealed prize draw, an open trial with applications, an earlier one
+with a tester's report, the brand login's own trials (its admin funnel has every step and
+overdue testers) and rewards in the store. All of it is built through the services, and a second run adds nothing.
 
 Transactional: screening runs on commit, and the demo relies on an entry being published
 before the next step votes for it (as ``make run`` does, with eager Celery).
@@ -90,6 +91,23 @@ def test_demo_builds_every_cocreation_feature_and_the_pages_show_them():
     assert statuses == ["not_selected", "not_selected", "reported", "shipped"]
     report = earlier.applications.get(status=TrialApplication.Status.REPORTED).review
     assert report.status == Review.Status.PUBLISHED and report.incentivized and report.author == user("xiaomei")
+
+    # The brand login's own trials: one running with every status, one past its deadline.
+    lumi = trial_of(demodata.LUMI_TRIAL)
+    assert lumi.brand.slug == "lumi" and lumi.report_deadline > timezone.now()
+    assert sorted(lumi.applications.values_list("status", flat=True)) == [
+        "not_selected", "not_selected", "reported", "selected", "shipped", "shipped"]
+    lumi_earlier = trial_of(demodata.LUMI_EARLIER_TRIAL)
+    assert lumi_earlier.report_deadline < timezone.now()
+    assert sorted(lumi_earlier.applications.values_list("status", flat=True)) == ["not_selected", "overdue", "overdue"]
+    brand_login = Client(HTTP_ACCEPT_LANGUAGE="en")
+    brand_login.force_login(user("brand"))
+    funnel = brand_login.get("/admin/trials/trialprogram/funnel/")
+    assert funnel.status_code == 200 and funnel.context["brand"].slug == "lumi"
+    assert [step["count"] for step in funnel.context["funnel"]["steps"]] == [9, 6, 5, 1]
+    assert sorted(a.user.public_name for a in funnel.context["overdue"]) == sorted(["Alex", "老陈"])
+    store = page("/rewards/", "en")
+    assert all(title_en in store for _brand, _zh, title_en, *_rest in demodata.REWARDS)
 
     assert "Co-creation: 3 challenges (open, voting, closed)" in out
     assert "http://127.0.0.1:8000/challenges/" in out and "http://127.0.0.1:8000/trials/" in out

@@ -26,16 +26,25 @@ VOTE_POINTS = 1  # gamification's rule "community.poll.vote_cast" (migration 000
 
 
 def make_poll(brand=None, *, options=3, images=True, **fields):
-    """A published poll taking votes now (voting while open), with ``options`` options."""
+    """A published poll taking votes now (voting while open), with ``options`` options, added
+    while it is a draft. Publishing needs two; a poll with fewer (the tests of one-option and
+    empty polls: what a brand leaves by deleting options of a running poll) is moved by the
+    schedule's own transition instead."""
     fields.setdefault("allow_overlap", True)
     fields.setdefault("votes_per_user", 1)
-    challenge = make_challenge(brand, kind=POLL, **fields)
+    challenge = make_challenge(brand, kind=POLL, state=S.DRAFT, **fields)
     for i in range(options):
         image = SimpleUploadedFile(f"{i}.png", factories.image_bytes("PNG", size=(80, 60)), "image/png") if images else None
         polls.poll_option_add(
             challenge_id=challenge.pk, label_zh=f"方案{i}", label_en=f"Variant {i}", description_zh=f"第{i}个口味",
             image=image,
         )
+    if options >= 2:
+        services.challenge_publish(challenge_id=challenge.pk)
+    else:
+        services.challenge_transition(challenge_id=challenge.pk, to_state=S.SCHEDULED)
+        services.challenge_advance_one(challenge_id=challenge.pk)
+    challenge.refresh_from_db()
     return challenge
 
 

@@ -320,8 +320,9 @@ def test_funnel_counts_and_report_quality(program, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         review = services.trial_report_post(user=apps[0].user, application=apps[0], rating=5, text="Great sample.")
     community_services.review_set_quality(review_id=review.pk, score=70)
-    funnel = selectors.trial_funnel(program=program)
-    assert funnel == {"applied": 4, "selected": 2, "shipped": 1, "reported_on_time": 1, "report_quality": 70}
+    row = selectors.trial_funnel_programs(TrialProgram.objects.filter(pk=program.pk)).get()
+    assert (row.applied, row.selected, row.shipped, row.reported, row.on_time, row.late, row.overdue, row.due,
+            row.report_quality) == (4, 2, 1, 1, 1, 0, 0, 1, 70)
     annotated = selectors.trial_list_with_funnel(TrialProgram.objects.filter(pk=program.pk)).get()
     assert (annotated.funnel_applied, annotated.funnel_selected, annotated.funnel_shipped,
             annotated.funnel_on_time, annotated.funnel_quality) == (4, 2, 1, 1, 70)

@@ -1,5 +1,6 @@
 """Trial pages, API and brand admin over HTTP, with exact query budgets."""
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -198,7 +199,8 @@ def test_admin_shows_only_own_brand_programs_with_funnel(staff_client, program):
     body = resp.content.decode()
     assert resp.status_code == 200
     assert "trial-suggestions" in body and applicants[0].email in body
-    assert "Applications: 2" in body
+    assert re.search(r'<ol class="funnel-steps">\s*<li>\s*<span class="step">[^<]+</span>\s*<span class="count">2</span>', body)
+    assert f'href="/admin/trials/trialprogram/{program.pk}/funnel/"' in body
 
 
 def test_admin_other_brand_program_unreachable_by_url(staff_client):

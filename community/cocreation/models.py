@@ -69,15 +69,21 @@ class Challenge(models.Model):
 
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT, editable=False)
     # The verifiable prize draw: sha256(seed) is published when entries open; the seed at the draw.
-    draw_seed_hash = models.CharField(max_length=64, blank=True, editable=False)
-    draw_seed = models.CharField(max_length=64, blank=True, editable=False)
-    draw_revealed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    draw_participant_ids = models.JSONField(default=list, blank=True, editable=False)
-    draw_winner_ids = models.JSONField(default=list, blank=True, editable=False)
+    draw_seed_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("prize draw seed hash"))
+    draw_seed = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("prize draw seed"))
+    draw_revealed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("prize draw revealed at"),
+    )
+    draw_participant_ids = models.JSONField(
+        default=list, blank=True, editable=False, verbose_name=_("prize draw participants"),
+    )
+    draw_winner_ids = models.JSONField(
+        default=list, blank=True, editable=False, verbose_name=_("prize draw winners (user ids)"),
+    )
     # Caches rebuilt from rows (challenge_recount).
-    entry_count = models.PositiveIntegerField(default=0, editable=False)
-    vote_count = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    entry_count = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("entries"))
+    vote_count = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("votes"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created at"))
 
     class Meta:
         db_table = "community_challenge"  # the table predates the app split
@@ -138,17 +144,24 @@ class Challenge(models.Model):
 class ChallengeEvent(models.Model):
     """Append-only record of every state change and brand action on a challenge."""
 
-    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=60)  # e.g. community.challenge.opened
-    old_state = models.CharField(max_length=10, blank=True)
-    new_state = models.CharField(max_length=10, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    challenge = models.ForeignKey(
+        Challenge, on_delete=models.CASCADE, related_name="events", verbose_name=_("challenge"),
+    )
+    action = models.CharField(max_length=60, verbose_name=_("action"))  # e.g. community.challenge.opened
+    old_state = models.CharField(max_length=10, blank=True, verbose_name=_("old state"))
+    new_state = models.CharField(max_length=10, blank=True, verbose_name=_("new state"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("by"),
+    )
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         db_table = "community_challengeevent"  # the table predates the app split
         ordering = ["id"]
+        verbose_name = _("challenge event")
+        verbose_name_plural = _("challenge history")
 
 
 class ChallengeParticipant(models.Model):
@@ -162,6 +175,8 @@ class ChallengeParticipant(models.Model):
     class Meta:
         db_table = "community_challengeparticipant"  # the table predates the app split
         constraints = [models.UniqueConstraint(fields=["challenge", "user"], name="challenge_participant_unique")]
+        verbose_name = _("challenge participant")
+        verbose_name_plural = _("challenge participants")
 
 
 class Entry(models.Model):
@@ -171,21 +186,25 @@ class Entry(models.Model):
         REJECTED = "rejected", _("Rejected")
         REMOVED = "removed", _("Removed")
 
-    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="entries")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="challenge_entries")
+    challenge = models.ForeignKey(
+        Challenge, on_delete=models.CASCADE, related_name="entries", verbose_name=_("challenge"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="challenge_entries", verbose_name=_("author"),
+    )
     text = models.TextField(_("text"), max_length=5000)
     language = models.CharField(_("language"), max_length=5, default="zh")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     status_reason = models.CharField(_("status reason"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
     # Caches: vote_count from valid EntryVote rows; quality from moderation's QualityScore;
     # fair_score (the default order) from votes and age, refreshed on votes and by the beat task.
     vote_count = models.PositiveIntegerField(_("valid votes"), default=0)
     quality_score = models.PositiveSmallIntegerField(_("quality"), null=True, blank=True)
-    fair_score = models.FloatField(default=0.0)
+    fair_score = models.FloatField(default=0.0, verbose_name=_("fair order score"))
     is_winner = models.BooleanField(_("winner"), default=False)
-    won_at = models.DateTimeField(null=True, blank=True)
+    won_at = models.DateTimeField(null=True, blank=True, verbose_name=_("won at"))
     adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True)
     adopted_note = models.CharField(_("what the brand will do"), max_length=300, blank=True)
 
@@ -219,6 +238,8 @@ class EntryImage(models.Model):
     class Meta:
         db_table = "community_entryimage"  # the table predates the app split
         ordering = ["position", "id"]
+        verbose_name = _("entry image")
+        verbose_name_plural = _("entry images")
 
 
 class EntryVote(models.Model):
@@ -236,6 +257,8 @@ class EntryVote(models.Model):
         db_table = "community_entryvote"  # the table predates the app split
         constraints = [models.UniqueConstraint(fields=["entry", "user"], name="entry_vote_one_per_user")]
         indexes = [models.Index(fields=["challenge", "user"], name="entry_vote_user_idx")]
+        verbose_name = _("entry vote")
+        verbose_name_plural = _("entry votes")
 
 
 class EntryComment(models.Model):
@@ -252,6 +275,8 @@ class EntryComment(models.Model):
         db_table = "community_entrycomment"  # the table predates the app split
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["entry", "status", "created_at"], name="entry_comment_idx")]
+        verbose_name = _("entry comment")
+        verbose_name_plural = _("entry comments")
 
 
 class PollOption(models.Model):
@@ -270,8 +295,8 @@ class PollOption(models.Model):
     image = models.ImageField(
         _("image"), upload_to="polls/%Y/%m/", blank=True, width_field="image_width", height_field="image_height"
     )
-    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False, verbose_name=_("image width"))
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False, verbose_name=_("image height"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     # Cache of valid PollVote rows (polls.poll_recount rebuilds it).
     vote_count = models.PositiveIntegerField(_("valid votes"), default=0, editable=False)
@@ -309,3 +334,5 @@ class PollVote(models.Model):
         db_table = "community_pollvote"  # the table predates the app split
         constraints = [models.UniqueConstraint(fields=["option", "user"], name="poll_vote_one_per_user")]
         indexes = [models.Index(fields=["challenge", "user"], name="poll_vote_user_idx")]
+        verbose_name = _("poll vote")
+        verbose_name_plural = _("poll votes")

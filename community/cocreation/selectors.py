@@ -40,11 +40,13 @@ def challenge_list(*, state=None, brand=None, kind=None):
     return qs.order_by("-opens_at", "-id")
 
 
-def challenge_get(challenge_id):
-    """A published challenge (not a draft) or None."""
-    return (
-        Challenge.objects.select_related("brand").exclude(state=Challenge.State.DRAFT).filter(pk=challenge_id).first()
-    )
+def challenge_get(challenge_id, *, viewer=None):
+    """A published challenge or None. With a ``viewer``, also a draft the viewer may preview:
+    one of their brand's, when they are its staff (any draft for a superuser)."""
+    visible = ~Q(state=Challenge.State.DRAFT)
+    if viewer is not None and viewer.is_authenticated and viewer.is_staff:
+        visible = Q() if viewer.is_superuser else visible | Q(brand__memberships__user=viewer)
+    return Challenge.objects.select_related("brand").filter(visible, pk=challenge_id).first()
 
 
 def entry_list(*, challenge, sort="fair", viewer=None):

@@ -120,6 +120,9 @@ def challenge_publish(*, challenge_id, actor=None) -> Challenge:
             return challenge
         if not (challenge.title_zh or challenge.title_en):
             raise ServiceError(_("Give the challenge a title before publishing."), code="title_required")
+        if challenge.kind == Challenge.Kind.POLL and PollOption.objects.filter(challenge=challenge).count() < 2:
+            # Shoppers would find nothing (or only one thing) to vote on.
+            raise ServiceError(_("Add at least two options before publishing a poll."), code="options_required")
         challenge = challenge_transition(challenge_id=challenge_id, to_state=State.SCHEDULED, actor=actor)
     return challenge_advance_one(challenge_id=challenge_id)
 

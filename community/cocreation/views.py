@@ -40,7 +40,8 @@ def challenge_list(request):
 
 
 def challenge_detail(request, challenge_id):
-    challenge = selectors.challenge_get(challenge_id)
+    # Brand staff preview their drafts here (the admin's "Preview"); nobody else sees a draft.
+    challenge = selectors.challenge_get(challenge_id, viewer=request.user)
     if challenge is None:
         raise Http404(_("No such challenge."))
     sort = request.GET.get("sort") or "fair"

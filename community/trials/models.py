@@ -20,8 +20,10 @@ class TrialProgram(models.Model):
         RUNNING = "running", _("Running")
         CLOSED = "closed", _("Closed")
 
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="trial_programs")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="trial_programs")
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="trial_programs", verbose_name=_("brand"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="trial_programs", verbose_name=_("product"),
+    )
     title_zh = models.CharField(_("title (Chinese)"), max_length=120)
     title_en = models.CharField(_("title (English)"), max_length=120, blank=True)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
@@ -33,7 +35,7 @@ class TrialProgram(models.Model):
     selection_criteria_en = models.TextField(_("selection criteria (English)"), blank=True)
     report_deadline = models.DateTimeField(_("report deadline"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         db_table = "community_trialprogram"  # the table predates the app split
@@ -81,21 +83,27 @@ class TrialApplication(models.Model):
         REPORTED = "reported", _("Reported")
         OVERDUE = "overdue", _("Report overdue")
 
-    program = models.ForeignKey(TrialProgram, on_delete=models.CASCADE, related_name="applications")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trial_applications")
+    program = models.ForeignKey(
+        TrialProgram, on_delete=models.CASCADE, related_name="applications", verbose_name=_("trial program"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trial_applications",
+        verbose_name=_("applicant"),
+    )
     reason = models.CharField(_("why you want to try it"), max_length=300)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.APPLIED)
-    created_at = models.DateTimeField(default=timezone.now)
-    selected_at = models.DateTimeField(null=True, blank=True)
-    shipped_at = models.DateTimeField(null=True, blank=True)
-    reported_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    selected_at = models.DateTimeField(null=True, blank=True, verbose_name=_("selected at"))
+    shipped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sample shipped at"))
+    reported_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reported at"))
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded at"))
     # Kept after a late report: overdue testers lose priority in later suggestions.
-    overdue_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True, verbose_name=_("overdue since"))
     # One-to-one (a nullable unique FK): a review is the report of at most one trial, and the
     # review card reads the label through a join instead of an extra query.
     review = models.OneToOneField(
-        Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="trial_application"
+        Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="trial_application",
+        verbose_name=_("report (review)"),
     )
 
     class Meta:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from community import hooks
 from community.models import Review
@@ -70,18 +71,6 @@ def trial_applications_for_user(*, user):
         TrialApplication.objects.filter(user=user)
         .select_related("program__product", "program__brand", "review")
         .order_by("-created_at", "-id")
-    )
-
-
-def trial_funnel(*, program) -> dict:
-    """Applications, selected, shipped, reported on time, and the reports' average quality; one query."""
-    on_time = Q(reported_at__isnull=False, reported_at__lte=F("program__report_deadline"))
-    return TrialApplication.objects.filter(program=program).aggregate(
-        applied=Count("id"),
-        selected=Count("id", filter=Q(selected_at__isnull=False)),
-        shipped=Count("id", filter=Q(shipped_at__isnull=False)),
-        reported_on_time=Count("id", filter=on_time),
-        report_quality=Avg("review__quality_score", filter=Q(status=App.REPORTED)),
     )
 
 
@@ -155,3 +144,69 @@ def trial_suggest_testers(*, program, now=None) -> list[dict]:
         )
     rows.sort(key=lambda r: (-r["score"], r["application"].created_at, r["application"].pk))
     return rows
+
+
+
+# --- the brand admin's funnel page ----------------------------------------------------------
+
+# (key, label) of the funnel's steps, in order; each step's conversion is from the one before.
+FUNNEL_STEPS = (
+    ("applied", _("Applications")),
+    ("selected", _("Selected")),
+    ("shipped", _("Samples shipped")),
+    ("reported", _("Reports submitted")),
+)
+FUNNEL_COUNTS = ("applied", "selected", "shipped", "reported", "on_time", "late", "overdue", "due")
+
+
+def trial_funnel_programs(programs, *, now=None):
+    """``programs`` (a queryset the caller has scoped) with their funnel counts, one query:
+    applications, selected, shipped, reports submitted (on time / late), testers whose report
+    is overdue (selected, no report, deadline passed) and testers whose report is still due."""
+    now = now or timezone.now()
+    reported = Q(applications__reported_at__isnull=False)
+    owes = Q(applications__selected_at__isnull=False, applications__reported_at__isnull=True)
+    return programs.select_related("brand", "product").annotate(
+        applied=Count("applications"),
+        selected=Count("applications", filter=Q(applications__selected_at__isnull=False)),
+        shipped=Count("applications", filter=Q(applications__shipped_at__isnull=False)),
+        reported=Count("applications", filter=reported),
+        on_time=Count("applications", filter=reported & Q(applications__reported_at__lte=F("report_deadline"))),
+        late=Count("applications", filter=reported & Q(applications__reported_at__gt=F("report_deadline"))),
+        overdue=Count("applications", filter=owes & Q(report_deadline__lte=now)),
+        due=Count("applications", filter=owes & Q(report_deadline__gt=now)),
+        report_quality=Avg("applications__review__quality_score", filter=reported),
+    ).order_by("-applications_open_at", "-id")
+
+
+def _rate(part, whole):
+    return None if not whole else round(100 * part / whole)
+
+
+def trial_funnel_summary(rows) -> dict:
+    """The funnel of ``rows`` (from ``trial_funnel_programs``) added up, with each step's
+    conversion from the step before (None when the step before is empty). No query."""
+    totals = {key: sum(getattr(row, key) for row in rows) for key in FUNNEL_COUNTS}
+    steps, before = [], None
+    for key, label in FUNNEL_STEPS:
+        steps.append({"key": key, "label": label, "count": totals[key],
+                      "rate": None if before is None else _rate(totals[key], totals[before])})
+        before = key
+    scored = [(row.report_quality, row.reported) for row in rows if row.report_quality is not None]
+    weight = sum(n for _q, n in scored)
+    quality = round(sum(q * n for q, n in scored) / weight) if weight else None
+    return {**totals, "steps": steps, "report_quality": quality}
+
+
+def trial_overdue_testers(programs, *, now=None, limit=200):
+    """Testers of ``programs`` whose report is overdue (selected, no report, deadline passed),
+    longest overdue first, with their program; one query. Callers show display names only."""
+    now = now or timezone.now()
+    return (
+        TrialApplication.objects.filter(
+            program__in=programs, selected_at__isnull=False, reported_at__isnull=True,
+            program__report_deadline__lte=now,
+        )
+        .select_related("user", "program")
+        .order_by("program__report_deadline", "program_id", "id")[:limit]
+    )

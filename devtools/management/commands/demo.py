@@ -106,7 +106,7 @@ VOTES = [
 class Command(BaseCommand):
     help = (
         "Load fictional bilingual demo data (brands, products, users, reviews, votes, challenges, a poll, "
-        "trials). Safe to run again."
+        "trials, rewards). Safe to run again."
     )
 
     def add_arguments(self, parser):
@@ -279,7 +279,9 @@ class Command(BaseCommand):
         w("")
         w(f"Open {URL}" if self.serving else f"Open {URL}  (start the server with: python manage.py runserver)")
         w(f"Open {URL}challenges/  (an open idea challenge, a poll in voting, a closed one with results)")
-        w(f"Open {URL}trials/  (free samples: one trial taking applications, one with a tester's report)")
+        w(f"Open {URL}trials/  (free samples: one trial taking applications, others with testers' reports)")
+        w(f"Open {URL}rewards/  (the reward store: coupons for points)")
+        w(f"Open {URL}admin/trials/trialprogram/funnel/  (as the brand login: Lumi's trial funnel, overdue reports)")
         w(f"Every demo account uses the password: {DEMO_PASSWORD}")
         w("")
         for email, name, role in PEOPLE.values():
