@@ -135,7 +135,8 @@ class ProductAdmin(BrandScopedAdmin):
     list_filter = ("category", "is_active")
     search_fields = ("name_zh", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
-    readonly_fields = ("rating_count", "rating_sum", "rating_histogram", "tag_counts", "photo_review_count")
+    readonly_fields = ("rating_count", "rating_sum", "rating_histogram", "tag_counts", "photo_review_count",
+                       "content_review_count")
     list_select_related = ("brand", "category")
     inlines = [ProductImageInline]
 

@@ -382,10 +382,10 @@ LUMI_TRIAL = {
     "product": "lumi-cushion-foundation",
     "title_zh": "露米水光气垫 4 份免费试用",
     "title_en": "Try the Lumi Dewy Cushion Foundation: 4 free compacts",
-    "description": "免费寄出 4 个气垫，请在截止日前发布带上妆感受的测评。\n"
-                   "We send 4 compacts free; post a review of how it wears before the deadline.",
-    "selection_criteria": "优先选择写过底妆评价的用户，油皮、干皮都要有。\n"
-                          "We favour shoppers who have reviewed base make-up, with both oily and dry skin.",
+    "description_zh": "免费寄出 4 个气垫，请在截止日前发布带上妆感受的测评。",
+    "description_en": "We send 4 compacts free; post a review of how it wears before the deadline.",
+    "selection_criteria_zh": "优先选择写过底妆评价的用户，油皮、干皮都要有。",
+    "selection_criteria_en": "We favour shoppers who have reviewed base make-up, with both oily and dry skin.",
     "samples": 4,
     "days": (-10, -3, 18),  # applications open, applications close, report deadline
     "applications": [
@@ -407,9 +407,10 @@ LUMI_EARLIER_TRIAL = {
     "product": "lumi-sunscreen-spf50",
     "title_zh": "露米轻薄防晒乳试用（2 支）",
     "title_en": "Lumi Featherlight Sunscreen trial (2 tubes)",
-    "description": "两位用户免费试用防晒乳，分享通勤和户外的使用感受。\n"
-                   "Two shoppers try the sunscreen on the commute and outdoors.",
-    "selection_criteria": "经常户外活动的用户。\nShoppers who spend time outdoors.",
+    "description_zh": "两位用户免费试用防晒乳，分享通勤和户外的使用感受。",
+    "description_en": "Two shoppers try the sunscreen on the commute and outdoors.",
+    "selection_criteria_zh": "经常户外活动的用户。",
+    "selection_criteria_en": "Shoppers who spend time outdoors.",
     "samples": 2,
     "days": (-40, -30, -5),
     "applications": [

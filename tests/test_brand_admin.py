@@ -36,8 +36,8 @@ def _form(brand, kind="idea", **over):
     start = timezone.localtime(timezone.now() + datetime.timedelta(days=1))
     data = {
         "brand": brand.pk, "kind": kind, "title_zh": "新挑战", "title_en": "", "brief_zh": "", "brief_en": "",
-        "hashtag": "", "rules": "", "participation_points": 10, "winner_points": 200, "winner_badge_slug": "",
-        "adopted_points": 500, "prize_description": "", "prize_draw_winners": 1, "prize_odds": "",
+        "hashtag": "", "rules_zh": "", "rules_en": "", "participation_points": 10, "winner_points": 200, "winner_badge_slug": "",
+        "adopted_points": 500, "prize_description_zh": "", "prize_description_en": "", "prize_draw_winners": 1, "prize_odds": "",
         "entries_per_user": 1, "votes_per_user": 3, "min_account_age_days_to_vote": 0,
     }
     for i, name in enumerate(("opens_at", "entries_close_at", "voting_close_at", "closes_at")):

@@ -182,7 +182,7 @@ class ChallengeAdmin(BrandScopedAdmin):
         kind = self._kind(request, obj)
         sections = [
             _section(None, ["brand", "kind", ("title_zh", "title_en"), "brief_zh", "brief_en", "cover", "products",
-                            "hashtag", "rules"]),
+                            "hashtag", "rules_zh", "rules_en"]),
             _section(_("Schedule"), [("opens_at", "entries_close_at"), ("voting_close_at", "closes_at"),
                                      "allow_overlap"],
                      description=_("A poll takes votes from the time entries close (or from the start, with "
@@ -191,7 +191,7 @@ class ChallengeAdmin(BrandScopedAdmin):
                                                 "winner_badge_slug", "adopted_points"], kinds=ENTRY_KINDS,
                      current=kind),
             _section(_("Voting"), ["votes_per_user", "min_account_age_days_to_vote"]),
-            _section(_("Prize draw"), ["prize_description", "prize_draw", "prize_draw_winners", "prize_odds"],
+            _section(_("Prize draw"), ["prize_description_zh", "prize_description_en", "prize_draw", "prize_draw_winners", "prize_odds"],
                      kinds=ENTRY_KINDS, current=kind),
         ]
         if obj is not None:
