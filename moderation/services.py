@@ -518,3 +518,27 @@ def wordlist_load(*, entries):
         transaction.on_commit(lexicon_invalidate)
     lexicon_invalidate()
     return created, existing
+
+
+def cases_rejected_content_purge(*, now, days, dry_run=False) -> int:
+    """Retention: the text and images of content rejected more than ``days`` ago are dropped
+    through the owning app's service, and the evidence snippets copied into its case; the case
+    (decision, reason, detector names and scores) and its audit events stay. Returns how many
+    items lost something; safe to run again (an emptied item changes nothing)."""
+    cutoff = now - timedelta(days=days)
+    cases = (
+        Case.objects.filter(state=Case.State.REJECTED, decided_at__lt=cutoff)
+        .exclude(appeal__status=Appeal.Status.OPEN)
+        .only("id", "content_type", "object_id", "detectors")
+        .order_by("id")
+    )
+    purged = 0
+    for case in cases.iterator():
+        with transaction.atomic():
+            changed = registry.get(case.content_type).purge_content(case.object_id)
+            detectors = [{k: v for k, v in d.items() if k != "evidence"} for d in case.detectors or []]
+            if detectors != case.detectors:
+                Case.objects.filter(pk=case.pk).update(detectors=detectors)
+                changed = True
+        purged += bool(changed)
+    return purged
