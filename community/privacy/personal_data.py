@@ -1,4 +1,6 @@
 """How the privacy app's own tables are exported and erased (registered from ``ready()``)."""
+from django.utils.translation import gettext_noop
+
 from community.privacy.models import ConsentRecord, LoginEvent, StaffAccessRecord
 from community.privacy.registry import PersonalData, no_personal_data_register, personal_data_register
 from community.privacy.retention import RetentionPolicy, retention_policy_register
@@ -31,16 +33,18 @@ def register():
     from community.privacy.services import login_history_purge
 
     personal_data_register(PersonalData(
-        label="privacy.ConsentRecord", file="consents.json", description="Consents you gave or withdrew, and when.",
+        label="privacy.ConsentRecord", file="consents.json",
+        description=gettext_noop("Consents you gave or withdrew, and when."),
         export=_consents, erase=_delete(ConsentRecord, "user"),
     ))
     personal_data_register(PersonalData(
         label="privacy.StaffAccessRecord", file="staff_access.json",
-        description="Each time staff looked at your personal data, and why.",
+        description=gettext_noop("Each time staff looked at your personal data, and why."),
         export=_access, erase=_delete(StaffAccessRecord, "subject"),
     ))
     personal_data_register(PersonalData(
-        label="privacy.LoginEvent", file="sign_ins.json", description="Your recent sign-ins (time and browser).",
+        label="privacy.LoginEvent", file="sign_ins.json",
+        description=gettext_noop("Your recent sign-ins (time and browser)."),
         export=_logins, erase=_delete(LoginEvent, "user"),
     ))
     no_personal_data_register("privacy.PolicyVersion", "The published policy texts; no user key.")

@@ -20,6 +20,8 @@ class TrialsConfig(AppConfig):
 
 def _privacy_register():
     """Trial parcel details: exported and erased with the account, deleted after the trial."""
+    from django.utils.translation import gettext_noop
+
     from community.privacy.registry import PersonalData, personal_data_register
     from community.privacy.retention import RetentionPolicy, retention_policy_register
     from community.trials import services
@@ -36,7 +38,8 @@ def _privacy_register():
 
     personal_data_register(PersonalData(
         label="trials.TrialShipping", file="trial_shipping.json",
-        description="Shipping details you shared with a brand for a free trial.", export=export, erase=erase, order=50,
+        description=gettext_noop("Shipping details you shared with a brand for a free trial."),
+        export=export, erase=erase, order=50,
     ))
     retention_policy_register(RetentionPolicy(
         kind="trial_shipping", setting="RETENTION_TRIAL_SHIPPING_DAYS", default_days=30,
