@@ -21,6 +21,17 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _policy_seed(db):
+    """The version the data migration publishes (a transactional test's flush may have dropped it)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("community.privacy.migrations.0002_policy_seed").forwards(apps, None)
+    selectors.policy_cache_forget()
+
+
 def publish(version, days_ago=0):
     obj = PolicyVersion(version=version, text_en=f"Policy {version} text.", text_zh=f"政策 {version}",
                         changes_en=f"What changed in {version}.", published_at=timezone.now()
@@ -180,3 +191,31 @@ def test_consents_api(client, shopper):
 def test_consents_api_is_in_the_schema(client):
     schema = client.get("/api/schema/").content.decode()
     assert "/api/me/consents/" in schema and "me_consents_update" in schema
+
+
+POLICY_PAGE_QUERIES = 2  # the current version (then cached) and the list of versions
+
+
+def test_policy_page_query_count(client, django_assert_num_queries):
+    for i in range(5):
+        publish(f"2027-0{i + 1}", days_ago=10 - i)
+    with django_assert_num_queries(POLICY_PAGE_QUERIES):
+        body = client.get("/privacy/").content.decode()
+    assert body.count("?version=") == 6
+
+
+def test_operators_publish_versions_but_never_edit_a_published_one(admin_client, client, moderator):
+    from community.privacy.models import PolicyVersion
+
+    PolicyVersion.objects.update(published_at=timezone.now() - datetime.timedelta(days=400))
+    assert selectors.policy_current().version == "2026-12"  # cached now
+    data = {"version": "2027-05", "published_at_0": (timezone.now() - datetime.timedelta(days=30)).strftime("%Y-%m-%d"), "published_at_1": "00:00:00",
+            "text_zh": "新文本", "text_en": "New text", "changes_zh": "", "changes_en": "Clearer retention."}
+    assert admin_client.post("/admin/privacy/policyversion/add/", data).status_code == 302
+    assert selectors.policy_current().version == "2027-05"  # the cache was cleared on save
+    published = PolicyVersion.objects.get(version="2027-05")
+    admin_client.post(f"/admin/privacy/policyversion/{published.pk}/change/", {**data, "text_en": "Rewritten"})
+    published.refresh_from_db()
+    assert published.text_en == "New text"
+    client.force_login(moderator)
+    assert client.get("/admin/privacy/policyversion/").status_code in (302, 403)

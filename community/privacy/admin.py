@@ -1,6 +1,7 @@
 """Operators (superusers) only: they publish policy versions and review the consent records,
 the staff-access log and sign-ins, which are append-only and read-only here."""
 from django.contrib import admin
+from django.utils import timezone
 
 from community.privacy import services
 from community.privacy.models import ConsentRecord, LoginEvent, PolicyVersion, StaffAccessRecord
@@ -22,6 +23,12 @@ class PolicyVersionAdmin(OperatorsOnlyMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # consents point at the version people accepted
+
+    def has_change_permission(self, request, obj=None):
+        # A published text is what people accepted: publish a new version instead of editing it.
+        if obj is not None and obj.published_at <= timezone.now():
+            return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         services.policy_publish(version=obj)
