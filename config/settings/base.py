@@ -143,6 +143,14 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+
+
+def _user_display(user):
+    """How allauth names the person in its messages ("Signed in as ..."): the display name."""
+    return user.public_name
+
+
+ACCOUNT_USER_DISPLAY = _user_display
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
