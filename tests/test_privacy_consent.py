@@ -10,7 +10,6 @@ from community import services as community_services
 from community.privacy import selectors, services
 from community.privacy.models import ConsentRecord, PolicyVersion
 from core.errors import ServiceError
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 Purpose = ConsentRecord.Purpose
@@ -209,7 +208,8 @@ def test_operators_publish_versions_but_never_edit_a_published_one(admin_client,
 
     PolicyVersion.objects.update(published_at=timezone.now() - datetime.timedelta(days=400))
     assert selectors.policy_current().version == "2026-12"  # cached now
-    data = {"version": "2027-05", "published_at_0": (timezone.now() - datetime.timedelta(days=30)).strftime("%Y-%m-%d"), "published_at_1": "00:00:00",
+    month_ago = (timezone.now() - datetime.timedelta(days=30)).strftime("%Y-%m-%d")
+    data = {"version": "2027-05", "published_at_0": month_ago, "published_at_1": "00:00:00",
             "text_zh": "新文本", "text_en": "New text", "changes_zh": "", "changes_en": "Clearer retention."}
     assert admin_client.post("/admin/privacy/policyversion/add/", data).status_code == 302
     assert selectors.policy_current().version == "2027-05"  # the cache was cleared on save
