@@ -1,5 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from community.models import (
@@ -14,7 +20,12 @@ from community.models import (
     ReviewPhoto,
     User,
 )
+from community.privacy import selectors as privacy_selectors
+from community.privacy import services as privacy_services
+from community.privacy.forms import RevealForm
+from community.privacy.models import StaffAccessRecord
 from core.admin import ReadOnlyAdminMixin
+from core.errors import ServiceError
 
 
 def brand_ids_for(user):
@@ -60,6 +71,13 @@ class BrandScopedAdmin(admin.ModelAdmin):
                 initial["brand"] = ids[0]
         return initial
 
+    def get_search_fields(self, request):
+        # Searching by e-mail would let brand staff probe whether an address has an account.
+        fields = super().get_search_fields(request)
+        if request.user.is_superuser:
+            return fields
+        return tuple(f for f in fields if "email" not in f)
+
     def _in_scope(self, request, obj):
         if obj is None:
             return True
@@ -83,10 +101,68 @@ class BrandScopedAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Staff who are not superusers see e-mail addresses masked, cannot search by them, and
+    reveal one only by giving a reason, which writes a staff-access record."""
+
     list_display = ("email", "display_name", "is_staff", "date_joined")
     search_fields = ("email", "display_name")
     ordering = ("-date_joined",)
     fieldsets = BaseUserAdmin.fieldsets + ((_("Profile"), {"fields": ("display_name", "avatar", "timezone")}),)
+
+    def get_list_display(self, request):
+        if request.user.is_superuser:
+            return self.list_display
+        return ("masked_email", "display_name", "is_staff", "date_joined")
+
+    def get_search_fields(self, request):
+        return self.search_fields if request.user.is_superuser else ("display_name",)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        hidden = {"username": None, "email": "masked_email"}  # the username is the e-mail address
+        return [
+            (name, {**opts, "fields": [hidden.get(f, f) for f in opts["fields"] if hidden.get(f, f)]})
+            for name, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else (*fields, "masked_email")
+
+    @admin.display(description=_("email address"))
+    def masked_email(self, obj):
+        url = reverse("admin:community_user_email", args=[obj.pk])
+        return format_html('{} <a href="{}">{}</a>', privacy_selectors.email_masked(obj.email), url, gettext("reveal"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.email_view)
+        return [path("<int:object_id>/email/", view, name="community_user_email"), *super().get_urls()]
+
+    def email_view(self, request, object_id):
+        """Give a reason, the access is recorded, then the address is shown."""
+        user = self.get_object(request, str(object_id))
+        if user is None:
+            raise Http404(gettext("No such user."))
+        if not self.has_view_permission(request, user):
+            raise PermissionDenied
+        form, revealed = RevealForm(request.POST or None), None
+        if request.method == "POST" and form.is_valid():
+            try:
+                privacy_services.staff_access_record(
+                    actor=request.user, subject_id=user.pk, field=StaffAccessRecord.Field.EMAIL,
+                    reason=form.cleaned_data["reason"], object_ref=f"community.user:{user.pk}",
+                )
+            except ServiceError as error:
+                form.add_error(None, error.message)
+            else:
+                revealed = [(gettext("email address"), user.email)]
+        return TemplateResponse(request, "privacy/admin_reveal.html", {
+            **self.admin_site.each_context(request), "title": gettext("E-mail address"), "form": form,
+            "revealed": revealed, "back_url": reverse("admin:community_user_change", args=[user.pk]),
+            "back_label": str(user), "explanation": gettext("E-mail addresses are hidden from staff."),
+        })
 
 
 class AspectTagInline(admin.TabularInline):

@@ -39,6 +39,11 @@ class User(AbstractUser):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["email"]
 
+    def __str__(self):
+        # Every admin list, filter, raw-id and autocomplete label shows this: never the
+        # e-mail address (the username is the e-mail), which brand staff must not see.
+        return f"{self.public_name} (#{self.pk})" if self.pk else self.public_name
+
     @property
     def public_name(self):
         if self.display_name:

@@ -391,9 +391,13 @@ def display_name_clean(value, *, required=False) -> str:
 
 @transaction.atomic
 def user_profile_update(
-    *, user: User, display_name=None, avatar=None, timezone_name=None, email_notifications=None
+    *, user: User, display_name=None, avatar=None, timezone_name=None, email_notifications=None,
+    consent_method="settings",
 ) -> User:
+    """``consent_method`` says how an e-mail preference change was made (settings, api, banner):
+    the privacy app records it as consent given or withdrawn, in this transaction."""
     fields = []
+    email_changed = email_notifications is not None and bool(email_notifications) != user.email_notifications
     if email_notifications is not None:
         user.email_notifications = bool(email_notifications)
         fields.append("email_notifications")
@@ -417,6 +421,10 @@ def user_profile_update(
         fields.append("timezone")
     if fields:
         user.save(update_fields=fields)
+    if email_changed:
+        signals.email_notifications_changed.send(
+            sender=None, user_id=user.pk, granted=user.email_notifications, method=consent_method
+        )
     return user
 
 
@@ -441,6 +449,22 @@ def review_moderate(*, review_id: int, status: str, reason: str = "") -> Review:
     review.save(update_fields=fields)
     _after_review_change(review, was_public=was_public)
     return review
+
+
+@transaction.atomic
+def review_content_purge(*, review_id: int) -> bool:
+    """Retention: drop a rejected review's text and photos, keeping the row (rating, status and
+    reason) so the moderation decision stays explained. Only rejected reviews; idempotent."""
+    review = Review.objects.select_for_update().filter(pk=review_id, status=Status.REJECTED).first()
+    if review is None or not review.has_content:
+        return False
+    files = [f for photo in review.photos.all() for f in (photo.image, photo.thumbnail) if f]
+    review.photos.all().delete()
+    review.text, review.has_photos = "", False
+    review.save(update_fields=["text", "has_photos"])
+    for f in files:
+        transaction.on_commit(lambda f=f: f.storage.delete(f.name))
+    return True
 
 
 def _notification(user_id, *, kind, title, title_params, body, url):

@@ -18,6 +18,9 @@ review_submitted = Signal()
 review_unpublished = Signal()
 # review_id, voter_id, author_id, helpful (bool or None when withdrawn)
 review_voted = Signal()
+# user_id, granted, method: the e-mail notification preference changed. Sent inside the
+# transaction (not on commit), so privacy's consent record is written with the change or not at all.
+email_notifications_changed = Signal()
 
 
 def send_on_commit(signal, **kwargs):

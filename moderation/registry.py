@@ -65,6 +65,11 @@ class ContentAdapter:
     def set_quality(self, object_id, score) -> bool:
         return bool(self.set_quality_many({object_id: score}))
 
+    def purge_content(self, object_id) -> bool:
+        """Retention: drop a rejected item's text and images through the owning app's service,
+        keeping the row and the decision; True when something was removed."""
+        return False
+
     def edit_url(self, object_id) -> str:
         return ""
 

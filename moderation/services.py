@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from community.models import Review
 from community.services import notification_send
@@ -38,6 +38,20 @@ AI_REJECT_REASON = {
     "personal_data": RejectReason.PERSONAL_DATA,
     "classifier": RejectReason.SPAM,
     "low_quality": RejectReason.LOW_QUALITY,
+}
+
+# Why screening held an item, in the author's words (PIPL Art. 24: an automated decision
+# tells the person its reason; docs/privacy-consent-access.md). Low quality has its own notice.
+HOLD_REASONS_FOR_AUTHOR = {
+    "contact": gettext_lazy("it seems to contain contact details or a link"),
+    "personal_data": gettext_lazy("it seems to contain personal data, such as a phone or ID number"),
+    "wordlist": gettext_lazy("it contains words our community rules ask a person to check"),
+    "duplicate": gettext_lazy("it looks very similar to other posts"),
+    "burst": gettext_lazy("many posts were sent in a short time"),
+    "classifier": gettext_lazy("our automatic check was not sure about it"),
+    "absolute_claim": gettext_lazy("it makes absolute claims, such as “the best” or “number one”"),
+    "image": gettext_lazy("a photo needs a closer look"),
+    "screening_failed": gettext_lazy("the automatic check could not finish"),
 }
 
 
@@ -185,9 +199,26 @@ def case_screen(*, case_id, revision=None):
             case.save()
             event_record(case, actor=None, action=f"moderation.{case.content_type}.queued", reason=",".join(reasons),
                    old_state=State.SCREENING, new_state=State.QUEUED, data={"risk": risk})
+            _notify_held_for_review(case, reasons)
         if inp is not None:
             transaction.on_commit(lambda: pipeline.remember_all(inp))
     return case
+
+
+def _notify_held_for_review(case, reasons):
+    """Tell the author, in plain words, why screening held their item for a person (the
+    low-quality hold has its own notice with hints; an item public while screened was not held)."""
+    why = [str(HOLD_REASONS_FOR_AUTHOR[r]) for r in reasons if r in HOLD_REASONS_FOR_AUTHOR]
+    if not why or "low_quality" in reasons or case.published_first:
+        return
+    notification_send(
+        user_id=case.author_id, kind=f"moderation.{case.content_type}.held", email=False,
+        title=gettext_noop("Your %(kind)s is waiting for a moderator"),
+        title_params={"kind": source_text(registry.get(case.content_type).label)},
+        body="\n".join([_("Our automatic check held it because %(why)s.") % {"why": "; ".join(why)},
+                        _("A moderator will decide within 24 hours. If it is rejected, you can appeal and "
+                          "another person will review it.")]),
+    )
 
 
 # --- decisions -------------------------------------------------------------------------
@@ -518,3 +549,27 @@ def wordlist_load(*, entries):
         transaction.on_commit(lexicon_invalidate)
     lexicon_invalidate()
     return created, existing
+
+
+def cases_rejected_content_purge(*, now, days, dry_run=False) -> int:
+    """Retention: the text and images of content rejected more than ``days`` ago are dropped
+    through the owning app's service, and the evidence snippets copied into its case; the case
+    (decision, reason, detector names and scores) and its audit events stay. Returns how many
+    items lost something; safe to run again (an emptied item changes nothing)."""
+    cutoff = now - timedelta(days=days)
+    cases = (
+        Case.objects.filter(state=Case.State.REJECTED, decided_at__lt=cutoff)
+        .exclude(appeal__status=Appeal.Status.OPEN)
+        .only("id", "content_type", "object_id", "detectors")
+        .order_by("id")
+    )
+    purged = 0
+    for case in cases.iterator():
+        with transaction.atomic():
+            changed = registry.get(case.content_type).purge_content(case.object_id)
+            detectors = [{k: v for k, v in d.items() if k != "evidence"} for d in case.detectors or []]
+            if detectors != case.detectors:
+                Case.objects.filter(pk=case.pk).update(detectors=detectors)
+                changed = True
+        purged += bool(changed)
+    return purged

@@ -296,6 +296,8 @@ def test_notifications_list_query_count(shopper, shopper_api, django_assert_num_
 
 def test_notifications_list_and_mark_read(product, moderator, django_capture_on_commit_callbacks):
     review, case = queued_review(django_capture_on_commit_callbacks, product)
+    # Screening's hold notice ("waiting for a moderator") is tested in test_privacy_automated.py.
+    Notification.objects.filter(user=review.author, kind="moderation.review.held").delete()
     services.case_decide(case_id=case.pk, moderator=moderator, approve=False, reason_code="spam")
     community_services.notification_send(user_id=review.author_id, kind="test", title="Second", email=False)
     community_services.notification_send(user_id=moderator.pk, kind="test", title="Not yours", email=False)

@@ -388,6 +388,8 @@ def test_appeal_flow_via_pages(client, product, moderator, django_capture_on_com
 
 def test_notifications_page_and_header_badge(client, product, moderator, django_capture_on_commit_callbacks):
     review, case = queued_review(django_capture_on_commit_callbacks, product)
+    # Screening's hold notice ("waiting for a moderator") is tested in test_privacy_automated.py.
+    Notification.objects.filter(user=review.author, kind="moderation.review.held").delete()
     author = review.author
     services.case_decide(case_id=case.pk, moderator=moderator, approve=False, reason_code="spam")
     client.force_login(author)

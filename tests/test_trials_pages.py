@@ -20,6 +20,11 @@ def _english_pages(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+# The apply form's parcel fields and the explicit per-trial consent (tests/test_privacy_trials.py).
+SHIPPING_FORM = {"recipient_name": "Li Lei", "phone": "138 0013 8000", "address": "1 Garden Road, Hangzhou",
+                 "shipping_consent": "on"}
+
+
 @pytest.fixture
 def program(product):
     return TrialProgramFactory(product=product, title_en="Quiet blender trial")
@@ -73,14 +78,14 @@ def test_apply_on_the_page(client, program, shopper):
     assert not TrialApplication.objects.exists()
 
     client.force_login(shopper)
-    resp = client.post(f"/trials/{program.pk}/", {"reason": "short"})
+    resp = client.post(f"/trials/{program.pk}/", {"reason": "short", **SHIPPING_FORM})
     assert resp.status_code == 400
     assert "at least 10 characters" in resp.content.decode()
-    resp = client.post(f"/trials/{program.pk}/", {"reason": REASON})
+    resp = client.post(f"/trials/{program.pk}/", {"reason": REASON, **SHIPPING_FORM})
     assert resp.status_code == 302
     body = client.get(f"/trials/{program.pk}/").content.decode()
     assert "Your application" in body and "Applied" in body
-    resp = client.post(f"/trials/{program.pk}/", {"reason": REASON})
+    resp = client.post(f"/trials/{program.pk}/", {"reason": REASON, **SHIPPING_FORM})
     assert resp.status_code == 400 and "already applied" in resp.content.decode()
     assert TrialApplication.objects.filter(user=shopper).count() == 1
 
@@ -198,7 +203,8 @@ def test_admin_shows_only_own_brand_programs_with_funnel(staff_client, program):
     resp = staff_client.get(f"/admin/trials/trialprogram/{program.pk}/change/")
     body = resp.content.decode()
     assert resp.status_code == 200
-    assert "trial-suggestions" in body and applicants[0].email in body
+    assert "trial-suggestions" in body and applicants[0].public_name in body
+    assert applicants[0].email not in body  # brand staff see display names, never e-mail addresses
     assert re.search(r'<ol class="funnel-steps">\s*<li>\s*<span class="step">[^<]+</span>\s*<span class="count">2</span>', body)
     assert f'href="/admin/trials/trialprogram/{program.pk}/funnel/"' in body
 

@@ -354,6 +354,7 @@ class UserMeApi(BaseApi):
             avatar=data.get("avatar"),
             timezone_name=data.get("timezone"),
             email_notifications=data.get("email_notifications"),
+            consent_method="api",
         )
         return self._render(request, user)
 

@@ -531,6 +531,33 @@ def entry_comment_moderate(*, comment_id, status, reason="") -> EntryComment:
 
 
 @transaction.atomic
+def entry_content_purge(*, entry_id) -> bool:
+    """Retention: drop a rejected entry's text and images, keeping the row (status and reason)
+    so the moderation decision stays explained. Only rejected entries; idempotent."""
+    entry = Entry.objects.select_for_update().filter(pk=entry_id, status=Entry.Status.REJECTED).first()
+    if entry is None:
+        return False
+    images = list(entry.images.all())
+    if not entry.text and not images:
+        return False
+    files = [img.image for img in images if img.image]
+    entry.images.all().delete()
+    entry.text = ""
+    entry.save(update_fields=["text"])
+    for f in files:
+        transaction.on_commit(lambda f=f: f.storage.delete(f.name))
+    return True
+
+
+@transaction.atomic
+def entry_comment_content_purge(*, comment_id) -> bool:
+    """Retention: drop a rejected comment's text, keeping the row and its decision."""
+    return bool(
+        EntryComment.objects.filter(pk=comment_id, status=Entry.Status.REJECTED).exclude(text="").update(text="")
+    )
+
+
+@transaction.atomic
 def challenge_pick_winners(*, challenge_id, entry_ids, actor=None) -> list[Entry]:
     """Brand staff pick winners (judging or closed); each winner is notified, and gamification
     awards the challenge's winner points and badge on the ``entry_won`` event. Idempotent per entry."""

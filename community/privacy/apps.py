@@ -11,3 +11,11 @@ class PrivacyConfig(AppConfig):
     name = "community.privacy"
     label = "privacy"
     verbose_name = _("Privacy")
+
+    def ready(self):
+        from community.privacy import (
+            personal_data,
+            receivers,  # noqa: F401  sign-up, sign-in and the e-mail preference become rows
+        )
+
+        personal_data.register()

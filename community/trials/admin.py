@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from community.admin import BrandScopedAdmin, brand_ids_for
 from community.models import Brand
+from community.privacy.forms import RevealForm
 from community.trials import selectors, services
 from community.trials.models import TrialApplication, TrialProgram
 from core.errors import ServiceError
@@ -175,7 +176,7 @@ class TrialProgramAdmin(BrandScopedAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>Lv{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (i, r["user"].email, r["level"], "—" if r["quality"] is None else r["quality"],
+                (i, r["user"].public_name, r["level"], "—" if r["quality"] is None else r["quality"],
                  _("yes") if r["recent_trial"] else _("no"), r["overdue"], r["score"])
                 for i, r in enumerate(rows, start=1)
             ),
@@ -206,9 +207,48 @@ class TrialApplicationAdmin(BrandScopedAdmin):
     search_fields = ("user__email", "reason")
     readonly_fields = (
         "program", "user", "reason", "status", "created_at", "selected_at", "shipped_at", "reported_at",
-        "reminded_at", "overdue_at", "review",
+        "reminded_at", "overdue_at", "review", "shipping_details",
     )
     actions = ["select_testers", "mark_shipped"]
+
+    @admin.display(description=gettext_lazy("shipping details"))
+    def shipping_details(self, obj):
+        shipping = getattr(obj, "shipping", None) if obj is not None and obj.pk else None
+        if shipping is None:
+            return _("Not shared.")
+        if obj.status not in services.SHIPPING_VISIBLE:
+            return _("Shared by the applicant; visible only once they are selected.")
+        url = reverse("admin:trials_trialapplication_shipping", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a> <span class="help">{}</span>', url,
+                           _("Reveal to ship the sample"), _("Hidden until you give a reason; each reveal is recorded."))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.shipping_view)
+        return [path("<int:object_id>/shipping/", view, name="trials_trialapplication_shipping"), *super().get_urls()]
+
+    def shipping_view(self, request, object_id):
+        """Brand staff give a reason, the access is recorded, then the parcel details are shown."""
+        application = self.get_object(request, str(object_id))
+        if application is None:
+            raise Http404(_("No such application."))
+        if not self.has_view_permission(request, application):
+            raise PermissionDenied
+        form, revealed = RevealForm(request.POST or None), None
+        if request.method == "POST" and form.is_valid():
+            try:
+                shipping = services.trial_shipping_reveal(actor=request.user, application_id=application.pk,
+                                                          reason=form.cleaned_data["reason"])
+            except ServiceError as error:
+                form.add_error(None, error.message)
+            else:
+                revealed = [(_("Name on the parcel"), shipping.recipient_name), (_("Phone"), shipping.phone),
+                            (_("Address"), shipping.address)]
+        back = reverse("admin:trials_trialapplication_change", args=[application.pk])
+        return TemplateResponse(request, "privacy/admin_reveal.html", {
+            **self.admin_site.each_context(request), "title": _("Shipping details"), "form": form,
+            "revealed": revealed, "back_url": back, "back_label": str(application),
+            "explanation": _("The tester agreed to share these with your brand to ship the sample."),
+        })
 
     def has_add_permission(self, request):
         return False

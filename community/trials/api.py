@@ -60,9 +60,22 @@ class TrialDetailOutputSerializer(TrialOutputSerializer):
         return TrialApplicationOutputSerializer(app).data if app is not None else None
 
 
+class TrialShippingInputSerializer(serializers.Serializer):
+    recipient_name = serializers.CharField(max_length=services.SHIPPING_LIMITS["recipient_name"])
+    phone = serializers.CharField(max_length=services.SHIPPING_LIMITS["phone"])
+    address = serializers.CharField(max_length=services.SHIPPING_LIMITS["address"])
+    consent = serializers.BooleanField(
+        help_text=gettext_lazy("True: share these with this trial's brand to ship the sample (required to store them).")
+    )
+
+
 class TrialApplyInputSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=services.REASON_MAX_LENGTH, help_text=gettext_lazy("Why you want to try it (a short sentence).")
+    )
+    shipping = TrialShippingInputSerializer(
+        required=False,
+        help_text=gettext_lazy("Parcel details, kept apart and shown to the brand only if you are selected."),
     )
 
 
@@ -103,7 +116,8 @@ class TrialApplyApi(BaseApi):
     def post(self, request, program_id):
         program = _program_or_404(program_id)
         data = parse_input(TrialApplyInputSerializer, request.data)
-        application = services.trial_apply(user=request.user, program=program, reason=data["reason"])
+        application = services.trial_apply(user=request.user, program=program, reason=data["reason"],
+                                           shipping=data.get("shipping"))
         return Response(TrialApplicationOutputSerializer(application).data, status=status.HTTP_201_CREATED)
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Brand, Product, Review
 from core.i18n import localized
 
-__all__ = ["TrialProgram", "TrialApplication"]
+__all__ = ["TrialProgram", "TrialApplication", "TrialShipping"]
 
 
 class TrialProgram(models.Model):
@@ -123,3 +123,24 @@ class TrialApplication(models.Model):
     @property
     def reported_on_time(self):
         return self.reported_at is not None and self.reported_at <= self.program.report_deadline
+
+
+class TrialShipping(models.Model):
+    """The parcel details a tester agreed to share with the trial's brand, for that trial only:
+    kept apart from the application, shown to brand staff only for selected testers and only
+    behind a recorded reveal, and deleted at ``purge_after`` (report deadline + retention)."""
+
+    application = models.OneToOneField(TrialApplication, on_delete=models.CASCADE, related_name="shipping")
+    recipient_name = models.CharField(_("name on the parcel"), max_length=40)
+    phone = models.CharField(_("phone"), max_length=20)
+    address = models.CharField(_("address"), max_length=200)
+    consented_at = models.DateTimeField(_("shared with the brand at"), default=timezone.now)
+    purge_after = models.DateTimeField(_("deleted after"), db_index=True)
+
+    class Meta:
+        db_table = "community_trialshipping"  # every trials table keeps the community_ prefix
+        verbose_name = _("trial shipping details")
+        verbose_name_plural = _("trial shipping details")
+
+    def __str__(self):
+        return f"shipping for application {self.application_id}"

@@ -69,7 +69,7 @@ def trial_applications_for_user(*, user):
     """The user's applications with their programs ("my trials")."""
     return (
         TrialApplication.objects.filter(user=user)
-        .select_related("program__product", "program__brand", "review")
+        .select_related("program__product", "program__brand", "review", "shipping")
         .order_by("-created_at", "-id")
     )
 

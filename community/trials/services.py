@@ -8,16 +8,19 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from community.models import Review, User
+from community.privacy.models import StaffAccessRecord
+from community.privacy.services import staff_access_record
 from community.services import brand_staff_check, notification_send, review_post
 from community.signals import send_on_commit
 from community.trials import signals
-from community.trials.models import TrialApplication, TrialProgram
+from community.trials.models import TrialApplication, TrialProgram, TrialShipping
 from core.errors import PermissionDeniedError, ServiceError
 
 App = TrialApplication.Status
@@ -46,9 +49,40 @@ def _notify(*, user_id, kind, title, title_params=None, body="", url=""):
     return notification_send(user_id=user_id, kind=kind, title=title, title_params=title_params, body=body, url=url)
 
 
+SHIPPING_LIMITS = {"recipient_name": 40, "phone": 20, "address": 200}
+# Testers whose parcel details the brand may see (while they are kept).
+SHIPPING_VISIBLE = ACTIVE
+
+
+def _shipping_clean(shipping):
+    """The parcel fields, stripped and checked; field errors name what is wrong."""
+    if not shipping.get("consent"):
+        msg = _("Tick the box to share these details with the brand for this trial.")
+        raise ServiceError(msg, code="shipping_consent_required", fields={"shipping_consent": [msg]})
+    data = {k: " ".join(str(shipping.get(k) or "").split()) for k in SHIPPING_LIMITS}
+    errors = {}
+    for key, limit in SHIPPING_LIMITS.items():
+        if not data[key]:
+            errors[key] = [_("This field is required.")]
+        elif len(data[key]) > limit:
+            errors[key] = [_("Keep this under %(n)d characters.") % {"n": limit}]
+    digits = sum(ch.isdigit() for ch in data["phone"])
+    if "phone" not in errors and (digits < 7 or any(not (ch.isdigit() or ch in "+- ()") for ch in data["phone"])):
+        errors["phone"] = [_("Enter a phone number the courier can call (digits, spaces, + or -).")]
+    if errors:
+        raise ServiceError(_("Check the shipping details."), code="shipping_invalid", fields=errors)
+    return data
+
+
+def shipping_retention_days():
+    return int(getattr(settings, "RETENTION_TRIAL_SHIPPING_DAYS", 30))
+
+
 @transaction.atomic
-def trial_apply(*, user: User, program: TrialProgram, reason: str) -> TrialApplication:
-    """Apply for a free sample: the window must be open, once per user, with a short reason."""
+def trial_apply(*, user: User, program: TrialProgram, reason: str, shipping=None) -> TrialApplication:
+    """Apply for a free sample: the window must be open, once per user, with a short reason.
+    ``shipping`` ({recipient_name, phone, address, consent}) is stored apart, for this trial's
+    brand only, when the applicant explicitly agreed to share it."""
     reason = (reason or "").strip()
     if not program.window_open(_now()):
         raise ServiceError(_("Applications for this trial are not open."), code="trial_closed")
@@ -65,7 +99,54 @@ def trial_apply(*, user: User, program: TrialProgram, reason: str) -> TrialAppli
     TrialProgram.objects.select_for_update().filter(pk=program.pk).first()
     if TrialApplication.objects.filter(program=program, user=user).exists():
         raise ServiceError(_("You have already applied for this trial."), code="already_applied")
-    return TrialApplication.objects.create(program=program, user=user, reason=reason)
+    parcel = _shipping_clean(shipping) if shipping is not None else None
+    application = TrialApplication.objects.create(program=program, user=user, reason=reason)
+    if parcel is not None:
+        TrialShipping.objects.create(
+            application=application, **parcel,
+            purge_after=program.report_deadline + timedelta(days=shipping_retention_days()),
+        )
+    return application
+
+
+@transaction.atomic
+def trial_shipping_withdraw(*, user: User, application: TrialApplication) -> bool:
+    """The tester stops sharing their parcel details with the brand: they are deleted at once."""
+    if application.user_id != user.pk:
+        raise PermissionDeniedError(_("This is not your trial."))
+    return bool(TrialShipping.objects.filter(application=application).delete()[0])
+
+
+def trial_shipping_reveal(*, actor, application_id, reason) -> TrialShipping:
+    """Show a selected tester's parcel details to the trial's brand staff, after writing the
+    access record (who, whose, why). Only selected testers, only while the details are kept."""
+    shipping = (
+        TrialShipping.objects.select_related("application__program")
+        .filter(application_id=application_id, application__status__in=SHIPPING_VISIBLE)
+        .filter(purge_after__gt=_now())
+        .first()
+    )
+    if shipping is None:
+        raise ServiceError(_("No shipping details to show for this application."), code="no_shipping",
+                           status_code=404)
+    application = shipping.application
+    brand_staff_check(actor, application.program.brand_id, MANAGE_DENIED)
+    staff_access_record(actor=actor, subject_id=application.user_id, field=StaffAccessRecord.Field.SHIPPING_ADDRESS,
+                        reason=reason, object_ref=f"trials.trialapplication:{application.pk}")
+    return shipping
+
+
+def trial_shipping_purge(*, now, days, dry_run=False) -> int:
+    """Retention: parcel details past their purge date or the trial's deadline + ``days``,
+    and those of applicants who were not selected."""
+    old = TrialShipping.objects.filter(
+        Q(purge_after__lt=now)
+        | Q(application__program__report_deadline__lt=now - timedelta(days=days))
+        | Q(application__status=App.NOT_SELECTED)
+    )
+    if dry_run:
+        return old.count()
+    return old.delete()[0]
 
 
 @transaction.atomic
@@ -102,6 +183,7 @@ def trial_select(*, actor, program: TrialProgram, application_ids, close_selecti
         for app in TrialApplication.objects.select_for_update().filter(program=program, status=App.APPLIED):
             app.status = App.NOT_SELECTED
             app.save(update_fields=["status"])
+            TrialShipping.objects.filter(application=app).delete()  # the brand never needs it now
             _notify(
                 user_id=app.user_id, kind="community.trial.not_selected", url=url,
                 title=gettext_noop("Thank you for applying to try %(product)s"), title_params={"product": str(program.product.name)},

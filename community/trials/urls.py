@@ -8,5 +8,7 @@ urlpatterns = [
     path("trials/<int:program_id>/", views_trials.trial_detail, name="trial_detail"),
     path("trials/<int:program_id>/report/", views_trials.trial_report, name="trial_report"),
     path("me/trials/", views_trials.my_trials, name="my_trials"),
+    path("trials/<int:program_id>/shipping/withdraw/", views_trials.trial_shipping_withdraw,
+         name="trial_shipping_withdraw"),
     path("brands/<slug:slug>/", views_trials.brand_detail, name="brand_detail"),
 ]

@@ -30,6 +30,27 @@ class TrialApplyForm(ServiceErrorFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": services.REASON_MAX_LENGTH}),
         help_text=gettext_lazy("A sentence or two: how you would use it and what you would look at."),
     )
+    # Only what the parcel needs, kept apart and shared with this trial's brand only.
+    recipient_name = forms.CharField(label=gettext_lazy("Name on the parcel"),
+                                     max_length=services.SHIPPING_LIMITS["recipient_name"])
+    phone = forms.CharField(label=gettext_lazy("Phone for the courier"), max_length=services.SHIPPING_LIMITS["phone"],
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    address = forms.CharField(label=gettext_lazy("Shipping address"), max_length=services.SHIPPING_LIMITS["address"],
+                              widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}))
+    shipping_consent = forms.BooleanField(
+        label=gettext_lazy("Share my name, phone and address with this brand to ship my sample"),
+        help_text=gettext_lazy("Only if you are selected, only for this trial, and deleted 30 days after the report "
+                               "deadline. You can stop sharing on My trials."),
+        error_messages={"required": gettext_lazy("Tick the box to share these details with the brand for this trial.")},
+    )
+
+    def shipping_fields(self):
+        return [self["recipient_name"], self["phone"], self["address"]]
+
+    def shipping(self):
+        data = self.cleaned_data
+        return {"recipient_name": data["recipient_name"], "phone": data["phone"], "address": data["address"],
+                "consent": data["shipping_consent"]}
 
 
 class TrialReportForm(ServiceErrorFormMixin, forms.Form):
@@ -67,7 +88,8 @@ def trial_detail(request, program_id):
         form = TrialApplyForm(request.POST)
         if form.is_valid():
             try:
-                services.trial_apply(user=request.user, program=program, reason=form.cleaned_data["reason"])
+                services.trial_apply(user=request.user, program=program, reason=form.cleaned_data["reason"],
+                                     shipping=form.shipping())
             except ServiceError as error:
                 form.add_service_error(error)
             else:
@@ -112,6 +134,19 @@ def trial_report(request, program_id):
         form = TrialReportForm(initial={"rating": review.rating, "text": review.text} if review else {})
     return render(request, "community/trials/report.html",
                   {"program": program, "application": application, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["POST"])
+@writes_limited
+def trial_shipping_withdraw(request, program_id):
+    """Stop sharing the parcel details with the trial's brand (one tap on My trials)."""
+    application = selectors.trial_application_get(user=request.user, program=_program_or_404(program_id))
+    if application is None:
+        raise Http404(_("You did not apply for this trial."))
+    if services.trial_shipping_withdraw(user=request.user, application=application):
+        messages.success(request, _("Your shipping details were deleted; the brand can no longer see them."))
+    return redirect("community:my_trials")
 
 
 @login_required

@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "community.privacy.context_processors.policy_banner",
             ],
         },
     },
@@ -149,6 +150,14 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+
+
+def _user_display(user):
+    """How allauth names the person in its messages ("Signed in as ..."): the display name."""
+    return user.public_name
+
+
+ACCOUNT_USER_DISPLAY = _user_display
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
@@ -294,7 +303,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.trials_mark_overdue",
         "schedule": 15 * 60,
     },
+    "privacy-retention-nightly": {
+        "task": "privacy.retention_run",
+        "schedule": 24 * 60 * 60,
+    },
 }
+
+# Retention windows in days, one per kind of personal data (docs/privacy-consent-access.md).
+RETENTION_INTEGRITY_SIGNALS_DAYS = env.int("RETENTION_INTEGRITY_SIGNALS_DAYS", default=90)
+RETENTION_LOGIN_HISTORY_DAYS = env.int("RETENTION_LOGIN_HISTORY_DAYS", default=180)
+RETENTION_EXPORTS_DAYS = env.int("RETENTION_EXPORTS_DAYS", default=7)
+# Trial shipping data: kept until the trial's report deadline plus this many days.
+RETENTION_TRIAL_SHIPPING_DAYS = env.int("RETENTION_TRIAL_SHIPPING_DAYS", default=30)
+RETENTION_REJECTED_CONTENT_DAYS = env.int("RETENTION_REJECTED_CONTENT_DAYS", default=180)
 
 # Points for content stay pending this many days without an upheld report (docs/gamification.md).
 GAMIFICATION_VEST_DAYS = env.int("GAMIFICATION_VEST_DAYS", default=3)

@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from community.cocreation.models import Entry, EntryComment
 from community.cocreation.services import (
+    entry_comment_content_purge,
     entry_comment_moderate,
+    entry_content_purge,
     entry_moderate,
     entry_set_quality_many,
 )
@@ -49,6 +51,9 @@ class EntryAdapter(registry.ContentAdapter):
 
     def apply(self, object_id, decision, reason=""):
         return entry_moderate(entry_id=object_id, status=_status(decision), reason=reason)
+
+    def purge_content(self, object_id):
+        return entry_content_purge(entry_id=object_id)
 
     def author_id(self, object_id):
         return Entry.objects.filter(pk=object_id).values_list("author_id", flat=True).first()
@@ -112,6 +117,9 @@ class CommentAdapter(registry.ContentAdapter):
 
     def apply(self, object_id, decision, reason=""):
         return entry_comment_moderate(comment_id=object_id, status=_status(decision), reason=reason)
+
+    def purge_content(self, object_id):
+        return entry_comment_content_purge(comment_id=object_id)
 
     def author_id(self, object_id):
         return EntryComment.objects.filter(pk=object_id).values_list("author_id", flat=True).first()

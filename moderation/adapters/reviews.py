@@ -3,7 +3,7 @@ Decisions are applied through community's review services."""
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Review
-from community.services import review_moderate, review_set_quality_many
+from community.services import review_content_purge, review_moderate, review_set_quality_many
 from moderation import registry
 from moderation.detectors.base import ImageInput, ScreenInput
 
@@ -52,6 +52,9 @@ class ReviewAdapter(registry.ContentAdapter):
             registry.REJECT: Review.Status.REJECTED,
         }[decision]
         return review_moderate(review_id=object_id, status=status, reason=reason)
+
+    def purge_content(self, object_id):
+        return review_content_purge(review_id=object_id)
 
     def author_id(self, object_id):
         return Review.objects.filter(pk=object_id).values_list("author_id", flat=True).first()

@@ -1,0 +1,30 @@
+"""Sign-up and sign-in (allauth / django.contrib.auth signals) and the e-mail preference change
+(community's signal) become consent and sign-in rows here."""
+from allauth.account.signals import user_signed_up
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from community.privacy import services
+from community.privacy.models import ConsentRecord
+from community.signals import email_notifications_changed
+
+
+@receiver(user_signed_up, dispatch_uid="privacy.signup_consents")
+def _signed_up(sender, request, user, **kwargs):
+    services.signup_consents_record(user=user, request=request)
+
+
+@receiver(user_logged_in, dispatch_uid="privacy.logged_in")
+def _logged_in(sender, request, user, **kwargs):
+    services.login_event_record(user=user, request=request)
+    if request is not None and hasattr(request, "session"):
+        services.session_policy_remember(user=user, request=request)
+
+
+@receiver(email_notifications_changed, dispatch_uid="privacy.email_consent")
+def _email_changed(sender, user_id, granted, method, **kwargs):
+    if method not in ConsentRecord.Method.values:
+        method = ConsentRecord.Method.SETTINGS
+    services.consent_record_add(
+        user_id=user_id, purpose=ConsentRecord.Purpose.EMAIL_NOTIFICATIONS, granted=granted, method=method
+    )
