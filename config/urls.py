@@ -9,6 +9,7 @@ from community import urls as community_urls
 from community.api import urls as community_api_urls
 from community.cocreation import urls as cocreation_urls
 from community.cocreation.api import challenges as cocreation_api, polls as polls_api
+from community.privacy import api as privacy_api
 from community.trials import api as trials_api, urls as trials_urls
 from gamification import urls as gamification_urls
 
@@ -21,6 +22,7 @@ community_api = [
     path("trials/", include(trials_api.urlpatterns)),
     *cocreation_api.urlpatterns,
     *polls_api.urlpatterns,
+    *privacy_api.urlpatterns,
 ]
 
 # Admin pages of the models that moved apps: old bookmarks land on the new pages.
@@ -47,6 +49,7 @@ urlpatterns = [
     path("api/", include("gamification.api.recognition")),
     path("api/", include((community_api, "api"))),
     path("moderation/", include("moderation.urls")),
+    path("", include("community.privacy.urls")),
     path("", include("gamification.urls")),
     path("", include((gamification_urls.public_urlpatterns, "gamification_public"))),
     path("", include((community_pages, "community"))),

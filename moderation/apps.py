@@ -9,6 +9,7 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from community import hooks
         from moderation import (
+            privacy,
             receivers,  # noqa: F401  word-list cache invalidation
             selectors,
             services,
@@ -26,3 +27,4 @@ class ModerationConfig(AppConfig):
         hooks.quality_summary.provide(quality_selectors.quality_summary)
         hooks.content_report_upheld.provide(selectors.content_report_upheld)
         hooks.content_quality_band.provide(lambda content_type, object_id: bands.quality_band(content_type, object_id) or "ok")
+        privacy.register()

@@ -524,6 +524,39 @@ def entry_comment_moderate(*, comment_id, status, reason="") -> EntryComment:
     return comment
 
 
+@transaction.atomic
+def entry_erase(*, entry_id) -> bool:
+    """Remove an entry for good at its author's request (account deletion): it leaves the
+    challenge like a removed entry (counts recounted, points reversed through
+    ``entry_unpublished``), and its text and images are deleted; the empty row stays so
+    votes, a win or an adoption keep a valid key. Idempotent."""
+    entry = Entry.objects.select_for_update().select_related("challenge").filter(pk=entry_id).first()
+    if entry is None or (entry.status == Status.REMOVED and not entry.text and not entry.images.exists()):
+        return False
+    was_public = entry.is_public
+    files = [image.image.name for image in entry.images.all() if image.image]
+    entry.images.all().delete()
+    entry.status, entry.status_reason, entry.text = Status.REMOVED, "privacy.erased", ""
+    entry.save(update_fields=["status", "status_reason", "text"])
+    if was_public:
+        _after_entry_unpublished(entry)
+    if files:
+        storage = EntryImage._meta.get_field("image").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in files])
+    return True
+
+
+@transaction.atomic
+def entry_comment_erase(*, comment_id) -> bool:
+    """Remove a comment for good at its author's request (account deletion). Idempotent."""
+    comment = EntryComment.objects.select_for_update().filter(pk=comment_id).first()
+    if comment is None or (comment.status == Status.REMOVED and not comment.text):
+        return False
+    comment.status, comment.status_reason, comment.text = Status.REMOVED, "privacy.erased", ""
+    comment.save(update_fields=["status", "status_reason", "text"])
+    return True
+
+
 # --- winners and adoption ----------------------------------------------------------------
 
 

@@ -11,3 +11,11 @@ class PrivacyConfig(AppConfig):
     name = "community.privacy"
     label = "privacy"
     verbose_name = _("Privacy")
+
+    def ready(self):
+        from community.privacy import (
+            builtin,
+            receivers,  # noqa: F401  signing in during the cool-off cancels a deletion
+        )
+
+        builtin.register()
