@@ -31,6 +31,9 @@ from core.stats import wilson_lower_bound
 from core.text import clean_user_text, guess_language
 
 Status = Review.Status
+# The status reason of content erased at its author's request (account deletion): final, no
+# later decision (a screening that was already running, an appeal) brings it back.
+ERASED_REASON = "privacy.erased"
 
 
 
@@ -387,7 +390,7 @@ def review_moderate(*, review_id: int, status: str, reason: str = "") -> Review:
     if status not in Status.values:
         raise ServiceError(_("Unknown review status."), code="status_invalid")
     review = Review.objects.select_for_update().get(pk=review_id)
-    if review.status == status and review.status_reason == reason:
+    if (review.status == status and review.status_reason == reason) or review.status_reason == ERASED_REASON:
         return review
     was_public = review.is_public
     review.status = status
@@ -415,7 +418,7 @@ def review_erase(*, review_id: int) -> bool:
     files = [f.name for p in photos for f in (p.image, p.thumbnail) if f]
     review.photos.all().delete()
     review.tags.clear()
-    review.status, review.status_reason = Status.REMOVED, "privacy.erased"
+    review.status, review.status_reason = Status.REMOVED, ERASED_REASON
     review.text, review.has_photos = "", False
     review.save(update_fields=["status", "status_reason", "text", "has_photos"])
     _after_review_change(review, was_public=was_public)

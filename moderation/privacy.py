@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from community.privacy.registry import PersonalData, personal_data_register
+from moderation import registry
 from moderation.models import Appeal, AuditLabel, Case, Event, ImageFingerprint, Report, TextFingerprint
 
 
@@ -31,8 +32,20 @@ def _cases(user):
 
 
 def _erase_cases(user, keep_content):
-    touched = 0
-    for case in Case.objects.filter(author=user).only("id", "detectors", "note"):
+    """Runs before the content erasers and takes the author's case rows first, in the order
+    screening takes them (case, then content), so a screening still running cannot deadlock
+    with the deletion. Undecided cases whose content is about to be erased (all of it when
+    removing, what is not published when keeping) leave the queue; a screening that was
+    still running then finds no case and stops. The rest keep their decision, without
+    detector evidence (the matched phone numbers, links, IDs) or notes."""
+    cases = list(Case.objects.select_for_update().filter(author=user).order_by("id"))
+    drop = [c.pk for c in cases if c.decided_at is None and c.state in (Case.State.SCREENING, Case.State.QUEUED)]
+    if keep_content and drop:
+        drop = _not_published(cases, drop)
+    touched = Case.objects.filter(pk__in=drop).delete()[0] if drop else 0
+    for case in cases:
+        if case.pk in drop:
+            continue
         detectors = [{k: v for k, v in d.items() if k != "evidence"} for d in case.detectors]
         if detectors != case.detectors or case.note:
             touched += Case.objects.filter(pk=case.pk).update(detectors=detectors, note="")
@@ -41,6 +54,20 @@ def _erase_cases(user, keep_content):
         touched += TextFingerprint.objects.filter(author_id=user.pk).delete()[0]
         touched += ImageFingerprint.objects.filter(author_id=user.pk).delete()[0]
     return touched
+
+
+def _not_published(cases, case_ids):
+    """Of ``case_ids``, the cases whose content is not public (so it will be erased)."""
+    by_kind = {}
+    for case in cases:
+        if case.pk in case_ids:
+            by_kind.setdefault(case.content_type, {})[case.object_id] = case.pk
+    out = []
+    for kind, items in by_kind.items():
+        previews = registry.get(kind).previews(list(items))
+        out += [case_id for object_id, case_id in items.items()
+                if getattr(previews.get(object_id), "status", "") != "published"]
+    return out
 
 
 def _events(user):
@@ -93,7 +120,7 @@ def register():
     for entry in [
         PersonalData("moderation.Case", "moderation_cases.json", gettext_noop(
             "How each piece of your content was screened and decided: the checks that flagged it, "
-            "the decision and its reason."), _cases, _erase_cases, order=50),
+            "the decision and its reason."), _cases, _erase_cases, order=10),
         PersonalData("moderation.Event", "moderation_history.json", gettext_noop(
             "The history of every screening and decision on your content, revision by revision."),
             _events, _keep, order=50),

@@ -30,6 +30,7 @@ from community.cocreation.models import (
 )
 from community.images import image_clean
 from community.services import (
+    ERASED_REASON,
     UNSCORED_QUALITY,
     brand_staff_check,
     notification_send,
@@ -280,7 +281,7 @@ def entry_moderate(*, entry_id, status, reason="") -> Entry:
     if status not in Status.values:
         raise ServiceError(_("Unknown entry status."), code="status_invalid")
     entry = Entry.objects.select_for_update().select_related("challenge").get(pk=entry_id)
-    if entry.status == status and entry.status_reason == reason:
+    if (entry.status == status and entry.status_reason == reason) or entry.status_reason == ERASED_REASON:
         return entry
     was_public = entry.is_public
     entry.status, entry.status_reason = status, reason
@@ -518,7 +519,7 @@ def entry_comment_post(*, author, entry_id, text) -> EntryComment:
 @transaction.atomic
 def entry_comment_moderate(*, comment_id, status, reason="") -> EntryComment:
     comment = EntryComment.objects.select_for_update().get(pk=comment_id)
-    if (comment.status, comment.status_reason) != (status, reason):
+    if (comment.status, comment.status_reason) != (status, reason) and comment.status_reason != ERASED_REASON:
         comment.status, comment.status_reason = status, reason
         comment.save(update_fields=["status", "status_reason"])
     return comment
@@ -536,7 +537,7 @@ def entry_erase(*, entry_id) -> bool:
     was_public = entry.is_public
     files = [image.image.name for image in entry.images.all() if image.image]
     entry.images.all().delete()
-    entry.status, entry.status_reason, entry.text = Status.REMOVED, "privacy.erased", ""
+    entry.status, entry.status_reason, entry.text = Status.REMOVED, ERASED_REASON, ""
     entry.save(update_fields=["status", "status_reason", "text"])
     if was_public:
         _after_entry_unpublished(entry)
@@ -552,7 +553,7 @@ def entry_comment_erase(*, comment_id) -> bool:
     comment = EntryComment.objects.select_for_update().filter(pk=comment_id).first()
     if comment is None or (comment.status == Status.REMOVED and not comment.text):
         return False
-    comment.status, comment.status_reason, comment.text = Status.REMOVED, "privacy.erased", ""
+    comment.status, comment.status_reason, comment.text = Status.REMOVED, ERASED_REASON, ""
     comment.save(update_fields=["status", "status_reason", "text"])
     return True
 
