@@ -12,7 +12,7 @@ from django.utils import timezone
 from community import services
 from community.cocreation import polls as poll_services
 from community.cocreation import services as cocreation_services
-from community.models import Product, Review
+from community.models import Product
 from community.privacy import services as privacy_services
 from community.trials import services as trial_services
 from gamification import rewards
@@ -141,7 +141,3 @@ def person_with_everything(*, capture, moderator, brand):
         "program": program, "redemption": redemption, "session_key": session.session_key,
         "now": timezone.now(),
     }
-
-
-def reviews_of(product):
-    return Review.objects.filter(product=product)

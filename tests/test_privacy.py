@@ -22,7 +22,6 @@ from community.privacy.models import DataExport, DeletionRequest
 from core.errors import ServiceError
 from gamification.ledger import ledger_rebuild, ledger_verify
 from gamification.models import PointsEntry, Redemption
-from tests import factories
 from tests.privacy_helpers import IDENTIFYING, PASSWORD, PHONE, person_with_everything
 
 pytestmark = pytest.mark.django_db

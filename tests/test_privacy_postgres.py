@@ -42,7 +42,7 @@ def test_deletion_racing_a_vote_and_a_review_post_loses_nothing_and_leaves_no_or
     ]
     if round_ % 2:
         calls.reverse()
-    results, errors = run_together(calls)
+    _results, errors = run_together(calls)
 
     # Each write either committed or was refused with a clear error: no crash, no deadlock.
     for error in errors:

@@ -18,15 +18,20 @@ from core.api.base import BaseApi, error_responses, parse_input
 
 
 class DataExportInputSerializer(serializers.Serializer):
-    language = serializers.ChoiceField(
-        choices=[code for code, _name in settings.LANGUAGES], required=False,
-        help_text="Language of the README and labels; default: the request's language.",
+    language = serializers.CharField(
+        required=False, help_text="Language of the README and labels: zh-hans or en; default: the request's language.",
     )
+
+    def validate_language(self, value):
+        codes = [code for code, _name in settings.LANGUAGES]
+        if value not in codes:
+            raise serializers.ValidationError(_("Choose one of: %(codes)s.") % {"codes": ", ".join(codes)})
+        return value
 
 
 class DataExportOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["pending", "running", "ready", "failed", "expired"])
+    status = serializers.CharField(help_text="pending, running, ready, failed or expired")
     progress = serializers.IntegerField(help_text="0-100")
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True, help_text="When the file is deleted (7 days after it is ready).")

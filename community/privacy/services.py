@@ -115,7 +115,7 @@ def data_export_build(*, export_id) -> DataExport | None:
         return export
     DataExport.objects.filter(pk=export.pk).update(status=DataExport.Status.RUNNING, progress=0)
     user = export.user
-    entries = personal_data_entries()
+    entries = sorted(personal_data_entries(), key=lambda e: e.file)  # the README lists files A to Z
     try:
         with translation.override(export.language):
             buffer = io.BytesIO()

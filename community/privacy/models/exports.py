@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.privacy.storage import export_storage
 
@@ -57,9 +58,9 @@ class DeletionRequest(models.Model):
     by the beat task through every registered eraser."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        CANCELLED = "cancelled", _("Cancelled")
-        DONE = "done", _("Done")
+        SCHEDULED = "scheduled", pgettext_lazy("account deletion", "Scheduled")
+        CANCELLED = "cancelled", pgettext_lazy("account deletion", "Cancelled")
+        DONE = "done", pgettext_lazy("account deletion", "Done")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deletion_requests")
     keep_content = models.BooleanField(
