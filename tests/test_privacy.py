@@ -394,6 +394,16 @@ def test_deletion_leaves_no_row_that_names_or_contacts_the_person_and_nothing_br
     challenge_page = client.get(reverse("community:challenge_detail", args=[person["challenge"].pk]))
     assert challenge_page.status_code == 200
     html = product_page.content.decode()
+    commented = client.get(reverse("community:entry_detail", args=[person["theirs_entry"].pk]))
+    assert commented.status_code == 200
+    assert client.get(reverse("community:trial_detail", args=[person["program"].pk])).status_code == 200
+    own_entry = client.get(reverse("community:entry_detail", args=[person["entry"].pk]))
+    if keep:
+        assert own_entry.status_code == 200 and "deleted user" in own_entry.content.decode()
+        assert "Love this idea" in commented.content.decode()
+    else:
+        assert own_entry.status_code == 404
+        assert "Love this idea" not in commented.content.decode()
     if keep:
         assert review.status == "published" and review.text and review.helpful_count == 2
         assert ReviewPhoto.objects.filter(review=review).count() == 1  # EXIF stripped on upload
