@@ -290,6 +290,15 @@ def test_deletion_is_scheduled_seven_days_ahead_signs_out_and_signing_in_cancels
     assert shopper.is_active
 
 
+def test_getting_an_api_token_with_the_password_is_a_sign_in_and_cancels(client, shopper):
+    request = services.deletion_request(user=shopper, password=PASSWORD, keep_content=True)
+    response = client.post(reverse("api:auth-token"), {"email": shopper.email, "password": PASSWORD},
+                           content_type="application/json")
+    assert response.status_code == 200 and response.json()["token"]
+    request.refresh_from_db()
+    assert request.status == "cancelled"
+
+
 def test_cancel_button_and_status_on_the_page(client, shopper):
     services.deletion_request(user=shopper, password=PASSWORD, keep_content=True)
     client.force_login(shopper)  # (a sign-in cancels; put it back to see the page in the cool-off)
