@@ -100,3 +100,18 @@ def test_shopper_downloads_their_data_and_deletes_their_account_on_a_phone(site,
         no_sideways_scroll(page)
     finally:
         context.close()
+
+
+def test_privacy_page_on_a_desktop_puts_the_two_sections_side_by_side(site, chromium):
+    shopper = factories.UserFactory()
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, site, shopper)
+        page.goto(f"{site.url}/me/privacy/")
+        export, delete = page.locator("#export").bounding_box(), page.locator("#delete").bounding_box()
+        assert abs(export["y"] - delete["y"]) < 2 and delete["x"] > export["x"] + export["width"]
+        no_sideways_scroll(page)
+        page.screenshot(path=str(ARTIFACTS / "privacy-desktop.png"), full_page=True)
+    finally:
+        context.close()
