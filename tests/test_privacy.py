@@ -309,6 +309,20 @@ def test_cancel_button_and_status_on_the_page(client, shopper):
     assert not DeletionRequest.objects.filter(user=shopper, status="scheduled").exists()
 
 
+def test_operators_see_deletions_and_exports_read_only_without_e_mails(client, shopper, admin_user,
+                                                                       django_capture_on_commit_callbacks):
+    request = services.deletion_request(user=shopper, password=PASSWORD, keep_content=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        export = services.data_export_request(user=shopper)
+    client.force_login(admin_user)
+    for model, row in (("deletionrequest", request), ("dataexport", export)):
+        listing = client.get(reverse(f"admin:privacy_{model}_changelist"))
+        detail = client.get(reverse(f"admin:privacy_{model}_change", args=[row.pk]))
+        assert listing.status_code == detail.status_code == 200
+        assert shopper.email not in listing.content.decode() + detail.content.decode()
+        assert client.post(reverse(f"admin:privacy_{model}_delete", args=[row.pk])).status_code == 403
+
+
 def test_nothing_happens_before_the_cool_off_is_over(shopper):
     request = services.deletion_request(user=shopper, password=PASSWORD, keep_content=False)
     assert services.deletions_run_due(now=timezone.now() + timedelta(days=6)) == 0
