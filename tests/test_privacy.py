@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from django.apps import apps
 from django.apps.registry import Apps
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -105,10 +106,11 @@ def test_export_holds_every_registered_kind_with_the_files_and_a_readme(
     export, archive = _export_zip(client, user, django_capture_on_commit_callbacks)
     names = set(archive.namelist())
     readme = archive.read("README.txt").decode()
+    attempt_rows = settings.AXES_HANDLER.endswith("AxesDatabaseHandler")  # with Redis they are cache keys
     for entry in registry.personal_data_entries():
         assert entry.file in names
         rows = json.loads(archive.read(entry.file))
-        assert rows, f"{entry.file} is empty although the person has {entry.label} rows"
+        assert rows or (entry.label == "axes.AccessAttempt" and not attempt_rows), f"{entry.file} is empty"
         assert entry.file in readme
     profile = json.loads(archive.read("profile.json"))[0]
     assert profile["email"] == user.email and profile["display_name"] == user.display_name

@@ -159,6 +159,14 @@ def _axes_erase(model_name):
     return erase
 
 
+def _erase_attempts(user, keep_content):
+    """axes' own reset: it deletes the rows with the database handler and the counters with the
+    cache handler (Redis), whose signal handlers refuse a plain delete of the rows."""
+    from axes.utils import reset
+
+    return reset(username=user.email.lower())
+
+
 def _sessions(user):
     """The user's open sessions. Session rows are keyed by a random id, so this decodes the
     unexpired ones: a scan that runs only in the export and deletion jobs."""
@@ -246,7 +254,7 @@ def register():
             "Your e-mail addresses and whether they are verified."), _email_addresses, _erase_email_addresses),
         PersonalData("axes.AccessAttempt", "login_failures.json", gettext_noop(
             "Recent failed sign-ins with your e-mail: time, network address and browser."),
-            _axes_export("AccessAttempt"), _axes_erase("AccessAttempt")),
+            _axes_export("AccessAttempt"), _erase_attempts),
         PersonalData("axes.AccessLog", "login_history.json", gettext_noop(
             "Sign-ins to your account: time, network address and browser (when the site records them)."),
             _axes_export("AccessLog"), _axes_erase("AccessLog")),
