@@ -39,6 +39,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVACY_EXPORT_ROOT = tmp_path / "exports"
 
 
 @pytest.fixture(autouse=True)

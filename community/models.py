@@ -24,6 +24,11 @@ class EmailUserManager(UserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
+# Deleted accounts keep their row (so reviews, votes and the points ledger stay valid) under
+# this username prefix, with no e-mail, name or password (community.services.user_anonymise).
+ERASED_USERNAME_PREFIX = "deleted-"
+
+
 class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=40, blank=True)
@@ -45,7 +50,13 @@ class User(AbstractUser):
         return f"{self.public_name} (#{self.pk})" if self.pk else self.public_name
 
     @property
+    def is_erased(self):
+        return not self.is_active and self.username.startswith(ERASED_USERNAME_PREFIX)
+
+    @property
     def public_name(self):
+        if self.is_erased:
+            return gettext("deleted user")
         if self.display_name:
             return self.display_name
         local = (self.email or self.username).split("@")[0]

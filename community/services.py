@@ -4,6 +4,8 @@ Names are ``<entity>_<verb>``. Multi-row writes are atomic; read-modify-write
 takes a row lock; Celery work and domain signals are sent after commit.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from community import hooks, selectors, signals
 from community.images import image_clean, image_thumbnail
 from community.models import (
+    ERASED_USERNAME_PREFIX,
     AspectTag,
     HelpfulVote,
     Notification,
@@ -28,6 +31,9 @@ from core.stats import wilson_lower_bound
 from core.text import clean_user_text, guess_language
 
 Status = Review.Status
+# The status reason of content erased at its author's request (account deletion): final, no
+# later decision (a screening that was already running, an appeal) brings it back.
+ERASED_REASON = "privacy.erased"
 
 
 
@@ -94,6 +100,14 @@ def _after_review_change(review, *, was_public):
         )
 
 
+def account_lock_active(user_id) -> None:
+    """Take the user's row lock for a write in their name, and refuse when the account has
+    been closed. Account deletion holds this lock while it erases, so a review or vote
+    racing it either commits first (and is erased with the rest) or sees the closed account."""
+    if not User.objects.select_for_update(no_key=True).filter(pk=user_id, is_active=True).exists():
+        raise PermissionDeniedError(_("This account has been closed."), code="account_closed")
+
+
 def _tasks():
     from community import tasks  # tasks import services; import lazily to avoid a cycle
 
@@ -117,6 +131,7 @@ def review_post(*, author: User, product: Product, rating, tag_ids=None, text=No
             raise ServiceError(msg, code="text_too_long", fields={"text": [msg]})
     if not product.is_active:
         raise ServiceError(_("This product can no longer be reviewed."), code="product_inactive")
+    account_lock_active(author.pk)
 
     review = Review.objects.select_for_update().filter(product=product, author=author).first()
     created = review is None
@@ -278,6 +293,7 @@ def review_vote_helpful(*, user: User, review_id: int, helpful) -> Review:
     The review row lock serialises votes on one review, so concurrent votes never
     lose an update and the cached counts always equal the rows.
     """
+    account_lock_active(user.pk)
     review = Review.objects.select_for_update().filter(pk=review_id).first()
     if review is None or not (review.is_public or review.author_id == user.pk):
         raise ServiceError(_("Review not found."), code="not_found", status_code=404)
@@ -437,7 +453,7 @@ def review_moderate(*, review_id: int, status: str, reason: str = "") -> Review:
     if status not in Status.values:
         raise ServiceError(_("Unknown review status."), code="status_invalid")
     review = Review.objects.select_for_update().get(pk=review_id)
-    if review.status == status and review.status_reason == reason:
+    if (review.status == status and review.status_reason == reason) or review.status_reason == ERASED_REASON:
         return review
     was_public = review.is_public
     review.status = status
@@ -465,6 +481,55 @@ def review_content_purge(*, review_id: int) -> bool:
     for f in files:
         transaction.on_commit(lambda f=f: f.storage.delete(f.name))
     return True
+
+
+def review_erase(*, review_id: int) -> bool:
+    """Remove a review for good at its author's request (account deletion): it leaves every
+    page and count like a removed review (points reversed through ``review_unpublished``),
+    and its text, tags and photos are deleted; the empty row stays so other people's votes
+    and a trial's report link stay valid. Idempotent: False when there was nothing to erase."""
+    review = Review.objects.select_for_update().filter(pk=review_id).first()
+    if review is None or (review.status == Status.REMOVED and not review.text and not review.has_photos):
+        return False
+    was_public = review.is_public
+    photos = list(review.photos.all())
+    files = [f.name for p in photos for f in (p.image, p.thumbnail) if f]
+    review.photos.all().delete()
+    review.tags.clear()
+    review.status, review.status_reason = Status.REMOVED, ERASED_REASON
+    review.text, review.has_photos = "", False
+    review.save(update_fields=["status", "status_reason", "text", "has_photos"])
+    _after_review_change(review, was_public=was_public)
+    if files:
+        storage = ReviewPhoto._meta.get_field("image").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in files])
+    return True
+
+
+@transaction.atomic
+def user_anonymise(*, user: User) -> User:
+    """Turn a deleted account's row into a tombstone that names and contacts no one: inactive,
+    no password, no e-mail (an address under the reserved ``.invalid`` domain keeps the unique
+    column valid), no name or avatar, no staff rights. The row itself stays, so content kept
+    as "deleted user", votes and the points ledger keep valid keys. Idempotent."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_erased and not user.email_notifications:
+        return user
+    tag = secrets.token_hex(8)
+    old_avatar = user.avatar.name if user.avatar else None
+    user.username = f"{ERASED_USERNAME_PREFIX}{tag}"
+    user.email = f"{ERASED_USERNAME_PREFIX}{tag}@deleted.invalid"
+    user.first_name = user.last_name = user.display_name = ""
+    user.avatar = ""
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.email_notifications = False
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    if old_avatar:
+        transaction.on_commit(lambda: user.avatar.storage.delete(old_avatar))
+    return user
 
 
 def _notification(user_id, *, kind, title, title_params, body, url):

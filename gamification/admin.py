@@ -199,6 +199,6 @@ class RewardAdmin(BrandScopedAdmin):
 @admin.register(Redemption)
 class RedemptionAdmin(ReadOnlyAdminMixin, BrandScopedAdmin):
     brand_path = "reward__brand"
-    list_display = ("user", "reward", "cost", "created_at")
+    list_display = ("user", "reward", "cost", "created_at", "voided_at")
     list_select_related = ("user", "reward")
     raw_id_fields = ("user",)

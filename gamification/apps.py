@@ -12,6 +12,7 @@ class GamificationConfig(AppConfig):
         from gamification import (
             badges,
             leaderboards,
+            privacy,
             privileges,
             receivers,  # noqa: F401  domain events -> ledger, badges and leaderboards
             selectors,
@@ -24,3 +25,4 @@ class GamificationConfig(AppConfig):
         hooks.user_levels.provide(selectors.user_levels)
         hooks.badges_for_users.provide(badges.badges_for_users)
         hooks.leaderboard_get.provide(leaderboards.leaderboard_get)
+        privacy.register()

@@ -336,6 +336,9 @@ class Redemption(models.Model):
         max_length=120, unique=True, help_text=_("idempotency key of the request"), verbose_name=_("idempotency key"),
     )
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    # Set when the holder's account is deleted: the code is void, not returned to stock (it
+    # was shown to the holder), and brand staff see it as void (docs/privacy.md).
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

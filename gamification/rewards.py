@@ -124,6 +124,14 @@ def _notify(user_id, redemption):
 
 
 @transaction.atomic
+def redemptions_void_for_user(*, user_id: int, now=None) -> int:
+    """Void every coupon the user holds (account deletion). The store does not learn when a
+    code is used at a brand's checkout, so every code not yet void is treated as unused.
+    Idempotent; the points paid stay in the ledger. Returns how many were voided."""
+    return Redemption.objects.filter(user_id=user_id, voided_at__isnull=True).update(voided_at=now or timezone.now())
+
+
+@transaction.atomic
 def reward_codes_add(*, reward: Reward, codes) -> int:
     """Add coupon codes to a reward's inventory; blank lines and duplicates are skipped. Returns how many were added."""
     clean = []

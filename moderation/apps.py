@@ -9,6 +9,7 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from community import hooks
         from moderation import (
+            privacy,
             receivers,  # noqa: F401  word-list cache invalidation
             selectors,
             services,
@@ -27,10 +28,4 @@ class ModerationConfig(AppConfig):
         hooks.content_report_upheld.provide(selectors.content_report_upheld)
         hooks.content_quality_band.provide(lambda content_type, object_id: bands.quality_band(content_type, object_id) or "ok")
 
-        from community.privacy.retention import RetentionPolicy, retention_policy_register
-
-        retention_policy_register(RetentionPolicy(
-            kind="rejected_content", setting="RETENTION_REJECTED_CONTENT_DAYS", default_days=180,
-            purge=services.cases_rejected_content_purge,
-            description="text, photos and evidence of content rejected longer ago than the window (decisions kept)",
-        ))
+        privacy.register()

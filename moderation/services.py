@@ -177,8 +177,9 @@ def case_screen(*, case_id, revision=None):
                 decision, reasons = "queue", ["low_quality", *reasons]
 
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case_id)
-        if case.state != State.SCREENING or (revision is not None and case.revision != revision):
+        # Gone: the author's account was deleted while this ran (moderation/privacy.py).
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None or case.state != State.SCREENING or (revision is not None and case.revision != revision):
             return None
         case.risk, case.queue_reasons, case.detectors = risk, reasons, detectors
         case.classifier_score, case.ai_decision, case.screened_at = classifier_score, decision, timezone.now()

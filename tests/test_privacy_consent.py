@@ -49,7 +49,7 @@ def test_seeded_policy_is_public_in_both_languages(client):
 
 
 def test_signup_records_policy_and_email_default(client):
-    resp = client.post("/accounts/signup/", {"email": "new@example.com", "password1": "A-strong-pass-1",
+    resp = client.post("/accounts/signup/", {"email": "new@example.com", "display_name": "Mei", "password1": "A-strong-pass-1",
                                              "password2": "A-strong-pass-1"})
     assert resp.status_code == 302
     records = list(ConsentRecord.objects.filter(user__email="new@example.com").order_by("purpose"))

@@ -149,7 +149,7 @@ def test_retention_run_deletes_what_is_past_each_window(product, moderator, shop
     old_review, old_case = _rejected_review(product, moderator, days_ago=181)
     new_review, _ = _rejected_review(product, moderator, days_ago=10)
 
-    assert {p.kind for p in retention_policies()} >= {"login_history", "trial_shipping", "rejected_content"}
+    assert {p.kind for p in retention_policies()} >= {"login_history", "trial_shipping", "rejected_content", "exports"}
     dry = {r["kind"]: r["count"] for r in retention_run(dry_run=True)}
     assert dry["login_history"] == 1 and dry["trial_shipping"] == 1 and dry["rejected_content"] == 1
     assert LoginEvent.objects.count() == 2 and TrialShipping.objects.count() == 2  # nothing deleted
@@ -172,7 +172,7 @@ def test_retention_run_deletes_what_is_past_each_window(product, moderator, shop
     assert Review.objects.get(pk=new_review.pk).text == "Call 13800138000 now"
     # A second run finds nothing more.
     assert {r["kind"]: r["count"] for r in retention_run()} == {
-        "login_history": 0, "trial_shipping": 0, "rejected_content": 0,
+        "login_history": 0, "trial_shipping": 0, "rejected_content": 0, "exports": 0,
     }
 
 

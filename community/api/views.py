@@ -8,12 +8,14 @@ import hashlib
 from functools import partial
 
 from axes.helpers import get_lockout_message
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -387,10 +389,15 @@ class AuthTokenObtainApi(ObtainAuthToken):
     )
     def post(self, request, *args, **kwargs):
         try:
-            return super().post(request, *args, **kwargs)
+            response = super().post(request, *args, **kwargs)
         except ValidationError:
             # The serializer's authenticate(request=...) went through axes' backend, which marks
             # the request when the account or the address is locked out (this attempt included).
             if getattr(request, "axes_locked_out", False):
                 raise ServiceError(get_lockout_message(), code="locked_out", status_code=429) from None
             raise
+        # A password exchanged for a token is a sign-in, as on the web: it cancels a scheduled
+        # account deletion (community.privacy.receivers) and records the last log-in.
+        user = Token.objects.select_related("user").get(key=response.data["token"]).user
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        return response

@@ -9,10 +9,11 @@ class CocreationConfig(AppConfig):
 
     def ready(self):
         from community import counters, hooks, interactions
-        from community.cocreation import polls, selectors, services
+        from community.cocreation import polls, privacy, selectors, services
 
         interactions.interaction_kind_register("entry_vote", services.entry_vote_invalidate)
         interactions.interaction_kind_register("poll_vote", polls.poll_vote_invalidate)
         hooks.home_section_register("challenges", lambda: selectors.challenge_list_open(limit=4))
         counters.counters_register(services.counters_rebuild_challenges)
         counters.counters_register(polls.counters_rebuild_polls)
+        privacy.register()

@@ -30,6 +30,7 @@ from community.cocreation.models import (
 )
 from community.images import image_clean
 from community.services import (
+    ERASED_REASON,
     UNSCORED_QUALITY,
     brand_staff_check,
     notification_send,
@@ -283,7 +284,7 @@ def entry_moderate(*, entry_id, status, reason="") -> Entry:
     if status not in Status.values:
         raise ServiceError(_("Unknown entry status."), code="status_invalid")
     entry = Entry.objects.select_for_update().select_related("challenge").get(pk=entry_id)
-    if entry.status == status and entry.status_reason == reason:
+    if (entry.status == status and entry.status_reason == reason) or entry.status_reason == ERASED_REASON:
         return entry
     was_public = entry.is_public
     entry.status, entry.status_reason = status, reason
@@ -521,10 +522,43 @@ def entry_comment_post(*, author, entry_id, text) -> EntryComment:
 @transaction.atomic
 def entry_comment_moderate(*, comment_id, status, reason="") -> EntryComment:
     comment = EntryComment.objects.select_for_update().get(pk=comment_id)
-    if (comment.status, comment.status_reason) != (status, reason):
+    if (comment.status, comment.status_reason) != (status, reason) and comment.status_reason != ERASED_REASON:
         comment.status, comment.status_reason = status, reason
         comment.save(update_fields=["status", "status_reason"])
     return comment
+
+
+@transaction.atomic
+def entry_erase(*, entry_id) -> bool:
+    """Remove an entry for good at its author's request (account deletion): it leaves the
+    challenge like a removed entry (counts recounted, points reversed through
+    ``entry_unpublished``), and its text and images are deleted; the empty row stays so
+    votes, a win or an adoption keep a valid key. Idempotent."""
+    entry = Entry.objects.select_for_update().select_related("challenge").filter(pk=entry_id).first()
+    if entry is None or (entry.status == Status.REMOVED and not entry.text and not entry.images.exists()):
+        return False
+    was_public = entry.is_public
+    files = [image.image.name for image in entry.images.all() if image.image]
+    entry.images.all().delete()
+    entry.status, entry.status_reason, entry.text = Status.REMOVED, ERASED_REASON, ""
+    entry.save(update_fields=["status", "status_reason", "text"])
+    if was_public:
+        _after_entry_unpublished(entry)
+    if files:
+        storage = EntryImage._meta.get_field("image").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in files])
+    return True
+
+
+@transaction.atomic
+def entry_comment_erase(*, comment_id) -> bool:
+    """Remove a comment for good at its author's request (account deletion). Idempotent."""
+    comment = EntryComment.objects.select_for_update().filter(pk=comment_id).first()
+    if comment is None or (comment.status == Status.REMOVED and not comment.text):
+        return False
+    comment.status, comment.status_reason, comment.text = Status.REMOVED, ERASED_REASON, ""
+    comment.save(update_fields=["status", "status_reason", "text"])
+    return True
 
 
 # --- winners and adoption ----------------------------------------------------------------

@@ -1,10 +1,20 @@
 """Operators (superusers) only: they publish policy versions and review the consent records,
-the staff-access log and sign-ins, which are append-only and read-only here."""
+the staff-access log and sign-ins, which are append-only and read-only here.
+
+Operators follow exports and deletions (read-only: only the services change them). Rows
+show the account's id, never its e-mail: the admin is no way around the deletion."""
 from django.contrib import admin
 from django.utils import timezone
 
 from community.privacy import services
-from community.privacy.models import ConsentRecord, LoginEvent, PolicyVersion, StaffAccessRecord
+from community.privacy.models import (
+    ConsentRecord,
+    DataExport,
+    DeletionRequest,
+    LoginEvent,
+    PolicyVersion,
+    StaffAccessRecord,
+)
 from core.admin import ReadOnlyModelAdmin
 
 
@@ -58,3 +68,19 @@ class LoginEventAdmin(OperatorsOnlyMixin, ReadOnlyModelAdmin):
     list_filter = ("client_family",)
     search_fields = ("=user__id",)
     date_hierarchy = "at"
+
+
+@admin.register(DataExport)
+class DataExportAdmin(ReadOnlyModelAdmin):
+    list_display = ("id", "user_id", "status", "progress", "created_at", "expires_at", "error")
+    list_filter = ("status",)
+    fields = readonly_fields = ("user_id", "status", "progress", "language", "size", "created_at", "finished_at",
+                                "expires_at", "error")
+
+
+@admin.register(DeletionRequest)
+class DeletionRequestAdmin(ReadOnlyModelAdmin):
+    list_display = ("id", "user_id", "status", "keep_content", "requested_at", "scheduled_for", "completed_at")
+    list_filter = ("status", "keep_content")
+    fields = readonly_fields = ("user_id", "status", "keep_content", "requested_at", "scheduled_for", "cancelled_at",
+                                "completed_at", "rows_erased")

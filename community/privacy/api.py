@@ -1,11 +1,18 @@
-"""``/api/me/consents/``: GET the person's consents and the policy they accepted; POST one
-change (``{"purpose": "brand_marketing", "granted": false}``, or ``{"purpose": "policy",
-"granted": true}`` to accept the current policy version)."""
-from django.urls import path
+"""The privacy API. ``/api/me/consents/``: GET the person's consents and the policy they
+accepted; POST one change (``{"purpose": "brand_marketing", "granted": false}``, or
+``{"purpose": "policy", "granted": true}`` to accept the current policy version).
+
+``/api/me/export/``: POST starts "download my data"; GET shows the latest one. The file itself
+is downloaded from ``download_url``, which needs the owner's signed-in web session (like the
+page), not only an API token: the archive holds everything about them."""
+from django.conf import settings
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -83,6 +90,71 @@ class ConsentsApi(BaseApi):
         return Response(ConsentsOutputSerializer(_body(request.user)).data)
 
 
+class DataExportInputSerializer(serializers.Serializer):
+    language = serializers.CharField(
+        required=False, help_text="Language of the README and labels: zh-hans or en; default: the request's language.",
+    )
+
+    def validate_language(self, value):
+        codes = [code for code, _name in settings.LANGUAGES]
+        if value not in codes:
+            raise serializers.ValidationError(_("Choose one of: %(codes)s.") % {"codes": ", ".join(codes)})
+        return value
+
+
+class DataExportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="pending, running, ready, failed or expired")
+    progress = serializers.IntegerField(help_text="0-100")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="When the file is deleted (7 days after it is ready).")
+    download_url = serializers.CharField(allow_null=True, help_text="Needs the owner's signed-in web session.")
+    next_export_at = serializers.DateTimeField(allow_null=True, help_text="When another export may start (one per 24 hours).")
+
+
+def _output(request, export):
+    state = selectors.data_export_state(export)
+    url = reverse("privacy:export_download", args=[export.pk]) if state["downloadable"] else None
+    return DataExportOutputSerializer({
+        **state,
+        "download_url": request.build_absolute_uri(url) if url else None,
+        "next_export_at": services.data_export_next_allowed(user_id=export.user_id),
+    }).data
+
+
+class DataExportApi(BaseApi):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_export_retrieve",
+        summary="Your latest data export (progress, download link)",
+        responses={200: DataExportOutputSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request):
+        export = selectors.data_export_latest(user_id=request.user.pk)
+        if export is None:
+            raise NotFound(_("You have not asked for a data export yet."))
+        return Response(_output(request, export))
+
+    @extend_schema(
+        operation_id="me_export_create",
+        summary="Start a data export (one per 24 hours)",
+        request=DataExportInputSerializer,
+        responses={202: DataExportOutputSerializer, **error_responses(400, 401, 429)},
+    )
+    def post(self, request):
+        data = parse_input(DataExportInputSerializer, request.data)
+        try:
+            export = services.data_export_request(user=request.user, language=data.get("language") or get_language())
+        except services.ExportTooSoon as error:
+            # The API's one error shape, with when to try again (as a throttled request has).
+            wait = max(1, int((error.next_at - timezone.now()).total_seconds()))
+            body = {"code": error.code, "message": str(error.message), "fields": {}, "retry_after": wait}
+            return Response({"error": body}, status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(wait)})
+        return Response(_output(request, export), status=status.HTTP_202_ACCEPTED)
+
+
 urlpatterns = [
     path("me/consents/", ConsentsApi.as_view(), name="me-consents"),
+    path("me/export/", DataExportApi.as_view(), name="me_export"),
 ]

@@ -14,8 +14,10 @@ class PrivacyConfig(AppConfig):
 
     def ready(self):
         from community.privacy import (
+            builtin,
             personal_data,
-            receivers,  # noqa: F401  sign-up, sign-in and the e-mail preference become rows
+            receivers,  # noqa: F401  sign-up and sign-in (consents, login history, cancelling a deletion), e-mail preference
         )
 
+        builtin.register()
         personal_data.register()

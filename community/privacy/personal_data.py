@@ -30,7 +30,7 @@ def _delete(model, field):
 
 
 def register():
-    from community.privacy.services import login_history_purge
+    from community.privacy.services import data_exports_retention_purge, login_history_purge
 
     personal_data_register(PersonalData(
         label="privacy.ConsentRecord", file="consents.json",
@@ -51,4 +51,8 @@ def register():
     retention_policy_register(RetentionPolicy(
         kind="login_history", setting="RETENTION_LOGIN_HISTORY_DAYS", default_days=180,
         purge=login_history_purge, description="sign-ins older than the window",
+    ))
+    retention_policy_register(RetentionPolicy(
+        kind="exports", setting="RETENTION_EXPORTS_DAYS", default_days=7,
+        purge=data_exports_retention_purge, description="data export files past their expiry",
     ))

@@ -7,6 +7,7 @@ Apps register from their ``AppConfig.ready()``; this module imports no app above
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,9 @@ from typing import Any
 # at deletion: keep their reviews/entries anonymised as "deleted user" (True) or remove them.
 Exporter = Callable[[Any], Iterable[dict]]
 Eraser = Callable[[Any, bool], int]
+# Files that go into the export next to the JSON: (path inside the ZIP, an open-able Django
+# file such as an ImageField's value), e.g. ("photos/review-12-1.jpg", photo.image).
+FileLister = Callable[[Any], Iterable[tuple[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class PersonalData:
     export: Exporter
     erase: Eraser
     order: int = 100  # erase order: lower first (children before parents)
+    files: FileLister | None = None
 
 
 _PERSONAL: dict[str, PersonalData] = {}
@@ -35,6 +40,8 @@ _NO_PERSONAL: dict[str, str] = {}
 def personal_data_register(entry: PersonalData) -> None:
     if entry.label in _PERSONAL or entry.label in _NO_PERSONAL:
         raise ValueError(f"{entry.label} is already registered")
+    if any(e.file == entry.file for e in _PERSONAL.values()):
+        raise ValueError(f"{entry.file} is already the export file of another model")
     _PERSONAL[entry.label] = entry
 
 
@@ -50,3 +57,46 @@ def personal_data_entries() -> list[PersonalData]:
 
 def no_personal_data_labels() -> dict[str, str]:
     return dict(_NO_PERSONAL)
+
+
+# --- completeness: which models look like they hold personal data ---------------------------
+
+# Field names that suggest contact data or a network address: phone, mobile, wechat, qq, ip,
+# ip_address, address, shipping_address ... (not "email": EmailField is checked by type).
+CONTACT_NAME = re.compile(r"(^|_)(phone|mobile|tel|wechat|qq|ip|ip_address|address|addr)($|_)", re.IGNORECASE)
+
+
+def personal_data_signs(model) -> list[str]:
+    """Why ``model`` looks like it holds personal data: a key to the user model, an e-mail,
+    a phone / IP / address field, or free text. Empty when nothing suggests it."""
+    from django.conf import settings
+    from django.db import models
+
+    signs = []
+    for field in model._meta.concrete_fields:
+        remote = getattr(field, "related_model", None)
+        if field.is_relation and remote is not None and remote._meta.label == settings.AUTH_USER_MODEL:
+            signs.append(f"{field.name}: key to the user")
+        elif isinstance(field, models.EmailField):
+            signs.append(f"{field.name}: e-mail")
+        elif isinstance(field, models.GenericIPAddressField) or CONTACT_NAME.search(field.name):
+            signs.append(f"{field.name}: contact or network address")
+        elif isinstance(field, models.TextField):
+            signs.append(f"{field.name}: free text")
+    return signs
+
+
+def personal_data_unregistered() -> dict[str, list[str]]:
+    """{model label: signs} for every installed model that looks personal and is in neither
+    list. Proxy models share their concrete model's table and are skipped."""
+    from django.apps import apps
+
+    missing = {}
+    for model in apps.get_models():
+        label = model._meta.label
+        if model._meta.proxy or label in _PERSONAL or label in _NO_PERSONAL:
+            continue
+        signs = personal_data_signs(model)
+        if signs:
+            missing[label] = signs
+    return missing

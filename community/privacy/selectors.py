@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.utils import timezone
 
-from community.privacy.models import ConsentRecord, PolicyVersion, StaffAccessRecord
+from community.privacy.models import ConsentRecord, DataExport, DeletionRequest, PolicyVersion, StaffAccessRecord
 
 Purpose = ConsentRecord.Purpose
 # Purposes a person switches on or off; the policy itself (and what it makes necessary) is
@@ -119,3 +119,30 @@ def email_masked(email: str) -> str:
         return "***"
     name, dot, tld = domain.rpartition(".")
     return f"{local[:1]}***@{(name or tld)[:1]}***{dot}{tld if name else ''}"
+
+
+def data_export_latest(*, user_id) -> DataExport | None:
+    return DataExport.objects.filter(user_id=user_id).order_by("-created_at", "-id").first()
+
+
+def data_export_get_for_owner(*, user_id, export_id) -> DataExport | None:
+    """An export only its owner can reach (someone else's id is "not found")."""
+    return DataExport.objects.filter(user_id=user_id, pk=export_id).first()
+
+
+def data_export_state(export, *, now=None) -> dict:
+    """What the page and its polling script show about one export."""
+    now = now or timezone.now()
+    return {
+        "id": export.pk,
+        "status": export.status,
+        "status_label": str(export.get_status_display()),
+        "progress": export.progress,
+        "created_at": export.created_at,
+        "expires_at": export.expires_at,
+        "downloadable": export.is_downloadable(now),
+    }
+
+
+def deletion_scheduled(*, user_id) -> DeletionRequest | None:
+    return DeletionRequest.objects.filter(user_id=user_id, status=DeletionRequest.Status.SCHEDULED).first()

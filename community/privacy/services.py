@@ -1,21 +1,51 @@
 """Every write to consent, staff-access and sign-in rows (``<entity>_<verb>``). Consent and
 access records are append-only: nothing here updates or deletes one (retention deletes old
-sign-ins, account deletion removes a person's rows through the registry)."""
+sign-ins, account deletion removes a person's rows through the registry).
+
+Every write to export and deletion rows (``data_export_*``, ``deletion_*``, ``account_erase``).
+
+Export: a request makes a ``DataExport`` row (one per 24 hours) and enqueues the build after
+commit; the build writes a ZIP into private storage, one JSON file per registered kind of
+personal data plus the files they list and a README in the user's language, updating the
+progress as it goes, then notifies the user. The beat task deletes files after 7 days.
+
+Deletion: a request (password checked) is scheduled 7 days ahead; signing in cancels it; the
+beat task runs due ones through every registered eraser in one transaction holding the
+account's row lock (docs/privacy.md)."""
 from __future__ import annotations
 
 import hashlib
+import io
 import ipaddress
+import json
+import logging
+import zipfile
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.crypto import get_random_string
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from community.models import MODERATORS_GROUP, User
 from community.privacy import selectors
-from community.privacy.models import ConsentRecord, LoginEvent, PolicyVersion, StaffAccessRecord
-from community.services import user_profile_update
+from community.privacy.models import (
+    ConsentRecord,
+    DataExport,
+    DeletionRequest,
+    LoginEvent,
+    PolicyVersion,
+    StaffAccessRecord,
+)
+from community.privacy.registry import personal_data_entries
+from community.services import notification_send, user_profile_update
 from core.errors import ServiceError
+from core.queue import enqueue_on_commit
 
 Purpose = ConsentRecord.Purpose
 Method = ConsentRecord.Method
@@ -164,3 +194,248 @@ def session_policy_remember(*, user: User, request) -> None:
     accepted = record.policy_version.version if record and record.granted and record.policy_version else ""
     request.session[SESSION_POLICY_KEY] = accepted
     selectors.policy_current()
+
+
+log = logging.getLogger(__name__)
+
+EXPORT_EVERY = timedelta(hours=24)
+COOL_OFF = timedelta(days=7)
+PRIVACY_URL = "/me/privacy/"
+
+
+def _tasks():
+    from community.privacy import tasks  # tasks import services
+
+    return tasks
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+class ExportTooSoon(ServiceError):
+    """One export per 24 hours; ``next_at`` says when the next one may start."""
+
+    status_code = 429
+
+    def __init__(self, next_at):
+        local = timezone.localtime(next_at)
+        super().__init__(
+            _("You can download your data once a day. Your next download can start after %(when)s.")
+            % {"when": date_format(local, "DATETIME_FORMAT")},
+            code="export_too_soon",
+        )
+        self.next_at = next_at
+
+
+def data_export_next_allowed(*, user_id, now=None):
+    """When ``user_id`` may start an export (None: now). Failed jobs do not count."""
+    last = (DataExport.objects.filter(user_id=user_id).exclude(status=DataExport.Status.FAILED)
+            .order_by("-created_at").values_list("created_at", flat=True).first())
+    if last is None:
+        return None
+    next_at = last + EXPORT_EVERY
+    return next_at if next_at > (now or timezone.now()) else None
+
+
+@transaction.atomic
+def data_export_request(*, user, language="zh-hans", now=None) -> DataExport:
+    """Start "download my data". Raises ``ExportTooSoon`` (429) within 24 hours of the last one."""
+    now = now or timezone.now()
+    # The account row serialises two taps on the button, so the 24-hour rule holds.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    next_at = data_export_next_allowed(user_id=user.pk, now=now)
+    if next_at is not None:
+        raise ExportTooSoon(next_at)
+    export = DataExport.objects.create(user=user, language=language or "zh-hans", created_at=now)
+    enqueue_on_commit(_tasks().data_export_build, export_id=export.pk)
+    return export
+
+
+def _progress(export_id, percent):
+    DataExport.objects.filter(pk=export_id).update(progress=percent)
+
+
+def _readme(entries, user) -> str:
+    lines = [
+        _("Your data from Cocreate"),
+        "",
+        _("Prepared on %(date)s for the account %(email)s.")
+        % {"date": date_format(timezone.localtime(), "DATETIME_FORMAT"), "email": user.email},
+        _("Each file below is JSON (UTF-8). Times are in UTC. "
+          "People who moderated your content are shown as “a moderator”."),
+        "",
+    ]
+    for entry in entries:
+        lines.append(f"{entry.file}: {_(entry.description)}")
+    lines += ["", _("Questions or corrections: use the privacy page, %(url)s.") % {"url": PRIVACY_URL}, ""]
+    return "\n".join(lines)
+
+
+def data_export_build(*, export_id) -> DataExport | None:
+    """Build the ZIP of one export. Re-reads the row; does nothing for a finished one."""
+    export = DataExport.objects.select_related("user").filter(pk=export_id).first()
+    if export is None or export.status not in (DataExport.Status.PENDING, DataExport.Status.RUNNING):
+        return export
+    DataExport.objects.filter(pk=export.pk).update(status=DataExport.Status.RUNNING, progress=0)
+    user = export.user
+    entries = sorted(personal_data_entries(), key=lambda e: e.file)  # the README lists files A to Z
+    try:
+        with translation.override(export.language):
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for i, entry in enumerate(entries, 1):
+                    rows = list(entry.export(user))
+                    archive.writestr(entry.file, json.dumps(rows, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2))
+                    for name, field_file in (entry.files(user) if entry.files else ()):
+                        try:
+                            with field_file.open("rb") as fh:
+                                archive.writestr(name, fh.read())
+                        except OSError:  # a file missing from storage: the JSON still lists it
+                            log.warning("export %s: file %s is missing", export.pk, name)
+                    _progress(export.pk, min(95, 95 * i // len(entries)))
+                archive.writestr("README.txt", _readme(entries, user))
+    except Exception as exc:  # recorded for the user and the operator; they may start again
+        log.exception("data export %s failed", export.pk)
+        DataExport.objects.filter(pk=export.pk).update(status=DataExport.Status.FAILED, error=str(exc)[:200])
+        return DataExport.objects.get(pk=export.pk)
+    now = timezone.now()
+    name = f"{user.pk}/cocreate-data-{now:%Y%m%d}-{get_random_string(20)}.zip"
+    with transaction.atomic():
+        export = DataExport.objects.select_for_update().get(pk=export.pk)
+        export.file.save(name, ContentFile(buffer.getvalue()), save=False)
+        export.size = export.file.size
+        export.status, export.progress = DataExport.Status.READY, 100
+        export.finished_at, export.expires_at = now, now + timedelta(days=settings.RETENTION_EXPORTS_DAYS)
+        export.save(update_fields=["file", "size", "status", "progress", "finished_at", "expires_at"])
+        notification_send(
+            user_id=user.pk, kind="privacy.export.ready", title=gettext_noop("Your data download is ready"),
+            body=_("Download it from your privacy page within 7 days; after that the file is deleted."),
+            url=PRIVACY_URL,
+        )
+    return export
+
+
+def _delete_file(export):
+    if export.file:
+        export.file.storage.delete(export.file.name)
+
+
+def data_exports_expire(*, now=None) -> int:
+    """Delete the files of exports past their RETENTION_EXPORTS_DAYS (7; the hourly beat task
+    and the nightly retention run). Idempotent."""
+    now = now or timezone.now()
+    done = 0
+    for export in DataExport.objects.filter(status=DataExport.Status.READY, expires_at__lte=now):
+        _delete_file(export)
+        done += DataExport.objects.filter(pk=export.pk, status=DataExport.Status.READY).update(
+            status=DataExport.Status.EXPIRED, file="")
+    return done
+
+
+def data_exports_delete_for_user(*, user_id) -> int:
+    """Account deletion: every export file and row of the user."""
+    exports = list(DataExport.objects.filter(user_id=user_id))
+    names = [e.file.name for e in exports if e.file]
+    if names:
+        storage = DataExport._meta.get_field("file").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return DataExport.objects.filter(user_id=user_id).delete()[0]
+
+
+# --- deletion ------------------------------------------------------------------------------
+
+
+def deletion_pending(*, user_id) -> DeletionRequest | None:
+    return DeletionRequest.objects.filter(user_id=user_id, status=DeletionRequest.Status.SCHEDULED).first()
+
+
+@transaction.atomic
+def deletion_request(*, user, password, keep_content, now=None) -> DeletionRequest:
+    """Schedule the account's deletion 7 days ahead, after checking the password. Asking
+    again while one is scheduled returns it (with the new choice of what to keep)."""
+    if not password or not user.check_password(password):
+        msg = _("That is not your password.")
+        raise ServiceError(msg, code="password_wrong", fields={"password": [msg]})
+    now = now or timezone.now()
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    pending = deletion_pending(user_id=user.pk)
+    if pending is not None:
+        if pending.keep_content != bool(keep_content):
+            pending.keep_content = bool(keep_content)
+            pending.save(update_fields=["keep_content"])
+        return pending
+    try:
+        with transaction.atomic():
+            request = DeletionRequest.objects.create(
+                user=user, keep_content=bool(keep_content), requested_at=now, scheduled_for=now + COOL_OFF)
+    except IntegrityError:  # pragma: no cover - the account lock makes the check above final
+        return deletion_pending(user_id=user.pk)
+    notification_send(
+        user_id=user.pk, kind="privacy.deletion.scheduled",
+        title=gettext_noop("Your account will be deleted on %(date)s"),
+        title_params={"date": date_format(timezone.localtime(request.scheduled_for), "DATE_FORMAT")},
+        body=_("Changed your mind? Sign in before then and the deletion is cancelled."),
+        url=PRIVACY_URL,
+    )
+    return request
+
+
+@transaction.atomic
+def deletion_cancel(*, user, now=None) -> DeletionRequest | None:
+    """Cancel a scheduled deletion (the user signed in, or pressed cancel). Idempotent."""
+    request = DeletionRequest.objects.select_for_update().filter(
+        user_id=user.pk, status=DeletionRequest.Status.SCHEDULED).first()
+    if request is None:
+        return None
+    request.status, request.cancelled_at = DeletionRequest.Status.CANCELLED, now or timezone.now()
+    request.save(update_fields=["status", "cancelled_at"])
+    notification_send(user_id=user.pk, kind="privacy.deletion.cancelled",
+                      title=gettext_noop("Your account deletion is cancelled"), url=PRIVACY_URL)
+    return request
+
+
+@transaction.atomic
+def account_erase(*, request_id, now=None) -> int:
+    """Carry out one due deletion: every registered eraser in order, the account row last.
+
+    One transaction holding the account's row lock: a review or vote racing it either
+    commits first (and is erased here) or finds the account closed
+    (``community.services.account_lock_active``). A failure rolls everything back and the
+    next beat run starts again; a finished request is skipped. Returns rows touched."""
+    now = now or timezone.now()
+    request = DeletionRequest.objects.select_for_update().filter(pk=request_id).first()
+    if request is None or request.status != DeletionRequest.Status.SCHEDULED or request.scheduled_for > now:
+        return 0
+    user = User.objects.select_for_update().get(pk=request.user_id)
+    User.objects.filter(pk=user.pk).update(is_active=False)  # from here on nothing new is accepted
+    user.is_active = False
+    touched = 0
+    for entry in personal_data_entries():
+        touched += entry.erase(user, request.keep_content) or 0
+    request.status, request.completed_at, request.rows_erased = DeletionRequest.Status.DONE, now, touched
+    request.save(update_fields=["status", "completed_at", "rows_erased"])
+    log.info("account %s erased (%s rows, keep_content=%s)", user.pk, touched, request.keep_content)
+    return touched
+
+
+def deletions_run_due(*, now=None) -> int:
+    """The beat task: carry out every deletion whose cool-off is over, each in its own
+    transaction. Returns how many were done."""
+    now = now or timezone.now()
+    ids = list(DeletionRequest.objects.filter(status=DeletionRequest.Status.SCHEDULED, scheduled_for__lte=now)
+               .order_by("scheduled_for").values_list("pk", flat=True))
+    done = 0
+    for request_id in ids:
+        try:
+            account_erase(request_id=request_id, now=now)
+        except Exception:  # one failing account must not stop the others; retried next run
+            log.exception("account deletion %s failed; retried on the next run", request_id)
+        else:
+            done += 1
+    return done
+
+
+def data_exports_retention_purge(*, now, days, dry_run) -> int:
+    """The retention run's "exports" kind (each file's expiry was set from ``days`` when built)."""
+    due = DataExport.objects.filter(status=DataExport.Status.READY, expires_at__lte=now)
+    return due.count() if dry_run else data_exports_expire(now=now)

@@ -353,3 +353,9 @@ def trials_mark_overdue(*, now=None) -> int:
             )
             marked += 1
     return marked
+
+
+def trial_applications_erase(*, user_id) -> int:
+    """Account deletion: an applicant's reason (free text) is deleted; the application's
+    status and dates stay, as the brand's record of the samples it sent. Idempotent."""
+    return TrialApplication.objects.filter(user_id=user_id).exclude(reason="").update(reason="")

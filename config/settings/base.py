@@ -246,6 +246,8 @@ COCREATE_IMAGE_MAX_PIXELS = env.int("COCREATE_IMAGE_MAX_PIXELS", default=40_000_
 COCREATE_REVIEW_MAX_PHOTOS = 9
 # Trained classifier artifacts (versioned; see docs/classifier.md).
 COCREATE_MODEL_DIR = Path(env("COCREATE_MODEL_DIR", default=str(BASE_DIR / "var" / "models")))
+# "Download my data" ZIPs: private, outside MEDIA_ROOT, never served except to their owner (docs/privacy.md).
+PRIVACY_EXPORT_ROOT = Path(env("PRIVACY_EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports")))
 
 # --- Celery: eager (in-process, errors propagate) unless a broker is configured ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -306,6 +308,16 @@ CELERY_BEAT_SCHEDULE = {
     "privacy-retention-nightly": {
         "task": "privacy.retention_run",
         "schedule": 24 * 60 * 60,
+    },
+    # Privacy: export files are deleted when their 7 days are up; deletions whose 7-day
+    # cool-off has passed are carried out (both idempotent; docs/privacy.md).
+    "privacy-exports-expire": {
+        "task": "privacy.data_exports_expire",
+        "schedule": 60 * 60,
+    },
+    "privacy-deletions-run-due": {
+        "task": "privacy.deletions_run_due",
+        "schedule": 60 * 60,
     },
 }
 

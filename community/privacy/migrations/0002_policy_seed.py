@@ -67,5 +67,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("privacy", "0001_consent_access")]
+    dependencies = [("privacy", "0001_initial")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
