@@ -6,6 +6,7 @@ environment; production.py makes the important ones mandatory.
 """
 import base64
 import hashlib
+import hmac
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "community.cocreation",
     "community.trials",
     "community.privacy",
+    "community.integrity",
     "gamification",
     "moderation",
     "devtools",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The device cookie and the keyed IP-prefix / device hashes integrity reads (docs/integrity.md).
+    "core.client_signals.ClientSignalsMiddleware",
     # Query-string and form input no column can store (NUL): a 400 here, never a 500 in the database.
     "core.request_guard.RejectUnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -282,7 +286,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.trials_mark_overdue",
         "schedule": 15 * 60,
     },
+    # Interaction signals past the retention window: counted into daily aggregates, then stripped.
+    "integrity-interaction-signals-expire": {
+        "task": "integrity.interaction_signals_expire",
+        "schedule": 60 * 60,
+    },
 }
+
+# --- integrity signals (docs/integrity.md, "Interaction log and signals") ---------------
+# Key of the HMAC over IP prefixes and device ids. Without INTEGRITY_SIGNAL_KEY it is derived
+# from SECRET_KEY (which production requires), so hashes change when either key changes.
+INTEGRITY_SIGNAL_KEY = env("INTEGRITY_SIGNAL_KEY", default="") or hmac.new(
+    SECRET_KEY.encode(), b"cocreate.integrity.signal-key", hashlib.sha256
+).hexdigest()
+# Interaction rows keep their signals (hashes, UA family) this many days, then only aggregates.
+INTEGRITY_SIGNAL_RETENTION_DAYS = env.int("INTEGRITY_SIGNAL_RETENTION_DAYS", default=90)
 
 # Points for content stay pending this many days without an upheld report (docs/gamification.md).
 GAMIFICATION_VEST_DAYS = env.int("GAMIFICATION_VEST_DAYS", default=3)
