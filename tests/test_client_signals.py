@@ -23,10 +23,11 @@ UA = {
                     "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.51",
     "wechat-mobile": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
                      "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN",
-    "wechat-desktop": "Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/81.0.4044.138 "
-                      "Safari/537.36 NetType/WIFI MicroMessenger/7.0.20.1781(0x6700143B) WindowsWechat",
-    "chrome-mobile-ios": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-                         "CriOS/124.0.6367.88 Mobile/15E148 Safari/604.1",
+    "wechat-desktop": "Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                      "Chrome/81.0.4044.138 Safari/537.36 "
+                      "NetType/WIFI MicroMessenger/7.0.20.1781(0x6700143B) WindowsWechat",
+    "chrome-mobile-ios": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+                         "(KHTML, like Gecko) CriOS/124.0.6367.88 Mobile/15E148 Safari/604.1",
     "other-desktop": "curl/8.5.0",
     "other-mobile": "SomeApp/1.0 (Android 13)",
 }

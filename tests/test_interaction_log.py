@@ -297,3 +297,14 @@ def test_privacy_export_and_erase(product):
 def test_unknown_action_is_refused(shopper):
     with pytest.raises(ValueError):
         interaction_record(actor=shopper, action="like")
+
+
+def test_the_row_keeps_the_level_and_account_age_at_that_moment():
+    from gamification.models import UserPoints
+
+    user = old_user(days=40)
+    UserPoints.objects.create(user=user, level=3)  # as the ledger leaves a level-3 account
+    row = interaction_record(actor=user, action=A.CHECKIN)
+    UserPoints.objects.filter(user=user).update(level=4)
+    row.refresh_from_db()
+    assert (row.actor_level, row.account_age_days) == (3, 40)
