@@ -308,3 +308,13 @@ def test_the_row_keeps_the_level_and_account_age_at_that_moment():
     UserPoints.objects.filter(user=user).update(level=4)
     row.refresh_from_db()
     assert (row.actor_level, row.account_age_days) == (3, 40)
+
+
+def test_admin_lists_the_log_read_only(admin_client, product):
+    review, voter = _review(product), old_user()
+    services.review_vote_helpful(user=voter, review_id=review.pk, helpful=True)
+    row = only_row(actor=voter)
+    resp = admin_client.get("/admin/integrity/interactionevent/?action=helpful_vote")
+    assert resp.status_code == 200 and f"/admin/integrity/interactionevent/{row.pk}/change/" in resp.content.decode()
+    assert admin_client.get("/admin/integrity/interactionevent/add/").status_code == 403
+    assert admin_client.get("/admin/integrity/interactiondaily/").status_code == 200

@@ -22,23 +22,25 @@ class InteractionEvent(models.Model):
         REVIEW_SUBMIT = "review_submit", _("Review submitted")
         ENTRY_SUBMIT = "entry_submit", _("Entry submitted")
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    action = models.CharField(max_length=24, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("actor"))
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
     # What the action was on (None for a check-in); for a report, the report row.
-    target_ct = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target_ct = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                  verbose_name=_("target type"))
+    target_id = models.PositiveBigIntegerField(_("target id"), null=True, blank=True)
     target_author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+                                      related_name="+", verbose_name=_("target author"))
+    at = models.DateTimeField(_("time"), default=timezone.now)
     # Signals: None outside a web request (tasks, commands) and after the retention window.
-    ip_prefix_hash = models.CharField(max_length=32, null=True, blank=True)
-    device_hash = models.CharField(max_length=32, null=True, blank=True)
-    ua_family = models.CharField(max_length=24, null=True, blank=True)
-    account_age_days = models.PositiveIntegerField(null=True, blank=True)
-    actor_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    ip_prefix_hash = models.CharField(_("IP prefix hash"), max_length=32, null=True, blank=True)
+    device_hash = models.CharField(_("device hash"), max_length=32, null=True, blank=True)
+    ua_family = models.CharField(_("browser family"), max_length=24, null=True, blank=True)
+    account_age_days = models.PositiveIntegerField(_("account age (days)"), null=True, blank=True)
+    actor_level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
     # Counted into InteractionDaily and stripped of its signals by the retention task.
-    signals_expired = models.BooleanField(default=False)
-    valid = models.BooleanField(default=True)  # False once an integrity check invalidates it
+    signals_expired = models.BooleanField(_("signals expired"), default=False)
+    valid = models.BooleanField(_("valid"), default=True)  # False once an integrity check invalidates it
 
     class Meta:
         verbose_name = _("interaction event")
@@ -59,9 +61,9 @@ class InteractionEvent(models.Model):
 class InteractionDaily(models.Model):
     """How many interactions of each action a day had, kept after their signals are stripped."""
 
-    day = models.DateField()
-    action = models.CharField(max_length=24, choices=InteractionEvent.Action.choices)
-    count = models.PositiveBigIntegerField(default=0)
+    day = models.DateField(_("day"))
+    action = models.CharField(_("action"), max_length=24, choices=InteractionEvent.Action.choices)
+    count = models.PositiveBigIntegerField(_("count"), default=0)
 
     class Meta:
         verbose_name = _("daily interaction count")
