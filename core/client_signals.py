@@ -26,7 +26,7 @@ from django.conf import settings
 
 DEVICE_COOKIE = "cc_device"
 DEVICE_COOKIE_MAX_AGE = 2 * 365 * 24 * 60 * 60  # two years
-_DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")  # secrets.token_urlsafe(16)
+_DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16)
 HASH_CHARS = 32  # 128 bits of the HMAC: plenty to tell networks and devices apart
 
 _current: ContextVar[ClientSignals | None] = ContextVar("client_signals", default=None)
@@ -125,7 +125,7 @@ class ClientSignalsMiddleware:
 
     def __call__(self, request):
         device_id = request.COOKIES.get(DEVICE_COOKIE, "")
-        fresh = not _DEVICE_ID.match(device_id)
+        fresh = not _DEVICE_ID.fullmatch(device_id)
         if fresh:
             device_id = new_device_id()
         token = _current.set(ClientSignals(request, device_id))
