@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from community import hooks, selectors, signals
 from community.images import image_clean, image_thumbnail
+from community.integrity.services import helpful_action, interaction_record
 from community.models import (
     ERASED_USERNAME_PREFIX,
     AspectTag,
@@ -179,6 +180,7 @@ def review_post(*, author: User, product: Product, rating, tag_ids=None, text=No
         changed.add("edited_at")
     review.save(update_fields=sorted(changed))
     _after_review_change(review, was_public=was_public)
+    interaction_record(actor=author, action="review_submit", target=review, target_author_id=author.pk)
     return review, created
 
 
@@ -314,6 +316,7 @@ def review_vote_helpful(*, user: User, review_id: int, helpful) -> Review:
     else:
         HelpfulVote.objects.update_or_create(review=review, user=user, defaults={"helpful": bool(helpful)})
     review_recount_votes(review)
+    interaction_record(actor=user, action=helpful_action(helpful), target=review, target_author_id=review.author_id)
     signals.send_on_commit(
         signals.review_voted, review_id=review.pk, voter_id=user.pk, author_id=review.author_id, helpful=helpful
     )

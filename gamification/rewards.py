@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from community.integrity.services import interaction_record
 from community.models import User
 from community.services import notification_send
 from core.errors import ServiceError
@@ -108,6 +109,7 @@ def reward_redeem(*, user_id: int, reward_id: int, key: str, now=None) -> Redemp
     except IntegrityError:  # pragma: no cover - the user lock makes the key check above final
         raise ServiceError(_("This request was already handled."), code="duplicate") from None
     _notify(user_id, redemption)
+    interaction_record(actor_id=user_id, action="redemption", target=reward)
     return redemption
 
 

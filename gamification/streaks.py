@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 
+from community.integrity.services import interaction_record
 from gamification.models import ActivityDay
 
 MILESTONES = (7, 30, 100)
@@ -84,6 +85,7 @@ def checkin(*, user_id, now=None):
     created = activity_record(user_id=user_id, kind=ActivityDay.Kind.CHECKIN, day=today)
     entry = None
     if created:
+        interaction_record(actor_id=user_id, action="checkin")
         entry = points_award_for_action(
             user_id=user_id, action="gamification.checkin", key=f"checkin:{user_id}:{today.isoformat()}"
         )

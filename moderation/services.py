@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from community.integrity.services import interaction_record
 from community.models import Review
 from community.services import notification_send
 from core import hooks as core_hooks
@@ -488,6 +489,7 @@ def report_create(*, reporter, content_type, object_id, reason, message=""):
             adapter.apply(object_id, registry.HIDE, "reported")
             event_record(case, actor=None, action=f"moderation.{content_type}.hidden_by_reports", reason="reported",
                          old_state=old, new_state=State.QUEUED, data={"report_weight": total})
+        interaction_record(actor=reporter, action="report", target=report, target_author_id=author_id)
     return report
 
 

@@ -172,7 +172,7 @@ def test_retention_run_deletes_what_is_past_each_window(product, moderator, shop
     assert Review.objects.get(pk=new_review.pk).text == "Call 13800138000 now"
     # A second run finds nothing more.
     assert {r["kind"]: r["count"] for r in retention_run()} == {
-        "login_history": 0, "trial_shipping": 0, "rejected_content": 0, "exports": 0,
+        "login_history": 0, "trial_shipping": 0, "rejected_content": 0, "exports": 0, "integrity_signals": 0,
     }
 
 

@@ -30,6 +30,7 @@ from community.cocreation.services import (
     vote_withdraw_check,
 )
 from community.images import image_clean
+from community.integrity.services import interaction_record
 from community.services import brand_staff_check
 from community.signals import send_on_commit
 from core.errors import ServiceError
@@ -132,12 +133,14 @@ def _poll_vote(*, user, option_id, withdraw_only) -> tuple[PollOption, bool]:
         vote_withdraw_check(existing)
         existing.delete()
         _option_votes_add(option, -1, challenge.pk, voter_id=user.pk)
+        interaction_record(actor=user, action="poll_vote_withdraw", target=option)
         return option, False
     if withdraw_only:
         return option, False
     vote_slot_check(user=user, challenge=challenge, used=PollVote.objects.filter(challenge=challenge, user=user))
     PollVote.objects.create(challenge=challenge, option=option, user=user)
     _option_votes_add(option, +1, challenge.pk, voter_id=user.pk)
+    interaction_record(actor=user, action="poll_vote", target=option)
     return option, True
 
 

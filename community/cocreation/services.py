@@ -29,6 +29,7 @@ from community.cocreation.models import (
     PollVote,
 )
 from community.images import image_clean
+from community.integrity.services import interaction_record
 from community.services import (
     ERASED_REASON,
     UNSCORED_QUALITY,
@@ -252,6 +253,7 @@ def entry_submit(*, author, challenge_id, text, images=()) -> Entry:
     entry.save(update_fields=["status", "published_at", "fair_score"])
     if entry.is_public:
         _after_entry_published(entry)
+    interaction_record(actor=author, action="entry_submit", target=entry, target_author_id=author.pk)
     return entry
 
 
@@ -464,10 +466,12 @@ def entry_vote_toggle(*, user, entry_id) -> tuple[Entry, bool]:
         vote_withdraw_check(existing)
         existing.delete()
         _entry_votes_add(entry, -1, voter_id=user.pk)
+        interaction_record(actor=user, action="entry_vote_withdraw", target=entry, target_author_id=entry.author_id)
         return entry, False
     vote_slot_check(user=user, challenge=challenge, used=EntryVote.objects.filter(challenge=challenge, user=user))
     EntryVote.objects.create(challenge=challenge, entry=entry, user=user)
     _entry_votes_add(entry, +1, voter_id=user.pk)
+    interaction_record(actor=user, action="entry_vote", target=entry, target_author_id=entry.author_id)
     return entry, True
 
 

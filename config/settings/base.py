@@ -6,6 +6,7 @@ environment; production.py makes the important ones mandatory.
 """
 import base64
 import hashlib
+import hmac
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "community.cocreation",
     "community.trials",
     "community.privacy",
+    "community.integrity",
     "gamification",
     "moderation",
     "devtools",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The device cookie and the keyed IP-prefix / device hashes integrity reads (docs/integrity.md).
+    "core.client_signals.ClientSignalsMiddleware",
     # Query-string and form input no column can store (NUL): a 400 here, never a 500 in the database.
     "core.request_guard.RejectUnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -319,6 +323,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.deletions_run_due",
         "schedule": 60 * 60,
     },
+    # Interaction signals past the retention window: counted into daily aggregates, then stripped.
+    "integrity-interaction-signals-expire": {
+        "task": "integrity.interaction_signals_expire",
+        "schedule": 60 * 60,
+    },
 }
 
 # Retention windows in days, one per kind of personal data (docs/privacy-consent-access.md).
@@ -328,6 +337,14 @@ RETENTION_EXPORTS_DAYS = env.int("RETENTION_EXPORTS_DAYS", default=7)
 # Trial shipping data: kept until the trial's report deadline plus this many days.
 RETENTION_TRIAL_SHIPPING_DAYS = env.int("RETENTION_TRIAL_SHIPPING_DAYS", default=30)
 RETENTION_REJECTED_CONTENT_DAYS = env.int("RETENTION_REJECTED_CONTENT_DAYS", default=180)
+
+# --- integrity signals (docs/integrity.md, "Interaction log and signals") ---------------
+# Key of the HMAC over IP prefixes and device ids. Without INTEGRITY_SIGNAL_KEY it is derived
+# from SECRET_KEY (which production requires), so hashes change when either key changes.
+INTEGRITY_SIGNAL_KEY = env("INTEGRITY_SIGNAL_KEY", default="") or hmac.new(
+    SECRET_KEY.encode(), b"cocreate.integrity.signal-key", hashlib.sha256
+).hexdigest()
+# How long interaction rows keep their signals (hashes, UA family): RETENTION_INTEGRITY_SIGNALS_DAYS above.
 
 # Points for content stay pending this many days without an upheld report (docs/gamification.md).
 GAMIFICATION_VEST_DAYS = env.int("GAMIFICATION_VEST_DAYS", default=3)
