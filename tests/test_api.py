@@ -494,7 +494,7 @@ def test_helpful_vote_on_a_rating_alone_is_refused(other_api, own_review, shoppe
     author adds words it can be voted on, and a vote left on it can always be withdrawn."""
     url = f"/api/reviews/{own_review.pk}/helpful/"
     error = _error(other_api.post(url, {"helpful": True}, format="json"), 400)
-    assert error["code"] == "nothing_to_judge" and "nothing to judge" in error["message"]
+    assert error["code"] == "nothing_to_judge" and error["message"]  # the message is in the request's language
     assert not HelpfulVote.objects.exists()
     card = other_api.get(f"/api/reviews/{own_review.pk}/").json()
     assert card["has_content"] is False

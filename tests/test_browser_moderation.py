@@ -8,8 +8,11 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from community import services
+from community.models import Notification
+from community.privacy import services as privacy_services
 from moderation.models import Case
 from tests import factories
 from tests.browser import ARTIFACTS, DESKTOP, PHONE
@@ -109,6 +112,9 @@ def test_moderator_clears_the_queue_with_the_keyboard(site, chromium):
 def test_moderation_pages_on_a_phone(site, chromium):
     cases = queue_three()
     moderator = make_moderator()
+    # A moderator who has accepted the current privacy policy (as sign-up does): the one-time
+    # "the policy changed" banner would otherwise sit above the case, pushing Approve down.
+    privacy_services.policy_accept(user=moderator, method="settings")
     context = chromium.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
     try:
@@ -141,6 +147,8 @@ def test_moderation_pages_on_a_phone(site, chromium):
     # The author sees why, and appeals from their phone.
     rejected = Case.objects.get(state=Case.State.REJECTED)
     author = rejected.author
+    # The "waiting for a moderator" notice of the hold was read earlier; the rejection is new.
+    Notification.objects.filter(user=author, kind__endswith=".held").update(read_at=timezone.now())
     context = chromium.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
     try:

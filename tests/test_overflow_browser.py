@@ -30,6 +30,7 @@ from community.models import Brand, Product, Review, User
 from community.trials.models import TrialApplication, TrialProgram
 from gamification.models import Badge, Reward
 from gamification.rewards import reward_codes_add, reward_redeem
+from gamification.services import points_award
 from moderation import audit
 from moderation import services as moderation_services
 from moderation.models import Case, Report
@@ -74,6 +75,13 @@ SKIP = {
     "moderation:release": "POST only",
     "moderation:audit_label": "POST only",
     "moderation:ops_known_answer": "POST only",
+    "community:trial_shipping_withdraw": "POST only (the button is on My trials)",
+    "privacy:export_start": "POST only (the button is on the privacy page)",
+    "privacy:export_status": "JSON for the privacy page's progress display",
+    "privacy:export_download": "a ZIP download",
+    "privacy:deletion_start": "POST only (the form is on the privacy page)",
+    "privacy:deletion_cancel": "POST only",
+    "privacy:policy_accept": "POST only (the policy banner's button)",
 }
 
 
@@ -160,6 +168,8 @@ def seed():
                                        description_zh="限量", description_en="Limited", cost=cost)
         reward_codes_add(reward=reward, codes=[f"LUMI-{i}-{n:04d}-ABCDEFGHIJKLMNOP" for n in range(3)])
         rewards.append(reward)
+    # spendable points of its own, whatever the demo's redemptions left the shopper
+    points_award(user_id=shopper.pk, amount=5, action="test.seed", key=f"overflow-test:{shopper.pk}")
     reward_redeem(user_id=shopper.pk, reward_id=rewards[0].pk, key="overflow-test")
     return {
         "people": people,
@@ -209,6 +219,10 @@ def page_urls(data):
         "community:user_public": [(PUBLIC, f"/u/{shopper.pk}/")],
         "community:my_entries": [(SIGNED_IN, "/me/entries/")],
         "community:my_votes": [(SIGNED_IN, "/me/votes/")],
+        "privacy:policy": [(PUBLIC, "/privacy/")],
+        "privacy:page": [(SIGNED_IN, "/me/privacy/")],
+        "privacy:consent": [(SIGNED_IN, "/me/privacy/consent/")],
+        "privacy:access": [(SIGNED_IN, "/me/privacy/access/")],
         "gamification:points": [(SIGNED_IN, "/me/points/")],
         "gamification_public:badge_list": [(PUBLIC, "/badges/")],
         "gamification_public:badge_detail": [(PUBLIC, f"/badges/{b.slug}/") for b in Badge.objects.all()[:2]],

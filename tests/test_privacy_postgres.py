@@ -30,8 +30,9 @@ def test_deletion_racing_a_vote_and_a_review_post_loses_nothing_and_leaves_no_or
     brand = factories.BrandFactory()
     product, second = factories.ProductFactory(brand=brand), factories.ProductFactory(brand=brand)
     leaving, voter, other = factories.UserFactory(), factories.UserFactory(), factories.UserFactory()
-    own, _ = services.review_post(author=leaving, product=product, rating=4)  # a rating: published at once
-    theirs, _ = services.review_post(author=other, product=second, rating=5)
+    # reviews with words (a rating alone cannot be voted helpful), published before the race
+    own = factories.review_with_words(author=leaving, product=product, rating=4)
+    theirs = factories.review_with_words(author=other, product=second, rating=5)
     request = _due_deletion(leaving, keep_content=False)
 
     calls = [

@@ -29,8 +29,11 @@ class InteractionEvent(models.Model):
     target_ct = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
                                   verbose_name=_("target type"))
     target_id = models.PositiveBigIntegerField(_("target id"), null=True, blank=True)
+    # No database constraint: inserting a log row must not take a key-share lock on the target
+    # author's account row (an account deletion holds that row while it erases the author's
+    # content, and a vote on that content would deadlock with it). Erasure nulls it.
     target_author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="+", verbose_name=_("target author"))
+                                      related_name="+", verbose_name=_("target author"), db_constraint=False)
     at = models.DateTimeField(_("time"), default=timezone.now)
     # Signals: None outside a web request (tasks, commands) and after the retention window.
     ip_prefix_hash = models.CharField(_("IP prefix hash"), max_length=32, null=True, blank=True)
