@@ -172,19 +172,21 @@
     }
   }
 
-  // --- helpful votes -------------------------------------------------------------------
+  // --- votes in place (helpful votes, entry votes): one answer handler ----------------------
 
-  function handleVote(form, submitter) {
-    if (!submitter || submitter.name !== "helpful") return false;
-    var buttons = form.querySelectorAll("button[name=helpful]");
-    buttons.forEach(function (b) {
-      b.disabled = true;
-    });
+  // Posts the vote with its buttons disabled; on a JSON answer with ok, calls ``apply(payload)``
+  // and shows the message; a sign-in answer goes to the login page, an error is a toast, and
+  // anything else falls back to the plain form post.
+  function voteInPlace(form, submitter, buttons, apply) {
+    function enable(on) {
+      buttons.forEach(function (b) {
+        b.disabled = !on;
+      });
+    }
+    enable(false);
     postJSON(form, submitter)
       .then(function (result) {
-        buttons.forEach(function (b) {
-          b.disabled = false;
-        });
+        enable(true);
         var payload = result.payload || {};
         if (result.response.status === 401 && payload.login_url) {
           window.location.assign(payload.login_url);
@@ -195,57 +197,43 @@
           toast(payload.error, true);
           return;
         }
-        buttons.forEach(function (button) {
-          var kind = button.dataset.vote; // "1" helpful, "0" not helpful
-          var pressed = payload.my_vote !== null && String(payload.my_vote ? 1 : 0) === kind;
-          button.setAttribute("aria-pressed", pressed ? "true" : "false");
-          // Tapping a pressed button again withdraws the vote.
-          button.value = pressed ? "" : kind;
-        });
-        var count = form.querySelector("[data-count=helpful]");
-        if (count) count.textContent = payload.helpful_count;
+        apply(payload);
         toast(payload.message);
       })
       .catch(function () {
-        buttons.forEach(function (b) {
-          b.disabled = false;
-        });
+        enable(true);
         submitPlain(form, submitter);
       });
     return true;
   }
 
-  // --- entry votes: one button that toggles, with its count -----------------------------------
+  function handleVote(form, submitter) {
+    if (!submitter || submitter.name !== "helpful") return false;
+    var buttons = form.querySelectorAll("button[name=helpful]");
+    return voteInPlace(form, submitter, buttons, function (payload) {
+      buttons.forEach(function (button) {
+        var kind = button.dataset.vote; // "1" helpful, "0" not helpful
+        var pressed = payload.my_vote !== null && String(payload.my_vote ? 1 : 0) === kind;
+        button.setAttribute("aria-pressed", pressed ? "true" : "false");
+        // Tapping a pressed button again withdraws the vote.
+        button.value = pressed ? "" : kind;
+      });
+      var count = form.querySelector("[data-count=helpful]");
+      if (count) count.textContent = payload.helpful_count;
+    });
+  }
 
+  // Entry votes: one button that toggles, with its count.
   function handleToggleVote(form, submitter) {
     var button = form.querySelector("button[data-vote-toggle]");
     if (!button) return false;
-    button.disabled = true;
-    postJSON(form, submitter)
-      .then(function (result) {
-        button.disabled = false;
-        var payload = result.payload || {};
-        if (result.response.status === 401 && payload.login_url) {
-          window.location.assign(payload.login_url);
-          return;
-        }
-        if (!result.response.ok || !payload.ok) {
-          if (!payload.error) return submitPlain(form, submitter);
-          toast(payload.error, true);
-          return;
-        }
-        button.setAttribute("aria-pressed", payload.voted ? "true" : "false");
-        var label = button.querySelector("[data-vote-label]");
-        if (label) label.textContent = payload.voted ? button.dataset.labelOn : button.dataset.labelOff;
-        var count = button.querySelector("[data-count=votes]");
-        if (count) count.textContent = payload.vote_count;
-        toast(payload.message);
-      })
-      .catch(function () {
-        button.disabled = false;
-        submitPlain(form, submitter);
-      });
-    return true;
+    return voteInPlace(form, submitter, [button], function (payload) {
+      button.setAttribute("aria-pressed", payload.voted ? "true" : "false");
+      var label = button.querySelector("[data-vote-label]");
+      if (label) label.textContent = payload.voted ? button.dataset.labelOn : button.dataset.labelOff;
+      var count = button.querySelector("[data-count=votes]");
+      if (count) count.textContent = payload.vote_count;
+    });
   }
 
   // --- reports: the answer replaces the report control, where the person is looking -----------
