@@ -5,11 +5,12 @@ holder lists (page and API) name only consenting members; the sign-up box record
 State is built through services (consent_set, review_post / review_moderate, badge_grant);
 pages are read through HTTP."""
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import TestCase
 from rest_framework.test import APIClient
 
-from community.models import User
+from community.models import MODERATORS_GROUP, User
 from community.privacy import selectors, services
 from community.privacy.models import ConsentRecord
 from gamification.badges import badge_grant
@@ -98,11 +99,23 @@ def test_owner_sees_the_full_page_with_a_link_to_make_it_public(client, member):
     assert "Make my profile public" not in body
 
 
-def test_staff_see_the_full_page_of_a_private_member(client, member):
-    client.force_login(factories.UserFactory(is_staff=True))
+@pytest.mark.parametrize("role", ["operator", "moderator"])
+def test_operators_and_moderators_see_the_full_page_of_a_private_member(client, member, role):
+    staff = factories.UserFactory(is_staff=role == "operator", is_superuser=role == "operator")
+    if role == "moderator":
+        staff.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    client.force_login(staff)
     body = profile(client, member)
     assert_full(body)
     assert "This profile is private. You see it because you are staff." in body
+
+
+def test_brand_staff_see_only_the_private_state(client, member):
+    brand_user = factories.BrandMembershipFactory().user
+    brand_user.is_staff = True  # admin access for their brand, not for shoppers' profiles
+    brand_user.save(update_fields=["is_staff"])
+    client.force_login(brand_user)
+    assert_private(profile(client, member), member)
 
 
 def test_posts_keep_the_name_and_the_link_lands_on_the_private_state(client, member):

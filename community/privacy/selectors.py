@@ -113,10 +113,12 @@ def public_profile_allowed(user) -> bool:
 
 def public_profile_full_for(*, member, viewer) -> bool:
     """The full profile is shown to everyone once the person consented; before that only to the
-    person themself and to staff."""
-    if viewer is not None and viewer.is_authenticated and (viewer.pk == member.pk or viewer.is_staff):
+    person themself, operators (superusers) and moderators; not to brand staff."""
+    if public_profile_allowed(member):
         return True
-    return public_profile_allowed(member)
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return viewer.pk == member.pk or viewer.is_superuser or viewer.is_moderator
 
 
 def policy_state_accepts_current(policy_state: dict) -> bool:
