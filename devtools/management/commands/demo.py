@@ -18,11 +18,18 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from community import services
-from devtools import demodata
-from devtools.demo_cocreation import BURST_LIMITS, CoCreationDemo
-from community.models import BrandMembership, HelpfulVote, Product, ProductImage, Review, User
+from community.models import (
+    BrandMembership,
+    HelpfulVote,
+    Product,
+    ProductImage,
+    Review,
+    User,
+)
 from community.privacy import services as privacy_services
 from community.privacy.models import ConsentRecord
+from devtools import demodata
+from devtools.demo_cocreation import BURST_LIMITS, CoCreationDemo
 
 DEMO_PASSWORD = "cocreate-demo"
 URL = "http://127.0.0.1:8000/"
