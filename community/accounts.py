@@ -14,6 +14,12 @@ def user_display(user) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def populate_username(self, request, user):
+        # The forms have no username (ACCOUNT_USER_MODEL_USERNAME_FIELD = None), so allauth left
+        # it "" and the second sign-up hit the unique constraint. Keep the e-mail there, as
+        # ``UserManager.create_user`` does.
+        user.username = user.username or user.email
+
     def send_mail(self, template_prefix, email, context):
         # templates/account/email/*.txt greet the person and sign with the site's name.
         return super().send_mail(template_prefix, email, {"site_name": settings.COCREATE_SITE_NAME, **context})

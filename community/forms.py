@@ -161,8 +161,9 @@ class ProfileForm(ServiceErrorFormMixin, forms.Form):
 
 
 class SignupForm(forms.Form):
-    """The extra field of allauth's sign-up form (``ACCOUNT_SIGNUP_FORM_CLASS``): the name
-    shown on the member's reviews and ideas, saved through ``user_profile_update``."""
+    """The extra fields of allauth's sign-up form (``ACCOUNT_SIGNUP_FORM_CLASS``): the name
+    shown on the member's reviews and ideas, saved through ``user_profile_update``, and the
+    optional, unticked public-profile consent (recorded by ``privacy.signup_consents_record``)."""
 
     display_name = forms.CharField(
         label=_("Display name"),
@@ -170,7 +171,12 @@ class SignupForm(forms.Form):
         help_text=_("Shown on your reviews and ideas, e.g. 小雨 or Mia. You can change it later."),
         widget=forms.TextInput(attrs={"autocomplete": "nickname", "maxlength": 40}),
     )
-    field_order = ["display_name", "email", "password1", "password2"]
+    public_profile = forms.BooleanField(
+        label=_("Show my public profile (level, badges, contributions)"),
+        required=False,
+        help_text=_("Off: others see only your display name. You can change this any time under Privacy."),
+    )
+    field_order = ["display_name", "email", "password1", "password2", "public_profile"]
 
     def clean_display_name(self):
         try:
@@ -180,3 +186,5 @@ class SignupForm(forms.Form):
 
     def signup(self, request, user):
         user_profile_update(user=user, display_name=self.cleaned_data["display_name"])
+        # Read by the privacy app's sign-up receiver, which records the consents given here.
+        user.signup_public_profile = self.cleaned_data.get("public_profile", False)

@@ -6,6 +6,7 @@ cache first and then ask the database once for all misses.
 from django.core.cache import cache
 from django.utils.translation import get_language
 
+from community.privacy.selectors import public_profile_granted_expr
 from gamification.levels import (
     FALLBACK_LEVEL,
     USER_LEVEL_CACHE_KEY,
@@ -14,7 +15,7 @@ from gamification.levels import (
     level_row,
     levels_table,
 )
-from gamification.models import PointsEntry, UserPoints
+from gamification.models import PointsEntry, UserBadge, UserPoints
 
 
 def _localise(row) -> dict:
@@ -159,3 +160,15 @@ def streaks_for_user(user) -> dict:
         "checked_in_today": today in days["checkin"],
         "today": today,
     }
+
+
+def badge_holders_public(badge):
+    """Who holds ``badge``, newest first: only people who consented to a public profile (a
+    badge is part of the profile; the others count in the badge's total but are not named)."""
+    return (
+        UserBadge.objects.filter(badge=badge)
+        .alias(public=public_profile_granted_expr("user_id"))
+        .filter(public=True)
+        .select_related("user")
+        .order_by("-awarded_at", "-id")
+    )

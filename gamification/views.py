@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ServiceError
 from gamification import leaderboards, rewards, selectors, streaks
 from gamification.labels import entry_label
-from gamification.models import Badge, UserBadge
+from gamification.models import Badge
 
 HISTORY_PER_PAGE = 20
 
@@ -81,10 +81,10 @@ def badge_list(request):
 
 
 def badge_detail(request, slug):
-    badge = Badge.objects.filter(slug=slug, is_active=True).first()
+    badge = Badge.objects.filter(slug=slug, is_active=True).annotate(holder_count=Count("holders")).first()
     if badge is None:
         raise Http404(_("No such badge."))
-    holders = UserBadge.objects.filter(badge=badge).select_related("user").order_by("-awarded_at", "-id")
+    holders = selectors.badge_holders_public(badge)
     page = Paginator(holders, HOLDERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "gamification/badge_detail.html", {"badge": badge, "page": page, "holders": page.object_list})
 

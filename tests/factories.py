@@ -94,3 +94,12 @@ def review_with_words(*, author, product, rating=5, text="Sturdy lid, keeps tea 
 
     review, _ = services.review_post(author=author, product=product, rating=rating, text=text)
     return services.review_moderate(review_id=review.pk, status="published")
+
+
+def public_profile_on(*users):
+    """The people consent to a public profile (off by default), as on the consent page."""
+    from community.privacy import services
+
+    for user in users:
+        services.consent_set(user=user, purpose="public_profile", granted=True, method="settings")
+    return users[0] if len(users) == 1 else users

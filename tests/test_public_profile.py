@@ -56,8 +56,9 @@ def judging(challenge):
 
 @pytest.fixture
 def member(db):
-    return factories.UserFactory(email="secret.member@example.com", username="secret.member@example.com",
-                                 display_name="Osmanthus Fan")
+    """A member who consented to a public profile (the full page; the private state has its own tests)."""
+    return factories.public_profile_on(factories.UserFactory(
+        email="secret.member@example.com", username="secret.member@example.com", display_name="Osmanthus Fan"))
 
 
 def test_shows_adopted_idea_with_the_note_and_the_winner_mark(client, member):
@@ -136,8 +137,9 @@ def test_unknown_and_inactive_members_are_404(client, member):
 
 @pytest.mark.parametrize("display_name", ["Osmanthus Fan", ""])
 def test_no_email_or_other_private_data_on_the_page(client, display_name):
-    member = factories.UserFactory(email="secret.member@example.com", username="secret-login-name",
-                                   display_name=display_name, timezone="Europe/Vienna")
+    member = factories.public_profile_on(factories.UserFactory(
+        email="secret.member@example.com", username="secret-login-name", display_name=display_name,
+        timezone="Europe/Vienna"))
     review_by(member, "Good value for the price.")
     challenge = make_challenge()
     entry = published_entry(challenge, member)
@@ -174,7 +176,7 @@ def test_badges_and_level_show(client, member):
 def _busy_member(n):
     """A member with n published reviews and n published entries, half of them winners and the
     other half adopted, plus badges that grow with n; and unpublished rows the page must skip."""
-    member = factories.UserFactory()
+    member = factories.public_profile_on(factories.UserFactory())
     for i in range(n):
         review_by(member, f"Review number {i}: " + "really quite good " * 10)
     review_by(member, "pending one", Review.Status.PENDING)

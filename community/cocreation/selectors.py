@@ -13,6 +13,7 @@ from community.cocreation.models import (
     PollVote,
 )
 from community.models import Review, User
+from community.privacy import selectors as privacy_selectors
 
 ENTRY_SORTS = (
     ("fair", _("Rising")),
@@ -174,13 +175,17 @@ def poll_shows_results(challenge) -> bool:
 PUBLIC_PROFILE_REVIEWS = 10
 
 
-def user_public_profile(user_id):
-    """What anyone may see of a member, or None for an unknown or inactive account.
+def user_public_profile(user_id, *, viewer=None):
+    """What ``viewer`` may see of a member, or None for an unknown or inactive account.
+
+    ``is_public``: the member consented to a public profile (``privacy.public_profile_allowed``);
+    ``full``: the viewer sees the full profile (always the member themself and staff). When not
+    full, only the member comes back: one query, and the page shows the private state.
 
     Only published content, and only in challenges that are not drafts. Three queries
-    whatever the member has written: the user with both counts as subqueries, their latest
-    published reviews (product joined), and their adopted and winning entries (challenge and
-    brand joined). Level and badges come from gamification's cached reads in the view.
+    whatever the member has written: the user with both counts and the consent as subqueries,
+    their latest published reviews (product joined), and their adopted and winning entries
+    (challenge and brand joined). Level and badges come from gamification's cached reads in the view.
     """
 
     def _count(qs):
@@ -195,11 +200,15 @@ def user_public_profile(user_id):
         .annotate(
             review_count=_count(Review.objects.filter(status=Review.Status.PUBLISHED)),
             entry_count=_count(public_entries),
+            public_profile_granted=privacy_selectors.public_profile_granted_expr(),
         )
         .first()
     )
     if member is None:
         return None
+    is_public = privacy_selectors.public_profile_allowed(member)
+    if not privacy_selectors.public_profile_full_for(member=member, viewer=viewer):
+        return {"member": member, "is_public": False, "full": False}
     reviews = list(
         Review.objects.filter(author=member, status=Review.Status.PUBLISHED)
         .select_related("product")
@@ -216,6 +225,8 @@ def user_public_profile(user_id):
     winners = [e for e in notable if e.is_winner and not e.adopted_at]
     return {
         "member": member,
+        "is_public": is_public,
+        "full": True,
         "review_count": member.review_count,
         "entry_count": member.entry_count,
         "reviews": reviews,

@@ -216,15 +216,14 @@ def my_votes(request):
 def user_public(request, user_id):
     """A member's public profile: published reviews and entries, adopted ideas, wins, level, badges.
 
-    Shows nothing private (no e-mail, no username, no pending or rejected content)."""
-    data = selectors.user_public_profile(user_id)
+    Shows nothing private (no e-mail, no username, no pending or rejected content). Until the
+    member consents to a public profile, others see only the display name (the private state)."""
+    data = selectors.user_public_profile(user_id, viewer=request.user)
     if data is None:
         raise Http404(_("No such member."))
     member = data["member"]
-    badges = hooks.badges_for_users([member.pk], per_user=None).get(member.pk, [])
-    return render(
-        request,
-        "community/user_public.html",
-        {**data, "level": hooks.user_level(member.pk), "badges": badges,
-         "is_me": request.user.is_authenticated and request.user.pk == member.pk},
-    )
+    context = {**data, "is_me": request.user.is_authenticated and request.user.pk == member.pk}
+    if data["full"]:
+        context["level"] = hooks.user_level(member.pk)
+        context["badges"] = hooks.badges_for_users([member.pk], per_user=None).get(member.pk, [])
+    return render(request, "community/user_public.html", context)

@@ -15,7 +15,10 @@ from community.signals import email_notifications_changed
 
 @receiver(user_signed_up, dispatch_uid="privacy.signup_consents")
 def _signed_up(sender, request, user, **kwargs):
-    services.signup_consents_record(user=user, request=request)
+    # ``signup_public_profile``: the sign-up form's optional box (community.forms.SignupForm).
+    services.signup_consents_record(
+        user=user, request=request, public_profile=bool(getattr(user, "signup_public_profile", False))
+    )
 
 
 @receiver(user_logged_in, dispatch_uid="privacy.logged_in")

@@ -3,6 +3,8 @@ privacy page shows)."""
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db.models import BooleanField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from community.privacy.models import ConsentRecord, DataExport, DeletionRequest, PolicyVersion, StaffAccessRecord
@@ -80,6 +82,43 @@ def consent_state(*, user) -> dict:
             "policy_version": record.policy_version.version if record and record.policy_version else "",
         }
     return state
+
+
+def public_profile_granted_expr(user_ref: str = "pk"):
+    """For a queryset of users (or rows with a user): whether the person's latest public-profile
+    record grants it, else the default (off). Annotate with it to decide in the same query."""
+    latest = (
+        ConsentRecord.objects.filter(user=OuterRef(user_ref), purpose=Purpose.PUBLIC_PROFILE)
+        .order_by("-at", "-id")
+        .values("granted")[:1]
+    )
+    return Coalesce(Subquery(latest, output_field=BooleanField()), Value(DEFAULTS[Purpose.PUBLIC_PROFILE]))
+
+
+def public_profile_allowed(user) -> bool:
+    """Whether others may see this person's full public profile (PIPL Art. 25: separate consent
+    before personal information is disclosed publicly). Free when ``user`` was annotated with
+    ``public_profile_granted`` (``public_profile_granted_expr``); otherwise one small query on
+    the (user, purpose, -at) index."""
+    granted = getattr(user, "public_profile_granted", None)
+    if granted is None:
+        granted = (
+            ConsentRecord.objects.filter(user=user, purpose=Purpose.PUBLIC_PROFILE)
+            .order_by("-at", "-id")
+            .values_list("granted", flat=True)
+            .first()
+        )
+    return DEFAULTS[Purpose.PUBLIC_PROFILE] if granted is None else bool(granted)
+
+
+def public_profile_full_for(*, member, viewer) -> bool:
+    """The full profile is shown to everyone once the person consented; before that only to the
+    person themself, operators (superusers) and moderators; not to brand staff."""
+    if public_profile_allowed(member):
+        return True
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return viewer.pk == member.pk or viewer.is_superuser or viewer.is_moderator
 
 
 def policy_state_accepts_current(policy_state: dict) -> bool:

@@ -113,13 +113,17 @@ def consent_record_add(*, user_id: int, purpose: str, granted: bool, method: str
     )
 
 
-def signup_consents_record(*, user: User, request=None) -> None:
-    """At sign-up: the policy accepted with the account, and the e-mail default as given."""
+def signup_consents_record(*, user: User, request=None, public_profile: bool = False) -> None:
+    """At sign-up: the policy accepted with the account, the e-mail default as given, and the
+    public profile when its (unticked) box was ticked; left unticked, nothing is recorded and
+    the default (private) holds."""
     with transaction.atomic():
         policy_accept(user=user, method=Method.SIGNUP, request=request)
         consent_record_add(
             user_id=user.pk, purpose=Purpose.EMAIL_NOTIFICATIONS, granted=user.email_notifications, method=Method.SIGNUP
         )
+        if public_profile:
+            consent_record_add(user_id=user.pk, purpose=Purpose.PUBLIC_PROFILE, granted=True, method=Method.SIGNUP)
 
 
 # --- staff access --------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.api.base import ApiPagination, BaseApi, error_responses
-from gamification import leaderboards, rewards
-from gamification.models import Badge, UserBadge
+from gamification import leaderboards, rewards, selectors
+from gamification.models import Badge
 
 app_name = "gamification_api"
 
@@ -119,7 +119,7 @@ class BadgeHolderListApi(BaseApi):
         badge = Badge.objects.filter(slug=slug, is_active=True).first()
         if badge is None:
             raise NotFound()
-        holders = UserBadge.objects.filter(badge=badge).select_related("user").order_by("-awarded_at", "-id")
+        holders = selectors.badge_holders_public(badge)  # people with a public profile only
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(holders, request, view=self)
         return paginator.get_paginated_response(BadgeHolderOutputSerializer(page, many=True).data)

@@ -51,13 +51,13 @@ def test_badge_list_query_count(client, django_assert_num_queries, n):
     assert html.count('class="badge-tile') == n and "2 holders" in html
 
 
-BADGE_PAGE_QUERIES = 3  # the badge, COUNT of holders, one page of holders (users joined)
+BADGE_PAGE_QUERIES = 3  # the badge with its holder count, COUNT of public holders, one page of them (users joined)
 
 
 @pytest.mark.parametrize("n", [3, 60])
 def test_badge_page_lists_holders_with_fixed_queries(client, django_assert_num_queries, n):
     badge = make_badge()
-    holders = factories.UserFactory.create_batch(n)
+    holders = factories.public_profile_on(*factories.UserFactory.create_batch(n))
     for user in holders:
         badges.badge_grant(user_id=user.pk, badge=badge, notify=False)
     with django_assert_num_queries(BADGE_PAGE_QUERIES):

@@ -18,9 +18,18 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from community import services
+from community.models import (
+    BrandMembership,
+    HelpfulVote,
+    Product,
+    ProductImage,
+    Review,
+    User,
+)
+from community.privacy import services as privacy_services
+from community.privacy.models import ConsentRecord
 from devtools import demodata
 from devtools.demo_cocreation import BURST_LIMITS, CoCreationDemo
-from community.models import BrandMembership, HelpfulVote, Product, ProductImage, Review, User
 
 DEMO_PASSWORD = "cocreate-demo"
 URL = "http://127.0.0.1:8000/"
@@ -201,6 +210,9 @@ class Command(BaseCommand):
             if role == "brand":
                 user.groups.add(brand_staff_group)
                 BrandMembership.objects.get_or_create(user=user, brand=brands[BRAND_STAFF_BRAND])
+            if role == "shopper":  # their profile pages show content (idempotent: once per person)
+                privacy_services.consent_set(user=user, purpose=ConsentRecord.Purpose.PUBLIC_PROFILE, granted=True,
+                                             method=ConsentRecord.Method.SETTINGS)
             users[key] = user
         return users
 
