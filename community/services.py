@@ -515,7 +515,7 @@ def user_anonymise(*, user: User) -> User:
     no password, no e-mail (an address under the reserved ``.invalid`` domain keeps the unique
     column valid), no name or avatar, no staff rights. The row itself stays, so content kept
     as "deleted user", votes and the points ledger keep valid keys. Idempotent."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)  # as account_erase: see there
     if user.is_erased and not user.email_notifications:
         return user
     tag = secrets.token_hex(8)

@@ -410,7 +410,10 @@ def account_erase(*, request_id, now=None) -> int:
     request = DeletionRequest.objects.select_for_update().filter(pk=request_id).first()
     if request is None or request.status != DeletionRequest.Status.SCHEDULED or request.scheduled_for > now:
         return 0
-    user = User.objects.select_for_update().get(pk=request.user_id)
+    # FOR NO KEY UPDATE: it excludes the review and vote paths (account_lock_active takes the
+    # same lock) but not a row being inserted that points at the account (a notification from a
+    # screening run already holding its case lock), which a plain FOR UPDATE would deadlock with.
+    user = User.objects.select_for_update(no_key=True).get(pk=request.user_id)
     User.objects.filter(pk=user.pk).update(is_active=False)  # from here on nothing new is accepted
     user.is_active = False
     touched = 0
