@@ -14,9 +14,7 @@ beat task runs due ones through every registered eraser in one transaction holdi
 account's row lock (docs/privacy.md)."""
 from __future__ import annotations
 
-import hashlib
 import io
-import ipaddress
 import json
 import logging
 import zipfile
@@ -44,6 +42,7 @@ from community.privacy.models import (
 )
 from community.privacy.registry import personal_data_entries
 from community.services import notification_send, user_profile_update
+from core import client_signals
 from core.errors import ServiceError
 from core.queue import enqueue_on_commit
 
@@ -155,32 +154,14 @@ def staff_access_record(*, actor: User, subject_id: int, field: str, reason: str
 # --- sign-ins ------------------------------------------------------------------------------
 
 
-def _network_hash(address: str) -> str:
-    """A salted hash of the address's network (/24 or /48): enough to tell "a new network"
-    without keeping an address."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return ""
-    prefix = 24 if ip.version == 4 else 48
-    network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{network}".encode()).hexdigest()[:16]
-
-
-def _client_family(user_agent: str) -> str:
-    ua = user_agent or ""
-    for needle, family in (("MicroMessenger", "WeChat"), ("Edg/", "Edge"), ("Firefox/", "Firefox"),
-                           ("Chrome/", "Chrome"), ("Safari/", "Safari")):
-        if needle in ua:
-            return family
-    return "other" if ua else ""
-
-
 def login_event_record(*, user: User, request=None) -> LoginEvent:
-    meta = getattr(request, "META", {}) if request is not None else {}
+    """A sign-in with the same signals the interaction log keeps (core.client_signals): the
+    keyed hash of the client's /24 or /48 network and the browser family, never the address."""
+    if request is None:
+        return LoginEvent.objects.create(user=user)
     return LoginEvent.objects.create(
-        user=user, network_hash=_network_hash(meta.get("REMOTE_ADDR", "")),
-        client_family=_client_family(meta.get("HTTP_USER_AGENT", "")),
+        user=user, network_hash=client_signals.ip_prefix_hash(client_signals.client_address(request)) or "",
+        client_family=client_signals.ua_family(request.META.get("HTTP_USER_AGENT", "")),
     )
 
 

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
-                ('network_hash', models.CharField(blank=True, max_length=16, verbose_name='network (hashed)')),
+                ('network_hash', models.CharField(blank=True, max_length=32, verbose_name='network (hashed)')),
                 ('client_family', models.CharField(blank=True, max_length=20, verbose_name='browser')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='login_events', to=settings.AUTH_USER_MODEL)),
             ],

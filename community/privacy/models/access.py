@@ -58,7 +58,7 @@ class LoginEvent(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_events")
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    network_hash = models.CharField(_("network (hashed)"), max_length=16, blank=True)
+    network_hash = models.CharField(_("network (hashed)"), max_length=32, blank=True)  # client_signals.HASH_CHARS
     client_family = models.CharField(_("browser"), max_length=20, blank=True)
 
     class Meta:
