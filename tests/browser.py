@@ -26,6 +26,25 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PASSWORD = "pass12345!"  # tests/factories.py UserFactory
+
+
+def log_in(page, site_url, user, next_url="/me/"):
+    """Sign in through allauth's login page and wait to land on ``next_url``."""
+    page.goto(f"{site_url}/accounts/login/?next={next_url}")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click(".auth-card button[type=submit]")
+    page.wait_for_url(f"**{next_url}")
+
+
+def admin_log_in(page, site_url, user):
+    """Sign in through the Django admin's login page and wait for the admin index."""
+    page.goto(f"{site_url}/admin/login/?next=/admin/")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(f"{site_url}/admin/")
 
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -17,12 +17,11 @@ from community.cocreation.models import Entry, EntryVote
 from community.models import Review, User
 from moderation.models import Report
 from tests import factories
-from tests.browser import ARTIFACTS, DESKTOP, PHONE, tap_star
+from tests.browser import ARTIFACTS, DESKTOP, PHONE, log_in, tap_star
 from tests.challenge_helpers import make_challenge, old_user, published_entry
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "pass12345!"  # tests/factories.py UserFactory
 
 
 def _login(chromium, site, user, *, lang="zh-CN", device=PHONE, **options):
@@ -30,11 +29,7 @@ def _login(chromium, site, user, *, lang="zh-CN", device=PHONE, **options):
     context.add_cookies([{"name": "django_language", "value": "en" if lang.startswith("en") else "zh-hans",
                           "url": site.url}])
     page = context.new_page()
-    page.goto(f"{site.url}/accounts/login/?next=/me/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click(".auth-card button[type=submit]")
-    page.wait_for_url("**/me/")
+    log_in(page, site.url, user)
     return context, page
 
 

@@ -11,11 +11,10 @@ from django.utils import timezone
 
 from community.cocreation.models import Challenge
 from tests import factories
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, admin_log_in
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "pass12345!"  # tests/factories.py UserFactory
 VIEWPORTS = {"laptop": ({"width": 1280, "height": 800}, "en-US"), "tablet": ({"width": 768, "height": 1024}, "zh-CN")}
 
 
@@ -43,11 +42,7 @@ def test_brand_staff_lay_out_a_poll_and_publish_it(site, chromium, device):
     context = chromium.new_context(locale=locale, viewport=viewport)
     page = context.new_page()
     try:
-        page.goto(f"{site.url}/admin/login/?next=/admin/")
-        page.fill("input[name=username]", staff.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("input[type=submit], button[type=submit]")
-        page.wait_for_url(f"{site.url}/admin/")
+        admin_log_in(page, site.url, staff)
 
         page.goto(f"{site.url}/admin/cocreation/challenge/add/")
         assert page.input_value("select[name=brand]") == str(brand.pk)  # the one brand, chosen

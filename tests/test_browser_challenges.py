@@ -15,12 +15,11 @@ from django.utils import timezone
 from community.cocreation import services
 from community.cocreation.models import Challenge, Entry, EntryVote
 from tests import factories
+from tests.browser import ARTIFACTS, admin_log_in, log_in
 from tests.challenge_helpers import old_user
-from tests.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "pass12345!"  # tests/factories.py UserFactory
 S = Challenge.State
 
 
@@ -28,11 +27,7 @@ def _login(chromium, site, user):
     """A new browser context logged in through allauth's login page."""
     context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{site.url}/accounts/login/?next=/me/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click(".auth-card button[type=submit]")
-    page.wait_for_url("**/me/")
+    log_in(page, site.url, user)
     return context, page
 
 
@@ -67,11 +62,7 @@ def test_brand_runs_a_challenge_and_the_winner_sees_the_badge(site, chromium):
     staff_ctx = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     admin = staff_ctx.new_page()
     try:
-        admin.goto(f"{site.url}/admin/login/?next=/admin/")
-        admin.fill("input[name=username]", staff.email)
-        admin.fill("input[name=password]", PASSWORD)
-        admin.click("input[type=submit], button[type=submit]")
-        admin.wait_for_url(f"{site.url}/admin/")
+        admin_log_in(admin, site.url, staff)
 
         admin.goto(f"{site.url}/admin/cocreation/challenge/add/")
         admin.select_option("select[name=brand]", str(brand.pk))

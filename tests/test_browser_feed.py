@@ -9,7 +9,7 @@ from PIL import Image
 from community import services
 from community.models import Review, ReviewPhoto
 from tests import factories
-from tests.browser import ARTIFACTS, PHONE, tap_star
+from tests.browser import ARTIFACTS, PHONE, log_in, tap_star
 from tests.test_browser import site  # noqa: F401  (the live server that also serves media)
 
 pytestmark = pytest.mark.browser
@@ -24,14 +24,6 @@ def png(width, color):
 
 def stored_widths(review):
     return [photo.width for photo in ReviewPhoto.objects.filter(review=review)]
-
-
-def log_in(page, site_url, user, next_url):
-    page.goto(f"{site_url}/accounts/login/?next={next_url}")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", "pass12345!")
-    page.click(".auth-card button[type=submit]")
-    page.wait_for_url(f"**{next_url}")
 
 
 def boxes_overlap(a, b):

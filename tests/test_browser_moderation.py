@@ -15,7 +15,7 @@ from community.models import Notification
 from community.privacy import services as privacy_services
 from moderation.models import Case
 from tests import factories
-from tests.browser import ARTIFACTS, DESKTOP, PHONE
+from tests.browser import ARTIFACTS, DESKTOP, PHONE, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,14 +37,6 @@ def queue_three():
     return cases
 
 
-def log_in(page, site, user, next_url):
-    page.goto(f"{site.url}/accounts/login/?next={next_url}")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", "pass12345!")
-    page.click(".auth-card button[type=submit]")
-    page.wait_for_url(f"**{next_url}")
-
-
 def make_moderator():
     moderator = factories.UserFactory(display_name="审核员 Mia")
     moderator.groups.add(Group.objects.get_or_create(name="moderators")[0])
@@ -61,7 +53,7 @@ def test_moderator_clears_the_queue_with_the_keyboard(site, chromium):
     context = chromium.new_context(locale="en-US", **DESKTOP)
     page = context.new_page()
     try:
-        log_in(page, site, moderator, "/moderation/")
+        log_in(page, site.url, moderator, "/moderation/")
         assert page.locator("li.mod-item").count() == 3
         assert "13912345678" not in page.content()  # personal data masked in the list
         page.screenshot(path=str(ARTIFACTS / "moderation-queue-desktop.png"), full_page=True)
@@ -118,7 +110,7 @@ def test_moderation_pages_on_a_phone(site, chromium):
     context = chromium.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
     try:
-        log_in(page, site, moderator, "/moderation/")
+        log_in(page, site.url, moderator, "/moderation/")
         page.screenshot(path=str(ARTIFACTS / "moderation-queue-phone.png"), full_page=True)
         # Nothing on the queue page is wider than the phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -152,7 +144,7 @@ def test_moderation_pages_on_a_phone(site, chromium):
     context = chromium.new_context(locale="zh-CN", **PHONE)
     page = context.new_page()
     try:
-        log_in(page, site, author, "/notifications/")
+        log_in(page, site.url, author, "/notifications/")
         assert page.locator(".bell-count").is_visible()
         page.screenshot(path=str(ARTIFACTS / "moderation-notifications-phone.png"), full_page=True)
         page.click("a:has-text('申诉')")  # through /notifications/<id>/open/, which marks it read

@@ -14,22 +14,13 @@ from community.privacy import services as privacy_services
 from community.privacy import tasks as privacy_tasks
 from community.privacy.models import DataExport, DeletionRequest
 from tests import factories
-from tests.browser import ARTIFACTS, PHONE
+from tests.browser import ARTIFACTS, PASSWORD, PHONE, log_in
 
 pytestmark = pytest.mark.browser
-PASSWORD = "pass12345!"
 
 
 def no_sideways_scroll(page):
     assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
-
-
-def sign_in(page, site, user):
-    page.goto(f"{site.url}/accounts/login/?next=/me/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click(".auth-card button[type=submit]")
-    page.wait_for_url("**/me/")
 
 
 def test_shopper_downloads_their_data_and_deletes_their_account_on_a_phone(site, chromium, monkeypatch):
@@ -43,7 +34,7 @@ def test_shopper_downloads_their_data_and_deletes_their_account_on_a_phone(site,
     context = chromium.new_context(locale="en-US", accept_downloads=True, **PHONE)
     page = context.new_page()
     try:
-        sign_in(page, site, shopper)
+        log_in(page, site.url, shopper)
         page.click("a[href='/me/privacy/']")
         page.wait_for_url("**/me/privacy/")
         no_sideways_scroll(page)
@@ -82,7 +73,7 @@ def test_shopper_downloads_their_data_and_deletes_their_account_on_a_phone(site,
         page.screenshot(path=str(ARTIFACTS / "privacy-deletion-scheduled-phone.png"), full_page=True)
 
         # Signing in during the cool-off cancels it.
-        sign_in(page, site, shopper)
+        log_in(page, site.url, shopper)
         assert "deletion is cancelled" in page.inner_text(".messages")
         request.refresh_from_db()
         assert request.status == "cancelled"
@@ -107,7 +98,7 @@ def test_privacy_page_on_a_desktop_puts_the_two_sections_side_by_side(site, chro
     context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        sign_in(page, site, shopper)
+        log_in(page, site.url, shopper)
         page.goto(f"{site.url}/me/privacy/")
         export, delete = page.locator("#export").bounding_box(), page.locator("#delete").bounding_box()
         assert abs(export["y"] - delete["y"]) < 2 and delete["x"] > export["x"] + export["width"]

@@ -13,12 +13,11 @@ from django.contrib.auth.models import Permission
 from community.trials import services as trial_services
 from community.trials.models import TrialApplication
 from tests import factories
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, admin_log_in
 from tests.test_brand_admin import _funnel, _program
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "pass12345!"  # tests/factories.py UserFactory
 App = TrialApplication.Status
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 VIEWPORTS = {
@@ -111,11 +110,7 @@ def test_brand_staff_read_the_trial_funnel(site, chromium, device):
     context = chromium.new_context(locale=locale, viewport=viewport)
     page = context.new_page()
     try:
-        page.goto(f"{site.url}/admin/login/?next=/admin/")
-        page.fill("input[name=username]", staff.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("input[type=submit], button[type=submit]")
-        page.wait_for_url(f"{site.url}/admin/")
+        admin_log_in(page, site.url, staff)
 
         # The brand's funnel: both of its trials added up.
         page.goto(f"{site.url}/admin/trials/trialprogram/funnel/")

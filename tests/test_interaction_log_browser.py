@@ -4,11 +4,10 @@ import pytest
 
 from community.integrity.models import InteractionEvent
 from core.client_signals import DEVICE_COOKIE, signal_hash
-from tests.browser import PHONE
+from tests.browser import PHONE, log_in
 from tests.challenge_helpers import make_challenge, old_user, published_entry
 
 pytestmark = pytest.mark.browser
-PASSWORD = "pass12345!"  # tests/factories.py UserFactory
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
                   "Chrome/124.0.0.0 Mobile Safari/537.36")
 
@@ -23,11 +22,7 @@ def test_phone_gets_an_http_only_device_cookie_and_its_vote_carries_the_hash(sit
         cookie = next(c for c in context.cookies() if c["name"] == DEVICE_COOKIE)
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
         assert DEVICE_COOKIE not in page.evaluate("document.cookie")
-        page.goto(f"{site.url}/accounts/login/?next=/me/")
-        page.fill("input[name=login]", voter.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click(".auth-card button[type=submit]")
-        page.wait_for_url("**/me/")
+        log_in(page, site.url, voter)
         page.goto(f"{site.url}/entries/{entry.pk}/")
         with page.expect_response(lambda r: f"/entries/{entry.pk}/vote/" in r.url and r.request.method == "POST"):
             page.locator("article.card button[aria-pressed]").click()  # votes in place
