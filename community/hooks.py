@@ -42,3 +42,7 @@ HOME_SECTIONS = {}
 def home_section_register(name, fetch):
     HOME_SECTIONS[name] = fetch
     return fetch
+
+# The fake-interaction rate for a period (issue 11 section 4), for the growth dashboard. Moderation
+# fills it; the default answers None, which the dashboard shows as "not measured yet".
+fake_interaction_rate = Hook("fake_interaction_rate", lambda *, start, end, brand_id=None: None)
