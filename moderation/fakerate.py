@@ -351,7 +351,9 @@ def _context_annotations():
     near = Q(at__gte=at - timedelta(days=CONTEXT_DAYS), at__lte=at + timedelta(days=CONTEXT_DAYS))
     mine = ev.filter(actor=OuterRef("interaction__actor_id"))
     others = ev.exclude(actor=OuterRef("interaction__actor_id"))
-    same_ip = others.filter(near, ip_prefix_hash=OuterRef("interaction__ip_prefix_hash"))
+    # Over every row that still has its signals (the retention window, 90 days by default): a time
+    # bound here made PostgreSQL AND the prefix index with a scan of the whole time index.
+    same_ip = others.filter(ip_prefix_hash=OuterRef("interaction__ip_prefix_hash"))
     return {
         "same_author_n": _count(mine.filter(near, target_author=OuterRef("interaction__target_author_id"),
                                             action__in=COUNTED_ACTIONS), "actor"),
@@ -372,12 +374,15 @@ def queue_list(*, moderator, limit=QUEUE_PAGE_SIZE, now=None):
     """Unlabelled sample items of the last ``QUEUE_WINDOW_DAYS`` whose interaction still counts,
     newest day first, leaving out the moderator's own interactions; with their context. One query."""
     since = audit.site_today(now) - timedelta(days=QUEUE_WINDOW_DAYS)
+    page = (InteractionAuditSample.objects.filter(label="", date__gte=since, interaction__valid=True)
+            .exclude(interaction__actor_id=moderator.pk).order_by("-date", "id").values("pk")[:limit])
+    # The page's ids in an inner query: PostgreSQL computes select-list subqueries before it sorts,
+    # so annotating the whole backlog would run the context subqueries for every unlabelled item.
     return list(
-        InteractionAuditSample.objects.filter(label="", date__gte=since, interaction__valid=True)
-        .exclude(interaction__actor_id=moderator.pk)
+        InteractionAuditSample.objects.filter(pk__in=page)
         .select_related("interaction__actor", "interaction__target_author", "interaction__target_ct")
         .annotate(**_context_annotations())
-        .order_by("-date", "id")[:limit]
+        .order_by("-date", "id")
     )
 
 

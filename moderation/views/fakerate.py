@@ -2,6 +2,7 @@
 a moderator needs to judge it, and genuine / fake / can't tell buttons. The estimate is on the ops
 page. Interfaces only: reads from ``moderation.fakerate`` in a fixed number of queries; the one
 write is ``fakerate.fakerate_label``."""
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -32,6 +33,7 @@ def fakerate_queue(request):
         "counts": fakerate.queue_counts(),
         "choices": InteractionAuditSample.Label.choices,
         "context_days": fakerate.CONTEXT_DAYS,
+        "signal_days": settings.RETENTION_INTEGRITY_SIGNALS_DAYS,
         "window_days": fakerate.QUEUE_WINDOW_DAYS,
     })
 
