@@ -312,7 +312,10 @@ def review_vote_helpful(*, user: User, review_id: int, helpful) -> Review:
     if HelpfulVote.objects.filter(review=review, user=user, valid=False).exists():
         raise PermissionDeniedError(_("This vote was invalidated and cannot be changed."), code="vote_invalid")
     if helpful is None:
-        HelpfulVote.objects.filter(review=review, user=user).delete()
+        withdrawn, _deleted = HelpfulVote.objects.filter(review=review, user=user).delete()
+        if not withdrawn:
+            # Nothing to withdraw: no state changed, so no interaction is logged and no event sent.
+            return review
     else:
         HelpfulVote.objects.update_or_create(review=review, user=user, defaults={"helpful": bool(helpful)})
     review_recount_votes(review)

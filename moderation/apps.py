@@ -9,6 +9,7 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from community import hooks
         from moderation import (
+            fakerate,
             privacy,
             receivers,  # noqa: F401  word-list cache invalidation
             selectors,
@@ -26,6 +27,7 @@ class ModerationConfig(AppConfig):
         hooks.case_ids_for.provide(selectors.case_ids_for)
         hooks.quality_summary.provide(quality_selectors.quality_summary)
         hooks.content_report_upheld.provide(selectors.content_report_upheld)
+        hooks.fake_interaction_rate.provide(fakerate.fake_interaction_rate)
         hooks.content_quality_band.provide(lambda content_type, object_id: bands.quality_band(content_type, object_id) or "ok")
 
         privacy.register()

@@ -95,10 +95,11 @@ def site_today(now=None):
 # --- drawing the sample ---------------------------------------------------------------------
 
 
-def default_seed(day):
+def default_seed(day, label="audit"):
     """A seed derived from the date, keyed with the secret key so no one can work out in
-    advance which items will be audited. Recorded on every sample row."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"audit:{day.isoformat()}".encode(), hashlib.sha256).digest()
+    advance which items will be audited. Recorded on every sample row. ``label`` keeps
+    the seeds of different audits (quality, fake interactions) apart."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"{label}:{day.isoformat()}".encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big") >> 1  # fits a signed 64-bit column
 
 

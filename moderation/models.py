@@ -411,3 +411,37 @@ class QualityScore(models.Model):
 
     def __str__(self):
         return f"{self.content_type}#{self.object_id}: {self.score} ({self.band})"
+
+
+class InteractionAuditSample(models.Model):
+    """One counted interaction of a day's random fake-interaction audit sample, and the
+    moderator's label on it (``moderation.fakerate``; docs/integrity.md, "The fake-interaction
+    rate"). ``population`` is the size of the item's stratum (its kind) that day at draw time."""
+
+    class Label(models.TextChoices):
+        GENUINE = "genuine", _("Genuine")
+        FAKE = "fake", _("Fake")
+        UNSURE = "unsure", _("Can't tell")
+
+    date = models.DateField(_("day"))  # the day of the interaction (site time zone)
+    interaction = models.OneToOneField("integrity.InteractionEvent", on_delete=models.CASCADE, related_name="+",
+                                       verbose_name=_("interaction"))
+    kind = models.CharField(_("kind"), max_length=20)
+    population = models.PositiveIntegerField(_("stratum size"), default=0)
+    seed = models.BigIntegerField(_("seed"))
+    drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
+    label = models.CharField(_("label"), max_length=10, choices=Label.choices, blank=True)
+    labelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("labelled by"))
+    labelled_at = models.DateTimeField(_("labelled at"), null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["label", "-date", "id"], name="interaction_audit_queue_idx"),
+            models.Index(fields=["date", "kind"], name="interaction_audit_day_idx"),
+        ]
+        verbose_name = _("interaction audit sample item")
+        verbose_name_plural = _("interaction audit sample")
+
+    def __str__(self):
+        return f"{self.date} {self.kind} interaction #{self.interaction_id}: {self.label or '-'}"

@@ -155,3 +155,8 @@ def case_segments(case):
     for seg in segments:
         seg["title"] = ", ".join(str(evidence_label(lab)) for lab in seg["labels"])
     return segments
+
+
+def pct(value, digits=1):
+    """A share as a percentage for the pages ("4.2%"), or a dash when there is none."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"

@@ -11,7 +11,16 @@ from django.utils.translation import gettext_noop
 from community.privacy.registry import PersonalData, personal_data_register
 from community.privacy.retention import RetentionPolicy, retention_policy_register
 from moderation import registry, services
-from moderation.models import Appeal, AuditLabel, Case, Event, ImageFingerprint, Report, TextFingerprint
+from moderation.models import (
+    Appeal,
+    AuditLabel,
+    Case,
+    Event,
+    ImageFingerprint,
+    InteractionAuditSample,
+    Report,
+    TextFingerprint,
+)
 
 
 def _who(actor_id, user):
@@ -112,6 +121,12 @@ def _audit_labels(user):
                "created_at": label.created_at}
 
 
+def _interaction_labels(user):
+    for sample in InteractionAuditSample.objects.filter(labelled_by=user).order_by("id"):
+        yield {"interaction_id": sample.interaction_id, "kind": sample.kind, "label": sample.label,
+               "labelled_at": sample.labelled_at}
+
+
 def _keep(user, keep_content):
     """A moderator's decisions and labels stay (the audit log), keyed to the anonymised account."""
     return 0
@@ -131,6 +146,9 @@ def register():
             "Your appeals against moderation decisions and their outcome."), _appeals, _erase_appeals),
         PersonalData("moderation.AuditLabel", "quality_audit_labels.json", gettext_noop(
             "Quality labels you gave in audits (moderators only)."), _audit_labels, _keep),
+        PersonalData("moderation.InteractionAuditSample", "interaction_audit_labels.json", gettext_noop(
+            "Genuine / fake labels you gave on sampled interactions (moderators only)."),
+            _interaction_labels, _keep),
     ]:
         personal_data_register(entry)
     retention_policy_register(RetentionPolicy(

@@ -34,6 +34,17 @@ def audit_draw_daily(day=None):
     return len(audit.audit_draw(day=day))
 
 
+@shared_task(name="moderation.fakerate_draw_daily")
+def fakerate_draw_daily(day=None):
+    """Draw yesterday's fake-interaction audit sample (beat; idempotent: a rerun adds nothing)."""
+    from datetime import timedelta
+
+    from moderation import audit, fakerate
+
+    day = day or (audit.site_today() - timedelta(days=1)).isoformat()
+    return len(fakerate.fakerate_draw(day=day))
+
+
 @shared_task(name="moderation.quality_score_item", soft_time_limit=20, time_limit=30)
 def quality_score_item(content_type, object_id):
     from moderation.quality.services import quality_score_item as score

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation.views import audit, ops, queue
+from moderation.views import audit, fakerate, ops, queue
 
 app_name = "moderation"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("audit/", audit.audit_queue, name="audit"),
     path("audit/<int:sample_id>/label/", audit.audit_label, name="audit_label"),
     path("audit/prevalence/", audit.prevalence, name="audit_prevalence"),
+    path("fakerate/", fakerate.fakerate_queue, name="fakerate"),
+    path("fakerate/<int:sample_id>/label/", fakerate.fakerate_label, name="fakerate_label"),
     path("ops/", ops.ops, name="ops"),
     path("ops/known-answer/", ops.known_answer, name="ops_known_answer"),
 ]

@@ -22,7 +22,7 @@ from gamification.models import Badge, Reward
 from gamification.services import points_award
 from gamification.streaks import checkin
 from moderation import services as moderation_services
-from moderation.models import AuditLabel, AuditSample, Case
+from moderation.models import AuditLabel, AuditSample, Case, InteractionAuditSample
 from tests import factories
 from tests.challenge_helpers import make_challenge, published_entry
 
@@ -125,6 +125,11 @@ def person_with_everything(*, capture, moderator, brand):
     sample = AuditSample.objects.create(date=datetime.date.today(), content_type="review", object_id=theirs.pk,
                                         stratum="review", population=1, seed=1)
     AuditLabel.objects.create(sample=sample, moderator=user, label="good")
+    from community.integrity.services import interaction_record
+
+    vote = interaction_record(action="checkin", actor=factories.UserFactory())
+    InteractionAuditSample.objects.create(date=datetime.date.today(), interaction=vote, kind="checkins", population=1,
+                                          seed=1, label="genuine", labelled_by=user, labelled_at=vote.at)
     LogEntry.objects.create(user=user, content_type=ContentType.objects.get_for_model(Product),
                             object_id=str(product.pk), object_repr=str(product), action_flag=CHANGE,
                             change_message="[]")

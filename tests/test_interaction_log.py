@@ -319,3 +319,16 @@ def test_admin_lists_the_log_read_only(admin_client, product):
     assert resp.status_code == 200 and f"/admin/integrity/interactionevent/{row.pk}/change/" in resp.content.decode()
     assert admin_client.get("/admin/integrity/interactionevent/add/").status_code == 403
     assert admin_client.get("/admin/integrity/interactiondaily/").status_code == 200
+
+
+def test_withdrawing_a_vote_that_does_not_exist_logs_nothing(product):
+    """A withdrawal with no vote to withdraw changes nothing: no helpful_withdraw row (it would
+    count as an interaction the voter never made)."""
+    review, voter = _review(product), old_user()
+    services.review_vote_helpful(user=voter, review_id=review.pk, helpful=None)
+    assert not InteractionEvent.objects.filter(actor=voter).exists()
+    services.review_vote_helpful(user=voter, review_id=review.pk, helpful=False)
+    services.review_vote_helpful(user=voter, review_id=review.pk, helpful=None)
+    services.review_vote_helpful(user=voter, review_id=review.pk, helpful=None)  # the second withdraws nothing
+    assert list(InteractionEvent.objects.filter(actor=voter).order_by("id").values_list("action", flat=True)) == [
+        A.UNHELPFUL_VOTE, A.HELPFUL_WITHDRAW]

@@ -31,7 +31,7 @@ from community.trials.models import TrialApplication, TrialProgram
 from gamification.models import Badge, Reward
 from gamification.rewards import reward_codes_add, reward_redeem
 from gamification.services import points_award
-from moderation import audit
+from moderation import audit, fakerate
 from moderation import services as moderation_services
 from moderation.models import Case, Report
 
@@ -74,6 +74,7 @@ SKIP = {
     "moderation:renew": "POST only",
     "moderation:release": "POST only",
     "moderation:audit_label": "POST only",
+    "moderation:fakerate_label": "POST only",
     "moderation:ops_known_answer": "POST only",
     "community:trial_shipping_withdraw": "POST only (the button is on My trials)",
     "privacy:export_start": "POST only (the button is on the privacy page)",
@@ -160,6 +161,7 @@ def seed():
         moderation_services.case_decide(case_id=case.pk, moderator=moderator, approve=False, reason_code="spam")
     moderation_services.appeal_create(author=shopper, case_id=case.pk, message="这是我的真实体验，联系方式是误写的。")
     audit.audit_draw(day=audit.site_today())
+    fakerate.fakerate_draw(day=audit.site_today())  # the demo's interactions: the labelling list
 
     # The rewards store: a reward the shopper redeemed (its code shows on /me/rewards/), one too dear.
     rewards = []
@@ -235,6 +237,7 @@ def page_urls(data):
         "moderation:audit": [(MODERATION, "/moderation/audit/")],
         "moderation:audit_prevalence": [(MODERATION, "/moderation/audit/prevalence/")],
         "moderation:ops": [(MODERATION, f"/moderation/ops/?days={d}") for d in (7, 365)],
+        "moderation:fakerate": [(MODERATION, "/moderation/fakerate/")],
         "account_login": [((ANON,), "/accounts/login/")],
         "account_signup": [((ANON,), "/accounts/signup/")],
         "account_inactive": [((ANON,), "/accounts/inactive/")],

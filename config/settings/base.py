@@ -324,6 +324,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
     # Interaction signals past the retention window: counted into daily aggregates, then stripped.
+    # Yesterday's fake-interaction audit sample (idempotent per day, like the quality audit's).
+    "moderation-fakerate-draw-daily": {
+        "task": "moderation.fakerate_draw_daily",
+        "schedule": 60 * 60,
+    },
     "integrity-interaction-signals-expire": {
         "task": "integrity.interaction_signals_expire",
         "schedule": 60 * 60,
@@ -345,6 +350,14 @@ INTEGRITY_SIGNAL_KEY = env("INTEGRITY_SIGNAL_KEY", default="") or hmac.new(
     SECRET_KEY.encode(), b"cocreate.integrity.signal-key", hashlib.sha256
 ).hexdigest()
 # How long interaction rows keep their signals (hashes, UA family): RETENTION_INTEGRITY_SIGNALS_DAYS above.
+
+# --- the fake-interaction rate (docs/integrity.md, "The fake-interaction rate") -----------
+# Counted interactions drawn per day for moderators to label genuine / fake / can't tell.
+INTEGRITY_FAKE_AUDIT_SAMPLE_SIZE = env.int("INTEGRITY_FAKE_AUDIT_SAMPLE_SIZE", default=50)
+# Green: the combined rate's 95% upper bound is under the target. Red: the combined rate itself
+# is at or over the red line. Yellow: in between.
+INTEGRITY_FAKE_RATE_TARGET = env.float("INTEGRITY_FAKE_RATE_TARGET", default=0.05)
+INTEGRITY_FAKE_RATE_RED = env.float("INTEGRITY_FAKE_RATE_RED", default=0.05)
 
 # Points for content stay pending this many days without an upheld report (docs/gamification.md).
 GAMIFICATION_VEST_DAYS = env.int("GAMIFICATION_VEST_DAYS", default=3)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ServiceError
 from moderation import audit
 from moderation.models import AuditLabel
-from moderation.presentation import kind_label
+from moderation.presentation import kind_label, pct
 from moderation.views.ops import ops_access_required
 from moderation.views.queue import moderator_required
 
@@ -133,10 +133,6 @@ def _gauge(est):
         return {"target": pct(est.target)}
     return {"lo": pct(est.lo), "width": round(pct(est.hi) - pct(est.lo), 2), "point": pct(est.estimate),
             "target": pct(est.target)}
-
-
-def pct(value, digits=1):
-    return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
 def _card(days, est, status_labels):

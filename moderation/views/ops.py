@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
-from moderation import calibration, selectors
+from moderation import calibration, fakerate, selectors
+from moderation.presentation import pct
 
 WINDOWS = (7, 30, 90, 365)
 
@@ -65,7 +66,33 @@ def ops(request):
         "yellow_min": calibration.YELLOW_MIN_REJECTED,
         "is_operator": calibration.is_operator(request.user),
         "known_answer_form": KnownAnswerForm(),
+        "fake": _fake_rate(days),
     })
+
+
+def _fake_rate(days):
+    """The fake-interaction rate section: the rate over the window and the daily table."""
+    overview = fakerate.overview(days=days)
+    rate = overview["rate"]
+    target, red = round(rate["target"] * 100, 1), round(rate["red_line"] * 100, 1)
+    status_labels = {
+        "green": _("Under %(t)s%% with 95%% confidence") % {"t": f"{target:g}"},
+        "yellow": _("Possibly over %(t)s%%: the interval crosses the line") % {"t": f"{target:g}"},
+        "red": _("At or over %(r)s%%") % {"r": f"{red:g}"},
+        "not_measured": _("Not measured: no labelled sample in this window"),
+    }
+    kinds = [{"key": k, "label": fakerate.KIND_LABELS[k], **row, "pct": pct(row["share"])}
+             for k, row in rate["invalidated_by_kind"].items()]
+    daily = [{**day, "pct": pct(day["share"]),
+              "kinds": [{"key": k, "pct": pct(r["share"]), **r} for k, r in day["by_kind"].items()]}
+             for day in overview["daily"]]
+    return {
+        **overview, "rate": rate, "status_label": status_labels[rate["status"]], "kinds": kinds, "daily": daily,
+        "combined_pct": pct(rate["combined"]), "combined_low_pct": pct(rate["combined_low"]),
+        "combined_high_pct": pct(rate["combined_high"]), "invalidated_pct": pct(rate["invalidated_share"]),
+        "audited_pct": pct(rate["audited_prevalence"]), "ci_low_pct": pct(rate["ci_low"]),
+        "ci_high_pct": pct(rate["ci_high"]), "target_pct": f"{target:g}", "red_pct": f"{red:g}",
+    }
 
 
 @require_POST

@@ -14,6 +14,8 @@ import sys
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
+from moderation.management import fakerate_command
+
 MAX_ERRORS_SHOWN = 10
 
 
@@ -28,9 +30,13 @@ class Command(BaseCommand):
         score.add_argument("--json", action="store_true", dest="as_json",
                            help="one JSON line per input line, in order: suspicion, account_suspicion, reasons")
         score.add_argument("--top", type=int, default=20, help="lines listed in the summary (without --json)")
+        fakerate_command.add_arguments(sub)
 
     def handle(self, *args, action, **options):
         getattr(self, f"handle_{action}")(**options)
+
+    def handle_fakerate(self, **options):
+        fakerate_command.handle(self, **options)
 
     # --- score ------------------------------------------------------------------------
 
