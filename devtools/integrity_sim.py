@@ -244,10 +244,12 @@ def simulate_votes(n=1_000_000, *, seed=7, fake_share=VOTE_FAKE_SHARE):
                           "pat": np.full(a.size, VOTE_PATTERNS.index(pat), dtype=np.int8),
                           "camo": np.full(a.size, camo)})
 
-    def camouflage(ids, pat, lo, hi):
+    def camouflage(ids, pat, lo, hi, after=None):
+        """Votes on popular targets at random times (after ``after``, when the accounts are new)."""
         k = rng.integers(lo, hi + 1, ids.size)
         a = np.repeat(ids, k)
-        add(a, rng.choice(head, a.size), rng.uniform(0, horizon, a.size), pat, camo=True)
+        t0 = 0.0 if after is None else after
+        add(a, rng.choice(head, a.size), rng.uniform(t0, horizon, a.size), pat, camo=True)
 
     budget = {p: int(n_fake * s) for p, s in VOTE_ATTACK_SHARE.items()}
     young_created = {}
@@ -283,7 +285,7 @@ def simulate_votes(n=1_000_000, *, seed=7, fake_share=VOTE_FAKE_SHARE):
                 if pat == "bought_helpful":
                     some = ids[rng.random(size) < 0.3]
                     if some.size:
-                        camouflage(some, pat, 1, 2)
+                        camouflage(some, pat, 1, 2, after=start + dur)
             elif pat == "sock_puppets":
                 size = int(rng.integers(3, 9))
                 devices = 20_000_000 + next_acc + np.arange(int(rng.integers(1, 3)))

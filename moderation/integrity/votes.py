@@ -318,13 +318,14 @@ def _minhash_seeds(acc, item, n_acc, min_items, min_accounts, bands, rows_per_ba
 def _groups(c, detector, acc, item, item_target, n_items, rows_of_edge, *, min_accounts, min_targets, min_share,
             window=None):
     """Seed groups by MinHash, FRAUDAR blocks inside each seed's subgraph (popular targets
-    down-weighted by their degree in the whole graph), then the gate. A block's *owned*
-    items are those where its accounts are at least ``min_accounts`` and ``min_share`` of
-    the voters; its members are all accounts with edges to ``min_targets`` owned targets
-    and a lift (their edges there over what their activity and those items' popularity
-    give) of ``group_min_lift``; the finding needs ``min_accounts`` members. The lift is
-    what turns away the cores of heavy organic voters, who own many long-tail targets
-    simply by voting on everything."""
+    down-weighted by their degree in the whole graph), then the gate. A block's items with
+    ``min_accounts`` of its accounts are widened to their voters: the members are the
+    accounts with edges to ``min_targets`` of those targets, that many targets being at
+    least ``group_min_focus`` of all they voted on, and a lift (their edges there over what
+    their activity and those items' popularity give) of ``group_min_lift``. The finding
+    holds the items where the members are ``min_accounts`` and ``min_share`` of the voters,
+    if they span ``min_targets`` targets. Focus and lift turn away the cores of heavy
+    organic voters, who make up most voters of many long-tail targets by voting on everything."""
     from . import fraudar
 
     p = c.p
@@ -368,9 +369,8 @@ def _groups(c, detector, acc, item, item_target, n_items, rows_of_edge, *, min_a
                                      col_degree=item_deg[items]):
             in_block = np.isin(ra, block.rows) & np.isin(rc, block.cols)
             b_items, b_counts = np.unique(item[sel][in_block], return_counts=True)
-            share = b_counts / item_deg[b_items]
-            good = (b_counts >= min_accounts) & (share >= min_share) & ~claimed[b_items]
-            owned = b_items[good]
+            # peeling keeps the fully connected core of a ring: widen to every account of the pattern
+            owned = b_items[(b_counts >= min_accounts) & ~claimed[b_items]]
             if np.unique(item_target[owned]).size < min_targets:
                 continue
             on = np.concatenate([by_item[item_ptr[i]:item_ptr[i + 1]] for i in owned.tolist()])
@@ -544,7 +544,7 @@ def _shared(c):
     fa, ft = c.a[c.frows], c.tg[c.frows]
     n_votes = np.bincount(fa, minlength=n).astype(float)
     target_share = c.voters / max(c.frows.size, 1)
-    mass = np.bincount(fa, weights=target_share[ft], minlength=n)
+    mass = np.bincount(fa, weights=np.where(c.popular[ft], 0.0, target_share[ft]), minlength=n)  # as counted below
     known = c.author_a[c.frows] >= 0
     author_share = np.bincount(c.author_a[c.frows][known], minlength=n) / max(int(known.sum()), 1)
     for signal, codes, max_acc, min_links in (("device", c.device, p["device_max_accounts"], p["device_min_links"]),
@@ -563,7 +563,7 @@ def _shared(c):
         small[:counts.size] = (counts >= 2) & (counts <= max_acc)
         # co-votes on non-popular targets through the same signal
         r = c.frows[(codes[c.frows] >= 0)]
-        r = r[small[codes[r]] & (c.voters[c.tg[r]] <= p["popular_accounts"])]
+        r = r[small[codes[r]] & ~c.popular[c.tg[r]]]
         stg = np.unique((codes[r] * max(c.n_tg, 1) + c.tg[r]) * n + c.a[r])
         b1, b2, grp = _pairs_in_groups(stg // n, stg % n, max_acc)
         cov = np.unique((b1 * n + b2) * max(c.n_tg, 1) + grp % max(c.n_tg, 1))  # (pair, target) once
