@@ -138,8 +138,10 @@ def simulate(n=100_000, *, seed=7, spam_share=SPAM_SHARE):
 
 VOTE_DAYS = 60
 VOTE_FAKE_SHARE = 0.03
-VOTE_ATTACK_SHARE = {"ring": 0.25, "slow_ring": 0.2, "bought_helpful": 0.15, "swarm": 0.15,
-                     "sock_puppets": 0.15, "serial": 0.1}
+VOTE_ATTACK_SHARE = {"ring": 0.22, "slow_ring": 0.18, "bought_helpful": 0.13, "swarm": 0.13,
+                     "sock_puppets": 0.13, "serial": 0.09,
+                     # evasions past the detectors' defaults, to show where they stop
+                     "ring_deep_camouflage": 0.06, "bought_aged": 0.06}
 VOTE_PATTERNS = ("organic", "viral") + tuple(VOTE_ATTACK_SHARE)
 
 
@@ -197,12 +199,19 @@ def simulate_votes(n=1_000_000, *, seed=7, fake_share=VOTE_FAKE_SHARE):
     viral_t = np.flatnonzero(tkind == 1)[:n_viral]
     per_viral = int(0.015 * n_org)
     n_plain = n_org - per_viral * n_viral
-    tg = rng.choice(n_tg, n_plain, p=pop)
-    t = t_created[tg] + np.where(rng.random(n_plain) < 0.7, rng.exponential(decay[tg]),
-                                 rng.uniform(0, horizon, n_plain))
+    m = int(n_plain * 1.6)  # drawn with repeats, which are then dropped
+    tg = rng.choice(n_tg, m, p=pop)
+    t = t_created[tg] + np.where(rng.random(m) < 0.7, rng.exponential(decay[tg]), rng.uniform(0, horizon, m))
     out = (t < 0) | (t > horizon)
     t[out] = rng.uniform(np.maximum(t_created[tg[out]], 0), horizon)
-    actor = rng.choice(n_acc, n_plain, p=activity / activity.sum())
+    actor = rng.choice(n_acc, m, p=activity / activity.sum())
+    # one vote per account and target (a vote is a toggle): drop the repeats the draw makes
+    _, once = np.unique(actor.astype(np.int64) * n_tg + tg, return_index=True)
+    if once.size > n_plain:
+        once = rng.choice(once, n_plain, replace=False)
+    once.sort()
+    actor, tg, t = actor[once], tg[once], t[once]
+    n_plain = once.size
     pattern = np.zeros(n_plain, dtype=np.int8)
     parts_actor, parts_tg, parts_t, parts_pat = [actor], [tg], [t], [pattern]
     new_accounts = []  # (first id, count, created array)
@@ -213,12 +222,15 @@ def simulate_votes(n=1_000_000, *, seed=7, fake_share=VOTE_FAKE_SHARE):
         fresh = rng.random(per_viral) < 0.25
         av = rng.choice(n_acc, per_viral, p=activity / activity.sum())
         av[fresh] = next_acc + np.arange(fresh.sum())
+        _, once = np.unique(av, return_index=True)
+        once.sort()
+        av, tv, fresh = av[once], tv[once], fresh[once]
         new_accounts.append((next_acc, int(fresh.sum()), tv[fresh] - rng.uniform(0, 6 * 3600, fresh.sum())))
         next_acc += int(fresh.sum())
         parts_actor.append(av)
-        parts_tg.append(np.full(per_viral, v))
+        parts_tg.append(np.full(av.size, v))
         parts_t.append(tv)
-        parts_pat.append(np.full(per_viral, VOTE_PATTERNS.index("viral"), dtype=np.int8))
+        parts_pat.append(np.full(av.size, VOTE_PATTERNS.index("viral"), dtype=np.int8))
     # --- attacks
     fake_rows = []  # dicts of arrays
     head = np.argsort(-pop)[: max(20, n_tg // 100)]
@@ -250,39 +262,44 @@ def simulate_votes(n=1_000_000, *, seed=7, fake_share=VOTE_FAKE_SHARE):
         a = np.repeat(ids, k)
         t0 = 0.0 if after is None else after
         add(a, rng.choice(head, a.size), rng.uniform(t0, horizon, a.size), pat, camo=True)
+        return a.size
 
     budget = {p: int(n_fake * s) for p, s in VOTE_ATTACK_SHARE.items()}
     young_created = {}
     for pat, left in budget.items():
         used = 0
         while used < left:
-            if pat in ("ring", "slow_ring"):
-                size = int(rng.integers(10, 201 if pat == "ring" else 101))
+            if pat in ("ring", "slow_ring", "ring_deep_camouflage"):
+                size = int(rng.integers(10, 101 if pat == "slow_ring" else 201))
                 targets = rng.choice(tail, int(rng.integers(3, 9 if pat == "ring" else 7)), replace=False)
                 ids = accounts(size)
                 take = rng.random((size, targets.size)) < 0.7
                 take[np.arange(size), rng.integers(0, targets.size, size)] = True
                 take[np.arange(size), rng.integers(0, targets.size, size)] = True
                 a, j = np.nonzero(take)
-                dur = rng.uniform(0.25, 2) if pat == "ring" else rng.uniform(14, 42)
+                dur = rng.uniform(14, 42) if pat == "slow_ring" else rng.uniform(0.25, 2)
                 start = rng.uniform(0, VOTE_DAYS - dur) * 86400.0
                 add(ids[a], targets[j], start + rng.uniform(0, dur * 86400.0, a.size), pat)
                 used += a.size
-                if rng.random() < 0.5:
+                if pat == "ring_deep_camouflage":
+                    used += camouflage(ids, pat, 40, 120)  # busy-looking accounts: ring votes < 5 % of theirs
+                elif rng.random() < 0.5:
                     camouflage(ids, pat, 2, 10)
-            elif pat in ("bought_helpful", "swarm"):
-                size = int(rng.integers(20, 151) if pat == "bought_helpful" else rng.integers(30, 301))
-                kinds_ok = tail[tkind[tail] == (0 if pat == "bought_helpful" else 1)]
+            elif pat in ("bought_helpful", "swarm", "bought_aged"):
+                size = int(rng.integers(30, 301) if pat == "swarm" else rng.integers(20, 151))
+                kinds_ok = tail[tkind[tail] == (1 if pat == "swarm" else 0)]
                 target = rng.choice(kinds_ok)
                 ids = accounts(size, young=True)
-                dur = rng.uniform(1, 2) * 86400.0 if pat == "bought_helpful" else rng.uniform(2, 12) * 3600.0
+                dur = rng.uniform(2, 12) * 3600.0 if pat == "swarm" else rng.uniform(1, 2) * 86400.0
                 start = rng.uniform(1, VOTE_DAYS - 3) * 86400.0
                 tt = start + rng.uniform(0, dur, size)
+                # bought_aged: accounts registered 8-30 days ahead, past the swarm's 7-day age
+                lo_hi = {"bought_helpful": (0, 3), "swarm": (0, 5), "bought_aged": (8, 30)}[pat]
                 for i, ti in zip(ids.tolist(), tt.tolist(), strict=True):
-                    young_created[i] = ti - rng.uniform(0, (3 if pat == "bought_helpful" else 5) * 86400.0)
+                    young_created[i] = ti - rng.uniform(*lo_hi) * 86400.0
                 add(ids, np.full(size, target), tt, pat)
                 used += size
-                if pat == "bought_helpful":
+                if pat != "swarm":
                     some = ids[rng.random(size) < 0.3]
                     if some.size:
                         camouflage(some, pat, 1, 2, after=start + dur)

@@ -92,6 +92,7 @@ DEFAULT_PARAMS = {
     "dense_min_share": 0.5,         # the block's share of a target's voters
     "fraudar_blocks": 2,            # blocks peeled per MinHash seed group
     "group_min_lift": 10.0,         # a member's votes on the group's targets over chance
+    "group_min_coverage": 0.3,      # share of the group's targets a member voted on
     "group_min_focus": 0.05,        # share of a member's targets that are the group's (heavy voters are not members)
     "seed_max_voters": 300,         # MinHash seeds use targets with at most this many voters
     "seed_min_share": 0.1,          # a seed widens to the items where it holds this share of voters
@@ -105,6 +106,8 @@ DEFAULT_PARAMS = {
     "burst_min_span_days": 7.0,     # a target's rate is never taken over less than this
     "burst_score": 0.3,             # a burst alone is evidence, not a verdict: viral entries burst
     "swarm_age_days": 7.0,
+    "swarm_thin_age_days": 60.0,    # ... or younger than this with at most swarm_thin_votes targets voted
+    "swarm_thin_votes": 3,
     "swarm_window": DAY,
     "swarm_min_accounts": 8,
     "swarm_min_share": 0.6,         # young accounts' share of the window's voters
@@ -152,13 +155,21 @@ class _Ctx:
 
     def __init__(self, ev, now, params):
         self.p = params
-        self.order = np.lexsort((ev.event_id, ev.t))
-        o = self.order
-        self.eid = np.asarray(ev.event_id, dtype=np.int64)[o]
+        t = np.asarray(ev.t, dtype=float)
+        eid = np.asarray(ev.event_id, dtype=np.int64)
+        # the loader gives rows in (t, id) order: then the arrays are used as they are, no copies
+        dt, di = np.diff(t), np.diff(eid)
+        if bool(np.all((dt > 0) | ((dt == 0) & (di > 0)))):
+            o = slice(None)
+            self.order = np.arange(t.size)
+        else:
+            o = self.order = np.lexsort((eid, t))
+        del dt, di
+        self.eid = eid[o]
         self.actor = np.asarray(ev.actor, dtype=np.int64)[o]
         self.target = np.asarray(ev.target, dtype=np.int64)[o]
         self.author = np.asarray(ev.author, dtype=np.int64)[o]
-        self.t = np.asarray(ev.t, dtype=float)[o]
+        self.t = t[o]
         self.kind = np.asarray(ev.kind)[o]
         self.ip = np.asarray(ev.ip, dtype=np.int64)[o]
         self.device = np.asarray(ev.device, dtype=np.int64)[o]
@@ -377,7 +388,9 @@ def _groups(c, detector, acc, item, item_target, n_items, rows_of_edge, *, min_a
             # members: edges to min_targets distinct owned targets, far above chance
             at = np.unique(acc[on] * max(c.n_tg, 1) + item_target[item[on]])
             members, per_acc = np.unique(at // max(c.n_tg, 1), return_counts=True)
-            focused = (per_acc >= min_targets) & (per_acc >= p["group_min_focus"] * n_votes[members])
+            n_cand = np.unique(item_target[owned]).size
+            focused = ((per_acc >= max(min_targets, p["group_min_coverage"] * n_cand))
+                       & (per_acc >= p["group_min_focus"] * n_votes[members]))
             members = members[focused]
             ma, observed = np.unique(acc[on][np.isin(acc[on], members)], return_counts=True)
             lift = observed / np.maximum(n_votes[ma] * float(item_p[owned].sum()), 1e-12)
@@ -470,7 +483,10 @@ def _bursts(c):
     covered = _cover(r.size, np.flatnonzero(burst), end[burst])
     # swarm: young accounts in [t, t + W2) against the base share of young voters
     w2 = p["swarm_window"]
-    young = c.age[r] < p["swarm_age_days"]  # nan (unknown) is not young
+    # young: under swarm_age_days, or under swarm_thin_age_days with hardly any other votes
+    # (bought accounts aged just past the first limit); nan (unknown) is not young
+    thin = np.bincount(c.a[c.frows], minlength=c.n_acc)[c.a[r]] <= p["swarm_thin_votes"]
+    young = (c.age[r] < p["swarm_age_days"]) | ((c.age[r] < p["swarm_thin_age_days"]) & thin)
     base = max(float(young.mean()), 1e-4)
     end2 = _window_end(g, t, w2)
     cy = np.r_[0, np.cumsum(young)]
@@ -500,7 +516,8 @@ def _bursts(c):
                 peak, tot = int(y[j]), int(f2[j])
                 score = _score(peak / p["swarm_min_accounts"] * (peak / tot) / p["swarm_min_share"])
                 text = (f"{peak} of the {tot} accounts that voted on target {target} within {w2 / 3600:.0f} hours "
-                        f"were younger than {p['swarm_age_days']:.0f} days ({base:.0%} of all voters are).")
+                        f"were new (under {p['swarm_age_days']:.0f} days old, or under {p['swarm_thin_age_days']:.0f} with "
+                        f"at most {p['swarm_thin_votes']} votes; {base:.0%} of all voters are).")
                 data = {"target": target, "young_voters": peak, "voters": tot, "base_young_share": round(base, 4),
                         "window_seconds": w2, "p_value": float(ps[j])}
             out.append(c.finding(det, score, rows, text, data,
@@ -547,6 +564,7 @@ def _shared(c):
     mass = np.bincount(fa, weights=np.where(c.popular[ft], 0.0, target_share[ft]), minlength=n)  # as counted below
     known = c.author_a[c.frows] >= 0
     author_share = np.bincount(c.author_a[c.frows][known], minlength=n) / max(int(known.sum()), 1)
+    found_with = np.full(n, -1, dtype=np.int64)  # device group of each account
     for signal, codes, max_acc, min_links in (("device", c.device, p["device_max_accounts"], p["device_min_links"]),
                                               ("IP prefix", c.ip, p["ip_max_accounts"], p["ip_min_links"])):
         has = codes >= 0
@@ -569,7 +587,7 @@ def _shared(c):
         cov = np.unique((b1 * n + b2) * max(c.n_tg, 1) + grp % max(c.n_tg, 1))  # (pair, target) once
         co_pair = cov // max(c.n_tg, 1)
         # votes for each other's content
-        v = c.vrows[c.author_a[c.vrows] >= 0]
+        v = c.frows[c.author_a[c.frows] >= 0]  # distinct targets, as the chance below counts them
         v = v[c.author_a[v] != c.a[v]]
         lo, hi = np.minimum(c.a[v], c.author_a[v]), np.maximum(c.a[v], c.author_a[v])
         mk = lo * n + hi
@@ -583,6 +601,7 @@ def _shared(c):
                     + n_votes[q1] * author_share[q2] + n_votes[q2] * author_share[q1])
         p_link = _poisson_tail(links, expected)
         hit = (links >= min_links) & (p_link <= p["shared_alpha"])
+        hit &= (found_with[q1] < 0) | (found_with[q1] != found_with[q2])  # an IP pair already in a device group
         pairs, links = pairs[hit], links[hit]
         flagged = pairs
         if flagged.size == 0:
@@ -593,6 +612,8 @@ def _shared(c):
         in_pair = np.zeros(n, dtype=bool)
         in_pair[f1] = in_pair[f2] = True
         comp = np.where(in_pair, comp, -1)
+        if signal == "device":
+            found_with = comp.copy()
         best_of = np.zeros(n, dtype=np.int64)  # per component: the most linked pair's links
         np.maximum.at(best_of, comp[f1], links)
         # implicated rows: the group's votes on targets two of its members voted on, and votes for each other
