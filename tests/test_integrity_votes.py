@@ -248,3 +248,19 @@ def test_non_vote_rows_are_scored_through_their_account_only():
     assert v.event_suspicion[report - 1] == pytest.approx(DEFAULT_PARAMS["account_spread"]
                                                           * v.account_suspicion[2000])
     assert votes.DETECTORS == ("serial", "lockstep", "dense_block", "burst", "swarm", "shared_signal")
+
+
+def test_integrity_sim_votes_command_prints_the_table_and_rejects_bad_params():
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("integrity_sim", "votes", "--n", "30000", "--seed", "3", stdout=out)
+    text = out.getvalue()
+    for line in ("detect(): ", "ring ", "swarm ", "all organic ", "findings per detector"):
+        assert line in text
+    with pytest.raises(CommandError, match="unknown parameters"):
+        call_command("integrity_sim", "votes", "--n", "30000", "--params", '{"nope": 1}', stdout=io.StringIO())
+    with pytest.raises(CommandError, match="JSON object"):
+        call_command("integrity_sim", "votes", "--n", "30000", "--params", "[1]", stdout=io.StringIO())

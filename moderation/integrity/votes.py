@@ -72,8 +72,8 @@ DETECTORS = ("serial", "lockstep", "dense_block", "burst", "swarm", "shared_sign
 # margin (see ``_score``), so 0.5 means "the rule fired" and 0.8 "well past it".
 DEFAULT_PARAMS = {
     "kinds": VOTE_KINDS,            # rows the detectors look at (target >= 0 too)
-    "popular_accounts": 1000,       # targets with more distinct voters are left out of group search,
-    "popular_quantile": 0.995,      # and so are those above this quantile of voters per target (min 100)
+    "popular_accounts": 1000,       # targets with more distinct voters are "popular": left out of the
+    "popular_quantile": 0.995,      # group search, and so are those above this quantile (if over 100)
     # serial / targeted voting (Stack Exchange): voter -> one author's content
     "serial_window": DAY,           # short window
     "serial_window_votes": 5,       # votes to one author inside it
@@ -570,6 +570,9 @@ def _shared(c):
         has = codes >= 0
         if not has.any():
             continue
+        dense = np.full(c.n, -1, dtype=np.int64)  # whatever the loader's codes, dense ones here
+        dense[has] = np.unique(codes[has], return_inverse=True)[1]
+        codes = dense
         sa = np.unique(codes[has] * n + c.a[has])
         sig, mem = sa // n, sa % n
         a1, a2, _ = _pairs_in_groups(sig, mem, max_acc)

@@ -18,7 +18,12 @@ import time
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
-from devtools.integrity_sim import PATTERN_SHARE, VOTE_PATTERNS, simulate, simulate_votes
+from devtools.integrity_sim import (
+    PATTERN_SHARE,
+    VOTE_PATTERNS,
+    simulate,
+    simulate_votes,
+)
 
 
 class Command(BaseCommand):
@@ -100,13 +105,13 @@ class Command(BaseCommand):
             raise CommandError("--n must be at least 1000")
         try:
             overrides = json.loads(params)
-            if not isinstance(overrides, dict):
-                raise ValueError("not a JSON object")
-            unknown = set(overrides) - set(votes.DEFAULT_PARAMS)
-            if unknown:
-                raise ValueError(f"unknown parameters {sorted(unknown)}")
         except ValueError as exc:
-            raise CommandError(f"--params: {exc}") from exc
+            raise CommandError(f"--params: not valid JSON ({exc})") from exc
+        if not isinstance(overrides, dict):
+            raise CommandError("--params must be a JSON object")
+        unknown = set(overrides) - set(votes.DEFAULT_PARAMS)
+        if unknown:
+            raise CommandError(f"--params: unknown parameters {sorted(unknown)}")
         started = time.perf_counter()
         events, fake, pattern, camo = simulate_votes(n, seed=seed)
         sim_seconds = time.perf_counter() - started
@@ -136,16 +141,21 @@ class Command(BaseCommand):
         w(f"detect(): {wall:.1f} s wall, {cpu:.1f} s CPU; resident memory {base_rss / 2**20:,.0f} MiB before, "
           f"peak {peak[0] / 2**20:,.0f} MiB (+{(peak[0] - base_rss) / 2**20:,.0f} MiB); "
           f"load average at start {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} on {os.cpu_count()} CPUs")
-        w(f"{'votes':<16}{'count':>11}{'>= 0.5':>9}{'camouflage':>12}{'>= 0.5':>9}")
+        w("share of votes with suspicion >= 0.5 and >= 0.8; camouflage: the attack accounts' other votes")
+        w(f"{'votes':<22}{'count':>11}{'>= 0.5':>9}{'>= 0.8':>9}{'camouflage':>12}{'>= 0.5':>9}{'>= 0.8':>9}")
         for code, name in enumerate(VOTE_PATTERNS):
             core = (pattern == code) & ~camo
             cam = (pattern == code) & camo
             if not core.any():
                 continue
-            cam_text = f"{int(cam.sum()):>12,}{np.mean(s[cam] >= 0.5):>9.1%}" if cam.any() else f"{'-':>12}{'-':>9}"
-            w(f"{name:<16}{int(core.sum()):>11,}{np.mean(s[core] >= 0.5):>9.1%}{cam_text}")
-        w(f"{'all fake':<16}{int(fake.sum()):>11,}{np.mean(s[fake] >= 0.5):>9.1%}")
-        w(f"{'all organic':<16}{int((~fake).sum()):>11,}{np.mean(s[~fake] >= 0.5):>9.2%}")
+            digits = ".2%" if name in ("organic", "viral") else ".1%"
+            cam_text = (f"{int(cam.sum()):>12,}{np.mean(s[cam] >= 0.5):>9.1%}{np.mean(s[cam] >= 0.8):>9.1%}"
+                        if cam.any() else f"{'-':>12}{'-':>9}{'-':>9}")
+            w(f"{name:<22}{int(core.sum()):>11,}{np.mean(s[core] >= 0.5):>9{digits}}"
+              f"{np.mean(s[core] >= 0.8):>9{digits}}{cam_text}")
+        w(f"{'all fake':<22}{int(fake.sum()):>11,}{np.mean(s[fake] >= 0.5):>9.1%}{np.mean(s[fake] >= 0.8):>9.1%}")
+        w(f"{'all organic':<22}{int((~fake).sum()):>11,}{np.mean(s[~fake] >= 0.5):>9.2%}"
+          f"{np.mean(s[~fake] >= 0.8):>9.2%}")
         acc_fake = np.unique(events.actor[fake & (pattern != VOTE_PATTERNS.index("serial"))])
         acc_org = np.setdiff1d(np.unique(events.actor[~fake]), np.unique(events.actor[fake]))
         sus = verdicts.account_suspicion
