@@ -121,6 +121,8 @@ DEFAULT_PARAMS = {
     "shared_alpha": 1e-6,           # Poisson tail of a pair's links against chance
     # combination
     "account_spread": 0.9,          # a suspicious account's other rows get this share of its suspicion
+    "account_focus_full": 0.2,      # a finding weighs fully on an account when it holds this share of
+                                    # the account's votes, proportionally below
 }
 
 _ACCOUNT_WEIGHT = {"serial": None, "lockstep": 1.0, "dense_block": 1.0, "burst": 0.0, "swarm": 1.0,
@@ -685,12 +687,20 @@ def detect(events: VoteEvents, *, now: float | None = None, params: dict | None 
     log_keep = np.zeros(c.n)
     mask = np.zeros(c.n, dtype=np.int64)
     acc_log = np.zeros(c.n_acc)
+    n_votes = np.bincount(c.a[c.frows], minlength=c.n_acc)
     for f, rows, accts, acc_score in found:
         log_keep[rows] += np.log1p(-min(f.score, 0.999))
         mask[rows] |= 1 << DETECTORS.index(f.detector)
         if acc_score > 0:
+            # an account whose implicated votes are a small part of its votes (a busy member
+            # who joined a swarm window, a heavy voter among a ring's targets) takes a share
             pos = np.searchsorted(c.accounts, accts)
-            acc_log[pos] += np.log1p(-min(acc_score, 0.999))
+            ra, rc = np.unique(c.a[rows], return_counts=True)
+            k = np.minimum(np.searchsorted(ra, pos), max(ra.size - 1, 0))
+            hit = (ra[k] == pos) if ra.size else np.zeros(pos.size, dtype=bool)
+            part = np.ones(pos.size)  # accounts named without rows (a beneficiary) count in full
+            part[hit] = np.minimum(1.0, rc[k[hit]] / np.maximum(n_votes[pos[hit]], 1) / p["account_focus_full"])
+            acc_log[pos] += np.log1p(-min(acc_score, 0.999) * part)
     account = 1.0 - np.exp(acc_log)
     row = 1.0 - np.exp(log_keep) * (1.0 - p["account_spread"] * account[c.a])
     suspicion = np.empty(c.n)
