@@ -4,9 +4,16 @@ Pure numpy, like the rest of ``moderation/integrity``: no Django, no database. T
 (``moderation/integrity_scan.py``) and ``manage.py integrity replay`` load ``VoteEvents`` from the
 interaction log and act on the ``Verdicts``; ``detect`` is the one entry point.
 
-This module fixes the interface both sides build against. ``detect`` is implemented by the
-detectors below it (serial voting, lockstep groups, dense blocks, bursts and new-account swarms,
-shared signals).
+The interface (``VoteEvents``, ``Finding``, ``Verdicts``, ``detect``) is what both sides build
+against. ``detect`` runs six detectors, each returning ``Finding``s: ``serial`` (one voter on
+one author's content, Stack Exchange), ``lockstep`` (CopyCatch: accounts on the same targets
+within a time cell), ``dense_block`` (FRAUDAR on voter x target, any time apart), ``burst``
+(Poisson test against a target's own rate; evidence only), ``swarm`` (new accounts piling onto
+one target) and ``shared_signal`` (accounts on one device or IP-prefix code voting together or
+for each other). Every threshold is in ``DEFAULT_PARAMS``; a score of 0.5 means a rule was met
+exactly (``_score``). docs/integrity.md, "Detectors on interactions", has the rules, the
+levels and the measured figures. Everything is sorts, ``searchsorted`` and ``bincount`` over
+the rows; Python loops run over findings, seeds and bands only.
 """
 from __future__ import annotations
 
@@ -273,17 +280,21 @@ def _serial(c):
     w = p["serial_window"]
     end = _window_end(pid, t, w)
     fwd = end - np.arange(rows.size)
-    vo = np.lexsort((c.t[rows], v))
-    vkey = v[vo].astype(float) * (c.span + w + 1) + (c.t[rows][vo] - c.t0)
-    k0 = v.astype(float) * (c.span + w + 1) + (t - c.t0)
+    # the voter's own votes in the same window, for the few window starts with enough votes
+    cand = np.flatnonzero(fwd >= p["serial_window_votes"])
+    vo = np.lexsort((t, v))
+    vkey = v[vo].astype(float) * (c.span + w + 1) + (t[vo] - c.t0)
+    del vo
+    k0 = v[cand].astype(float) * (c.span + w + 1) + (t[cand] - c.t0)
     voter_fwd = np.searchsorted(vkey, k0 + w, side="left") - np.searchsorted(vkey, k0, side="left")
-    p_win = _poisson_tail(fwd, voter_fwd * base[pid])
-    win = (fwd >= p["serial_window_votes"]) & (fwd >= p["serial_min_share"] * voter_fwd) & (p_win <= p["serial_alpha"])
-    covered = _cover(rows.size, np.flatnonzero(win), end[win])
+    del vkey, k0
+    p_win = _poisson_tail(fwd[cand], voter_fwd * base[pid[cand]])
+    win = cand[(fwd[cand] >= p["serial_min_share"] * voter_fwd) & (p_win <= p["serial_alpha"])]
+    covered = _cover(rows.size, win, end[win])
     win_pair = np.zeros(pu.size, dtype=bool)
     win_pair[pid[win]] = True
     peak = np.zeros(pu.size, dtype=np.int64)
-    np.maximum.at(peak, pid, np.where(win, fwd, 0))
+    np.maximum.at(peak, pid[win], fwd[win])
     out = []
     for k in np.flatnonzero(over | win_pair):
         sl = slice(pstart[k], pstart[k] + pcount[k])
@@ -495,9 +506,12 @@ def _bursts(c):
     w = p["burst_window"]
     end = _window_end(g, t, w)
     f = end - idx
-    span = np.maximum(c.now - first_t[g], p["burst_min_span_days"] * DAY)
-    mu = (n_t[g] - f) * w / np.maximum(span - w, w)
-    pb = _poisson_tail(f, mu)
+    mu = np.zeros(r.size)
+    pb = np.ones(r.size)
+    cand = np.flatnonzero(f >= p["burst_min_votes"])  # the tail only where it can matter
+    span = np.maximum(c.now - first_t[g[cand]], p["burst_min_span_days"] * DAY)
+    mu[cand] = (n_t[g[cand]] - f[cand]) * w / np.maximum(span - w, w)
+    pb[cand] = _poisson_tail(f[cand], mu[cand])
     burst = (f >= p["burst_min_votes"]) & (pb <= p["burst_alpha"])
     covered = _cover(r.size, np.flatnonzero(burst), end[burst])
     # swarm: young accounts in [t, t + W2) against the base share of young voters
@@ -511,7 +525,9 @@ def _bursts(c):
     cy = np.r_[0, np.cumsum(young)]
     y = cy[end2] - cy[idx]
     f2 = end2 - idx
-    ps = _poisson_tail(y, f2 * base)
+    ps = np.ones(r.size)
+    cand = np.flatnonzero(y >= p["swarm_min_accounts"])
+    ps[cand] = _poisson_tail(y[cand], f2[cand] * base)
     swarm = (y >= p["swarm_min_accounts"]) & (y >= p["swarm_min_share"] * f2) & (ps <= p["swarm_alpha"])
     swarm_cov = _cover(r.size, np.flatnonzero(swarm), end2[swarm]) & young
     for det, flag, cov, ends in (("burst", burst, covered, end), ("swarm", swarm, swarm_cov, end2)):
