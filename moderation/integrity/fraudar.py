@@ -30,10 +30,12 @@ class Block:
     edges: int  # edges inside the block
 
 
-def column_weights(cols, n_cols, c=CAMOUFLAGE_C):
-    """Per-edge weight 1 / log(d + c) of the edge's column, d from the whole graph."""
-    degree = np.bincount(cols, minlength=n_cols).astype(float)
-    return 1.0 / np.log(degree[cols] + c)
+def column_weights(cols, n_cols, c=CAMOUFLAGE_C, degree=None):
+    """Per-edge weight 1 / log(d + c) of the edge's column, d from the whole graph
+    (``degree``: per-column degrees taken from a larger graph than the edges given)."""
+    if degree is None:
+        degree = np.bincount(cols, minlength=n_cols)
+    return 1.0 / np.log(np.asarray(degree, dtype=float)[cols] + c)
 
 
 def _peel(n_rows, n_cols, rows, cols, weights):
@@ -79,11 +81,13 @@ def _peel(n_rows, n_cols, rows, cols, weights):
     return nodes[nodes < n_rows], nodes[nodes >= n_rows] - n_rows, best_g
 
 
-def fraudar(rows, cols, n_rows=None, n_cols=None, *, blocks=1, c=CAMOUFLAGE_C):
+def fraudar(rows, cols, n_rows=None, n_cols=None, *, blocks=1, c=CAMOUFLAGE_C, col_degree=None):
     """Find up to ``blocks`` dense blocks in the bipartite graph given as edge lists.
 
     Duplicate (row, col) pairs count once. Returns the blocks in the order found
-    (densest first, as a rule).
+    (densest first, as a rule). ``col_degree`` (length ``n_cols``) gives the column
+    degrees of the whole graph when the edges given are a subgraph of it, so a popular
+    column stays down-weighted in the subgraph.
     """
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
@@ -91,7 +95,7 @@ def fraudar(rows, cols, n_rows=None, n_cols=None, *, blocks=1, c=CAMOUFLAGE_C):
     n_cols = int(cols.max()) + 1 if n_cols is None and cols.size else int(n_cols or 0)
     pairs = np.unique(rows * max(n_cols, 1) + cols)
     rows, cols = pairs // max(n_cols, 1), pairs % max(n_cols, 1)
-    weights = column_weights(cols, n_cols, c)
+    weights = column_weights(cols, n_cols, c, col_degree)
     found = []
     live = np.ones(rows.size, dtype=bool)
     for _ in range(blocks):
