@@ -306,14 +306,26 @@ class InteractionSeeder:
         self.ci = {"user": np.zeros(0, np.int64), "day": np.zeros(0, np.int64), "t": np.zeros(0, np.int64)}
         if not n:
             return
-        # A few habitual users check in most days, most users now and then.
+        # A few habitual users check in most days, most users now and then: each user checks in on
+        # a share of the last 60 days drawn from a heavy tail, scaled so the total comes to ``n``.
+        days_back = 60
         weights = nrng.pareto(1.1, self.U) + 0.02
-        user = nrng.choice(self.U, int(n * 1.15) + 10, p=weights / weights.sum())
+        lo, hi = 0.0, days_back * float(n) / max(weights.sum(), 1e-9) * 1e3
+        for _ in range(60):  # bisect the scale: sum(min(1, w * scale)) * days = n
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if np.minimum(1.0, weights * mid).sum() * days_back < n else (lo, mid)
+        rate = np.minimum(1.0, weights * hi)
+        users, backs = [], []
+        for s in range(0, self.U, 50_000):
+            chosen = nrng.random((min(50_000, self.U - s), days_back)) < rate[s:s + 50_000, None]
+            u, b = np.nonzero(chosen)
+            users.append(u + s)
+            backs.append(b + 1)
+        user, back = np.concatenate(users), np.concatenate(backs)
+        if user.size > n:
+            keep = np.sort(nrng.choice(user.size, n, replace=False))
+            user, back = user[keep], back[keep]
         today = (now + LOCAL_OFFSET) // DAY
-        back = nrng.integers(1, 61, user.size)
-        _, first = np.unique(user * 64 + back, return_index=True)
-        first = np.sort(first)[:n]
-        user, back = user[first], back[first]
         day = today - back
         t = day * DAY - LOCAL_OFFSET + nrng.integers(6 * 3600, 23 * 3600, user.size)
         self.joined = _joined_before(self.joined, user, t, nrng)
