@@ -2,7 +2,8 @@
 
 The truth file is what ``manage.py seed --attacks --truth FILE`` writes (devtools/seed_interactions.py):
 ``{"events": N, "attacks": [{"type", "accounts", "fake_event_ids", "camouflage_event_ids", ...}],
-"by_type": {type: [event ids]}}``. Every event of an attack account counts as fake, camouflage too.
+"by_type": {type: [event ids]}}``. Every vote an attack account casts counts as fake, camouflage
+too; the target reviews ring members write (``review_submit``) are not labelled.
 
 Precision is over everything the scan flagged: a false positive belongs to no attack type, so
 per type there is recall (events and accounts caught) and the overall precision.
