@@ -50,7 +50,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed-reviews", type=int, default=1_000_000)
         parser.add_argument("--seed-hot-reviews", type=int, default=10_000)
         parser.add_argument("--seed-products", type=int, default=2_000)
-        parser.add_argument("--only", choices=["product", "product-uncached", "api", "trivial"], action="append",
+        parser.add_argument("--only", choices=["product", "product-uncached", "api", "leaderboard", "trivial"],
+                            action="append",
                             help="measure only these targets (repeatable)")
         parser.add_argument("--out", default="/tmp/cocreate-bench", help="folder for locust CSVs and logs")
         parser.add_argument("--queries", action="store_true",
@@ -159,6 +160,8 @@ class Command(BaseCommand):
             # visitors (never cached) and the first anonymous visitor after expiry get.
             benchutil.Target("product-uncached", "product page, uncached", f"/products/{HOT_SLUG}/?nocache={{rand}}"),
             benchutil.Target("api", "review list API", f"/api/products/{HOT_SLUG}/reviews/", GOAL_API_P95),
+            # Informational: the public leaderboards page (gamification's cached boards).
+            benchutil.Target("leaderboard", "leaderboards page", "/leaderboards/"),
             benchutil.Target("trivial", "trivial Django view", "/bench/trivial/"),
         ]
         return [t for t in targets if not o["only"] or t.key in o["only"]]

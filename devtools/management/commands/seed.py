@@ -1,6 +1,8 @@
 """Bulk-load a large, deterministic data set for benchmarks and query-plan work.
 
     python manage.py seed --users 100000 --reviews 1000000 --hot-product-reviews 10000
+    python manage.py seed --users 1000000 --reviews 2000000 --interactions 10000000 \
+        --attacks --truth /tmp/seed-truth.json          # issue 16's scale run (devtools/seed_interactions.py)
 
 On PostgreSQL rows go in with COPY (psycopg 3); on SQLite with bulk_create.
 This deliberately bypasses the services (a million ``review_post`` calls would
@@ -14,7 +16,8 @@ products whose slug starts with ``seed-``. ``--reset`` deletes exactly those.
 import math
 import random
 import time
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
@@ -25,6 +28,8 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from community import selectors, services
+from community.cocreation.models import Challenge, Entry, EntryVote
+from community.integrity.models import InteractionEvent
 from community.models import (
     AspectTag,
     HelpfulVote,
@@ -36,6 +41,8 @@ from community.models import (
 )
 from core.stats import wilson_lower_bound
 from devtools import demodata
+from devtools.seed_interactions import CHALLENGE_TAG, InteractionSeeder
+from gamification.models import ActivityDay, PointsEntry, UserPoints
 from moderation.detectors.duplicate import band_keys, signature, to_bytes
 from moderation.models import LshBucket, TextFingerprint
 
@@ -63,13 +70,30 @@ class Command(BaseCommand):
         parser.add_argument("--fingerprints", action="store_true",
                             help="also index every seeded text in the near-duplicate index (MinHash + LSH "
                                  "buckets), as screening would: the quality rescore benchmark needs it")
+        parser.add_argument("--interactions", type=int, default=0,
+                            help="interaction events in all (reviews count; the rest are helpful votes, entry "
+                                 "votes and check-ins), with their ledger rows and interaction log; 0: the "
+                                 "plain review seed with a few helpful votes")
+        parser.add_argument("--attacks", action="store_true",
+                            help="with --interactions: inject vote fraud (rings, slow rings, bought votes, "
+                                 "new-account swarms, sock puppets)")
+        parser.add_argument("--attack-scale", type=float, default=1.0,
+                            help="multiplies how many attacks of each type --attacks injects")
+        parser.add_argument("--truth", default="",
+                            help="with --attacks: write which interaction events are fake, by attack, to this JSON file")
 
     def handle(self, *args, users, reviews, hot_product_reviews, products, batch, random_seed, reset,
-               fingerprints=False, **options):
+               fingerprints=False, interactions=0, attacks=False, attack_scale=1.0, truth="", **options):
         self.batch = max(1000, batch)
         self.pg = connection.vendor == "postgresql"
         U, R, H, P = users, reviews, hot_product_reviews, products
         self._validate(U, R, H, P)
+        if interactions < 0:
+            raise CommandError("--interactions must be 0 or more.")
+        if (attacks or truth) and not interactions:
+            raise CommandError("--attacks and --truth need --interactions.")
+        if truth and not attacks:
+            raise CommandError("--truth needs --attacks.")
         started = time.monotonic()
 
         existing = self._existing()
@@ -82,7 +106,11 @@ class Command(BaseCommand):
             started = time.monotonic()  # the figure printed at the end is the seed alone
 
         self.rng = random.Random(random_seed)
-        self.now = timezone.now()
+        self.now = timezone.now().replace(microsecond=0)
+        self.ix = None
+        if interactions:
+            self.ix = InteractionSeeder(self, users=U, reviews=R, hot=H, interactions=interactions, attacks=attacks,
+                                        truth=truth, random_seed=random_seed, attack_scale=attack_scale)
         self.stdout.write(
             f"Seeding {U:,} users, {P:,} products, {R:,} reviews ({H:,} on {HOT_SLUG}) "
             f"on {connection.vendor} ({'COPY' if self.pg else 'bulk_create'})"
@@ -92,8 +120,14 @@ class Command(BaseCommand):
             brands, categories = demodata.catalog_ensure()
             files = self._files()
             product_rows = self._products(P, brands, categories, files)
-            user_ids = self._users(U)
-            self._reviews(R, H, user_ids, product_rows, files)
+            bulk = [User, Review, Review.tags.through, ReviewPhoto, HelpfulVote, Entry, EntryVote, ActivityDay,
+                    PointsEntry, UserPoints, InteractionEvent] if self.ix else []
+            with self._indexes_rebuilt_after(bulk):
+                user_ids, _joined = self._users(U)
+                self._reviews(R, H, user_ids, product_rows, files)
+                if self.ix:
+                    self.ix.finish(user_base=user_ids[0], brands=brands,
+                                   write_users=lambda all_joined: self._write_users(user_ids[0], all_joined))
             if fingerprints:
                 self._fingerprints()
             self._sequences()
@@ -102,11 +136,21 @@ class Command(BaseCommand):
         self.stdout.write(f"  commit (deferred foreign-key checks) in {time.monotonic() - t:.1f}s")
         loaded = time.monotonic() - started
         self._product_caches([p.pk for p in product_rows])
+        if self.ix and self.ix.n_challenges:
+            from community.cocreation.services import entry_fair_scores_refresh
+
+            for challenge_id in self.ix.ch_ids.tolist():
+                entry_fair_scores_refresh(challenge_id=challenge_id)
         self._analyze()
         total = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"Seeded in {total:.1f}s (rows loaded in {loaded:.1f}s, caches and ANALYZE {total - loaded:.1f}s)."
         ))
+        if self.ix:
+            counts = ", ".join(f"{n:,} {kind}" for kind, n in self.ix.counts.items())
+            self.stdout.write(f"Interaction events: {self.ix.event_count:,} ({counts}); ledger rows: "
+                              f"{self.ix.ledger_rows:,}; accounts: {len(self.ix.joined):,} "
+                              f"({self.ix.plan.account_count:,} attack accounts)")
         self.stdout.write(f"Hot product slug: {HOT_SLUG}")
         self.stdout.write(f"  page: /products/{HOT_SLUG}/   API: /api/products/{HOT_SLUG}/reviews/")
 
@@ -164,6 +208,18 @@ class Command(BaseCommand):
             seed_fps = f"SELECT id FROM {fp_t} WHERE content_type = 'review' AND author_id IN ({seed_users})"
             cursor.execute(f"DELETE FROM {bucket_t} WHERE fingerprint_id IN ({seed_fps})", [users_param])
             cursor.execute(f"DELETE FROM {fp_t} WHERE id IN ({seed_fps})", [users_param])
+            # The interaction seed (--interactions): log, ledger, check-ins, entry votes, entries, challenges.
+            event_t = qn(InteractionEvent._meta.db_table)
+            cursor.execute(f"DELETE FROM {event_t} WHERE actor_id IN ({seed_users})", [users_param])
+            cursor.execute(f"DELETE FROM {event_t} WHERE target_author_id IN ({seed_users})", [users_param])
+            for model in (PointsEntry, UserPoints, ActivityDay, EntryVote):
+                cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE user_id IN ({seed_users})",
+                               [users_param])
+            seed_challenges = f"SELECT id FROM {qn(Challenge._meta.db_table)} WHERE hashtag = %s"
+            cursor.execute(f"DELETE FROM {qn(EntryVote._meta.db_table)} WHERE challenge_id IN ({seed_challenges})",
+                           [CHALLENGE_TAG])
+            Entry.objects.filter(challenge__hashtag=CHALLENGE_TAG).delete()
+            Challenge.objects.filter(hashtag=CHALLENGE_TAG).delete()
             cursor.execute(f"DELETE FROM {review_t} WHERE product_id IN ({seed_products})", [products_param])
             cursor.execute(f"DELETE FROM {review_t} WHERE author_id IN ({seed_users})", [users_param])
             # Whatever else points at seed users or products goes through the ORM's cascade.
@@ -228,24 +284,35 @@ class Command(BaseCommand):
 
     # --- users ----------------------------------------------------------------------------
     def _users(self, U):
+        """The users' ids and join times (epoch seconds). Written here, or with --interactions after
+        every action is known (a join date moves earlier than the account's first action; the
+        foreign keys are checked at commit), attack accounts numbered after the organic ones."""
+        base = (User.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        now = int(self.now.timestamp())
+        joined = [now - self.rng.randrange(2 * 365 * 86400) for _ in range(U)]
+        if self.ix:
+            joined = self.ix.prepare(joined)
+            return list(range(base, base + len(joined))), joined
+        self._write_users(base, joined)
+        return list(range(base, base + U)), joined
+
+    def _write_users(self, base, joined):
         t = time.monotonic()
         password = make_password(SEED_PASSWORD)  # hashed once, reused for every row
-        base = (User.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         columns = ["id", "password", "is_superuser", "username", "first_name", "last_name", "email",
                    "is_staff", "is_active", "date_joined", "display_name", "avatar", "timezone"]
-        rng, now = self.rng, self.now
+        U = len(joined)
+        stamps = [datetime.fromtimestamp(int(j), UTC) for j in joined]
 
         def rows():
             for i in range(U):
                 email = f"seed{i:06d}@{SEED_EMAIL_DOMAIN}"
                 name = f"用户{i}" if i % 2 else f"Shopper {i}"
-                joined = now - timedelta(seconds=rng.randrange(2 * 365 * 86400))
-                yield (base + i, password, False, email, "", "", email, False, True, joined, name, "",
+                yield (base + i, password, False, email, "", "", email, False, True, stamps[i], name, "",
                        "Asia/Shanghai")
 
         self._load(User, columns, rows(), U, "users")
         self._done("users", U, t)
-        return list(range(base, base + U))
 
     # --- reviews, tags, photos, votes ----------------------------------------------------
     def _reviews(self, R, H, user_ids, products, files):
@@ -270,6 +337,9 @@ class Command(BaseCommand):
         review_fields = {f.attname for f in Review._meta.concrete_fields}
         rank_score = getattr(services, "review_rank_score", None)
         with_quality = {"quality_score", "rank_score"} <= review_fields and rank_score is not None
+        ix = self.ix
+        if ix:
+            U = ix.U  # organic accounts write the reviews; attack accounts only those the plan gives them
 
         def rows():
             hot_done = other_j = 0
@@ -282,11 +352,15 @@ class Command(BaseCommand):
                     a, k = other_j % U, other_j // U
                     product, is_hot = others[(a + k) % len(others)], False
                     other_j += 1
+                    if ix:
+                        a = ix.review_author(pos, a)
                 rating = rng.choices((1, 2, 3, 4, 5), RATING_WEIGHTS)[0]
                 roll = rng.random()
                 status = Status.PUBLISHED if roll < 0.97 else (Status.PENDING if roll < 0.99 else Status.REJECTED)
+                if ix and ix.targeted(pos):
+                    status = Status.PUBLISHED  # an attack's target is on show
                 # ids and dates grow together, as they do in production, with a little jitter
-                created = now - timedelta(seconds=span * (1 - pos / R) + rng.randrange(3600))
+                created = now - timedelta(seconds=int(span * (1 - pos / R)) + rng.randrange(3600))
                 text, language = ("", "zh")
                 if rng.random() < (0.55 if is_hot else 0.25):
                     text, language = rng.choice(texts)
@@ -302,7 +376,11 @@ class Command(BaseCommand):
                         chosen = {rng.choice(cat_tags["neg"])}
                     tag_rows.extend((review_id, tag_id) for tag_id in chosen)
                 up = down = 0
-                if status == Status.PUBLISHED and (is_hot or rng.random() < 0.04):
+                if ix:
+                    up, down = ix.review_votes(
+                        review_id=review_id, pos=pos, author=a, created_ts=int(created.timestamp()),
+                        published=status == Status.PUBLISHED, is_hot=is_hot, rating=rating)
+                elif status == Status.PUBLISHED and (is_hot or rng.random() < 0.04):
                     # Heavy-tailed: most reviews get no votes, a few get hundreds.
                     n = min(int(rng.paretovariate(1.2)) - 1 if is_hot else rng.randint(1, 4), 300, U - 1)
                     p_helpful = rng.betavariate(5, 2) if rating >= 3 else rng.betavariate(2, 3)
@@ -340,6 +418,59 @@ class Command(BaseCommand):
                    len(tag_rows) + len(photo_rows) + len(vote_rows), t)
 
     # --- loading -------------------------------------------------------------------------
+    @contextmanager
+    def _indexes_rebuilt_after(self, models):
+        """PostgreSQL: drop the secondary indexes, unique and foreign-key constraints of ``models``'
+        tables (primary keys stay), load, then create them again from their saved definitions, in
+        the same transaction. Building an index once over sorted rows is many times cheaper than
+        updating it row by row, and one foreign-key validation per constraint replaces a deferred
+        trigger per row. The definitions come from the catalog, so the schema ends up exactly as
+        the migrations left it; a failure rolls all of it back."""
+        if not self.pg or not models:
+            yield
+            return
+        qn = connection.ops.quote_name
+        saved = []
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # Run the foreign-key checks already queued (rows written so far in this transaction):
+            # a table with pending trigger events cannot be altered.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            for model in models:
+                table = model._meta.db_table
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC", [table])
+                constraints = cursor.fetchall()
+                cursor.execute(
+                    "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+                    "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT EXISTS ("
+                    "  SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('u', 'p', 'x')"
+                    "  AND k.conrelid = x.indrelid)", [table])
+                indexes = cursor.fetchall()
+                for name, _definition in constraints:
+                    cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+                for name, _definition in indexes:
+                    cursor.execute(f"DROP INDEX {qn(name)}")
+                saved.append((table, constraints, indexes))
+        yield
+        t = time.monotonic()
+        slowest = []
+        with connection.cursor() as cursor:
+            for table, constraints, indexes in saved:
+                statements = [definition for _name, definition in indexes]
+                # Unique constraints first (ORDER BY contype DESC above), then the foreign keys.
+                statements += [f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}"
+                               for name, definition in constraints]
+                for sql in statements:
+                    started = time.monotonic()
+                    cursor.execute(sql)
+                    slowest.append((time.monotonic() - started, sql))
+        self.stdout.write(f"  indexes and constraints rebuilt: {len(slowest)} in {time.monotonic() - t:.1f}s; slowest:")
+        for seconds, sql in sorted(slowest, reverse=True)[:5]:
+            self.stdout.write(f"    {seconds:6.1f}s  {sql[:110]}")
+
     def _load(self, model, columns, rows, total, label):
         """Write ``rows`` (tuples in ``columns`` order); other columns get their model defaults."""
         given = set(columns)
@@ -432,7 +563,8 @@ class Command(BaseCommand):
         """Explicit ids were written: move the id sequences past them (PostgreSQL only needs this)."""
         if not self.pg:
             return
-        sql = connection.ops.sequence_reset_sql(self.style, [User, Review, Product])
+        sql = connection.ops.sequence_reset_sql(self.style, [User, Review, Product, Entry, InteractionEvent,
+                                                             PointsEntry])
         with connection.cursor() as cursor:
             for statement in sql:
                 cursor.execute(statement)
@@ -485,8 +617,12 @@ class Command(BaseCommand):
         t = time.monotonic()
         models = [User, Product, ProductImage, Review, Review.tags.through, ReviewPhoto, HelpfulVote, TextFingerprint,
                   LshBucket]
+        if self.ix:
+            models += [Entry, EntryVote, ActivityDay, PointsEntry, UserPoints, InteractionEvent]
+        # VACUUM also sets the visibility map, as autovacuum would on a live database; it cannot run
+        # inside a transaction (a test's), where ANALYZE alone does.
+        verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
             for model in models:
-                # VACUUM also sets the visibility map, as autovacuum would on a live database.
-                cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+                cursor.execute(f"{verb} {connection.ops.quote_name(model._meta.db_table)}")
         self._done("VACUUM ANALYZE tables", len(models), t)
