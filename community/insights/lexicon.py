@@ -99,8 +99,11 @@ _NEG = {lang: set(words) for lang, words in NEGATIVE.items()}
 
 @lru_cache(maxsize=1)
 def _jieba():
+    import logging
+
     import jieba
 
+    jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     for words in (*POSITIVE.values(), *NEGATIVE.values()):
         for w in words:
