@@ -9,7 +9,12 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from community.insights import lexicon
-from community.insights.models import AspectDaily, AspectMention, IdeaTheme, InsightsState
+from community.insights.models import (
+    AspectDaily,
+    AspectMention,
+    IdeaTheme,
+    InsightsState,
+)
 from community.models import Brand, Product
 
 QUOTES_PER_ASPECT = 3
