@@ -340,3 +340,13 @@ def test_commands(capsys, product, brand):
     out = capsys.readouterr().out
     assert "insights rebuild" in out and "insights run" in out
     assert AspectDaily.objects.get(product=product).mentions == 1
+
+
+def test_an_erased_review_leaves_no_words_in_the_insights_tables(product, brand,
+                                                                  django_capture_on_commit_callbacks):
+    r = review(product, "包装很好，希望出一个超大容量的家庭装版本。", 5)
+    services.insights_run()
+    assert "超大容量" in repr(snapshot())
+    with django_capture_on_commit_callbacks(execute=True):
+        community_services.review_erase(review_id=r.pk)
+    assert "超大容量" not in repr(snapshot()) and "包装很好" not in repr(snapshot())

@@ -68,7 +68,9 @@ def review_unquote(*, review_id) -> int:
     with transaction.atomic():
         # wait for a run in progress (it holds the state row), so it cannot re-quote the review after us
         _state()
-        changed = AspectMention.objects.filter(review_id=review_id, quotable=True).update(quotable=False)
+        # the sentence itself goes too (an erased review's words must not outlive it here)
+        changed = AspectMention.objects.filter(review_id=review_id).exclude(quotable=False, quote="").update(
+            quotable=False, quote="")
         brand_ids = set(ReviewIdea.objects.filter(review_id=review_id).values_list("brand_id", flat=True))
         if brand_ids:
             ReviewIdea.objects.filter(review_id=review_id).delete()
