@@ -231,6 +231,26 @@ def _quote_for(text, needle_zh, needle_en):
     return ""
 
 
+@lru_cache(maxsize=512)
+def _vocabulary(tags):
+    """For a category's tags (a tuple): {aspect: (zh terms, en terms, label_zh, label_en)},
+    {tag id: (aspect, sign)} and [(label_zh, aspect, sign)] for labels found in text."""
+    terms = {key: (tuple(t["zh"]), tuple(t["en"]), "", "") for key, t in ASPECTS.items()}
+    by_id, labels = {}, []
+    for tag in tags:
+        aspect = tag_aspect(tag)
+        sign = -1 if tag.negative else 1
+        if aspect.startswith("tag:"):
+            terms[aspect] = ((tag.label_zh,) if tag.label_zh else (), (), tag.label_zh, tag.label_en)
+        elif tag.label_zh:
+            zh, en, lz, le = terms[aspect]
+            terms[aspect] = ((*zh, tag.label_zh), en, lz, le)
+        by_id[tag.id] = (aspect, sign)
+        if tag.label_zh:
+            labels.append((tag.label_zh, aspect, sign))
+    return terms, by_id, tuple(labels)
+
+
 def extract(text, rating, *, tags=(), ticked=()):
     """The aspect mentions of one review, one per aspect, sorted by aspect.
 
@@ -239,17 +259,7 @@ def extract(text, rating, *, tags=(), ticked=()):
     """
     text = text or ""
     fallback = rating_polarity(rating)
-    terms = {key: (t["zh"], t["en"], "", "") for key, t in ASPECTS.items()}
-    tag_votes = {}
-    for tag in tags:
-        aspect = tag_aspect(tag)
-        if aspect.startswith("tag:"):
-            terms[aspect] = ([tag.label_zh] if tag.label_zh else [], [], tag.label_zh, tag.label_en)
-        else:
-            zh, en, lz, le = terms[aspect]
-            terms[aspect] = ([*zh, tag.label_zh] if tag.label_zh else zh, en, lz, le)
-        if tag.id in ticked:
-            tag_votes.setdefault(aspect, []).append(-1 if tag.negative else 1)
+    terms, by_id, labels = _vocabulary(tuple(tags))
     votes = {}
     for clause in clauses(text):
         words = set(_en_words(clause))
@@ -260,12 +270,12 @@ def extract(text, rating, *, tags=(), ticked=()):
         sign = (sign > 0) - (sign < 0)
         for key in named:
             # a tag label found in the text ("做工一般") says its own polarity
-            zh = terms[key][0]
-            tag_sign = next((-1 if t.negative else 1 for t in tags if t.label_zh and t.label_zh in clause
-                             and tag_aspect(t) == key), 0)
+            tag_sign = next((s for label, aspect, s in labels if aspect == key and label in clause), 0)
             votes.setdefault(key, []).append(sign or tag_sign)
-    for key, signs in tag_votes.items():
-        votes.setdefault(key, []).extend(signs)
+    for tag_id in ticked:
+        if tag_id in by_id:
+            aspect, sign = by_id[tag_id]
+            votes.setdefault(aspect, []).append(sign)
     out = []
     for key in sorted(votes):
         total = sum(votes[key])

@@ -89,52 +89,52 @@ def entry_unquote(*, challenge_id) -> None:
 
 # --- the refresh -------------------------------------------------------------------------------
 
-def _reviews_refresh(review_ids):
+def _reviews_refresh(review_ids, *, fresh=False):
     """Replace the mentions and suggestion sentences of these reviews. Returns the (product_id,
-    day) pairs whose daily rows must be recomputed and the brands whose ideas changed."""
+    day) pairs whose daily rows must be recomputed and the brands whose ideas changed.
+    ``fresh``: the tables were just emptied (a rebuild), nothing to read back or delete."""
     review_ids = list(review_ids)
     touched, brands = set(), set()
     if not review_ids:
         return touched, brands
-    touched |= set(AspectMention.objects.filter(review_id__in=review_ids).values_list("product_id", "day"))
-    brands |= set(ReviewIdea.objects.filter(review_id__in=review_ids).values_list("brand_id", flat=True))
-    AspectMention.objects.filter(review_id__in=review_ids).delete()
-    ReviewIdea.objects.filter(review_id__in=review_ids).delete()
+    if not fresh:
+        touched |= set(AspectMention.objects.filter(review_id__in=review_ids).values_list("product_id", "day"))
+        brands |= set(ReviewIdea.objects.filter(review_id__in=review_ids).values_list("brand_id", flat=True))
+        AspectMention.objects.filter(review_id__in=review_ids).delete()
+        ReviewIdea.objects.filter(review_id__in=review_ids).delete()
     reviews = list(
-        Review.objects.filter(pk__in=review_ids, status=Review.Status.PUBLISHED)
-        .select_related("product")
-        .only("id", "rating", "text", "quality_score", "helpful_count", "published_at", "created_at",
-              "product__id", "product__brand_id", "product__category_id")
+        Review.objects.filter(pk__in=review_ids, status=Review.Status.PUBLISHED).values_list(
+            "id", "rating", "text", "quality_score", "helpful_count", "published_at", "created_at",
+            "product_id", "product__brand_id", "product__category_id")
     )
     if not reviews:
         return touched, brands
     tags_by_category = defaultdict(list)
-    for tag in AspectTag.objects.filter(category_id__in={r.product.category_id for r in reviews}):
+    for tag in AspectTag.objects.filter(category_id__in={r[9] for r in reviews}).order_by("category_id", "position", "id"):
         tags_by_category[tag.category_id].append(
             lexicon.Tag(id=tag.pk, slug=tag.slug, label_zh=tag.label_zh, label_en=tag.label_en, negative=tag.negative)
         )
+    tags_by_category = {k: tuple(v) for k, v in tags_by_category.items()}
     ticked = defaultdict(set)
-    for review_id, tag_id in Review.tags.through.objects.filter(review_id__in=[r.pk for r in reviews]).values_list(
+    for review_id, tag_id in Review.tags.through.objects.filter(review_id__in=[r[0] for r in reviews]).values_list(
             "review_id", "aspecttag_id"):
         ticked[review_id].add(tag_id)
     mentions, ideas = [], []
-    for review in reviews:
-        when = review.published_at or review.created_at
+    for review_id, rating, text, quality, helpful, published_at, created_at, product_id, brand_id, category_id in reviews:
+        when = published_at or created_at
         day = _local_day(when)
-        brand_id, product_id = review.product.brand_id, review.product.pk
-        quotable = _is_quotable(review.quality_score)
-        for m in lexicon.extract(review.text, review.rating, tags=tags_by_category[review.product.category_id],
-                                 ticked=ticked[review.pk]):
+        quotable = _is_quotable(quality)
+        for m in lexicon.extract(text, rating, tags=tags_by_category.get(category_id, ()), ticked=ticked[review_id]):
             mentions.append(AspectMention(
-                review_id=review.pk, brand_id=brand_id, product_id=product_id, aspect=m.aspect,
+                review_id=review_id, brand_id=brand_id, product_id=product_id, aspect=m.aspect,
                 label_zh=m.label_zh[:30], label_en=m.label_en[:40], polarity=m.polarity, day=day, quote=m.quote,
-                quality=review.quality_score, quotable=quotable and bool(m.quote),
+                quality=quality, quotable=quotable and bool(m.quote),
             ))
             touched.add((product_id, day))
         if quotable:
-            for position, sentence in enumerate(lexicon.ideas(review.text)[:5]):
-                ideas.append(ReviewIdea(review_id=review.pk, brand_id=brand_id, position=position, text=sentence,
-                                        votes=review.helpful_count, published_at=when))
+            for position, sentence in enumerate(lexicon.ideas(text)[:5]):
+                ideas.append(ReviewIdea(review_id=review_id, brand_id=brand_id, position=position, text=sentence,
+                                        votes=helpful, published_at=when))
                 brands.add(brand_id)
     AspectMention.objects.bulk_create(mentions, batch_size=CHUNK)
     ReviewIdea.objects.bulk_create(ideas, batch_size=CHUNK)
@@ -276,7 +276,7 @@ def _rebuild(state, start, progress=None):
     AspectDaily.objects.all().delete()
     ids = list(Review.objects.filter(status=Review.Status.PUBLISHED).order_by("id").values_list("id", flat=True))
     for i in range(0, len(ids), CHUNK):
-        _reviews_refresh(ids[i:i + CHUNK])
+        _reviews_refresh(ids[i:i + CHUNK], fresh=True)
         if progress:
             progress(min(i + CHUNK, len(ids)), len(ids))
     AspectDaily.objects.bulk_create(_daily_rows(Q()), batch_size=CHUNK)
