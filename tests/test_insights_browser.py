@@ -44,7 +44,7 @@ def _scene():
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_insights_on_a_phone(site, chromium, language):
-    brand, staff = _scene()
+    _brand, staff = _scene()
     host = site.url.split("//", 1)[1].split(":")[0]
     context = chromium.new_context(**PHONE)
     context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"},
