@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "community.trials",
     "community.privacy",
     "community.integrity",
+    "community.insights",
     "gamification",
     "moderation",
     "devtools",
@@ -263,8 +264,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="cocreate")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Brand insights (docs/insights.md): only published reviews scoring at least this are quoted;
+# aspects compare the last INSIGHTS_PERIOD_DAYS days with the period before; a complaint is
+# "rising" when the one-sided two-proportion z-test of its negative share gives p below
+# INSIGHTS_RISING_P with at least INSIGHTS_RISING_MIN_MENTIONS mentions in each period; ideas
+# join a theme at this estimated Jaccard similarity (MinHash, moderation's near-duplicate index).
+INSIGHTS_QUOTE_MIN_QUALITY = env.int("INSIGHTS_QUOTE_MIN_QUALITY", default=55)
+INSIGHTS_PERIOD_DAYS = env.int("INSIGHTS_PERIOD_DAYS", default=30)
+INSIGHTS_RISING_P = env.float("INSIGHTS_RISING_P", default=0.05)
+INSIGHTS_RISING_MIN_MENTIONS = env.int("INSIGHTS_RISING_MIN_MENTIONS", default=5)
+INSIGHTS_IDEA_GROUP_AT = env.float("INSIGHTS_IDEA_GROUP_AT", default=0.5)
+INSIGHTS_REFRESH_SECONDS = env.int("INSIGHTS_REFRESH_SECONDS", default=300)
+
 # Periodic work is declared here, in one place (see config/celery.py).
 CELERY_BEAT_SCHEDULE = {
+    # Brand insights: incremental every 5 minutes (watermark + dirty marks), full refresh nightly.
+    "insights-run": {
+        "task": "insights.run",
+        "schedule": INSIGHTS_REFRESH_SECONDS,
+    },
+    "insights-rebuild-nightly": {
+        "task": "insights.rebuild",
+        "schedule": 24 * 60 * 60,
+    },
     "gamification-points-vest-due": {
         "task": "gamification.points_vest_due",
         "schedule": 15 * 60,
