@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from community import hooks, selectors, signals
 from community.images import image_clean, image_thumbnail
 from community.integrity.services import helpful_action, interaction_record
-from community.votelimits import vote_daily_take
 from community.models import (
     ERASED_USERNAME_PREFIX,
     AspectTag,
@@ -26,6 +25,7 @@ from community.models import (
     ReviewPhoto,
     User,
 )
+from community.votelimits import vote_daily_take
 from core import hooks as core_hooks
 from core.errors import PermissionDeniedError, ServiceError
 from core.queue import enqueue_on_commit

@@ -8,11 +8,10 @@ images for the answer. The challenge counter moves after commit (one UPDATE) and
 come from a Celery task enqueued on commit.
 """
 import pytest
-from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from community import hooks, services as community_services
+from community import hooks
+from community import services as community_services
 from community.cocreation import polls, services
 from community.cocreation.models import Challenge, EntryVote
 from community.models import HelpfulVote
@@ -40,9 +39,8 @@ def test_entry_vote_api_queries_are_exact(client, django_assert_num_queries, dja
     entries = [published_entry(challenge) for _ in range(2)]
     voter, h = _api_voter()
     client.post(f"/api/entries/{entries[1].pk}/vote/", **h)  # the participant row exists from here on
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with django_assert_num_queries(VOTE_QUERIES):
-            assert client.post(f"/api/entries/{entries[0].pk}/vote/", **h).json()["voted"] is True
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, django_assert_num_queries(VOTE_QUERIES):
+        assert client.post(f"/api/entries/{entries[0].pk}/vote/", **h).json()["voted"] is True
     # after commit: the challenge counter's UPDATE and the points task (Celery), nothing in the request
     assert len(callbacks) == 2
     assert not PointsEntry.objects.filter(key__endswith=f":{entries[0].pk}:{voter.pk}").exists()
@@ -125,7 +123,7 @@ def test_cap_message_in_chinese(client, settings, monkeypatch):
     settings.COCREATE_VOTES_PER_DAY = 1
     settings.LANGUAGE_CODE = "zh-hans"
     monkeypatch.setattr(hooks.user_level, "_impl", lambda user_id: {"number": 1})
-    voter, h = _api_voter()
+    _voter, h = _api_voter()
     challenge = make_challenge(allow_overlap=True, votes_per_user=50)
     entries = [published_entry(challenge) for _ in range(2)]
     assert client.post(f"/api/entries/{entries[0].pk}/vote/", **h).status_code == 200
@@ -143,7 +141,7 @@ def test_two_votes_at_the_caps_edge_never_both_pass(settings, monkeypatch):
     for _round in range(5):
         voter = old_user()
         entries = [published_entry(make_challenge(allow_overlap=True, votes_per_user=5)) for _ in range(2)]
-        calls = [lambda e=e: services.entry_vote_toggle(user=voter, entry_id=e.pk) for e in entries]
+        calls = [lambda e=e, v=voter: services.entry_vote_toggle(user=v, entry_id=e.pk) for e in entries]
         results, errors = run_together(calls)
         passed = [r for r in results if r is not None]
         refused = [e for e in errors if e is not None]
