@@ -45,7 +45,8 @@ PATH_MARKER = "path-" + salted_hmac("cocreate.views.page-cache", "path-marker").
 
 
 def _ttl():
-    return getattr(settings, "PAGE_FRAGMENT_SECONDS", 3600)
+    """How long an unused fragment stays; 0 turns the fragments off (every card rendered live)."""
+    return int(getattr(settings, "PAGE_FRAGMENT_SECONDS", 3600) or 0)
 
 
 def _digest(parts) -> str:
@@ -110,7 +111,7 @@ def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=F
     messages to show next to a card."""
     from django.contrib import messages
 
-    if len(messages.get_messages(request)):
+    if not _ttl() or len(messages.get_messages(request)):
         return reviews
     user = request.user
     signed_in = user.is_authenticated
@@ -146,8 +147,9 @@ def summary_html(request, product, summary):
         product.rating_only_count, [(i["tag"].pk, str(i["tag"].label), i["tag"].negative) for i in summary["tags"]],
         get_language(),
     ))
-    html = cache.get(key)
+    html = cache.get(key) if _ttl() else None
     if html is None:
         html = render_to_string(SUMMARY_TEMPLATE, {"summary": summary})
-        cache.set(key, html, _ttl())
+        if _ttl():
+            cache.set(key, html, _ttl())
     return mark_safe(html)

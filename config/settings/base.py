@@ -251,6 +251,10 @@ COCREATE_REVIEW_MAX_PHOTOS = 9
 # Daily vote caps by trust (community/votelimits.py): new votes per day (helpful, entry and poll
 # votes together) = COCREATE_VOTES_PER_DAY x the multiplier of the voter's level (the highest
 # listed level at or below theirs). 0 turns the caps off. Multipliers: "level:x,level:x".
+# Shared fragments of the product page (community/pagecache.py): seconds an unused review card or
+# rating summary stays in the cache; 0 renders every card live. Keys carry each object's version,
+# so this is not a staleness window.
+PAGE_FRAGMENT_SECONDS = env.int("PAGE_FRAGMENT_SECONDS", default=3600)
 COCREATE_VOTES_PER_DAY = env.int("COCREATE_VOTES_PER_DAY", default=50)
 COCREATE_VOTE_LEVEL_MULTIPLIERS = {
     int(level): float(x)
