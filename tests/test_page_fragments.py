@@ -106,3 +106,16 @@ def test_dates_in_shared_cards_follow_each_viewers_zone(client, product, shopper
     assert ">2024-01-01<" in client.get(product_url(product)).content.decode()
     client.force_login(other_shopper)
     assert ">2024-01-02<" in client.get(product_url(product)).content.decode()
+
+
+@pytest.mark.parametrize("own_status", ["pending", "published", "rejected"])
+def test_signed_in_api_count_comes_from_the_caches_plus_the_own_review(client, product, shopper, own_status):
+    add_bulk_reviews(product, 4)
+    own = Review.objects.create(product=product, author=shopper, rating=3, text="Mine, with words", status=own_status)
+    services.product_stats_refresh(product_id=product.pk)
+    client.force_login(shopper)
+    body = client.get(f"/api/products/{product.slug}/reviews/", {"content": "with_content"}).json()
+    listed = [r["id"] for r in body["results"]]
+    assert own.pk in listed and body["count"] == len(listed) == 5
+    body = client.get(f"/api/products/{product.slug}/reviews/", {"content": "rating_only"}).json()
+    assert body["count"] == len(body["results"]) == 0
