@@ -104,6 +104,44 @@ def _fill(html, request, *, signed_in, keep_csrf_marker=False):
     return mark_safe(html.replace(csrf_marker(), get_token(request)))
 
 
+# The vote buttons of a stored card (rendered with no vote) and how the viewer's vote changes
+# them: the pressed button's value empties (a second tap withdraws) and aria-pressed turns true.
+# tests/test_page_fragments.py compares such cards with live ones.
+_BUTTON = 'value="{v}" data-vote="{v}" class="vote-btn" aria-pressed="false"'
+_PRESSED = 'value="" data-vote="{v}" class="vote-btn" aria-pressed="true"'
+
+
+def _press(html, my_vote):
+    if my_vote is None:
+        return html
+    v = "1" if my_vote else "0"
+    return mark_safe(html.replace(_BUTTON.format(v=v), _PRESSED.format(v=v), 1))
+
+
+def _zone(request):
+    """The viewer's time zone as the layout's {% timezone %} sets it (None: the site's)."""
+    user = request.user
+    return valid_timezone(getattr(user, "timezone", "")) if user.is_authenticated else None
+
+
+def rating_rows_html(request, rows):
+    """The star-only ratings listed under the reviews, one fragment keyed by what they show."""
+    if not rows or not _ttl():
+        return None
+    zone = _zone(request)
+    key = "cocreate:ratings:" + _digest((
+        [(r.pk, r.rating, r.created_at, r.author_id, r.author.public_name, r.author.is_active) for r in rows],
+        get_language(), str(zone or ""),
+    ))
+    html = cache.get(key)
+    if html is None:
+        with timezone.override(zone):
+            html = "".join(
+                "<li>" + render_to_string("community/_rating_row.html", {"review": r}) + "</li>" for r in rows)
+        cache.set(key, html, _ttl())
+    return mark_safe(html)
+
+
 def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=False):
     """Give each shared card its HTML (``review.card_html``) from the cache, rendering and
     storing the missing ones in one ``set_many``. The viewer's own card and the cards they
@@ -115,12 +153,11 @@ def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=F
         return reviews
     user = request.user
     signed_in = user.is_authenticated
-    shared = [r for r in reviews if r.has_content and not getattr(r, "is_own", False)
-              and getattr(r, "my_vote", None) is None]
+    shared = [r for r in reviews if r.has_content and not getattr(r, "is_own", False)]
     if not shared:
         return reviews
     # The layout shows dates in the viewer's zone ({% timezone %} in base.html): the cards too.
-    zone = valid_timezone(getattr(user, "timezone", "")) if signed_in else None
+    zone = _zone(request)
     keys = {f"cocreate:card:{review_card_version(r, signed_in=signed_in, zone=zone)}": r for r in shared}
     found = cache.get_many(list(keys))
     fresh = {}
@@ -134,7 +171,8 @@ def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=F
                     "csrf_token": csrf_marker(),
                 })
             fresh[key] = html
-        review.card_html = _fill(html, request, signed_in=signed_in, keep_csrf_marker=keep_csrf_marker)
+        review.card_html = _press(_fill(html, request, signed_in=signed_in, keep_csrf_marker=keep_csrf_marker),
+                                  getattr(review, "my_vote", None))
     if fresh:
         cache.set_many(fresh, _ttl())
     return reviews

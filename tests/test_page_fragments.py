@@ -28,7 +28,13 @@ def card(html, review):
 
 
 def test_cards_from_the_cache_equal_live_cards(client, product, shopper):
-    add_bulk_reviews(product, 12)
+    reviews = add_bulk_reviews(product, 12)
+    # Star-only ratings too (their rows are one fragment), and the viewer's votes both ways.
+    for i in range(3):
+        Review.objects.create(product=product, author=factories.UserFactory(), rating=2 + i, text="")
+    services.product_stats_refresh(product_id=product.pk)
+    services.review_vote_helpful(user=shopper, review_id=reviews[-1].pk, helpful=True)
+    services.review_vote_helpful(user=shopper, review_id=reviews[-2].pk, helpful=False)
     client.force_login(shopper)
     cold = client.get(product_url(product), {"sort": "newest"}).content.decode()
     warm = client.get(product_url(product), {"sort": "newest"}).content.decode()
@@ -41,9 +47,12 @@ def test_cards_from_the_cache_equal_live_cards(client, product, shopper):
         from community import views
 
         views.review_cards_attach = pagecache_off
+        views.rating_rows_html = lambda request, rows: None
         live = client.get(product_url(product), {"sort": "newest"}).content.decode()
     finally:
         views.review_cards_attach = original
+        views.rating_rows_html = pagecache.rating_rows_html
+    assert 'aria-pressed="true"' in warm and 'class="rating-row' in warm
     assert CSRF.sub("", live) == CSRF.sub("", warm)
 
 
