@@ -23,7 +23,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from community import hooks, selectors, services
 from community.forms import ProfileForm, ReviewDetailsForm
 from community.models import Notification, Review
-from community.pagecache import csrf_marker, rating_rows_html, review_cards_attach, summary_html
+from community.pagecache import (
+    csrf_marker,
+    rating_rows_html,
+    review_cards_attach,
+    summary_html,
+)
 from core.errors import ServiceError
 from core.http import safe_next, wants_json
 from core.pagination import KnownCountPaginator
