@@ -3,9 +3,9 @@
 A review card looks the same to everyone except in a few places: the viewer's own card (its
 status, no vote buttons), the viewer's vote (which button is pressed), the CSRF token and the
 ``next`` path of its forms. So each card is rendered once per *version* and kept in the cache;
-a page assembles the shared cards and renders live only the cards that are the viewer's own or
-that the viewer voted on (at most a few per page). The CSRF token and the ``next`` path are
-markers in the stored fragment, replaced per request.
+a page assembles the shared cards and renders live only the viewer's own card. The viewer's vote
+presses its button by a fixed substitution (``_press``), and the CSRF token and the ``next`` path
+are markers in the stored fragment, replaced per request.
 
 The version is a digest of everything the card shows: the review's row (text, rating, counts,
 status, incentive, edit time), its tags and photos (prefetched with the page, as before), its
@@ -144,9 +144,9 @@ def rating_rows_html(request, rows):
 
 def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=False):
     """Give each shared card its HTML (``review.card_html``) from the cache, rendering and
-    storing the missing ones in one ``set_many``. The viewer's own card and the cards they
-    voted on are left to the template (rendered live). Nothing when the request carries
-    messages to show next to a card."""
+    storing the missing ones in one ``set_many``. The viewer's own card is left to the template
+    (rendered live); their votes are pressed in the shared cards. Nothing when the request
+    carries messages to show next to a card."""
     from django.contrib import messages
 
     if not _ttl() or len(messages.get_messages(request)):
