@@ -249,6 +249,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 COCREATE_IMAGE_MAX_BYTES = env.int("COCREATE_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 COCREATE_IMAGE_MAX_PIXELS = env.int("COCREATE_IMAGE_MAX_PIXELS", default=40_000_000)
 COCREATE_REVIEW_MAX_PHOTOS = 9
+# Daily vote caps by trust (community/votelimits.py): new votes per day (helpful, entry and poll
+# votes together) = COCREATE_VOTES_PER_DAY x the multiplier of the voter's level (the highest
+# listed level at or below theirs). 0 turns the caps off. Multipliers: "level:x,level:x".
+# Shared fragments of the product page (community/pagecache.py): seconds an unused review card or
+# rating summary stays in the cache; 0 renders every card live. Keys carry each object's version,
+# so this is not a staleness window.
+PAGE_FRAGMENT_SECONDS = env.int("PAGE_FRAGMENT_SECONDS", default=3600)
+COCREATE_VOTES_PER_DAY = env.int("COCREATE_VOTES_PER_DAY", default=50)
+COCREATE_VOTE_LEVEL_MULTIPLIERS = {
+    int(level): float(x)
+    for level, x in (pair.split(":") for pair in env(
+        "COCREATE_VOTE_LEVEL_MULTIPLIERS", default="1:1,2:1.5,3:2,4:3,5:4").split(",") if pair.strip())
+}
 # Trained classifier artifacts (versioned; see docs/classifier.md).
 COCREATE_MODEL_DIR = Path(env("COCREATE_MODEL_DIR", default=str(BASE_DIR / "var" / "models")))
 # "Download my data" ZIPs: private, outside MEDIA_ROOT, never served except to their owner (docs/privacy.md).
