@@ -56,6 +56,11 @@ def wait_for(predicate, timeout, what, proc, hint="see the worker log below", in
         time.sleep(interval)
 
 
+def worker_queues(worker_queue):
+    """The default queue and the prefixed screening / batch / email queues of one test's worker."""
+    return [worker_queue, *(f"{worker_queue}.{kind}" for kind in ("screening", "batch", "email"))]
+
+
 @pytest.fixture
 def worker_queue():
     return f"e2e-{uuid.uuid4().hex[:12]}"
@@ -74,6 +79,8 @@ def celery_worker_process(transactional_db, worker_queue, tmp_path):
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": worker_queue,
+        # screening / batch / email get this worker's own names too (config/queues.py).
+        "CELERY_QUEUE_PREFIX": f"{worker_queue}.",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PYTHONUNBUFFERED": "1",
     }
@@ -81,7 +88,7 @@ def celery_worker_process(transactional_db, worker_queue, tmp_path):
         env.pop(name, None)
     cmd = [
         sys.executable, "-m", "celery", "-A", "config", "worker",
-        "-l", "info", "-P", "solo", "-Q", worker_queue,
+        "-l", "info", "-P", "solo", "-Q", ",".join(worker_queues(worker_queue)),
         "-n", f"{worker_queue}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
@@ -114,10 +121,11 @@ def celery_worker_process(transactional_db, worker_queue, tmp_path):
 def celery_not_eager(worker_queue):
     """Make this process publish to the broker (and to the worker's queue) instead of running tasks inline."""
     conf = celery_app.conf
-    saved = {k: conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+    saved = {k: conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue", "queue_prefix")}
     conf.task_always_eager = False
     conf.broker_url = os.environ["REDIS_URL"]
     conf.task_default_queue = worker_queue
+    conf.queue_prefix = f"{worker_queue}."
     try:
         yield
     finally:
