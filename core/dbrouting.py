@@ -24,9 +24,14 @@ import threading
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from multidb.middleware import PinningRouterMiddleware, pinning_cookie
-from multidb.pinning import pin_this_thread, this_thread_is_pinned, unpin_this_thread, use_primary_db
+from multidb.pinning import (
+    pin_this_thread,
+    this_thread_is_pinned,
+    unpin_this_thread,
+    use_primary_db,
+)
 
-__all__ = ["PrimaryReplicaRouter", "ReplicaRoutingMiddleware", "primary_reads", "replica_aliases", "reads_from"]
+__all__ = ["PrimaryReplicaRouter", "ReplicaRoutingMiddleware", "primary_reads", "reads_from", "replica_aliases"]
 
 # The decorator / context manager for "this code reads the primary" (multidb's).
 primary_reads = use_primary_db
@@ -51,7 +56,7 @@ def replica_reads_allowed() -> bool:
     return getattr(_state, "replica_ok", False) and not this_thread_is_pinned()
 
 
-class allow_replica_reads:  # noqa: N801 - used like a function: `with allow_replica_reads():`
+class allow_replica_reads:
     """Let reads outside a transaction go to a replica (the middleware does this for safe requests).
     Read-mostly batch code (exports, reports) may use it too, accepting a few seconds of lag."""
 

@@ -125,7 +125,7 @@ def real_replica(settings):
 
 def _wait_until_replayed(replica, timeout=30):
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")  # not yet flushed, with synchronous_commit=off
         target = cursor.fetchone()[0]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -68,10 +69,16 @@ def worker_queue():
 
 @pytest.fixture
 def celery_worker_process(transactional_db, worker_queue, tmp_path):
-    """A real worker consuming only ``worker_queue``; always terminated, log printed on teardown.
-    ``proc.log_path`` is the worker's log file."""
+    """A real worker consuming this test's queues (``worker_queues``); always terminated, log
+    printed on teardown. ``proc.log_path`` is the worker's log file."""
+    with running_worker(worker_queues(worker_queue), worker_queue=worker_queue, log_path=tmp_path / "worker.log") as proc:
+        yield proc
+
+
+@contextmanager
+def running_worker(queues, *, worker_queue, log_path):
+    """A `celery worker -P solo` process consuming ``queues``, with this test's queue names."""
     redis_url = os.environ["REDIS_URL"]
-    log_path = tmp_path / "worker.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",  # non-eager because REDIS_URL is set
@@ -84,12 +91,14 @@ def celery_worker_process(transactional_db, worker_queue, tmp_path):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PYTHONUNBUFFERED": "1",
     }
-    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+    # Workers read the primary only (core/dbrouting.py); the replica's name is not the test database's.
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "DATABASE_REPLICA_URLS"):
         env.pop(name, None)
+    node = f"{'-'.join(q.rsplit('.', 1)[-1] for q in queues)}-{worker_queue}"
     cmd = [
         sys.executable, "-m", "celery", "-A", "config", "worker",
-        "-l", "info", "-P", "solo", "-Q", ",".join(worker_queues(worker_queue)),
-        "-n", f"{worker_queue}@%h",
+        "-l", "info", "-P", "solo", "-Q", ",".join(queues),
+        "-n", f"{node}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with open(log_path, "wb") as log:
