@@ -172,6 +172,9 @@ def test_a_read_after_a_write_is_pinned_to_the_primary(real_replica, client, set
         assert replica_queries["n"] == 0, "a read right after a write went to the replica"
         unpinned = stranger.get("/api/me/")  # same account, no pin: the (stale) replica answers
         assert replica_queries["n"] > 0, "an unpinned safe read did not use the replica"
+        before = replica_queries["n"]
+        ledger = stranger.get("/api/me/points/")  # an exact page: the primary, pin or not
+        assert ledger.status_code == 200 and replica_queries["n"] == before, "the ledger read a replica"
     assert pinned.json()["display_name"] == "After"
     assert unpinned.json()["display_name"] == "Before"  # proves the replica really was behind
 
