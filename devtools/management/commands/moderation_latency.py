@@ -151,7 +151,8 @@ class Command(BaseCommand):
             "PYTHONUNBUFFERED": "1",
         }
         pool = ["-P", "solo"] if concurrency == 1 else ["-P", "prefork", "-c", str(concurrency)]
-        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info", *pool, "-Q", ",".join([queue, *(f"{queue}.{k}" for k in ("screening", "batch", "email"))]),
+        queues = ",".join([queue, *(f"{queue}.{kind}" for kind in ("screening", "batch", "email"))])
+        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info", *pool, "-Q", queues,
                "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
