@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Replica reads for safe requests, the primary after a write (a no-op without replicas).
+    "core.dbrouting.ReplicaRoutingMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -101,6 +104,44 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- read replicas, read-your-writes, PgBouncer (docs/deploy.md) -----------------------------
+# DATABASE_REPLICA_URLS: comma-separated streaming replicas of DATABASE_URL. Reads of safe web
+# requests go to them (round robin); writes, transactions, Celery tasks, commands and the pages
+# in DATABASE_PRIMARY_PATHS read the primary; after a write the person's reads stay on the
+# primary for DATABASE_PIN_SECONDS (a cookie; core/dbrouting.py, django-multidb-router).
+REPLICA_DATABASES = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = env.db_url_config(_url)
+    DATABASES[_alias]["ATOMIC_REQUESTS"] = False
+    DATABASES[_alias]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # Tests: a replica is the test database's mirror (a per-test transaction is invisible to a
+    # real replica); tests/test_replicas.py points it back at the real replica on purpose.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(_alias)
+DATABASE_PIN_SECONDS = env.int("DATABASE_PIN_SECONDS", default=15)
+DATABASE_PRIMARY_PATHS = env.list("DATABASE_PRIMARY_PATHS", default=[
+    "/moderation/", "/api/moderation/",  # the queue and cases: claims and decisions must see the latest
+    "/me/points/", "/api/me/points/",  # the ledger
+    "/rewards/", "/me/rewards/", "/api/rewards/", "/api/me/rewards/",  # the store, redemptions
+    "/admin/",
+])
+DATABASE_ROUTERS = ["core.dbrouting.PrimaryReplicaRouter"] if REPLICA_DATABASES else []
+MULTIDB_PINNING_SECONDS = DATABASE_PIN_SECONDS
+MULTIDB_PINNING_COOKIE = "cocreate_pin"
+MULTIDB_PINNING_COOKIE_HTTPONLY = True
+# DATABASE_POOLER=pgbouncer: the DATABASE_URLs point at PgBouncer in transaction pooling mode.
+# A server connection then belongs to a client only for one transaction, so no server-side
+# (named, WITH HOLD) cursors for .iterator(), and no session state: Django's psycopg 3 backend
+# already sends no server-side prepared statements (prepare_threshold None) and the only SETs in
+# the code are SET LOCAL; do not set OPTIONS assume_role / server_side_binding with PgBouncer.
+DATABASE_POOLER = env("DATABASE_POOLER", default="")
+if DATABASE_POOLER == "pgbouncer":
+    for _db in DATABASES.values():
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASE_POOLER:
+    raise ImproperlyConfigured(f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}")
 
 REDIS_URL = env("REDIS_URL", default="")
 # The cache may live in its own Redis database (e.g. redis://…/1): django-redis's
@@ -274,7 +315,35 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not bool
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="cocreate")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="default")
+# Queues screening / default / batch / email, routed by task-name pattern (config/queues.py,
+# docs/deploy.md). First match wins; a name no pattern matches goes to the default queue.
+CELERY_QUEUE_PREFIX = env("CELERY_QUEUE_PREFIX", default="")
+CELERY_QUEUE_PATTERNS = [
+    ("moderation.case_screen", "screening"),
+    ("*.screen_*", "screening"),
+    ("*_screen", "screening"),
+    ("*email*", "email"),
+    ("*.mail_*", "email"),
+    ("*rescore*", "batch"),
+    ("*rebuild*", "batch"),
+    ("*backfill*", "batch"),
+    ("*retrain*", "batch"),
+    ("*.rollups_*", "batch"),
+    ("*rollup*", "batch"),
+    ("*integrity_scan*", "batch"),
+    ("*.scan_*", "batch"),
+    ("*_scan", "batch"),
+    ("*insights*", "batch"),
+    ("*export*", "batch"),
+    ("*retention*", "batch"),
+    ("*_daily", "batch"),
+    ("*_nightly", "batch"),
+    ("*_due", "batch"),
+    ("*_expire", "batch"),
+    ("*.known_answer_requeue", "batch"),
+]
+CELERY_TASK_ROUTES = ("config.queues.route_task",)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
