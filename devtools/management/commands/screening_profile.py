@@ -106,9 +106,11 @@ class Command(BaseCommand):
         parser.add_argument("--classifier", action="store_true", help="train and use the sample classifier")
         parser.add_argument("--pyinstrument", action="store_true", help="also print a pyinstrument call tree")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--cprofile", type=int, default=0, metavar="N",
+                            help="also print the N functions with the most cumulative CPU time (cProfile)")
         parser.add_argument("--sql", action="store_true", help="print the statements of the last item")
 
-    def handle(self, *args, n, warmup, classifier, pyinstrument, seed, sql, **options):
+    def handle(self, *args, n, warmup, classifier, pyinstrument, seed, sql, cprofile, **options):
         latency = LatencyCommand(stdout=self.stdout, stderr=self.stderr)
         latency._prepare_database()
         settings.COCREATE_MODEL_DIR = Path(tempfile.mkdtemp(prefix="profile-models-"))
@@ -146,6 +148,12 @@ class Command(BaseCommand):
 
             profiler = Profiler(interval=0.0005)
             profiler.start()
+        cpu_profile = None
+        if cprofile:
+            import cProfile
+
+            cpu_profile = cProfile.Profile(time.process_time)
+            cpu_profile.enable()
         walls, cpus, queries = [], [], []
         try:
             for case_id, revision in cases[warmup:]:
@@ -159,6 +167,8 @@ class Command(BaseCommand):
         finally:
             if profiler is not None:
                 profiler.stop()
+            if cpu_profile is not None:
+                cpu_profile.disable()
             for owner, name, original in reversed(saved):
                 setattr(owner, name, original)
             with app.connection_for_write() as conn:
@@ -182,5 +192,12 @@ class Command(BaseCommand):
         if sql:
             for number, statement in enumerate(counter.statements, 1):
                 w(f"{number:3d} {statement[:220]}")
+        if cpu_profile is not None:
+            import io
+            import pstats
+
+            out = io.StringIO()
+            pstats.Stats(cpu_profile, stream=out).sort_stats("cumulative").print_stats(cprofile)
+            w(out.getvalue())
         if profiler is not None:
             w(profiler.output_text(unicode=True, color=False, show_all=False))
