@@ -7,9 +7,9 @@ import pytest
 
 from community import services as community_services
 from config.celery import app
-from tests.factories import UserFactory
 from moderation import tasks
 from moderation.models import Case
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

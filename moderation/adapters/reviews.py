@@ -3,7 +3,11 @@ Decisions are applied through community's review services."""
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Review
-from community.services import review_content_purge, review_moderate, review_set_quality_many
+from community.services import (
+    review_content_purge,
+    review_moderate,
+    review_set_quality_many,
+)
 from moderation import registry
 from moderation.detectors.base import ImageInput, ScreenInput
 
