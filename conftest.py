@@ -70,9 +70,11 @@ def _clear_cache():
     from django.core.cache import cache
 
     from moderation.learning.store import cache_clear
+    from moderation.pipeline import thresholds_invalidate
 
     cache.clear()
     cache_clear()  # the in-process copy of the active models: each test starts from its own database
+    thresholds_invalidate()  # likewise the per-process copy of the screening thresholds
     yield
 
 

@@ -623,7 +623,7 @@ def review_set_quality_many(*, scores) -> int:
     if not scores:
         return 0
     changed = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # all or nothing; inside a caller's block, no savepoint of its own
         reviews = (
             Review.objects.select_for_update().filter(pk__in=list(scores)).order_by("pk")
             .only("id", "helpful_score", "quality_score", "rank_score")

@@ -22,7 +22,7 @@ precision meets ``classifier_min_precision``; until then its score raises the ri
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 
@@ -30,6 +30,7 @@ from moderation.detectors.base import (
     ACTION_RANK,
     BLOCK,
     HOLD,
+    Detector,
     DetectorResult,
     ScreenInput,
 )
@@ -107,12 +108,29 @@ class Thresholds:
         return cls(**{k: float(getattr(value, k)) for k in cls.__dataclass_fields__ if hasattr(value, k)})
 
 
+THRESHOLDS_MAX_AGE = 10.0  # seconds another process may keep using thresholds an operator changed
+_thresholds = {}  # content_type -> (read at, monotonic; Thresholds)
+
+
+def thresholds_invalidate():
+    """Thresholds changed (``moderation.receivers``, on save/delete): read them again."""
+    _thresholds.clear()
+
+
 def thresholds_for(content_type) -> Thresholds:
-    """The ``Threshold`` row for this content type, else the defaults (0.3 / 0.9 / 0.95)."""
+    """The ``Threshold`` row for this content type, else the defaults (0.3 / 0.9 / 0.95).
+    Kept per process for ``THRESHOLDS_MAX_AGE`` seconds (one query less per screened item);
+    a change in this process is seen at once, in other worker processes within 10 s."""
     from moderation.models import Threshold
 
+    now = time.monotonic()
+    cached = _thresholds.get(content_type)
+    if cached is not None and now - cached[0] < THRESHOLDS_MAX_AGE:
+        return replace(cached[1])
     row = Threshold.objects.filter(content_type=content_type).first()
-    return Thresholds.coerce(row) if row is not None else Thresholds()
+    value = Thresholds.coerce(row) if row is not None else Thresholds()
+    _thresholds[content_type] = (now, value)
+    return replace(value)
 
 
 @dataclass
@@ -243,6 +261,10 @@ def _reasons(results, failed):
     return reasons
 
 
+def _remembers_nothing(detector):
+    return getattr(type(detector), "remember", None) is Detector.remember
+
+
 def remember_all(inp: ScreenInput, *, detectors=None):
     """Let each detector index this item (fingerprints), each in its own savepoint so one
     failure neither stops the others nor breaks the caller's transaction. Returns the
@@ -250,6 +272,8 @@ def remember_all(inp: ScreenInput, *, detectors=None):
     normalized_for(inp)
     failures = []
     for detector in DETECTORS if detectors is None else detectors:
+        if _remembers_nothing(detector):
+            continue  # the base class's no-op: not even a transaction for it
         try:
             with transaction.atomic():
                 detector.remember(inp)

@@ -4,7 +4,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from moderation.detectors.lexicon import lexicon_invalidate
-from moderation.models import WordEntry
+from moderation.models import Threshold, WordEntry
 
 
 @receiver(post_save, sender=WordEntry, dispatch_uid="moderation.wordlist_changed.save")
@@ -14,6 +14,15 @@ def wordlist_changed(sender, **kwargs):
     # process that rebuilt from the not-yet-committed state in between rebuilds again.
     lexicon_invalidate()
     transaction.on_commit(lexicon_invalidate)
+
+
+@receiver(post_save, sender=Threshold, dispatch_uid="moderation.thresholds_changed.save")
+@receiver(post_delete, sender=Threshold, dispatch_uid="moderation.thresholds_changed.delete")
+def thresholds_changed(sender, **kwargs):
+    from moderation.pipeline import thresholds_invalidate
+
+    thresholds_invalidate()
+    transaction.on_commit(thresholds_invalidate)
 
 
 # --- quality: rescore (debounced) when votes or reports change the community signals ------

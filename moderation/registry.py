@@ -36,6 +36,13 @@ class ContentAdapter:
     def screen_input(self, object_id) -> ScreenInput | None:
         raise NotImplementedError
 
+    def screen_inputs(self, object_id):
+        """``(ScreenInput or None, quality_inputs)`` for screening one item, where
+        ``quality_inputs`` is what ``quality_inputs([object_id])`` returns, or None when not
+        read here (quality scoring then reads it, only if the item is not rejected). An
+        adapter overrides this to read both in one go (screening is latency-critical)."""
+        return self.screen_input(object_id), None
+
     def apply(self, object_id, decision, reason=""):
         raise NotImplementedError
 

@@ -148,12 +148,12 @@ def case_screen(*, case_id, revision=None):
     published unscreened, never lost."""
     from moderation import pipeline
 
-    case = Case.objects.filter(pk=case_id).first()
+    case = Case.objects.filter(pk=case_id).only("id", "content_type", "object_id", "state", "revision").first()
     if case is None or case.state != State.SCREENING or (revision is not None and case.revision != revision):
         return None
     adapter = registry.get(case.content_type)
     try:
-        inp = adapter.screen_input(case.object_id)
+        inp, quality_inputs = adapter.screen_inputs(case.object_id)
         if inp is None:
             return None
         outcome = pipeline.screen(inp, thresholds=pipeline.thresholds_for(case.content_type))
@@ -171,7 +171,7 @@ def case_screen(*, case_id, revision=None):
     if inp is not None and decision != "reject":
         from moderation.quality.services import quality_after_screen, quality_screen
 
-        quality = quality_screen(case=case, outcome=outcome)
+        quality = quality_screen(case=case, outcome=outcome, inputs=quality_inputs)
         if quality is not None:
             quality.held = quality.held and decision == "publish"
             if quality.held:

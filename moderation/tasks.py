@@ -3,7 +3,8 @@ from celery import shared_task
 from moderation import calibration, services
 
 
-@shared_task(name="moderation.case_screen", soft_time_limit=20, time_limit=30)
+# ignore_result: nobody reads a screening's return value; storing it cost a Redis write per item.
+@shared_task(name="moderation.case_screen", soft_time_limit=20, time_limit=30, ignore_result=True)
 def case_screen(case_id, revision=None):
     case = services.case_screen(case_id=case_id, revision=revision)
     return case.state if case else None

@@ -3,7 +3,11 @@ Decisions are applied through community's review services."""
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Review
-from community.services import review_content_purge, review_moderate, review_set_quality_many
+from community.services import (
+    review_content_purge,
+    review_moderate,
+    review_set_quality_many,
+)
 from moderation import registry
 from moderation.detectors.base import ImageInput, ScreenInput
 
@@ -16,11 +20,25 @@ class ReviewAdapter(registry.ContentAdapter):
         return Review.objects.select_related("product", "author")
 
     def screen_input(self, object_id):
+        review = self._qs().prefetch_related("photos").filter(pk=object_id).first()
+        return self._screen_input(review) if review is not None else None
+
+    def screen_inputs(self, object_id):
+        """The screening and the quality input from one read of the review (4 queries:
+        the review with its product, category and author; photos; tags; aspect tags)."""
+        review = (
+            Review.objects.select_related("product__category", "author")
+            .prefetch_related("photos", "tags", "product__category__aspect_tags")
+            .filter(pk=object_id).first()
+        )
+        if review is None:
+            return None, None
+        quality = self._quality_input(review, len(review.photos.all()))
+        return self._screen_input(review), ({review.pk: quality} if quality is not None else {})
+
+    def _screen_input(self, review):
         from django.utils import timezone
 
-        review = self._qs().prefetch_related("photos").filter(pk=object_id).first()
-        if review is None:
-            return None
         images = []
         for photo in review.photos.all():
             try:
@@ -39,7 +57,7 @@ class ReviewAdapter(registry.ContentAdapter):
             reference_texts=[t for t in (product.description_zh, product.description_en) if t],
             images=images,
             metadata={
-                "rating": review.rating,
+            "rating": review.rating,
                 "account_age_days": (timezone.now() - review.author.date_joined).days,
                 "photos": len(images),
             },
@@ -73,29 +91,36 @@ class ReviewAdapter(registry.ContentAdapter):
                   "product__category__id")
         )
 
+        out = {}
+        for review in reviews:
+            data = self._quality_input(review, review.photo_count)
+            if data is not None:
+                out[review.pk] = data
+        return out
+
+    def _quality_input(self, review, photo_count):
+        """Nothing to score (None) for a rating alone."""
+
         def tag(t):
             return {"id": t.pk, "label_zh": t.label_zh, "label_en": t.label_en, "negative": t.negative}
 
-        out = {}
-        for review in reviews:
-            if not (review.text.strip() or review.photo_count):
-                continue
-            product = review.product
-            out[review.pk] = {
-                "text": review.text,
-                "rating": review.rating,
-                "lang": review.language,
-                "kind": "review",
-                "author_id": review.author_id,
-                "scope": f"product:{product.pk}",
-                "reference_texts": [t for t in (product.description_zh, product.description_en) if t],
-                "aspects": [tag(t) for t in product.category.aspect_tags.all()],
-                "tags": [tag(t) for t in review.tags.all()],
-                "photos": review.photo_count,
-                "helpful": review.helpful_count,
-                "not_helpful": review.not_helpful_count,
-            }
-        return out
+        if not (review.text.strip() or photo_count):
+            return None
+        product = review.product
+        return {
+            "text": review.text,
+            "rating": review.rating,
+            "lang": review.language,
+            "kind": "review",
+            "author_id": review.author_id,
+            "scope": f"product:{product.pk}",
+            "reference_texts": [t for t in (product.description_zh, product.description_en) if t],
+            "aspects": [tag(t) for t in product.category.aspect_tags.all()],
+            "tags": [tag(t) for t in review.tags.all()],
+            "photos": photo_count,
+            "helpful": review.helpful_count,
+            "not_helpful": review.not_helpful_count,
+        }
 
     def scoreable_ids(self):
         from django.db.models import Q

@@ -188,15 +188,20 @@ class DuplicateDetector(Detector):
         if inp.object_id is None:
             return
         sig = signature(normalized_for(inp))
-        with transaction.atomic():
+        # No savepoint of its own: ``remember_all`` already runs each detector in one, and
+        # three statements (upsert, drop old buckets, add new ones) are all or nothing anyway.
+        with transaction.atomic(savepoint=False):
             if sig is None:
                 TextFingerprint.objects.filter(content_type=inp.content_type, object_id=inp.object_id).delete()
                 return
-            fp, created = TextFingerprint.objects.update_or_create(
-                content_type=inp.content_type,
-                object_id=inp.object_id,
-                defaults={"author_id": inp.author_id, "scope": inp.scope or "", "signature": to_bytes(sig)},
+            fp = TextFingerprint(content_type=inp.content_type, object_id=inp.object_id, author_id=inp.author_id,
+                                 scope=inp.scope or "", signature=to_bytes(sig))
+            TextFingerprint.objects.bulk_create(
+                [fp], update_conflicts=True, unique_fields=["content_type", "object_id"],
+                update_fields=["author_id", "scope", "signature"],
             )
-            if not created:
-                LshBucket.objects.filter(fingerprint=fp).delete()
-            LshBucket.objects.bulk_create([LshBucket(fingerprint=fp, key=k) for k in band_keys(sig)])
+            if fp.pk is None:  # a backend that returns no id from an upsert
+                fp.pk = TextFingerprint.objects.values_list("pk", flat=True).get(
+                    content_type=inp.content_type, object_id=inp.object_id)
+            LshBucket.objects.filter(fingerprint_id=fp.pk).delete()  # an edit's old buckets; none when new
+            LshBucket.objects.bulk_create([LshBucket(fingerprint_id=fp.pk, key=k) for k in band_keys(sig)])

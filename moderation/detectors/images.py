@@ -149,7 +149,7 @@ class ImageDetector(Detector):
         if inp.object_id is None:
             return
         facts = [(image, h) for image, _, _, h in self._facts(inp) if h is not None]
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):  # remember_all gives each detector a savepoint
             ImageFingerprint.objects.filter(content_type=inp.content_type, object_id=inp.object_id).exclude(
                 image_key__in=[image.key for image, _ in facts]
             ).delete()

@@ -118,7 +118,8 @@ def quality_store_many(*, content_type, results):
     ]
     gone = [object_id for object_id, r in results.items() if r is None]
     adapter = registry.get(content_type)
-    with transaction.atomic():
+    # All or nothing; no savepoint of its own inside a caller's block (screening wraps it in one).
+    with transaction.atomic(savepoint=False):
         if rows:
             QualityScore.objects.bulk_create(
                 rows, batch_size=500, update_conflicts=True, unique_fields=["content_type", "object_id"],
@@ -207,11 +208,15 @@ class ScreenQuality:
     held: bool  # below QUALITY_HOLD_BELOW: queue with reason "low_quality" instead of publishing
 
 
-def quality_screen(*, case, outcome=None):
+def quality_screen(*, case, outcome=None, inputs=None):
     """Score an item at screening (reads only). Never raises: a scoring failure must not
-    stop screening, it only means the item is published without a score for now."""
+    stop screening, it only means the item is published without a score for now.
+    ``inputs``: the adapter's ``quality_inputs([object_id])`` when screening already read it."""
     try:
-        result = quality_compute(content_type=case.content_type, object_id=case.object_id, outcome=outcome)
+        result = quality_compute_many(
+            content_type=case.content_type, object_ids=[case.object_id],
+            outcomes={case.object_id: outcome} if outcome is not None else None, inputs=inputs,
+        )[case.object_id]
     except Exception:
         log.exception("quality: scoring failed for case %s", case.pk)
         return None
