@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "community.integrity",
     "gamification",
     "moderation",
+    "dashboard",
     "devtools",
 ]
 
@@ -233,6 +234,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Apache ECharts from the npm registry (package.json / package-lock.json; `make install` runs
+# `npm ci`): served from our own static files as vendor/echarts/echarts.min.js, never a CDN.
+ECHARTS_DIST = BASE_DIR / "node_modules" / "echarts" / "dist"
+if ECHARTS_DIST.is_dir():
+    STATICFILES_DIRS.append(("vendor/echarts", ECHARTS_DIST))
 # Files served at the site's root (whitenoise): /favicon.ico, which browsers and feed readers
 # ask for whatever the page links.
 WHITENOISE_ROOT = BASE_DIR / "public"
@@ -253,6 +259,11 @@ COCREATE_MODEL_DIR = Path(env("COCREATE_MODEL_DIR", default=str(BASE_DIR / "var"
 # "Download my data" ZIPs: private, outside MEDIA_ROOT, never served except to their owner (docs/privacy.md).
 PRIVACY_EXPORT_ROOT = Path(env("PRIVACY_EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports")))
 
+# Growth dashboard (docs/dashboard.md): days the nightly reconcile re-reads, and how long the
+# fake-interaction figure (read through a hook from the interaction log) is cached.
+DASHBOARD_RECONCILE_DAYS = env.int("DASHBOARD_RECONCILE_DAYS", default=7)
+DASHBOARD_FAKE_RATE_CACHE_SECONDS = env.int("DASHBOARD_FAKE_RATE_CACHE_SECONDS", default=300)
+
 # --- Celery: eager (in-process, errors propagate) unless a broker is configured ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
@@ -265,6 +276,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic work is declared here, in one place (see config/celery.py).
 CELERY_BEAT_SCHEDULE = {
+    # Growth dashboard: incremental rollups every 5 minutes, and a nightly re-read of the last
+    # DASHBOARD_RECONCILE_DAYS days (picks up deletions and vote invalidations; docs/dashboard.md).
+    "dashboard-rollups-run": {
+        "task": "dashboard.rollups_run",
+        "schedule": 5 * 60,
+    },
+    "dashboard-rollups-reconcile-nightly": {
+        "task": "dashboard.rollups_reconcile",
+        "schedule": 24 * 60 * 60,
+    },
     "gamification-points-vest-due": {
         "task": "gamification.points_vest_due",
         "schedule": 15 * 60,
