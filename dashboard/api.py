@@ -17,7 +17,7 @@ from core.api.base import BaseApi, ErrorOutputSerializer
 from dashboard import kpis
 from dashboard.filters import FilterSerializer, is_operator, scope_for
 
-KpiSerializer = inline_serializer("DashboardKpi", {
+KpiSerializer = inline_serializer("DashboardKpi", many=True, fields={
     "key": serializers.CharField(), "title": serializers.CharField(), "definition": serializers.CharField(),
     "unit": serializers.CharField(), "value": serializers.FloatField(allow_null=True),
     "previous": serializers.FloatField(allow_null=True), "change": serializers.FloatField(allow_null=True),
@@ -29,7 +29,7 @@ KpiSerializer = inline_serializer("DashboardKpi", {
 OutputSerializer = inline_serializer("DashboardKpis", {
     "from": serializers.DateField(), "to": serializers.DateField(), "days": serializers.IntegerField(),
     "previous_from": serializers.DateField(), "previous_to": serializers.DateField(),
-    "kpis": KpiSerializer(many=True), "funnel": serializers.DictField(),
+    "kpis": KpiSerializer, "funnel": serializers.DictField(),
     "moderation": serializers.DictField(required=False, help_text="operators only"),
     "points": serializers.DictField(required=False, help_text="operators only"),
     "retention": serializers.DictField(required=False, help_text="operators only"),
