@@ -225,12 +225,12 @@ def dashboard_data(*, start, end, brand_ids=None, category=None, language=None, 
         new=Count("user_id", distinct=True, filter=in_period & Q(joined__gte=daynum(start))),
         creators=Count("user_id", distinct=True, filter=in_period & contrib),
         creators_prev=Count("user_id", distinct=True, filter=in_prev & contrib),
-        contributions=Sum("contributions", filter=in_period),
-        contributions_prev=Sum("contributions", filter=in_prev),
+        contributed=Sum("contributions", filter=in_period),
+        contributed_prev=Sum("contributions", filter=in_prev),
     )
     weeks = length / 7
-    freq = share(agg["contributions"] or 0, agg["creators"])
-    freq_prev = share(agg["contributions_prev"] or 0, agg["creators_prev"])
+    freq = share(agg["contributed"] or 0, agg["creators"])
+    freq_prev = share(agg["contributed_prev"] or 0, agg["creators_prev"])
     dau_rows = {r["day"]: r for r in users.filter(day__gte=chart_days[0], day__lte=end).values("day").annotate(
         n=Count("user_id", distinct=True), c=Sum("contributions"),
         k=Count("user_id", distinct=True, filter=contrib)).order_by()}
@@ -238,7 +238,7 @@ def dashboard_data(*, start, end, brand_ids=None, category=None, language=None, 
                    for d in chart_days]
     add("creation_frequency", freq / weeks if freq is not None else None,
         freq_prev / weeks if freq_prev is not None else None, freq_series, unit="per_week",
-        extra={"creators": agg["creators"], "contributions": agg["contributions"] or 0})
+        extra={"creators": agg["creators"], "contributions": agg["contributed"] or 0})
     add("active_users", agg["dau"], None, [(d, dau_rows[d]["n"] if d in dau_rows else 0) for d in chart_days],
         unit="users", extra={"wau": agg["wau"], "mau": agg["mau"], "stickiness": share(agg["dau"], agg["mau"]),
                              "active": agg["active"], "active_previous": agg["active_prev"], "new": agg["new"],
