@@ -96,6 +96,7 @@ def test_bad_filters_are_field_errors(client, operator, query, field):
 
 
 def _queries(client, url):
+    client.get(url)  # warm: per-session one-offs (the first request after a login) are not the page's
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
@@ -119,7 +120,7 @@ def test_query_count_is_fixed_whatever_the_data_size(client, operator, two_brand
     assert small_brand == [EXPECTED_BRAND_PAGE, EXPECTED_BRAND_API]
 
 
-EXPECTED_OPERATOR_PAGE, EXPECTED_OPERATOR_API, EXPECTED_BRAND_PAGE, EXPECTED_BRAND_API = 20, 16, 0, 0
+EXPECTED_OPERATOR_PAGE, EXPECTED_OPERATOR_API, EXPECTED_BRAND_PAGE, EXPECTED_BRAND_API = 20, 16, 17, 15
 
 
 def test_schema_documents_the_endpoint(client):
