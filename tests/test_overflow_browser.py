@@ -53,6 +53,8 @@ MODERATION = (MODERATOR, OPERATOR)
 
 # Named patterns (outside admin/ and api/) that are not pages a person looks at.
 SKIP = {
+    "dashboard:csv": "a CSV download, not a page",
+    "dashboard:brand_csv": "a CSV download, not a page",
     "account_logout": "a POST form only (ACCOUNT_LOGOUT_ON_GET is off); its confirmation page is visited",
     "account_confirm_login_code": "only reachable in the middle of a login-by-code flow (redirects otherwise)",
     "account_reauthenticate": "allauth's reauthentication prompt, same layout as the login page; redirects when fresh",
@@ -238,6 +240,8 @@ def page_urls(data):
         "moderation:audit_prevalence": [(MODERATION, "/moderation/audit/prevalence/")],
         "moderation:ops": [(MODERATION, f"/moderation/ops/?days={d}") for d in (7, 365)],
         "moderation:fakerate": [(MODERATION, "/moderation/fakerate/")],
+        "dashboard:operator": [((OPERATOR,), "/dashboard/"), ((OPERATOR,), "/dashboard/?from=2020-01-02&to=2020-01-01")],
+        "dashboard:brand": [((BRAND,), "/dashboard/brand/")],
         "account_login": [((ANON,), "/accounts/login/")],
         "account_signup": [((ANON,), "/accounts/signup/")],
         "account_inactive": [((ANON,), "/accounts/inactive/")],
