@@ -66,12 +66,33 @@ def test_a_user_active_on_two_days_is_one_user_in_the_week():
     assert freq["value"] == pytest.approx(1.0)
 
 
-def test_fake_rate_is_not_made_up_when_unmeasured(monkeypatch):
+def test_fake_rate_is_not_made_up_when_unmeasured(monkeypatch, client, settings):
+    from django.contrib.auth.models import Permission
+
     from community import hooks
-    monkeypatch.setattr(hooks.fake_interaction_rate, "func", lambda **kw: None, raising=False)
-    data = kpis.dashboard_data(start=date(2026, 3, 1), end=date(2026, 3, 10))
-    k = _kpi(data, "fake_rate")
-    assert k["value"] is None or k["measured"] is True
+    settings.LANGUAGE_CODE = "en"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    monkeypatch.setattr(hooks.fake_interaction_rate, "_impl", None)  # the hook's default: None
+    k = _kpi(kpis.dashboard_data(start=date(2026, 3, 1), end=date(2026, 3, 10)), "fake_rate")
+    assert (k["value"], k["measured"], k["status"]) == (None, False, "none")
+    operator = UserFactory(is_staff=True)
+    operator.user_permissions.add(Permission.objects.get(codename="view_dashboard"))
+    client.force_login(operator)
+    assert b"Not measured yet" in client.get("/dashboard/").content
+
+
+def test_fake_rate_comes_from_the_hook(monkeypatch, settings):
+    from community import hooks
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    seen = []
+
+    def fake(*, start, end, brand_id=None):
+        seen.append((start, end, brand_id))
+        return {"combined": 0.12, "combined_low": 0.08, "combined_high": 0.16, "invalidated_share": 0.02}
+    monkeypatch.setattr(hooks.fake_interaction_rate, "_impl", fake)
+    k = _kpi(kpis.dashboard_data(start=date(2026, 3, 1), end=date(2026, 3, 10), brand_ids=[7]), "fake_rate")
+    assert k["value"] == 0.12 and k["status"] == "red"  # over the 10% red line
+    assert seen[0] == (date(2026, 3, 1), date(2026, 3, 11), 7)  # end exclusive, the one brand
 
 
 def test_lines_colour_by_direction():
