@@ -8,6 +8,7 @@ windows to recompute: the days of rows added since each source's id watermark (l
 included, whatever their timestamp), the days of reviews edited since the last run, and the
 days between the last run and now (timestamps stamped at decision time: decided, adopted,
 selected, shipped, reported, voided)."""
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -79,7 +80,7 @@ BUCKETS = [0, 1 / 60, 5 / 60, 0.25, 0.5, 1, 2, 4, 8, 12, 24, 48, 96, 24 * 365]
 
 def _bucket_specs():
     out = []
-    for i, (lo, hi) in enumerate(zip(BUCKETS, BUCKETS[1:])):
+    for i, (lo, hi) in enumerate(itertools.pairwise(BUCKETS)):
         out.append(Spec(f"mod_t{i:02d}", Case, ts="decided_at", where=Q(
             decided_at__gte=F("created_at") + timedelta(hours=lo), decided_at__lt=F("created_at") + timedelta(hours=hi))))
     return out

@@ -46,7 +46,7 @@ def _seed(products, n, when=None):
 
 
 def test_operator_sees_the_page_and_others_do_not(client, operator, two_brands):
-    staff, mine, _theirs = two_brands
+    staff, _mine, _theirs = two_brands
     client.force_login(operator)
     assert client.get("/dashboard/").status_code == 200
     client.force_login(staff)
