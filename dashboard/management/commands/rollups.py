@@ -32,6 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--since", type=date.fromisoformat, help="rebuild from this site day (YYYY-MM-DD)")
         parser.add_argument("--users", type=int, default=10, help="bench: concurrent staff users")
         parser.add_argument("--requests", type=int, default=200, help="bench: page requests in all")
+        parser.add_argument("--burst", type=int, default=0,
+                            help="bench: add this many helpful votes stamped today first (e.g. 500000), deleted after")
         parser.add_argument("--skip-rebuild", action="store_true", help="bench: do not time a full rebuild")
 
     def handle(self, *args, action, since=None, **options):
@@ -49,9 +51,9 @@ class Command(BaseCommand):
         else:
             self.bench(**options)
 
-    def bench(self, *, users, requests, skip_rebuild, **_):
+    def bench(self, *, users, requests, skip_rebuild, burst, **_):
         from dashboard.bench import run_bench
-        for line in run_bench(users=users, requests=requests, skip_rebuild=skip_rebuild):
+        for line in run_bench(users=users, requests=requests, skip_rebuild=skip_rebuild, burst=burst):
             self.stdout.write(line)
             self.stdout.flush()
 
