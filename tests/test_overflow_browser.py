@@ -240,7 +240,7 @@ def page_urls(data):
         "moderation:audit_prevalence": [(MODERATION, "/moderation/audit/prevalence/")],
         "moderation:ops": [(MODERATION, f"/moderation/ops/?days={d}") for d in (7, 365)],
         "moderation:fakerate": [(MODERATION, "/moderation/fakerate/")],
-        "dashboard:operator": [((OPERATOR,), "/dashboard/"), ((OPERATOR,), "/dashboard/?from=2020-01-02&to=2020-01-01")],
+        "dashboard:operator": [((OPERATOR,), "/dashboard/"), ((OPERATOR,), "/dashboard/?kind=review&language=en")],
         "dashboard:brand": [((BRAND,), "/dashboard/brand/")],
         "account_login": [((ANON,), "/accounts/login/")],
         "account_signup": [((ANON,), "/accounts/signup/")],
