@@ -64,12 +64,10 @@ class DashboardKpisApi(BaseApi):
         scope = scope_for(request.user, filters, brand_view=not operator)
         if scope is None:
             raise PermissionDenied
-        data = kpis.dashboard_data(start=filters["from"], end=filters["to"], brand_ids=scope.brand_ids,
-                                   category=filters.get("category"), language=filters.get("language"),
-                                   kind=filters.get("kind"), operator=scope.operator)
-        if not operator:
-            data["benchmarks"] = kpis.brand_benchmarks(start=filters["from"], end=filters["to"])
-        return Response(data)
+        return Response(kpis.cached_dashboard(
+            start=filters["from"], end=filters["to"], brand_ids=scope.brand_ids, category=filters.get("category"),
+            language=filters.get("language"), kind=filters.get("kind"), operator=scope.operator,
+            benchmarks=not operator))
 
 
 urlpatterns = [path("dashboard/kpis/", DashboardKpisApi.as_view(), name="kpis")]

@@ -16,12 +16,9 @@ TABLES = ("kpis", "series", "funnel", "moderation", "points", "retention")
 
 
 def _compute(filters, scope, *, brand_view):
-    data = kpis.dashboard_data(start=filters["from"], end=filters["to"], brand_ids=scope.brand_ids,
-                               category=filters.get("category"), language=filters.get("language"),
-                               kind=filters.get("kind"), operator=scope.operator)
-    if brand_view:
-        data["benchmarks"] = kpis.brand_benchmarks(start=filters["from"], end=filters["to"])
-    return data
+    return kpis.cached_dashboard(start=filters["from"], end=filters["to"], brand_ids=scope.brand_ids,
+                                 category=filters.get("category"), language=filters.get("language"),
+                                 kind=filters.get("kind"), operator=scope.operator, benchmarks=brand_view)
 
 
 def _data(request, *, brand_view):

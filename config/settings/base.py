@@ -263,6 +263,8 @@ PRIVACY_EXPORT_ROOT = Path(env("PRIVACY_EXPORT_ROOT", default=str(BASE_DIR / "va
 # fake-interaction figure (read through a hook from the interaction log) is cached.
 DASHBOARD_RECONCILE_DAYS = env.int("DASHBOARD_RECONCILE_DAYS", default=7)
 DASHBOARD_FAKE_RATE_CACHE_SECONDS = env.int("DASHBOARD_FAKE_RATE_CACHE_SECONDS", default=300)
+# The computed figures are cached per filter and scope until the next rollup run (at most this long).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 
 # --- Celery: eager (in-process, errors propagate) unless a broker is configured ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

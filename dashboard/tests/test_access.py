@@ -120,7 +120,7 @@ def test_query_count_is_fixed_whatever_the_data_size(client, operator, two_brand
     assert small_brand == [EXPECTED_BRAND_PAGE, EXPECTED_BRAND_API]
 
 
-EXPECTED_OPERATOR_PAGE, EXPECTED_OPERATOR_API, EXPECTED_BRAND_PAGE, EXPECTED_BRAND_API = 20, 16, 17, 15
+EXPECTED_OPERATOR_PAGE, EXPECTED_OPERATOR_API, EXPECTED_BRAND_PAGE, EXPECTED_BRAND_API = 21, 17, 18, 16
 
 
 def test_schema_documents_the_endpoint(client):
