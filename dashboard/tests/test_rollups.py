@@ -62,3 +62,16 @@ def test_a_window_is_replaced_not_added_to():
     assert DailyCount.objects.get(metric="star").value == 1
     assert DailyUser.objects.filter(user_id=user.pk).count() == 2  # platform-wide and the brand's
     assert EntryComment.objects.count() == 0
+
+
+def test_beat_runs_the_incremental_task_every_five_minutes(settings):
+    from dashboard.tasks import rollups_reconcile, rollups_run
+    entry = settings.CELERY_BEAT_SCHEDULE["dashboard-rollups-run"]
+    assert entry["task"] == "dashboard.rollups_run" and entry["schedule"] <= 5 * 60
+    assert settings.CELERY_BEAT_SCHEDULE["dashboard-rollups-reconcile-nightly"]["task"] == "dashboard.rollups_reconcile"
+    product, user = ProductFactory(), UserFactory()
+    review(user, product, at(2026, 3, 3))
+    rollups_run.delay()
+    assert DailyCount.objects.get(metric="star").value == 1
+    rollups_reconcile.delay()
+    assert DailyCount.objects.get(metric="star").value == 1
