@@ -23,7 +23,7 @@ KpiSerializer = inline_serializer("DashboardKpi", many=True, fields={
     "previous": serializers.FloatField(allow_null=True), "change": serializers.FloatField(allow_null=True),
     "target": serializers.FloatField(allow_null=True), "yellow": serializers.FloatField(allow_null=True),
     "red": serializers.FloatField(allow_null=True),
-    "status": serializers.ChoiceField(choices=["green", "yellow", "red", "none"]),
+    "status": serializers.CharField(help_text="green, yellow, red or none (no value or no line)"),
     "series": serializers.ListField(child=serializers.ListField(), help_text="[[day, value], ...] over 90 days"),
 })
 OutputSerializer = inline_serializer("DashboardKpis", {
