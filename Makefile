@@ -18,7 +18,7 @@ I18N_IGNORE := --ignore=.venv --ignore=venv --ignore=node_modules --ignore=media
 .PHONY: help install run worker beat test check messages
 
 help:
-	@echo "make install   create $(VENV) and install requirements.txt"
+	@echo "make install   create $(VENV), install requirements.txt and npm packages (npm ci)"
 	@echo "make run       migrate, load demo data, serve on http://$(HOST):$(PORT)/"
 	@echo "make worker    Celery worker (needs REDIS_URL; without it tasks run in-process); one queue:"
 	@echo "               make worker QUEUE=screening  (or default, batch, email; CONCURRENCY=n)"
@@ -29,10 +29,13 @@ help:
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt package-lock.json
 	test -x $(VENV)/bin/python || $(PYTHON3) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	# Apache ECharts (the growth dashboard's charts) from the npm registry, pinned by package-lock.json;
+	# served from node_modules/echarts/dist through STATICFILES_DIRS, never a CDN.
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 run: install

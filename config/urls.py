@@ -11,6 +11,7 @@ from community.cocreation import urls as cocreation_urls
 from community.cocreation.api import challenges as cocreation_api, polls as polls_api
 from community.privacy import api as privacy_api, urls as privacy_urls
 from community.trials import api as trials_api, urls as trials_urls
+from dashboard import api as dashboard_api
 from gamification import urls as gamification_urls
 
 # Challenges and trials are their own apps, but their pages and API keep the paths and
@@ -48,8 +49,10 @@ urlpatterns = [
     path("api/", include("gamification.api.urls")),
     path("api/", include("gamification.api.recognition")),
     path("api/", include((community_api, "api"))),
+    path("api/", include((dashboard_api.urlpatterns, "dashboard_api"))),
     path("moderation/", include("moderation.urls")),
     path("dashboard/brand/insights/", include("community.insights.urls")),
+    path("", include("dashboard.urls")),
     path("", include("gamification.urls")),
     path("", include((gamification_urls.public_urlpatterns, "gamification_public"))),
     path("", include(privacy_urls)),

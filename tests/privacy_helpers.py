@@ -150,6 +150,8 @@ def person_with_everything(*, capture, moderator, brand):
     session["_auth_user_id"] = str(user.pk)
     session.create()
     Token.objects.create(user=user)
+    from dashboard.rollups import rollups_run
+    rollups_run()  # the growth dashboard's per-day active-user rows
 
     user.refresh_from_db()
     return {

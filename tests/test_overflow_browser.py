@@ -54,6 +54,8 @@ MODERATION = (MODERATOR, OPERATOR)
 
 # Named patterns (outside admin/ and api/) that are not pages a person looks at.
 SKIP = {
+    "dashboard:csv": "a CSV download, not a page",
+    "dashboard:brand_csv": "a CSV download, not a page",
     "account_logout": "a POST form only (ACCOUNT_LOGOUT_ON_GET is off); its confirmation page is visited",
     "account_confirm_login_code": "only reachable in the middle of a login-by-code flow (redirects otherwise)",
     "account_reauthenticate": "allauth's reauthentication prompt, same layout as the login page; redirects when fresh",
@@ -243,6 +245,8 @@ def page_urls(data):
         "moderation:fakerate": [(MODERATION, "/moderation/fakerate/")],
         "insights:brand": [((OPERATOR, BRAND), "/dashboard/brand/insights/"),
                            ((OPERATOR,), f"/dashboard/brand/insights/?brand=lumi&product={data['product'].pk}")],
+        "dashboard:operator": [((OPERATOR,), "/dashboard/"), ((OPERATOR,), "/dashboard/?kind=review&language=en")],
+        "dashboard:brand": [((BRAND,), "/dashboard/brand/")],
         "account_login": [((ANON,), "/accounts/login/")],
         "account_signup": [((ANON,), "/accounts/signup/")],
         "account_inactive": [((ANON,), "/accounts/inactive/")],

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "community.insights",
     "gamification",
     "moderation",
+    "dashboard",
     "devtools",
 ]
 
@@ -275,6 +276,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Apache ECharts from the npm registry (package.json / package-lock.json; `make install` runs
+# `npm ci`): served from our own static files as vendor/echarts/echarts.min.js, never a CDN.
+ECHARTS_DIST = BASE_DIR / "node_modules" / "echarts" / "dist"
+if ECHARTS_DIST.is_dir():
+    STATICFILES_DIRS.append(("vendor/echarts", ECHARTS_DIST))
 # Files served at the site's root (whitenoise): /favicon.ico, which browsers and feed readers
 # ask for whatever the page links.
 WHITENOISE_ROOT = BASE_DIR / "public"
@@ -307,6 +313,13 @@ COCREATE_VOTE_LEVEL_MULTIPLIERS = {
 COCREATE_MODEL_DIR = Path(env("COCREATE_MODEL_DIR", default=str(BASE_DIR / "var" / "models")))
 # "Download my data" ZIPs: private, outside MEDIA_ROOT, never served except to their owner (docs/privacy.md).
 PRIVACY_EXPORT_ROOT = Path(env("PRIVACY_EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports")))
+
+# Growth dashboard (docs/dashboard.md): days the nightly reconcile re-reads, and how long the
+# fake-interaction figure (read through a hook from the interaction log) is cached.
+DASHBOARD_RECONCILE_DAYS = env.int("DASHBOARD_RECONCILE_DAYS", default=7)
+DASHBOARD_FAKE_RATE_CACHE_SECONDS = env.int("DASHBOARD_FAKE_RATE_CACHE_SECONDS", default=300)
+# The computed figures are cached per filter and scope until the next rollup run (at most this long).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 
 # --- Celery: eager (in-process, errors propagate) unless a broker is configured ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -368,6 +381,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     "insights-rebuild-nightly": {
         "task": "insights.rebuild",
+        "schedule": 24 * 60 * 60,
+    },
+    # Growth dashboard: incremental rollups every 5 minutes, and a nightly re-read of the last
+    # DASHBOARD_RECONCILE_DAYS days (picks up deletions and vote invalidations; docs/dashboard.md).
+    "dashboard-rollups-run": {
+        "task": "dashboard.rollups_run",
+        "schedule": 5 * 60,
+    },
+    "dashboard-rollups-reconcile-nightly": {
+        "task": "dashboard.rollups_reconcile",
         "schedule": 24 * 60 * 60,
     },
     "gamification-points-vest-due": {

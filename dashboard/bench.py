@@ -1,0 +1,117 @@
+"""`manage.py rollups bench`: the incremental run, a full rebuild and the page's p95 under
+concurrent staff, on whatever data the database holds (say its size with the figures)."""
+import os
+import statistics
+import threading
+import time
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from community.integrity.models import InteractionEvent
+from community.models import HelpfulVote, Review
+from dashboard import rollups
+
+
+def _load():
+    try:
+        return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
+def _timed_requests(url, user, *, users, requests):
+    times, errors = [], []
+    per = max(1, requests // users)
+
+    def worker():
+        try:
+            client = Client(SERVER_NAME="localhost")
+            client.force_login(user)
+            client.get(url)  # warm the session
+            for _ in range(per):
+                t = time.perf_counter()
+                status = client.get(url).status_code
+                times.append(time.perf_counter() - t)
+                if status != 200:
+                    errors.append(status)
+        except Exception as exc:  # noqa: BLE001 - reported with the figures
+            errors.append(repr(exc)[:120])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    times.sort()
+    return times, errors
+
+
+def _p(times, q):
+    return times[min(len(times) - 1, int(q * len(times)))] * 1000 if times else float("nan")
+
+
+def _burst(n):
+    """Add ``n`` helpful votes stamped today (random existing reviews and users, duplicates
+    skipped), as a day of typical traffic would leave them; returns their ids to delete after."""
+    import random
+    rng = random.Random(12)
+    review_ids = list(Review.objects.order_by("-id").values_list("id", flat=True)[:200_000])
+    user_ids = list(get_user_model().objects.order_by("-id").values_list("id", flat=True)[:200_000])
+    if not review_ids or not user_ids:
+        return []
+    start, _end = rollups.day_bounds(rollups.site_day(timezone.now()))
+    span = max(1, int((timezone.now() - start).total_seconds()))
+    top = HelpfulVote.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    for i in range(0, n, 20_000):
+        HelpfulVote.objects.bulk_create([
+            HelpfulVote(review_id=rng.choice(review_ids), user_id=rng.choice(user_ids), helpful=True,
+                        created_at=start + timedelta(seconds=rng.randrange(span)))
+            for _ in range(min(20_000, n - i))], ignore_conflicts=True, batch_size=5_000)
+    return top
+
+
+def run_bench(*, users=10, requests=200, skip_rebuild=False, burst=0):
+    yield (f"data: {get_user_model().objects.count():,} users, {Review.objects.count():,} reviews, "
+           f"{HelpfulVote.objects.count():,} helpful votes, {InteractionEvent.objects.count():,} logged interactions; "
+           f"database {connection.vendor}; {_load()}")
+    today = rollups.site_day(timezone.now())
+    start, end = rollups.day_bounds(today)
+    yield f"today so far: {InteractionEvent.objects.filter(at__gte=start, at__lt=end).count():,} logged interactions"
+    t = time.perf_counter()
+    rollups.rollups_run()
+    yield f"incremental run (first, catches up): {time.perf_counter() - t:.2f}s"
+    burst_from = None
+    if burst:
+        t = time.perf_counter()
+        burst_from = _burst(burst)
+        added = HelpfulVote.objects.filter(id__gt=burst_from).count()
+        yield (f"added {added:,} helpful votes stamped today ({time.perf_counter() - t:.0f}s), as a day at "
+               f"{burst:,} interactions would leave today's window; {_load()}")
+    t = time.perf_counter()
+    days = rollups.rollups_run()
+    yield (f"incremental run (a 5-minute window: recomputes {len(days)} window(s), today included): "
+           f"{time.perf_counter() - t:.2f}s; {_load()}")
+    if not skip_rebuild:
+        t = time.perf_counter()
+        days = rollups.rollups_rebuild()
+        yield f"full rebuild: {len(days)} days in {time.perf_counter() - t:.1f}s; {_load()}"
+    staff = get_user_model().objects.filter(is_superuser=True).first()
+    if staff is None:
+        staff = get_user_model().objects.create_superuser(username="bench-dashboard", email="bench-dashboard@example.com",
+                                                          password=None)
+    for label, url in (("trivial page /privacy/", "/privacy/"), ("dashboard /dashboard/", "/dashboard/"),
+                       ("API /api/dashboard/kpis/", "/api/dashboard/kpis/")):
+        times, errors = _timed_requests(url, staff, users=users, requests=requests)
+        yield (f"{label}: {len(times)} requests by {users} concurrent staff: median {_p(times, 0.5):.0f} ms, "
+               f"p95 {_p(times, 0.95):.0f} ms, mean {(statistics.mean(times) * 1000 if times else 0):.0f} ms"
+               f"{'; errors ' + str(errors[:5]) if errors else ''}; {_load()}")
+    if burst_from is not None:
+        HelpfulVote.objects.filter(id__gt=burst_from).delete()
+        rollups.recompute_day(today)
+        yield "the added votes are deleted again and today's window recomputed"

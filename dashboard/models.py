@@ -1,0 +1,75 @@
+"""The growth dashboard's rollup tables (docs/dashboard.md). Every row is a cache: `manage.py
+rollups rebuild` recomputes them from the source tables and `rollups run` keeps them fresh."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Watermark(models.Model):
+    """How far the incremental run has read one source table (its largest id seen)."""
+
+    source = models.CharField(_("source"), max_length=40, unique=True)
+    last_id = models.BigIntegerField(_("last id"), default=0)
+    ran_at = models.DateTimeField(_("last run"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rollup watermark")
+        verbose_name_plural = _("rollup watermarks")
+
+    def __str__(self):
+        return f"{self.source}: {self.last_id}"
+
+
+class DailyCount(models.Model):
+    """An additive figure of one site day (Asia/Shanghai) for one brand / category / language
+    (0 or "" when the figure has none). Summing rows over any dimension is exact."""
+
+    day = models.DateField(_("day"))
+    brand_id = models.IntegerField(_("brand"), default=0)
+    category_id = models.IntegerField(_("category"), default=0)
+    language = models.CharField(_("language"), max_length=5, blank=True, default="")
+    metric = models.CharField(_("metric"), max_length=24)
+    value = models.BigIntegerField(_("value"), default=0)
+
+    class Meta:
+        verbose_name = _("daily figure")
+        verbose_name_plural = _("daily figures")
+        constraints = [models.UniqueConstraint(fields=["day", "brand_id", "category_id", "language", "metric"],
+                                               name="dashboard_dailycount_key")]
+        indexes = [models.Index(fields=["metric", "day"], name="dashboard_dc_metric_day")]
+
+
+class DailyUser(models.Model):
+    """One user active on one site day, platform-wide (brand_id 0) and per brand acted on: the
+    exact per-day user sets that distinct counts over a week or a month union (error 0)."""
+
+    day = models.DateField(_("day"))
+    daynum = models.IntegerField(_("day number"))  # days since 1970-01-01, for cohort arithmetic in SQL
+    brand_id = models.IntegerField(_("brand"), default=0)
+    user_id = models.BigIntegerField(_("user"))
+    joined = models.IntegerField(_("joined (day number)"))
+    actions = models.PositiveIntegerField(_("actions"), default=0)
+    deep = models.PositiveIntegerField(_("deep actions"), default=0)
+    contributions = models.PositiveIntegerField(_("contributions"), default=0)
+
+    class Meta:
+        verbose_name = _("daily active user")
+        verbose_name_plural = _("daily active users")
+        constraints = [models.UniqueConstraint(fields=["brand_id", "day", "user_id"], name="dashboard_dailyuser_key")]
+
+
+class KpiLine(models.Model):
+    """The target and the yellow / red lines of one KPI, editable in the admin."""
+
+    kpi = models.CharField(_("KPI"), max_length=32, unique=True)
+    target = models.FloatField(_("target"))
+    yellow = models.FloatField(_("yellow line"))
+    red = models.FloatField(_("red line"))
+    higher_is_better = models.BooleanField(_("higher is better"), default=False)
+
+    class Meta:
+        verbose_name = _("KPI line")
+        verbose_name_plural = _("KPI lines")
+        permissions = [("view_dashboard", _("Can view the growth dashboard"))]
+
+    def __str__(self):
+        return self.kpi
