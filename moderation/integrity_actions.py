@@ -8,13 +8,15 @@ keyed, so running twice reverses once). A restore re-awards. See docs/integrity.
 from community.integrity.services import interactions_invalidate, interactions_restore
 
 
-def invalidate(event_ids, *, detector: str, score: float, evidence: str, decided_by=None, source="auto") -> int:
+def invalidate(event_ids, *, detector: str, score: float, evidence: str, decided_by=None, source="auto",
+               per_event=None) -> int:
     """Invalidate the interactions; returns how many were newly invalidated (0 when run again).
-    ``source="auto"`` (the scan) never touches an event a human restored; ``"human"`` does."""
+    ``source="auto"`` (the scan) never touches an event a human restored; ``"human"`` does.
+    ``per_event``: {event id: (detector, score, evidence)} where they differ per event."""
     if decided_by is not None and source == "auto":
         source = "human"
     return interactions_invalidate(list(event_ids), detector=detector, score=score, evidence=evidence,
-                                   decided_by=decided_by, source=source)
+                                   decided_by=decided_by, source=source, per_event=per_event)
 
 
 def restore(event_ids, *, decided_by, note="") -> int:

@@ -124,13 +124,15 @@ def _send_on_commit(signal, done):
                                       actions=[r.action for r in done]))
 
 
-def interactions_invalidate(event_ids, *, detector, score, evidence="", decided_by=None, source="auto") -> int:
+def interactions_invalidate(event_ids, *, detector, score, evidence="", decided_by=None, source="auto",
+                            per_event=None) -> int:
     """Mark the events invalid (kept, with an ``InteractionFlag``), and apply each action's
     registered effect: its row leaves the counts and its points are reversed (on commit). One
     transaction per event, the event's row claimed first by a conditional UPDATE, so two scans
     never invalidate one event twice. An automatic run (``source="auto"``) skips events a human
-    restored. Returns how many events were newly invalidated; 0 when run again."""
-    reason = f"integrity.{detector}"[:60]
+    restored. ``per_event`` ({event id: (detector, score, evidence)}) overrides the three per
+    event (the scan's findings differ per event). Returns how many events were newly
+    invalidated; 0 when run again."""
     done = []
     restored = set()
     if source == InteractionFlag.Source.AUTO:
@@ -139,16 +141,17 @@ def interactions_invalidate(event_ids, *, detector, score, evidence="", decided_
     for ref in _refs(event_ids, valid=True):
         if ref.id in restored:
             continue
+        det, sc, ev = (per_event or {}).get(ref.id, (detector, score, evidence))
         with transaction.atomic():
             if not InteractionEvent.objects.filter(pk=ref.id, valid=True).update(valid=False):
                 continue  # taken by a concurrent run
             InteractionFlag.objects.update_or_create(event_id=ref.id, defaults={
-                "detector": detector[:40], "score": float(score), "evidence": evidence or "", "source": source,
+                "detector": det[:40], "score": float(sc), "evidence": ev or "", "source": source,
                 "created_at": timezone.now(), "decided_by": decided_by, "restored_at": None, "restored_by": None,
             })
             effect = registry.effect_for(ref.action)
             if effect is not None:
-                effect.invalidate(ref, reason)
+                effect.invalidate(ref, f"integrity.{det}"[:60])
             done.append(ref)
             _send_on_commit(integrity_signals.interactions_invalidated, [ref])
     return len(done)
