@@ -10,6 +10,7 @@ class ModerationConfig(AppConfig):
         from community import hooks
         from moderation import (
             fakerate,
+            grouping,
             privacy,
             receivers,  # noqa: F401  word-list cache invalidation
             selectors,
@@ -28,6 +29,7 @@ class ModerationConfig(AppConfig):
         hooks.quality_summary.provide(quality_selectors.quality_summary)
         hooks.content_report_upheld.provide(selectors.content_report_upheld)
         hooks.fake_interaction_rate.provide(fakerate.fake_interaction_rate)
+        hooks.text_groups.provide(grouping.text_groups)
         hooks.content_quality_band.provide(lambda content_type, object_id: bands.quality_band(content_type, object_id) or "ok")
 
         privacy.register()

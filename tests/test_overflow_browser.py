@@ -26,6 +26,7 @@ from django.utils import timezone
 from community import services as community_services
 from community.cocreation import services as challenge_services
 from community.cocreation.models import Challenge, Entry
+from community.insights import services as insights_services
 from community.models import Brand, Product, Review, User
 from community.trials.models import TrialApplication, TrialProgram
 from gamification.models import Badge, Reward
@@ -83,6 +84,7 @@ SKIP = {
     "privacy:deletion_start": "POST only (the form is on the privacy page)",
     "privacy:deletion_cancel": "POST only",
     "privacy:policy_accept": "POST only (the policy banner's button)",
+    "insights:idea_adopt": "POST only (the form is on the brand insights page)",
 }
 
 
@@ -162,6 +164,7 @@ def seed():
     moderation_services.appeal_create(author=shopper, case_id=case.pk, message="这是我的真实体验，联系方式是误写的。")
     audit.audit_draw(day=audit.site_today())
     fakerate.fakerate_draw(day=audit.site_today())  # the demo's interactions: the labelling list
+    insights_services.insights_rebuild()  # brand insights: the demo's reviews and ideas
 
     # The rewards store: a reward the shopper redeemed (its code shows on /me/rewards/), one too dear.
     rewards = []
@@ -238,6 +241,8 @@ def page_urls(data):
         "moderation:audit_prevalence": [(MODERATION, "/moderation/audit/prevalence/")],
         "moderation:ops": [(MODERATION, f"/moderation/ops/?days={d}") for d in (7, 365)],
         "moderation:fakerate": [(MODERATION, "/moderation/fakerate/")],
+        "insights:brand": [((OPERATOR, BRAND), "/dashboard/brand/insights/"),
+                           ((OPERATOR,), f"/dashboard/brand/insights/?brand=lumi&product={data['product'].pk}")],
         "account_login": [((ANON,), "/accounts/login/")],
         "account_signup": [((ANON,), "/accounts/signup/")],
         "account_inactive": [((ANON,), "/accounts/inactive/")],
