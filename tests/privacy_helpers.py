@@ -134,7 +134,7 @@ def person_with_everything(*, capture, moderator, brand):
     from moderation import ringcases
     from moderation.models import RingCase
 
-    ring_case, _created = ringcases.open_case(accounts=[user.pk, vote.actor_id], event_ids=[vote.pk], score=0.6,
+    _case, _created = ringcases.open_case(accounts=[user.pk, vote.actor_id], event_ids=[vote.pk], score=0.6,
                                               detectors=["lockstep"], evidence="2 accounts on 1 target")
     RingCase.objects.create(key=f"decided-{user.pk}", status="decided", decision="clear_all", decided_by=user,
                             decided_at=vote.at, note="organic")
