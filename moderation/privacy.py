@@ -19,6 +19,8 @@ from moderation.models import (
     ImageFingerprint,
     InteractionAuditSample,
     Report,
+    RingCase,
+    RingMember,
     TextFingerprint,
 )
 
@@ -127,6 +129,25 @@ def _interaction_labels(user):
                "labelled_at": sample.labelled_at}
 
 
+def _ring_memberships(user):
+    """Ring cases the person's account was a member of, and the decision on it (PIPL Art. 24:
+    people see automated decisions about them). Case evidence names other accounts: left out."""
+    for member in RingMember.objects.filter(user=user).select_related("case").order_by("id"):
+        yield {"case_id": member.case_id, "case_status": member.case.status, "decision": member.decision,
+               "interactions": member.event_count, "opened_at": member.case.created_at,
+               "decided_at": member.case.decided_at}
+
+
+def _ring_decisions(user):
+    for case in RingCase.objects.filter(decided_by=user).order_by("id"):
+        yield {"case_id": case.pk, "decision": case.decision, "note": case.note, "decided_at": case.decided_at}
+
+
+def _erase_ring_memberships(user, keep_content):
+    deleted, _ = RingMember.objects.filter(user=user).delete()
+    return deleted
+
+
 def _keep(user, keep_content):
     """A moderator's decisions and labels stay (the audit log), keyed to the anonymised account."""
     return 0
@@ -149,8 +170,14 @@ def register():
         PersonalData("moderation.InteractionAuditSample", "interaction_audit_labels.json", gettext_noop(
             "Genuine / fake labels you gave on sampled interactions (moderators only)."),
             _interaction_labels, _keep),
+        PersonalData("moderation.RingMember", "ring_case_memberships.json", gettext_noop(
+            "Suspected vote rings your account was found in by the integrity checks, and the decision."),
+            _ring_memberships, _erase_ring_memberships),
+        PersonalData("moderation.RingCase", "ring_case_decisions.json", gettext_noop(
+            "Decisions you made on suspected vote rings (moderators only)."), _ring_decisions, _keep),
     ]:
         personal_data_register(entry)
+
     retention_policy_register(RetentionPolicy(
         kind="rejected_content", setting="RETENTION_REJECTED_CONTENT_DAYS", default_days=180,
         purge=services.cases_rejected_content_purge,

@@ -130,6 +130,14 @@ def person_with_everything(*, capture, moderator, brand):
     vote = interaction_record(action="checkin", actor=factories.UserFactory())
     InteractionAuditSample.objects.create(date=datetime.date.today(), interaction=vote, kind="checkins", population=1,
                                           seed=1, label="genuine", labelled_by=user, labelled_at=vote.at)
+    # Integrity: the person's account sits in a suspected ring, and they decided another one.
+    from moderation import ringcases
+    from moderation.models import RingCase
+
+    _case, _created = ringcases.open_case(accounts=[user.pk, vote.actor_id], event_ids=[vote.pk], score=0.6,
+                                              detectors=["lockstep"], evidence="2 accounts on 1 target")
+    RingCase.objects.create(key=f"decided-{user.pk}", status="decided", decision="clear_all", decided_by=user,
+                            decided_at=vote.at, note="organic")
     LogEntry.objects.create(user=user, content_type=ContentType.objects.get_for_model(Product),
                             object_id=str(product.pk), object_repr=str(product), action_flag=CHANGE,
                             change_message="[]")

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_noop
 
 from community.integrity.models import InteractionEvent
 from community.integrity.services import interaction_signals_expire
-from community.privacy.registry import PersonalData, personal_data_register
+from community.privacy.registry import PersonalData, no_personal_data_register, personal_data_register
 from community.privacy.retention import RetentionPolicy, retention_policy_register
 
 
@@ -37,6 +37,10 @@ def register():
         export=interaction_export,
         erase=interaction_erase,
     ))
+    # A flag belongs to its event: exported with nothing more to say, deleted with it (cascade)
+    # when the person's interactions are erased; who decided is a moderator (kept, as decisions are).
+    no_personal_data_register("integrity.InteractionFlag", "why an interaction of the person was invalidated; "
+                                                           "deleted with the interaction when it is erased")
     # The hourly beat task strips signals as they age; the nightly retention run reports it too.
     retention_policy_register(RetentionPolicy(
         kind="integrity_signals", setting="RETENTION_INTEGRITY_SIGNALS_DAYS", default_days=90,
