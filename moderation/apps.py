@@ -11,6 +11,7 @@ class ModerationConfig(AppConfig):
         from moderation import (
             fakerate,
             privacy,
+            ring_review,
             receivers,  # noqa: F401  word-list cache invalidation
             selectors,
             services,
@@ -28,6 +29,7 @@ class ModerationConfig(AppConfig):
         hooks.quality_summary.provide(quality_selectors.quality_summary)
         hooks.content_report_upheld.provide(selectors.content_report_upheld)
         hooks.fake_interaction_rate.provide(fakerate.fake_interaction_rate)
+        hooks.invalidated_interactions_notice.provide(ring_review.user_notice)
         hooks.content_quality_band.provide(lambda content_type, object_id: bands.quality_band(content_type, object_id) or "ok")
 
         privacy.register()

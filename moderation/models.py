@@ -445,3 +445,123 @@ class InteractionAuditSample(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.kind} interaction #{self.interaction_id}: {self.label or '-'}"
+
+
+class RingCase(models.Model):
+    """An unclear cluster of accounts acting together (issue 11 section 3): one queue item and one
+    decision for the whole cluster (invalidate all, clear all, or member by member). ``key`` is a
+    stable hash of the sorted member ids and the detector, so a re-scan finds the same case."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DECIDED = "decided", _("Decided")
+
+    class Decision(models.TextChoices):
+        NONE = "", _("Not decided")
+        INVALIDATE_ALL = "invalidate_all", _("Invalidate all")
+        CLEAR_ALL = "clear_all", _("Clear all")
+        PARTIAL = "partial", _("Member by member")
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True, default="")
+    score = models.FloatField(_("suspicion"), default=0.0)
+    detectors = models.JSONField(_("detectors"), default=list, blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("decided by"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "-score", "id"], name="ringcase_queue_idx")]
+        verbose_name = _("ring case")
+        verbose_name_plural = _("ring cases")
+
+    def __str__(self):
+        return f"ring case #{self.pk} ({self.status}, {self.score:.2f})"
+
+
+class RingMember(models.Model):
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        INVALIDATED = "invalidated", _("Invalidated")
+        CLEARED = "cleared", _("Cleared")
+
+    case = models.ForeignKey(RingCase, on_delete=models.CASCADE, related_name="members", verbose_name=_("ring case"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("account"))
+    decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices, default=Decision.PENDING)
+    event_count = models.PositiveIntegerField(_("interactions"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="ringmember_one_per_case")]
+        verbose_name = _("ring member")
+        verbose_name_plural = _("ring members")
+
+    def __str__(self):
+        return f"{self.case_id}: {self.user_id} ({self.decision})"
+
+
+class RingCaseEvent(models.Model):
+    case = models.ForeignKey(RingCase, on_delete=models.CASCADE, related_name="events", verbose_name=_("ring case"))
+    event = models.ForeignKey("integrity.InteractionEvent", on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("interaction"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "event"], name="ringcaseevent_one_per_case")]
+        verbose_name = _("ring case interaction")
+        verbose_name_plural = _("ring case interactions")
+
+    def __str__(self):
+        return f"{self.case_id}: event {self.event_id}"
+
+
+class RingAppeal(models.Model):
+    """A shopper's appeal against the invalidation of their interactions (PIPL Art. 24: a person
+    may refuse a decision made solely by automated means). One appeal per invalidation: each
+    flag joins at most one appeal (``RingAppealFlag.flag`` is unique). A different human from the
+    one who invalidated decides it (``moderation.ring_review``); upheld restores the interactions."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a moderator")
+        UPHELD = "upheld", _("Upheld: interactions restored")
+        REJECTED = "rejected", _("Rejected: invalidation stands")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ring_appeals",
+                             verbose_name=_("account"))
+    case = models.ForeignKey(RingCase, null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals",
+                             verbose_name=_("ring case"))
+    flags = models.ManyToManyField("integrity.InteractionFlag", through="RingAppealFlag", related_name="+",
+                                   verbose_name=_("invalidations"))
+    text = models.TextField(_("message"), max_length=1000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Whoever invalidated (a ring case's decider); None when only the automatic checks did.
+    original_moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                           related_name="+", verbose_name=_("original moderator"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="ringappeal_queue_idx")]
+        verbose_name = _("interaction appeal")
+        verbose_name_plural = _("interaction appeals")
+
+    def __str__(self):
+        return f"ring appeal #{self.pk} by {self.user_id} ({self.status})"
+
+
+class RingAppealFlag(models.Model):
+    appeal = models.ForeignKey(RingAppeal, on_delete=models.CASCADE, related_name="items",
+                               verbose_name=_("interaction appeal"))
+    flag = models.OneToOneField("integrity.InteractionFlag", on_delete=models.CASCADE, related_name="appeal_item",
+                                verbose_name=_("invalidation"))
+
+    class Meta:
+        verbose_name = _("appealed invalidation")
+        verbose_name_plural = _("appealed invalidations")
