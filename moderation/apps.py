@@ -11,14 +11,14 @@ class ModerationConfig(AppConfig):
         from moderation import (
             fakerate,
             privacy,
-            ring_review,
             receivers,  # noqa: F401  word-list cache invalidation
+            ring_review,
             selectors,
             services,
         )
         from moderation.adapters import (
             cocreation,  # noqa: F401  entry, comment
-            reviews,  # noqa: F401, I001  registered first: the kinds keep their order
+            reviews,  # noqa: F401  registered first: the kinds keep their order
         )
         from moderation.quality import bands
         from moderation.quality import selectors as quality_selectors

@@ -22,7 +22,14 @@ from community.services import notification_send
 from core.errors import PermissionDeniedError, ServiceError
 from core.text import clean_user_text
 from moderation import integrity_actions
-from moderation.models import Event, RingAppeal, RingAppealFlag, RingCase, RingCaseEvent, RingMember
+from moderation.models import (
+    Event,
+    RingAppeal,
+    RingAppealFlag,
+    RingCase,
+    RingCaseEvent,
+    RingMember,
+)
 
 Decision = RingCase.Decision
 MemberDecision = RingMember.Decision

@@ -12,7 +12,7 @@ from community.models import Notification
 from core.errors import ServiceError
 from gamification.ledger import ledger_verify
 from moderation import integrity_actions, ring_review
-from moderation.models import Event, RingAppeal, RingCase, RingMember
+from moderation.models import Event, RingAppeal, RingMember
 from tests import factories
 from tests.ring_helpers import VOTE_POINTS, points, ring_case
 
