@@ -8,5 +8,8 @@ class CommunityConfig(AppConfig):
 
     def ready(self):
         from community import interactions, services
+        from community.integrity import registry
 
         interactions.interaction_kind_register("helpful_vote", services.helpful_vote_invalidate)
+        registry.effect_register(("helpful_vote", "unhelpful_vote"), invalidate=services.helpful_vote_event_invalidate,
+                                 restore=services.helpful_vote_event_restore)

@@ -362,6 +362,43 @@ def helpful_vote_invalidate(*, vote_id, reason="gamification.fraud") -> HelpfulV
 
 
 @transaction.atomic
+def helpful_vote_restore(*, vote_id) -> HelpfulVote | None:
+    """Undo ``helpful_vote_invalidate`` (a human cleared the vote): it counts again, recounted
+    under the review's lock, and ``review_voted`` makes gamification re-award. Idempotent."""
+    found = HelpfulVote.objects.filter(pk=vote_id).values_list("review_id", flat=True).first()
+    if found is None:
+        return None
+    review = Review.objects.select_for_update().get(pk=found)
+    vote = HelpfulVote.objects.filter(pk=vote_id).first()
+    if vote is None or vote.valid:
+        return vote
+    vote.valid, vote.invalid_reason = True, ""
+    vote.save(update_fields=["valid", "invalid_reason"])
+    review_recount_votes(review)
+    signals.send_on_commit(
+        signals.review_voted, review_id=review.pk, voter_id=vote.user_id, author_id=review.author_id,
+        helpful=vote.helpful,
+    )
+    return vote
+
+
+def _helpful_vote_of(event):
+    return HelpfulVote.objects.filter(review_id=event.target_id, user_id=event.actor_id).values_list(
+        "pk", flat=True).first()
+
+
+def helpful_vote_event_invalidate(event, reason):
+    """The interaction log's effect (``community.integrity.registry``) for helpful votes."""
+    vote_id = _helpful_vote_of(event)
+    return helpful_vote_invalidate(vote_id=vote_id, reason=reason) if vote_id else None
+
+
+def helpful_vote_event_restore(event):
+    vote_id = _helpful_vote_of(event)
+    return helpful_vote_restore(vote_id=vote_id) if vote_id else None
+
+
+@transaction.atomic
 def product_stats_refresh(*, product_id: int) -> bool:
     """Recompute a product's rating caches from its published review rows.
 

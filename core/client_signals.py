@@ -19,6 +19,7 @@ import hmac
 import ipaddress
 import re
 import secrets
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cached_property
 
@@ -139,3 +140,25 @@ class ClientSignalsMiddleware:
                 secure=settings.SESSION_COOKIE_SECURE, samesite="Lax",
             )
         return response
+
+
+class GivenSignals:
+    """Signals given outright (``signals_given``): an address and a device id from a replayed
+    event stream. Only their keyed hashes are exposed, as for a request."""
+
+    def __init__(self, *, ip="", device="", user_agent="", user=None):
+        self.user = user
+        self.ip_prefix_hash = ip_prefix_hash(ip) if ip else None
+        self.device_hash = signal_hash("device", str(device)) if device not in (None, "") else None
+        self.ua_family = ua_family(user_agent) if user_agent else None
+
+
+@contextmanager
+def signals_given(*, ip="", device="", user_agent="", user=None):
+    """Make ``current()`` answer the given client's signals outside a request (``manage.py
+    integrity replay``): the raw address is hashed here and never kept."""
+    token = _current.set(GivenSignals(ip=ip, device=device, user_agent=user_agent, user=user))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)

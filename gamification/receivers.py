@@ -11,6 +11,7 @@ from django.dispatch import receiver
 
 from community import signals
 from community.cocreation import signals as cocreation_signals
+from community.integrity import signals as integrity_signals
 from community.trials import signals as trials_signals
 from core.queue import enqueue_on_commit
 from gamification import badges, leaderboards, tasks
@@ -64,6 +65,15 @@ def on_entry_adopted(sender, entry_id, **kwargs):
 def on_trial_report_recorded(sender, application_id, on_time=True, **kwargs):
     if on_time:
         enqueue_on_commit(tasks.trial_report_points_settle, application_id=application_id)
+
+
+@receiver([integrity_signals.interactions_invalidated, integrity_signals.interactions_restored])
+def on_interactions_judged(sender, event_ids, actions, **kwargs):
+    # Votes settle on their own events (review_voted, entry_voted, poll_voted); check-ins here.
+    # Redemptions are not undone: the coupon was issued (docs/integrity.md, "Actions").
+    for event_id, action in zip(event_ids, actions):
+        if action == "checkin":
+            enqueue_on_commit(tasks.checkin_points_settle, event_id=event_id)
 
 
 @receiver([post_save, post_delete], sender=Level)

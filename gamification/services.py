@@ -564,3 +564,36 @@ def trial_report_points_settle(*, application_id) -> PointsEntry | None:
         user_id=app.user_id, action=TRIAL_REPORT_ON_TIME, source=Review(pk=app.review_id),
         key=f"trial.report:{app.pk}",
     )
+
+
+
+# --- integrity: check-ins invalidated or restored (community.integrity signals) ---------------
+
+CHECKIN = "gamification.checkin"
+
+
+def checkin_points_settle(*, event_id) -> PointsEntry | None:
+    """Bring a logged check-in's points in line with its log row: an invalidated check-in's award
+    is reversed (a reversing row), a restored one's is awarded again (``key#n``) only when an
+    award under its key was reversed before. Re-reads the row, so a repeated event changes nothing."""
+    from community.integrity.models import InteractionEvent
+
+    row = InteractionEvent.objects.filter(pk=event_id, action="checkin").values_list("actor_id", "at").first()
+    if row is None:
+        return None
+    user_id, at = row
+    _s, _e, day = user_day_bounds(user_id, at)
+    key = f"checkin:{user_id}:{day.isoformat()}"
+    with transaction.atomic():
+        user_points_lock(user_id)
+        valid = InteractionEvent.objects.filter(pk=event_id).values_list("valid", flat=True).first()
+        if not valid:
+            return _reverse_key(key, "integrity.invalidated")
+        earned = (PointsEntry.objects.filter(Q(key=key) | Q(key__startswith=f"{key}#"), user_id=user_id,
+                                             reverses__isnull=True).order_by("-id").first())
+        next_key = _next_key(key)
+        if earned is None or next_key is None:
+            return None  # it never earned, or its award stands
+        # The same amount again, past the daily cap (the reversed original still counts in it).
+        return points_award(user_id=user_id, amount=earned.amount, action=earned.action, key=next_key,
+                            counts_toward_level=earned.counts_toward_level, reason="integrity.restored")

@@ -58,6 +58,11 @@ def trial_report_points_settle(application_id):
     services.trial_report_points_settle(application_id=application_id)
 
 
+@shared_task(name="gamification.checkin_points_settle", **RETRY)
+def checkin_points_settle(event_id):
+    services.checkin_points_settle(event_id=event_id)
+
+
 # --- badges and leaderboards -----------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ QUEUE_REASON_LABELS = {
     "reported_hidden": _("Hidden by report weight"),
     "appeal": _("Appeal"),
     "screening_failed": _("Screening failed"),
+    "fake_incentive": _("Fake or undisclosed incentive"),
 }
 
 EVIDENCE_LABELS = {

@@ -53,6 +53,7 @@ HOLD_REASONS_FOR_AUTHOR = {
     "absolute_claim": gettext_lazy("it makes absolute claims, such as “the best” or “number one”"),
     "image": gettext_lazy("a photo needs a closer look"),
     "screening_failed": gettext_lazy("the automatic check could not finish"),
+    "fake_incentive": gettext_lazy("its posting pattern looks like a fake review or one written for an undisclosed reward"),
 }
 
 
@@ -221,6 +222,50 @@ def _notify_held_for_review(case, reasons):
                         _("A moderator will decide within 24 hours. If it is rejected, you can appeal and "
                           "another person will review it.")]),
     )
+
+
+# --- integrity: reviews judged fake (issue 11 section 3) ----------------------------------
+
+INTEGRITY_HOLD_ACTION = "moderation.{ct}.integrity_held"
+FAKE_REASON = "fake_incentive"
+
+
+@transaction.atomic
+def case_hold_integrity(*, content_type, object_id, author_id, score, reasons, evidence="") -> Case | None:
+    """Hold published content that the integrity scan judged fake (behaviour, not text): the
+    item is hidden and queued with the reason "fake or undisclosed incentive", and a moderator
+    decides as for any queued item (reject with ``RejectReason.FAKE``, or approve to publish it
+    again). Once per item: an item held before (whatever was decided) is left alone, so a second
+    scan changes nothing and a moderator's approval sticks. Returns the case, or None when nothing
+    was done (not public, already held once, being screened or already rejected)."""
+    action = INTEGRITY_HOLD_ACTION.format(ct=content_type)
+    if Event.objects.filter(content_type=content_type, object_id=object_id, action=action).exists():
+        return None
+    case, _created = Case.objects.select_for_update().get_or_create(
+        content_type=content_type, object_id=object_id,
+        defaults={"author_id": author_id, "state": State.APPROVED},
+    )
+    if case.state not in (State.APPROVED, State.QUEUED):
+        return None
+    old = case.state
+    detector = {"name": "integrity", "labels": [FAKE_REASON], "score": round(float(score), 4), "action": "hold",
+                "evidence": list(reasons)[:10], "note": evidence[:500]}
+    case.detectors = [d for d in (case.detectors or []) if d.get("name") != "integrity"] + [detector]
+    case.risk = max(case.risk, float(score))
+    case.queue_reasons = sorted(set(case.queue_reasons or []) | {FAKE_REASON})
+    if case.state == State.APPROVED:
+        case.state = State.QUEUED
+        case.queued_at = timezone.now()
+        case.claimed_by, case.lease_expires_at = None, None
+        case.author_reach = _author_reach(case.author_id)
+    _refresh_priority(case)
+    case.save()
+    registry.get(content_type).apply(object_id, registry.HIDE, FAKE_REASON)
+    event_record(case, actor=None, action=action, reason=FAKE_REASON, old_state=old, new_state=case.state,
+                 data={"score": round(float(score), 4), "reasons": list(reasons)[:10]})
+    if old == State.APPROVED:
+        _notify_held_for_review(case, [FAKE_REASON])
+    return case
 
 
 # --- decisions -------------------------------------------------------------------------

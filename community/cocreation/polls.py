@@ -176,6 +176,38 @@ def poll_vote_invalidate(*, vote_id, reason="gamification.fraud") -> PollVote | 
     return vote
 
 
+@transaction.atomic
+def poll_vote_restore(*, vote_id) -> PollVote | None:
+    """Undo ``poll_vote_invalidate`` (a human cleared the vote): it counts again and
+    ``poll_voted`` makes gamification re-award. Idempotent."""
+    found = PollVote.objects.select_related("challenge", "user").filter(pk=vote_id).first()
+    if found is None:
+        return None
+    participant_lock(found.challenge, found.user)
+    vote = PollVote.objects.select_for_update().filter(pk=vote_id).first()
+    if vote is None or vote.valid:
+        return vote
+    vote.valid, vote.invalid_reason = True, ""
+    vote.save(update_fields=["valid", "invalid_reason"])
+    _option_votes_add(PollOption(pk=vote.option_id), +1, vote.challenge_id, voter_id=vote.user_id)
+    return vote
+
+
+def _poll_vote_of(event):
+    return PollVote.objects.filter(option_id=event.target_id, user_id=event.actor_id).values_list("pk", flat=True).first()
+
+
+def poll_vote_event_invalidate(event, reason):
+    """The interaction log's effect (``community.integrity.registry``) for poll votes."""
+    vote_id = _poll_vote_of(event)
+    return poll_vote_invalidate(vote_id=vote_id, reason=reason) if vote_id else None
+
+
+def poll_vote_event_restore(event):
+    vote_id = _poll_vote_of(event)
+    return poll_vote_restore(vote_id=vote_id) if vote_id else None
+
+
 def poll_recount(*, challenge_id) -> int:
     """Set every option's vote cache of one poll from its valid vote rows (each option under
     its row lock, the count taken after the lock). Returns how many options changed: 0 on

@@ -502,6 +502,38 @@ def entry_vote_invalidate(*, vote_id, reason="gamification.fraud") -> EntryVote 
     return vote
 
 
+@transaction.atomic
+def entry_vote_restore(*, vote_id) -> EntryVote | None:
+    """Undo ``entry_vote_invalidate`` (a human cleared the vote): it counts again and
+    ``entry_voted`` makes gamification re-award. Same lock order as a tap. Idempotent."""
+    found = EntryVote.objects.filter(pk=vote_id).values_list("challenge_id", "user_id").first()
+    if found is None:
+        return None
+    ChallengeParticipant.objects.select_for_update().filter(challenge_id=found[0], user_id=found[1]).first()
+    vote = EntryVote.objects.select_for_update().filter(pk=vote_id).first()
+    if vote is None or vote.valid:
+        return vote
+    vote.valid, vote.invalid_reason = True, ""
+    vote.save(update_fields=["valid", "invalid_reason"])
+    _entry_votes_add(Entry.objects.get(pk=vote.entry_id), +1, voter_id=vote.user_id)
+    return vote
+
+
+def _entry_vote_of(event):
+    return EntryVote.objects.filter(entry_id=event.target_id, user_id=event.actor_id).values_list("pk", flat=True).first()
+
+
+def entry_vote_event_invalidate(event, reason):
+    """The interaction log's effect (``community.integrity.registry``) for entry votes."""
+    vote_id = _entry_vote_of(event)
+    return entry_vote_invalidate(vote_id=vote_id, reason=reason) if vote_id else None
+
+
+def entry_vote_event_restore(event):
+    vote_id = _entry_vote_of(event)
+    return entry_vote_restore(vote_id=vote_id) if vote_id else None
+
+
 # --- comments -------------------------------------------------------------------------
 
 

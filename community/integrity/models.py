@@ -75,3 +75,35 @@ class InteractionDaily(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.action}: {self.count}"
+
+
+class InteractionFlag(models.Model):
+    """Why an interaction was invalidated: the detector, its suspicion and its evidence. The
+    event keeps its row (``valid=False``); a restore keeps the flag and stamps ``restored_at``,
+    so an automatic scan never invalidates again what a human cleared."""
+
+    class Source(models.TextChoices):
+        AUTO = "auto", _("Automatic")
+        HUMAN = "human", _("Moderator")
+
+    event = models.OneToOneField(InteractionEvent, on_delete=models.CASCADE, related_name="flag",
+                                 verbose_name=_("interaction"))
+    detector = models.CharField(_("detector"), max_length=40)
+    score = models.FloatField(_("suspicion"), default=0.0)
+    evidence = models.TextField(_("evidence"), blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.AUTO)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Who decided (None for the automatic scan); a restore names its human and note.
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    restored_at = models.DateTimeField(_("restored at"), null=True, blank=True)
+    restored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("restored by"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("interaction flag")
+        verbose_name_plural = _("interaction flags")
+
+    def __str__(self):
+        return f"{self.event_id} {self.detector} {self.score:.2f}"

@@ -1,6 +1,7 @@
 """Writes of the interaction log: one row per action, inside the action's transaction, and the
 retention that strips old rows of their signals after counting them into daily aggregates."""
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,7 +12,13 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from community import hooks
-from community.integrity.models import InteractionDaily, InteractionEvent
+from community.integrity import registry
+from community.integrity import signals as integrity_signals
+from community.integrity.models import (
+    InteractionDaily,
+    InteractionEvent,
+    InteractionFlag,
+)
 from core import client_signals
 
 Action = InteractionEvent.Action
@@ -96,3 +103,77 @@ def interaction_signals_expire(*, now=None, batch=RETENTION_BATCH) -> int:
                 _daily_add(row["day"], row["action"], row["n"])
             done += rows.update(signals_expired=True, ip_prefix_hash=None, device_hash=None, ua_family=None,
                                 account_age_days=None, actor_level=None)
+
+
+# --- invalidation and restore (issue 11 section 3; moderation.integrity_actions calls these) ---
+
+ACTION_CHUNK = 500
+
+
+def _refs(event_ids, **filters):
+    ids = sorted({int(i) for i in event_ids})
+    for start in range(0, len(ids), ACTION_CHUNK):
+        rows = (InteractionEvent.objects.filter(pk__in=ids[start:start + ACTION_CHUNK], **filters)
+                .order_by("id").values_list(*registry.EVENT_FIELDS))
+        yield from (registry.EventRef(*row) for row in rows)
+
+
+def _send_on_commit(signal, done):
+    if done:
+        transaction.on_commit(partial(signal.send, sender=None, event_ids=[r.id for r in done],
+                                      actions=[r.action for r in done]))
+
+
+def interactions_invalidate(event_ids, *, detector, score, evidence="", decided_by=None, source="auto",
+                            per_event=None) -> int:
+    """Mark the events invalid (kept, with an ``InteractionFlag``), and apply each action's
+    registered effect: its row leaves the counts and its points are reversed (on commit). One
+    transaction per event, the event's row claimed first by a conditional UPDATE, so two scans
+    never invalidate one event twice. An automatic run (``source="auto"``) skips events a human
+    restored. ``per_event`` ({event id: (detector, score, evidence)}) overrides the three per
+    event (the scan's findings differ per event). Returns how many events were newly
+    invalidated; 0 when run again."""
+    done = []
+    restored = set()
+    if source == InteractionFlag.Source.AUTO:
+        restored = set(InteractionFlag.objects.filter(event_id__in=list(event_ids), restored_at__isnull=False)
+                       .values_list("event_id", flat=True))
+    for ref in _refs(event_ids, valid=True):
+        if ref.id in restored:
+            continue
+        det, sc, ev = (per_event or {}).get(ref.id, (detector, score, evidence))
+        with transaction.atomic():
+            if not InteractionEvent.objects.filter(pk=ref.id, valid=True).update(valid=False):
+                continue  # taken by a concurrent run
+            InteractionFlag.objects.update_or_create(event_id=ref.id, defaults={
+                "detector": det[:40], "score": float(sc), "evidence": ev or "", "source": source,
+                "created_at": timezone.now(), "decided_by": decided_by, "restored_at": None, "restored_by": None,
+            })
+            effect = registry.effect_for(ref.action)
+            if effect is not None:
+                effect.invalidate(ref, f"integrity.{det}"[:60])
+            done.append(ref)
+            _send_on_commit(integrity_signals.interactions_invalidated, [ref])
+    return len(done)
+
+
+def interactions_restore(event_ids, *, restored_by=None, note="") -> int:
+    """Undo ``interactions_invalidate``: the events count again and their effects are restored
+    (points re-awarded on commit). The flag stays, stamped restored, so the scan leaves the events
+    alone from now on. The owning row is restored only once no other invalid event of the same
+    actor, target and effect remains. Idempotent; returns how many events were restored."""
+    done = []
+    for ref in _refs(event_ids, valid=False):
+        with transaction.atomic():
+            if not InteractionEvent.objects.filter(pk=ref.id, valid=False).update(valid=True):
+                continue
+            InteractionFlag.objects.filter(event_id=ref.id).update(
+                restored_at=timezone.now(), restored_by=restored_by, note=note or "")
+            effect = registry.effect_for(ref.action)
+            if effect is not None and not InteractionEvent.objects.filter(
+                    actor_id=ref.actor_id, target_ct_id=ref.target_ct_id, target_id=ref.target_id,
+                    action__in=effect.actions, valid=False).exists():
+                effect.restore(ref)
+            done.append(ref)
+            _send_on_commit(integrity_signals.interactions_restored, [ref])
+    return len(done)

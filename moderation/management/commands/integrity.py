@@ -1,6 +1,8 @@
-"""``manage.py integrity score``: zero-shot suspicion of review events from behaviour alone.
+"""``manage.py integrity``: score, scan, replay, fakerate (and ``bench`` when devtools is installed).
 
     integrity score --reviews FILE.jsonl [--json]    # "-" reads standard input
+    integrity scan [--since DATE] [--dry-run] [--json]     # scan_command.py
+    integrity replay --events FILE.jsonl [--json]          # replay_command.py
 
 Each input line is {"user": ..., "product": ..., "rating": 1-5, "date": "YYYY-MM-DD" or an
 ISO datetime}; other keys are ignored. With ``--json`` it prints one JSON line per input
@@ -14,13 +16,14 @@ import sys
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
-from moderation.management import fakerate_command
+from moderation import integrity_commands
+from moderation.management import fakerate_command, replay_command, scan_command
 
 MAX_ERRORS_SHOWN = 10
 
 
 class Command(BaseCommand):
-    help = "Integrity tools: score review events from behaviour alone (nothing is stored)."
+    help = "Integrity tools: score review events, scan the live database, replay an event stream, the fake rate."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -31,9 +34,21 @@ class Command(BaseCommand):
                            help="one JSON line per input line, in order: suspicion, account_suspicion, reasons")
         score.add_argument("--top", type=int, default=20, help="lines listed in the summary (without --json)")
         fakerate_command.add_arguments(sub)
+        scan_command.add_arguments(sub)
+        replay_command.add_arguments(sub)
+        for add, _handle in integrity_commands.SUBCOMMANDS.values():
+            add(sub)
 
     def handle(self, *args, action, **options):
+        if action in integrity_commands.SUBCOMMANDS:
+            return integrity_commands.SUBCOMMANDS[action][1](self, **options)
         getattr(self, f"handle_{action}")(**options)
+
+    def handle_scan(self, **options):
+        scan_command.handle(self, **options)
+
+    def handle_replay(self, **options):
+        replay_command.handle(self, **options)
 
     def handle_fakerate(self, **options):
         fakerate_command.handle(self, **options)
