@@ -343,6 +343,7 @@ def test_shopper_sees_the_notice_and_appeals_once(client, ring, django_capture_o
     client.force_login(shopper)
     body = client.get(reverse("gamification:points")).content.decode()
     assert 'id="invalidated-notice"' in body and "See why and appeal" in body
+    assert "Reversed: " in body and "the integrity checks did not count it; you can appeal" in body
     body = client.get(reverse("moderation:my_invalidations")).content.decode()
     assert "A group of accounts acting on the same items at the same time" in body
     assert "3 accounts voted for the same entry within 5 minutes" in body
