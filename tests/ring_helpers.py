@@ -4,14 +4,10 @@ import hashlib
 
 from community.integrity.models import InteractionEvent
 from gamification.models import UserPoints
-from moderation.models import RingCase, RingCaseEvent, RingMember
+from moderation.ringcases import open_case
 from tests.challenge_helpers import make_challenge, old_user, published_entry
 
 VOTE_POINTS = 1  # gamification's rule "community.entry.vote_cast" (migration 0003)
-
-
-def signals(events, *, device=None, network=None):
-    InteractionEvent.objects.filter(pk__in=[e.pk for e in events]).update(device_hash=device, ip_prefix_hash=network)
 
 
 def ring_case(*, members=3, entries=1, score=0.7, detectors=("lockstep",), shared_device=True):
@@ -27,17 +23,14 @@ def ring_case(*, members=3, entries=1, score=0.7, detectors=("lockstep",), share
         for entry in targets:
             services.entry_vote_toggle(user=voter, entry_id=entry.pk)
     events = list(InteractionEvent.objects.filter(actor__in=voters, action="entry_vote").order_by("id"))
-    for i, ev in enumerate(events):
+    for ev in events:
         # Every voter on one shared device (a sock-puppet farm) and two networks between them.
         ev.device_hash = "d" * 32 if shared_device else hashlib.md5(f"dev{ev.actor_id}".encode()).hexdigest()
         ev.ip_prefix_hash = hashlib.md5(f"net{ev.actor_id % 2}".encode()).hexdigest()
         ev.save(update_fields=["device_hash", "ip_prefix_hash"])
-    key = hashlib.sha256(",".join(str(v.pk) for v in voters).encode()).hexdigest()
-    case = RingCase.objects.create(score=score, detectors=list(detectors), key=key,
-                                   evidence=f"{members} accounts voted for the same {entries} entries within 2 hours")
-    for voter in voters:
-        RingMember.objects.create(case=case, user=voter, event_count=entries)
-    RingCaseEvent.objects.bulk_create([RingCaseEvent(case=case, event=ev) for ev in events])
+    case, _created = open_case(accounts=[v.pk for v in voters], event_ids=[e.pk for e in events], score=score,
+                               detectors=list(detectors),
+                               evidence=f"{members} accounts voted for the same {entries} entries within 2 hours")
     return case, voters, targets, events
 
 
