@@ -7,3 +7,9 @@ class DevtoolsConfig(AppConfig):
 
     name = "devtools"
     verbose_name = "Developer tools"
+
+    def ready(self):
+        from devtools import integrity_command
+        from moderation import integrity_commands
+
+        integrity_commands.subcommand_register("bench", integrity_command.add_arguments, integrity_command.handle)

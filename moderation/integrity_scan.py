@@ -33,6 +33,8 @@ from moderation.integrity import votes
 VOTE_ACTIONS = ("helpful_vote", "unhelpful_vote", "entry_vote", "poll_vote")
 LOAD_FIELDS = ("id", "actor_id", "action", "target_ct_id", "target_id", "target_author_id", "at",
                "ip_prefix_hash", "device_hash", "account_age_days", "valid")
+COUNT_KEYS = ("events", "findings", "suspicious", "invalidated", "ring_cases", "ring_cases_opened", "held", "reviews",
+              "reviews_held")
 TARGET_SHIFT = 40  # target key = content type id << 40 | object id, made dense afterwards
 
 
@@ -147,7 +149,7 @@ def scan(*, since=None, dry_run=False, progress=None, batch=None, params=None, r
         since = timezone.now() - timedelta(days=_setting("INTEGRITY_SCAN_DAYS", 30))
     invalidate_at = _setting("INTEGRITY_INVALIDATE_AT", 0.8)
     review_at = _setting("INTEGRITY_REVIEW_AT", 0.5)
-    result = ScanResult(since=since, dry_run=dry_run)
+    result = ScanResult(since=since, dry_run=dry_run, counts=dict.fromkeys(COUNT_KEYS, 0))
     events, valid = load_events(since=since, batch=batch, progress=progress)
     result.counts["events"] = len(events)
     if progress:
@@ -283,7 +285,7 @@ def _act_on_reviews(result, since, dry_run, progress, keep_scores=False):
     from moderation import services
     from moderation.integrity import scoring
 
-    hold_at = _setting("INTEGRITY_REVIEW_HOLD_AT", 0.8)
+    hold_at = _setting("INTEGRITY_REVIEW_HOLD_AT", 0.7)
     min_reviews = _setting("INTEGRITY_REVIEW_MIN_REVIEWS", 200)
     ids, statuses, days, events = load_reviews()
     result.counts["reviews"] = int(ids.size)

@@ -85,3 +85,24 @@ def quality_rescore_batch(content_type, object_ids, run=None):
 def known_answer_requeue(share=0.05, limit=50):
     """Keep about ``share`` of the queue as blind known-answer items (beat, hourly)."""
     return len(calibration.known_answer_requeue(share=share, limit=limit))
+
+
+# --- integrity (issue 11) ---------------------------------------------------------------------
+
+INTEGRITY_SCAN_LOCK = "moderation:integrity-scan:running"
+
+
+@shared_task(name="moderation.integrity_scan", soft_time_limit=25 * 60, time_limit=28 * 60)
+def integrity_scan():
+    """The periodic scan (beat, every 30 minutes); returns its counts. One run at a time: a run
+    that finds another going returns None (the lock expires should a worker die)."""
+    from django.core.cache import cache
+
+    from moderation.integrity_scan import scan
+
+    if not cache.add(INTEGRITY_SCAN_LOCK, 1, timeout=29 * 60):
+        return None
+    try:
+        return scan().counts
+    finally:
+        cache.delete(INTEGRITY_SCAN_LOCK)
