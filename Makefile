@@ -20,7 +20,8 @@ I18N_IGNORE := --ignore=.venv --ignore=venv --ignore=node_modules --ignore=media
 help:
 	@echo "make install   create $(VENV) and install requirements.txt"
 	@echo "make run       migrate, load demo data, serve on http://$(HOST):$(PORT)/"
-	@echo "make worker    Celery worker (needs REDIS_URL; without it tasks run in-process)"
+	@echo "make worker    Celery worker (needs REDIS_URL; without it tasks run in-process); one queue:"
+	@echo "               make worker QUEUE=screening  (or default, batch, email; CONCURRENCY=n)"
 	@echo "make beat      Celery beat, the periodic jobs declared in settings"
 	@echo "make test      the test suite (set DATABASE_URL / REDIS_URL for PostgreSQL + Redis)"
 	@echo "make check     Django system checks, missing-migration check, the import-linter layer contract"
@@ -43,8 +44,15 @@ run: install
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Queues (config/queues.py): screening (latency-critical), default, batch, email. In production run
+# one worker per queue so a batch backlog never delays screening, e.g.
+#   make worker QUEUE=screening CONCURRENCY=2 & make worker QUEUE=default & make worker QUEUE=batch & make worker QUEUE=email
+# With no QUEUE one worker consumes all four (development).
+QUEUE ?= screening,default,batch,email
+CONCURRENCY ?=
+comma_ := ,
 worker:
-	$(CELERY) -A config worker -l info
+	$(CELERY) -A config worker -l info -Q $(QUEUE) -n $(subst $(comma_),-,$(QUEUE))@%h $(if $(CONCURRENCY),-c $(CONCURRENCY))
 
 beat:
 	$(CELERY) -A config beat -l info

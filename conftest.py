@@ -34,6 +34,29 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
         if "redis" in item.keywords and not has_redis:
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+    _allow_replica_aliases(items)
+
+
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+def _allow_replica_aliases(items):
+    """With DATABASE_REPLICA_URLS set (the scale-out CI step), every database test may use the
+    replica aliases: they are the test database's mirrors (config/settings/base.py), and the
+    router sends a test's reads there whenever it would in production."""
+    from django.conf import settings
+
+    if not getattr(settings, "REPLICA_DATABASES", None):
+        return
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not (_DB_FIXTURES & set(getattr(item, "fixturenames", ()))):
+            continue
+        kwargs = dict(zip(("transaction", "reset_sequences", "databases", "serialized_rollback", "available_apps"),
+                          marker.args)) if marker else {}
+        kwargs.update(marker.kwargs if marker else {})
+        kwargs["databases"] = "__all__"
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
 @pytest.fixture(autouse=True)

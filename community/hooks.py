@@ -19,6 +19,16 @@ case_ids_for = Hook("case_ids_for", lambda content_type, object_ids: {})
 quality_summary = Hook("quality_summary", lambda *, content_type, object_id: None)
 # Whether a report on the item was upheld (gamification does not vest its points).
 content_report_upheld = Hook("content_report_upheld", lambda content_type, object_id: False)
+# Near-duplicate grouping of short texts: {key: root_key} for {key: text} (brand insights groups
+# ideas by theme with it). The default groups only identical texts.
+def _identical_groups(texts, *, threshold=0.6):
+    roots = {}
+    for key in sorted(texts, key=str):
+        roots.setdefault(" ".join((texts[key] or "").lower().split()), key)
+    return {key: roots[" ".join((texts[key] or "").lower().split())] for key in texts}
+
+
+text_groups = Hook("text_groups", _identical_groups)
 # The item's quality band ("low", "ok", "good", "great"); gamification scales points by it.
 content_quality_band = Hook("content_quality_band", lambda content_type, object_id: "ok")
 

@@ -80,6 +80,20 @@ def review_list_for_product(
     return _with_card_data(qs.order_by(*REVIEW_SORTS.get(sort, REVIEW_SORTS["helpful"])))
 
 
+def review_count_for_viewer(product, viewer, *, content="all", photos_only=False):
+    """What ``review_list_for_product(viewer=...)`` lists, counted from the product's caches plus
+    the viewer's own review when it is not published (so not in the caches) and fits the filter:
+    one small indexed query instead of a COUNT over every published review."""
+    count = review_count_cached(product, content=content, photos_only=photos_only)
+    if viewer is None or not viewer.is_authenticated:
+        return count
+    own = Review.objects.filter(REVIEW_CONTENT_FILTERS[content], product=product, author_id=viewer.pk).exclude(
+        status=Status.PUBLISHED)
+    if photos_only:
+        own = own.filter(has_photos=True)
+    return count + (1 if own.exists() else 0)
+
+
 def review_count_cached(product, *, content="all", photos_only=False):
     """How many published reviews a product list shows, from the product's caches (no
     COUNT query): with photos, with content (text or photos), star-only, or all."""

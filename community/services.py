@@ -25,6 +25,7 @@ from community.models import (
     ReviewPhoto,
     User,
 )
+from community.votelimits import vote_daily_take
 from core import hooks as core_hooks
 from core.errors import PermissionDeniedError, ServiceError
 from core.queue import enqueue_on_commit
@@ -309,8 +310,11 @@ def review_vote_helpful(*, user: User, review_id: int, helpful) -> Review:
             _("A rating without text or photos has nothing to judge: helpful votes are for reviews with words or photos."),
             code="nothing_to_judge",
         )
-    if HelpfulVote.objects.filter(review=review, user=user, valid=False).exists():
+    existing_valid = HelpfulVote.objects.filter(review=review, user=user).values_list("valid", flat=True).first()
+    if existing_valid is False:
         raise PermissionDeniedError(_("This vote was invalidated and cannot be changed."), code="vote_invalid")
+    if existing_valid is None and helpful is not None:
+        vote_daily_take(user)  # a new vote takes one of the day's slots (changing one does not)
     if helpful is None:
         withdrawn, _deleted = HelpfulVote.objects.filter(review=review, user=user).delete()
         if not withdrawn:

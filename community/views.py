@@ -15,7 +15,6 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.crypto import salted_hmac
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -24,6 +23,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from community import hooks, selectors, services
 from community.forms import ProfileForm, ReviewDetailsForm
 from community.models import Notification, Review
+from community.pagecache import (
+    csrf_marker,
+    rating_rows_html,
+    review_cards_attach,
+    summary_html,
+)
 from core.errors import ServiceError
 from core.http import safe_next, wants_json
 from core.pagination import KnownCountPaginator
@@ -145,9 +150,6 @@ def _rated_message(rating):
 # cookie). Signed-in visitors see their own review, votes and messages: never cached.
 
 
-def csrf_marker():
-    # Stable across processes (cached pages are shared), not guessable from outside.
-    return "csrf-" + salted_hmac("cocreate.views.page-cache", "csrf-marker").hexdigest()[:32]
 
 
 def _page_cacheable(request):
@@ -217,7 +219,8 @@ def product_detail(request, slug):
     reviews = selectors.review_list_for_product(product=product, sort=sort, content=content)
     count = selectors.review_count_cached(product, content=content, photos_only=sort == "photos")
     page = KnownCountPaginator(reviews, REVIEWS_PER_PAGE, count=count).get_page(request.GET.get("page"))
-    page_reviews = _decorate_reviews(page.object_list, request.user)
+    page_reviews = review_cards_attach(request, _decorate_reviews(page.object_list, request.user),
+                                       keep_csrf_marker=cache_key is not None)
     rating_only = []
     if not show_all and product.rating_only_count:
         rating_only = list(selectors.review_list_rating_only(product=product, limit=RATING_ONLY_SHOWN))
@@ -236,9 +239,11 @@ def product_detail(request, slug):
     # The details panel opens right after a star tap; once the review has details, editing
     # moves to the review page (JavaScript re-opens the panel when a star is tapped again).
     show_details = own is not None and not (own.text or own.has_photos or own.tags.all())
+    summary = selectors.product_rating_summary(product)
     context = {
         "product": product,
-        "summary": selectors.product_rating_summary(product),
+        "summary": summary,
+        "summary_html": summary_html(request, product, summary),
         "photos": list(selectors.review_photos_strip(product=product)),
         "page": page,
         "reviews": page_reviews,
@@ -246,6 +251,7 @@ def product_detail(request, slug):
         "sorts": REVIEW_SORTS,
         "show_all": show_all,
         "rating_only": rating_only,
+        "rating_rows_html": rating_rows_html(request, rating_only),
         "own": own,
         "form": form,
         "show_details": show_details,

@@ -49,6 +49,7 @@ urlpatterns = [
     path("api/", include("gamification.api.recognition")),
     path("api/", include((community_api, "api"))),
     path("moderation/", include("moderation.urls")),
+    path("dashboard/brand/insights/", include("community.insights.urls")),
     path("", include("gamification.urls")),
     path("", include((gamification_urls.public_urlpatterns, "gamification_public"))),
     path("", include(privacy_urls)),

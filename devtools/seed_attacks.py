@@ -113,6 +113,20 @@ def plan_attacks(*, rng, now, users, reviews, hot_stride, review_time, entries, 
         plan.attacks.append(attack)
         return attack
 
+    def ring_votes(attack, authors, start, share, vote_time):
+        """The first ``authors`` ring accounts each get a review; each other member votes on it
+        with probability ``share`` at ``vote_time(begin)`` (rng draws in the seeded order)."""
+        for author in attack.accounts[:authors]:
+            pos = free_review()
+            if pos is None:
+                break
+            plan.review_author[pos] = author
+            attack.target_reviews.append(pos)
+            begin = max(start, review_time(pos) + 3600)
+            for voter in attack.accounts:
+                if voter != author and rng.random() < share:
+                    plan.review_votes.setdefault(pos, []).append((voter, vote_time(begin), attack.index, False))
+
     # Fast rings, half with camouflage.
     for k in range(count(6)):
         attack = add("ring_camouflage" if k % 2 else "ring")
@@ -122,17 +136,8 @@ def plan_attacks(*, rng, now, users, reviews, hot_stride, review_time, entries, 
         for _ in range(size):
             attack.accounts.append(new_account(start - rng.randint(20, 200) * DAY,
                                                {"ip": [rng.choice(nets)], "device": None}))
-        for author in attack.accounts[:rng.randint(3, 8)]:
-            pos = free_review()
-            if pos is None:
-                break
-            plan.review_author[pos] = author
-            attack.target_reviews.append(pos)
-            begin = max(start, review_time(pos) + 3600)
-            for voter in attack.accounts:
-                if voter != author and rng.random() < 0.9:
-                    plan.review_votes.setdefault(pos, []).append(
-                        (voter, min(now - 60, begin + rng.randrange(3 * DAY)), attack.index, False))
+        ring_votes(attack, rng.randint(3, 8), start, 0.9,
+                   lambda begin: min(now - 60, begin + rng.randrange(3 * DAY)))
         if attack.type == "ring_camouflage" and hot:
             for voter in attack.accounts:
                 for pos in rng.sample(hot, min(len(hot), rng.randint(3, 10))):
@@ -146,17 +151,8 @@ def plan_attacks(*, rng, now, users, reviews, hot_stride, review_time, entries, 
         start = now - (weeks * 7 + rng.randint(1, 10)) * DAY
         for _ in range(rng.randint(20, 60)):
             attack.accounts.append(new_account(start - rng.randint(60, 400) * DAY, {"ip": None, "device": None}))
-        for author in attack.accounts[:rng.randint(2, 5)]:
-            pos = free_review()
-            if pos is None:
-                break
-            plan.review_author[pos] = author
-            attack.target_reviews.append(pos)
-            begin = max(start, review_time(pos) + 3600)
-            for voter in attack.accounts:
-                if voter != author and rng.random() < 0.8:
-                    t = begin + rng.randrange(max(DAY, int(now - 60 - begin)))
-                    plan.review_votes.setdefault(pos, []).append((voter, t, attack.index, False))
+        ring_votes(attack, rng.randint(2, 5), start, 0.8,
+                   lambda begin: begin + rng.randrange(max(DAY, int(now - 60 - begin))))
 
     # Bought helpful votes on one normal user's review.
     for _ in range(count(3)):

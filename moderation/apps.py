@@ -10,6 +10,7 @@ class ModerationConfig(AppConfig):
         from community import hooks
         from moderation import (
             fakerate,
+            grouping,
             privacy,
             receivers,  # noqa: F401  word-list cache invalidation
             ring_review,
@@ -30,6 +31,7 @@ class ModerationConfig(AppConfig):
         hooks.content_report_upheld.provide(selectors.content_report_upheld)
         hooks.fake_interaction_rate.provide(fakerate.fake_interaction_rate)
         hooks.invalidated_interactions_notice.provide(ring_review.user_notice)
+        hooks.text_groups.provide(grouping.text_groups)
         hooks.content_quality_band.provide(lambda content_type, object_id: bands.quality_band(content_type, object_id) or "ok")
 
         privacy.register()

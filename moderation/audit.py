@@ -137,6 +137,31 @@ def sample_ids(strata, *, size, seed):
     return out
 
 
+def draw_daily(model, *, day, size, seed, seed_label, population, row, what):
+    """Draw one day's stratified sample into ``model`` (rows with a ``date`` field), once.
+
+    The shared tail of the quality audit and the fake-interaction audit: idempotent (a day that
+    has a sample keeps it, same size and seed), seeded from the date unless ``seed`` is given,
+    ``population(start, end)`` gives ``{stratum: ids}`` for the day (site time zone) and
+    ``row(stratum, id, population, seed, now)`` builds one unsaved sample row. Returns the day's
+    rows ordered by id."""
+    existing = list(model.objects.filter(date=day).order_by("id"))
+    if existing:
+        return existing
+    seed = default_seed(day, seed_label) if seed is None else int(seed)
+    strata = population(*day_bounds(day))
+    chosen = sample_ids(strata, size=size, seed=seed)
+    now = timezone.now()
+    rows = [row(kind, oid, len(strata[kind]), seed, now) for kind in sorted(chosen) for oid in chosen[kind]]
+    with transaction.atomic():
+        # A concurrent draw with the same seed picks the same rows: the unique constraint
+        # turns the race into a no-op.
+        model.objects.bulk_create(rows, ignore_conflicts=True)
+    log.info("%s sample for %s: %d of %d items (seed %s)", what, day, len(rows),
+             sum(len(v) for v in strata.values()), seed)
+    return list(model.objects.filter(date=day).order_by("id"))
+
+
 def audit_draw(*, day, size=None, seed=None):
     """Draw ``day``'s audit sample (content published that day, site time zone).
 
@@ -144,28 +169,13 @@ def audit_draw(*, day, size=None, seed=None):
     same seed). Returns the day's samples ordered by id."""
     if isinstance(day, str):
         day = date_type.fromisoformat(day)
-    size = sample_size() if size is None else int(size)
-    existing = list(AuditSample.objects.filter(date=day).order_by("id"))
-    if existing:
-        return existing
-    seed = default_seed(day) if seed is None else int(seed)
-    start, end = day_bounds(day)
-    strata = {kind: list(_POPULATIONS[kind](start, end)) for kind in audited_kinds()}
-    chosen = sample_ids(strata, size=size, seed=seed)
-    now = timezone.now()
-    rows = [
-        AuditSample(date=day, content_type=kind, object_id=oid, stratum=kind, population=len(strata[kind]),
-                    seed=seed, drawn_at=now)
-        for kind in sorted(chosen)
-        for oid in chosen[kind]
-    ]
-    with transaction.atomic():
-        # A concurrent draw with the same seed picks the same rows: the unique constraint
-        # turns the race into a no-op.
-        AuditSample.objects.bulk_create(rows, ignore_conflicts=True)
-    log.info("audit sample for %s: %d of %d items (seed %s)", day, len(rows),
-             sum(len(v) for v in strata.values()), seed)
-    return list(AuditSample.objects.filter(date=day).order_by("id"))
+    return draw_daily(
+        AuditSample, day=day, size=sample_size() if size is None else int(size), seed=seed, seed_label="audit",
+        population=lambda start, end: {kind: list(_POPULATIONS[kind](start, end)) for kind in audited_kinds()},
+        row=lambda kind, oid, population, seed, now: AuditSample(
+            date=day, content_type=kind, object_id=oid, stratum=kind, population=population, seed=seed, drawn_at=now),
+        what="audit",
+    )
 
 
 # --- labelling ------------------------------------------------------------------------------

@@ -280,25 +280,21 @@ def fakerate_draw(*, day, size=None, seed=None):
     size = sample_size() if size is None else int(size)
     if size < 0:
         raise ServiceError(_("The sample size cannot be negative."), code="size_invalid")
-    existing = list(InteractionAuditSample.objects.filter(date=day).order_by("id"))
-    if existing:
-        return existing
-    seed = audit.default_seed(day, SEED_LABEL) if seed is None else int(seed)
-    start, end = audit.day_bounds(day)
+    return audit.draw_daily(
+        InteractionAuditSample, day=day, size=size, seed=seed, seed_label=SEED_LABEL,
+        population=_counted_by_kind,
+        row=lambda kind, pk, population, seed, now: InteractionAuditSample(
+            date=day, interaction_id=pk, kind=kind, population=population, seed=seed, drawn_at=now),
+        what="fake-interaction",
+    )
+
+
+def _counted_by_kind(start, end):
+    """{kind: ids} of the counted (valid) interactions in [start, end)."""
     strata = {}
     for pk, action in _events(start, end).filter(valid=True).values_list("id", "action"):
         strata.setdefault(KIND_OF[action], []).append(pk)
-    chosen = audit.sample_ids(strata, size=size, seed=seed)
-    now = timezone.now()
-    rows = [InteractionAuditSample(date=day, interaction_id=pk, kind=kind, population=len(strata[kind]),
-                                   seed=seed, drawn_at=now)
-            for kind in sorted(chosen) for pk in chosen[kind]]
-    with transaction.atomic():
-        # A concurrent draw with the same seed picks the same rows: the unique interaction makes it a no-op.
-        InteractionAuditSample.objects.bulk_create(rows, ignore_conflicts=True)
-    log.info("fake-interaction sample for %s: %d of %d interactions (seed %s)", day, len(rows),
-             sum(len(v) for v in strata.values()), seed)
-    return list(InteractionAuditSample.objects.filter(date=day).order_by("id"))
+    return strata
 
 
 # --- labelling ----------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ voting helpful over weeks from their own networks and devices, and a ring of acc
 device voting helpful on each other's reviews within an hour (lines with ``"ring": true``)."""
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 PHRASES = ["保湿效果不错", "味道清淡", "包装很结实", "性价比一般", "物流很快", "用了两周皮肤变好", "颜色和图片一样",
            "有点油腻", "适合敏感肌", "会回购", "气味偏重", "吸收很快", "容量有点小", "赠品很多", "瓶子设计好看"]
@@ -11,7 +11,7 @@ PHRASES = ["保湿效果不错", "味道清淡", "包装很结实", "性价比�
 
 def stream(seed=3, organic=80, ring=10, days=20, reviews_per_day=4, votes_per_review=6):
     rng = random.Random(seed)
-    t0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 9, 1, tzinfo=UTC)
     lines = []
 
     def add(ts, **kw):

@@ -5,7 +5,7 @@ import pytest
 
 from community import services
 from community.cocreation import services as cocreation_services
-from community.cocreation.models import Entry, EntryVote
+from community.cocreation.models import EntryVote
 from community.integrity.models import InteractionEvent
 from community.models import HelpfulVote, Review
 from gamification.ledger import ledger_verify
@@ -62,7 +62,7 @@ def test_invalidation_racing_entry_votes_on_the_same_entry():
     calls += [lambda u=u: cocreation_services.entry_vote_toggle(user=u, entry_id=entry.pk) for u in organic]
     # Two ring members withdraw at the same time: an invalidated vote refuses, a live one goes.
     calls += [lambda u=u: _try_toggle(u, entry.pk) for u in ring[:2]]
-    results, errors = run_together(calls)
+    _results, errors = run_together(calls)
     assert errors == [None] * len(calls)
     entry.refresh_from_db()
     assert entry.vote_count == EntryVote.objects.filter(entry=entry, valid=True).count() == 10

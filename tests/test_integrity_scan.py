@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from community.integrity.models import InteractionEvent, InteractionFlag
 from community.models import Review
-from moderation import integrity_scan, services as moderation_services
+from moderation import integrity_scan
+from moderation import services as moderation_services
 from moderation.models import Case, Event, RingCase
 from tests import factories
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from community import services as community_services
 from community.cocreation import services as challenge_services
 from community.cocreation.models import Challenge, Entry
+from community.insights import services as insights_services
 from community.integrity.models import InteractionEvent
 from community.models import Brand, Product, Review, User
 from community.trials.models import TrialApplication, TrialProgram
@@ -87,6 +88,7 @@ SKIP = {
     "privacy:deletion_start": "POST only (the form is on the privacy page)",
     "privacy:deletion_cancel": "POST only",
     "privacy:policy_accept": "POST only (the policy banner's button)",
+    "insights:idea_adopt": "POST only (the form is on the brand insights page)",
 }
 
 
@@ -176,6 +178,7 @@ def seed():
     own = InteractionEvent.objects.filter(actor=shopper, valid=True).order_by("pk").first()
     integrity_actions.invalidate([own.pk], detector="shared_signal", score=0.9,
                                  evidence="4 accounts on one device voted for each other's reviews")
+    insights_services.insights_rebuild()  # brand insights: the demo's reviews and ideas
 
     # The rewards store: a reward the shopper redeemed (its code shows on /me/rewards/), one too dear.
     rewards = []
@@ -257,6 +260,8 @@ def page_urls(data):
         "moderation:ring_case": [(MODERATION, f"/moderation/rings/{data['ring'].pk}/")],
         "moderation:ring_appeals": [(MODERATION, "/moderation/rings/appeals/")],
         "moderation:my_invalidations": [(SIGNED_IN, "/moderation/interactions/mine/")],
+        "insights:brand": [((OPERATOR, BRAND), "/dashboard/brand/insights/"),
+                           ((OPERATOR,), f"/dashboard/brand/insights/?brand=lumi&product={data['product'].pk}")],
         "account_login": [((ANON,), "/accounts/login/")],
         "account_signup": [((ANON,), "/accounts/signup/")],
         "account_inactive": [((ANON,), "/accounts/inactive/")],

@@ -344,7 +344,16 @@ def test_vote_through_the_page_form_and_errors_come_back_as_messages(client):
     assert resp.status_code == 302 and resp["Location"] == page + "#poll"  # withdrawn; foreign next ignored
     assert not PollVote.objects.filter(user=voter).exists()
     resp = client.post(f"/polls/options/{first.pk}/vote/", HTTP_ACCEPT="application/json")
-    assert resp.json() == {"ok": True, "voted": True, "vote_count": 1, "message": "投票成功。"}
+    body = resp.json()
+    assert {k: body[k] for k in ("ok", "voted", "vote_count", "message")} == {
+        "ok": True, "voted": True, "vote_count": 1, "message": "投票成功。"}
+    # Every option's new share, for the page to update in place without a reload.
+    assert body["total_text"] == "1票"
+    assert body["options"] == [
+        {"id": first.pk, "vote_count": 1, "votes_text": "1票", "percent": 100, "voted": True},
+        {"id": second.pk, "vote_count": 0, "votes_text": "0票", "percent": 0, "voted": False},
+        {"id": _third.pk, "vote_count": 0, "votes_text": "0票", "percent": 0, "voted": False},
+    ]
     Challenge.objects.filter(pk=challenge.pk).update(state=S.CLOSED)
     resp = client.post(f"/polls/options/{first.pk}/vote/", HTTP_ACCEPT="application/json")
     assert resp.status_code == 400 and resp.json()["code"] == "voting_closed"

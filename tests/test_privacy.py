@@ -265,6 +265,51 @@ def test_api_export_is_in_the_openapi_schema(client):
     assert "/api/me/export/" in schema and "me_export_create" in schema
 
 
+def test_api_deletion_schedule_status_and_cancel_with_a_token(client, shopper):
+    url = reverse("api:me_deletion")
+    assert client.post(url, {"password": PASSWORD}, content_type="application/json").status_code in (401, 403)
+    token = client.post(reverse("api:auth-token"), {"email": shopper.email, "password": PASSWORD},
+                        content_type="application/json").json()["token"]
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    missing = client.get(url, **auth)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    wrong = client.post(url, {"password": "wrong"}, content_type="application/json", **auth)
+    assert wrong.status_code == 400 and "password" in wrong.json()["error"]["fields"]
+    bad = client.post(url, {"password": PASSWORD, "keep_content": "perhaps"}, content_type="application/json", **auth)
+    assert bad.status_code == 400 and "keep_content" in bad.json()["error"]["fields"]
+    assert not DeletionRequest.objects.exists()
+
+    scheduled = client.post(url, {"password": PASSWORD, "keep_content": False}, content_type="application/json", **auth)
+    assert scheduled.status_code == 202
+    body = scheduled.json()
+    assert body["status"] == "scheduled" and body["keep_content"] is False and "password" not in body
+    request = DeletionRequest.objects.get(user=shopper, status="scheduled")
+    assert not request.keep_content
+    # Signed out: the token is revoked, so a stolen device cannot cancel with it.
+    assert client.get(url, **auth).status_code == 401
+    # Signing in again (a new token) cancels, as on the web.
+    token = client.post(reverse("api:auth-token"), {"email": shopper.email, "password": PASSWORD},
+                        content_type="application/json").json()["token"]
+    request.refresh_from_db()
+    assert request.status == "cancelled"
+
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    client.post(url, {"password": PASSWORD}, content_type="application/json", **auth)
+    client.force_login(shopper)  # (a web sign-in cancels too; schedule again to test DELETE)
+    services.deletion_request(user=shopper, password=PASSWORD, keep_content=True)
+    shown = client.get(url)
+    assert shown.status_code == 200 and shown.json()["keep_content"] is True
+    cancelled = client.delete(url)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert client.delete(url).status_code == 404
+    assert not DeletionRequest.objects.filter(user=shopper, status="scheduled").exists()
+
+
+def test_api_deletion_is_in_the_openapi_schema(client):
+    schema = client.get(reverse("api-schema"), HTTP_ACCEPT="application/json").content.decode()
+    assert "/api/me/deletion/" in schema and "me_deletion_create" in schema and "me_deletion_destroy" in schema
+
+
 # --- deletion: request, cool-off, cancel ------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -56,6 +57,11 @@ def wait_for(predicate, timeout, what, proc, hint="see the worker log below", in
         time.sleep(interval)
 
 
+def worker_queues(worker_queue):
+    """The default queue and the prefixed screening / batch / email queues of one test's worker."""
+    return [worker_queue, *(f"{worker_queue}.{kind}" for kind in ("screening", "batch", "email"))]
+
+
 @pytest.fixture
 def worker_queue():
     return f"e2e-{uuid.uuid4().hex[:12]}"
@@ -63,10 +69,16 @@ def worker_queue():
 
 @pytest.fixture
 def celery_worker_process(transactional_db, worker_queue, tmp_path):
-    """A real worker consuming only ``worker_queue``; always terminated, log printed on teardown.
-    ``proc.log_path`` is the worker's log file."""
+    """A real worker consuming this test's queues (``worker_queues``); always terminated, log
+    printed on teardown. ``proc.log_path`` is the worker's log file."""
+    with running_worker(worker_queues(worker_queue), worker_queue=worker_queue, log_path=tmp_path / "worker.log") as proc:
+        yield proc
+
+
+@contextmanager
+def running_worker(queues, *, worker_queue, log_path):
+    """A `celery worker -P solo` process consuming ``queues``, with this test's queue names."""
     redis_url = os.environ["REDIS_URL"]
-    log_path = tmp_path / "worker.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",  # non-eager because REDIS_URL is set
@@ -74,15 +86,19 @@ def celery_worker_process(transactional_db, worker_queue, tmp_path):
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": worker_queue,
+        # screening / batch / email get this worker's own names too (config/queues.py).
+        "CELERY_QUEUE_PREFIX": f"{worker_queue}.",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PYTHONUNBUFFERED": "1",
     }
-    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+    # Workers read the primary only (core/dbrouting.py); the replica's name is not the test database's.
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "DATABASE_REPLICA_URLS"):
         env.pop(name, None)
+    node = f"{'-'.join(q.rsplit('.', 1)[-1] for q in queues)}-{worker_queue}"
     cmd = [
         sys.executable, "-m", "celery", "-A", "config", "worker",
-        "-l", "info", "-P", "solo", "-Q", worker_queue,
-        "-n", f"{worker_queue}@%h",
+        "-l", "info", "-P", "solo", "-Q", ",".join(queues),
+        "-n", f"{node}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with open(log_path, "wb") as log:
@@ -114,10 +130,11 @@ def celery_worker_process(transactional_db, worker_queue, tmp_path):
 def celery_not_eager(worker_queue):
     """Make this process publish to the broker (and to the worker's queue) instead of running tasks inline."""
     conf = celery_app.conf
-    saved = {k: conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+    saved = {k: conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue", "queue_prefix")}
     conf.task_always_eager = False
     conf.broker_url = os.environ["REDIS_URL"]
     conf.task_default_queue = worker_queue
+    conf.queue_prefix = f"{worker_queue}."
     try:
         yield
     finally:

@@ -148,9 +148,11 @@ class ProductReviewListApi(BaseApi):
             raise NotFound(_("Product not found."))
         reviews = selectors.review_list_for_product(product=product, viewer=request.user, **filters)
         known = None
-        if anonymous and not filters.get("rating") and not filters.get("tag"):
+        if not filters.get("rating") and not filters.get("tag"):
             photos_only = filters.get("sort") == "photos" or filters.get("with_photos")
-            known = selectors.review_count_cached(product, content=filters["content"], photos_only=photos_only)
+            # Signed in, the viewer's own review (any state) is listed too: counted with one small query.
+            known = selectors.review_count_for_viewer(product, request.user, content=filters["content"],
+                                                      photos_only=photos_only)
         paginator = KnownCountPagination(known_count=known)
         page = paginator.paginate_queryset(reviews, request, view=self)
         data = s.ReviewOutputSerializer(page, many=True, context=_review_context(request, page)).data

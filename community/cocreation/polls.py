@@ -28,6 +28,7 @@ from community.cocreation.services import (
     participant_lock,
     vote_slot_check,
     vote_withdraw_check,
+    votes_in_challenge,
 )
 from community.images import image_clean
 from community.integrity.services import interaction_record
@@ -128,16 +129,17 @@ def _poll_vote(*, user, option_id, withdraw_only) -> tuple[PollOption, bool]:
     if not challenge.accepts_votes:
         raise ServiceError(_("Voting is not open for this poll."), code="voting_closed")
     participant_lock(challenge, user)
-    existing = PollVote.objects.filter(option=option, user=user).first()
+    used, existing = votes_in_challenge(PollVote, challenge=challenge, user=user, option=option)
     if existing is not None:
-        vote_withdraw_check(existing)
-        existing.delete()
+        vote_id, valid = existing
+        vote_withdraw_check(PollVote(pk=vote_id, valid=valid))
+        PollVote.objects.filter(pk=vote_id).delete()
         _option_votes_add(option, -1, challenge.pk, voter_id=user.pk)
         interaction_record(actor=user, action="poll_vote_withdraw", target=option)
         return option, False
     if withdraw_only:
         return option, False
-    vote_slot_check(user=user, challenge=challenge, used=PollVote.objects.filter(challenge=challenge, user=user))
+    vote_slot_check(user=user, challenge=challenge, used=used)
     PollVote.objects.create(challenge=challenge, option=option, user=user)
     _option_votes_add(option, +1, challenge.pk, voter_id=user.pk)
     interaction_record(actor=user, action="poll_vote", target=option)

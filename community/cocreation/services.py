@@ -8,8 +8,8 @@ then the entry row, so the per-user limits and the cached counts hold under conc
 import math
 from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Greatest, Ln
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +38,7 @@ from community.services import (
     quality_is_low,
 )
 from community.signals import send_on_commit
+from community.votelimits import vote_daily_take
 from core import hooks as core_hooks
 from core.errors import PermissionDeniedError, ServiceError
 from core.text import clean_user_text, guess_language
@@ -210,7 +211,11 @@ def challenge_draw(*, challenge) -> Challenge:
 
 def participant_lock(challenge, user):
     """Lock the user's row for this challenge (created on first use, INSERT ... ON CONFLICT DO
-    NOTHING): the per-user entry and vote limits are counted under it."""
+    NOTHING): the per-user entry and vote limits are counted under it. One query once the row
+    exists (every vote after a person's first in the challenge), three the first time."""
+    locked = ChallengeParticipant.objects.select_for_update().filter(challenge=challenge, user=user).first()
+    if locked is not None:
+        return locked
     ChallengeParticipant.objects.bulk_create([ChallengeParticipant(challenge=challenge, user=user)],
                                              ignore_conflicts=True)
     return ChallengeParticipant.objects.select_for_update().get(challenge=challenge, user=user)
@@ -395,19 +400,21 @@ def vote_withdraw_check(vote):
 
 def vote_slot_check(*, user, challenge, used):
     """Raise unless ``user`` may cast one more vote in ``challenge`` (entries or poll
-    options): the account is old enough and ``used`` (a queryset of the user's votes in the
-    challenge, counted here under the participant lock; invalidated votes use a slot too)
-    is under the limit."""
+    options): the account is old enough and ``used`` (the number of the user's votes in the
+    challenge, or a queryset of them, counted under the participant lock; invalidated votes
+    use a slot too) is under the limit. Then the daily cap by trust level is taken (last, so a
+    refused vote never uses up a day's slot)."""
     min_age = challenge.min_account_age_days_to_vote
     if min_age and timezone.now() - user.date_joined < timedelta(days=min_age):
         raise PermissionDeniedError(
             _("Accounts can vote %(n)d days after joining.") % {"n": min_age}, code="account_too_new"
         )
     limit = vote_limit_for(user, challenge)
-    if used.count() >= limit:
+    if (used if isinstance(used, int) else used.count()) >= limit:
         raise ServiceError(
             _("You have used all %(n)d of your votes in this challenge.") % {"n": limit}, code="vote_limit"
         )
+    vote_daily_take(user)
 
 
 def vote_limit_for(user, challenge) -> int:
@@ -415,17 +422,19 @@ def vote_limit_for(user, challenge) -> int:
 
 
 def _entry_votes_add(entry, delta, *, voter_id, now=None):
-    """Move the entry's vote cache by ``delta`` in one UPDATE (the default order's fair
-    score with it) and the challenge's once the vote commits. Called last in the vote's
-    transaction, so the entry's row lock is held only from here to the commit: voters on
+    """Move the entry's vote cache by ``delta`` in one UPDATE ... RETURNING (the default
+    order's fair score with it) and the challenge's once the vote commits. Called last in the
+    vote's transaction, so the entry's row lock is held only from here to the commit: voters on
     the same entry queue for milliseconds, not for the whole request. Increments never
     lose an update; ``counters_rebuild`` re-derives both caches from rows nightly."""
-    Entry.objects.filter(pk=entry.pk).update(
-        vote_count=F("vote_count") + delta,
-        fair_score=Ln(F("vote_count") + delta + 1) + fair_score(0, _age_hours(entry, now), entry.quality_score),
-    )
-    entry.vote_count, entry.quality_score = Entry.objects.filter(pk=entry.pk).values_list(
-        "vote_count", "quality_score").get()
+    bonus = fair_score(0, _age_hours(entry, now), entry.quality_score)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Entry._meta.db_table} SET vote_count = vote_count + %s, "
+            "fair_score = LN(vote_count + %s + 1) + %s WHERE id = %s RETURNING vote_count, quality_score",
+            [delta, delta, bonus, entry.pk],
+        )
+        entry.vote_count, entry.quality_score = cursor.fetchone()
     entry.fair_score = fair_score(entry.vote_count, _age_hours(entry, now), entry.quality_score)
     challenge_votes_add_on_commit(entry.challenge_id, delta)
     send_on_commit(signals.entry_voted, entry_id=entry.pk, challenge_id=entry.challenge_id, voter_id=voter_id,
@@ -441,45 +450,69 @@ def challenge_votes_add_on_commit(challenge_id, delta):
         vote_count=Greatest(F("vote_count") + delta, 0)))
 
 
-@transaction.atomic
-def entry_vote_toggle(*, user, entry_id) -> tuple[Entry, bool]:
-    """One tap votes, a second tap withdraws while voting is open. Returns (entry, voted).
+def votes_in_challenge(model, *, challenge, user, **target):
+    """(votes the user has in the challenge, their vote on ``target`` as (id, valid) or None) in
+    one query, read under the participant lock."""
+    row = model.objects.filter(challenge=challenge, user=user).aggregate(
+        used=Count("id"), mine=Max("id", filter=Q(**target)), mine_valid=Count("id", filter=Q(valid=True, **target)),
+    )
+    return row["used"], ((row["mine"], bool(row["mine_valid"])) if row["mine"] is not None else None)
 
-    Concurrency: the user's participant row is locked first (the per-user limit and the
+
+@transaction.atomic
+def _entry_vote(*, user, entry_id, withdraw_only) -> tuple[Entry | None, bool]:
+    """Concurrency: the user's participant row is locked first (the per-user limit and the
     one-vote-per-entry rule are decided under it, backed by a unique constraint); the
     entry's counter is moved last (see ``_entry_votes_add``). The vote's foreign key takes
     a KEY SHARE lock on the entry, which does not conflict with the NO KEY UPDATE lock of
-    the counter update, so the two orders cannot deadlock."""
-    entry = Entry.objects.select_related("challenge").filter(pk=entry_id).first()
+    the counter update, so the two orders cannot deadlock.
+
+    Queries on a vote (the API adds the token and the entry's images): the entry with its
+    challenge and author, the participant lock, the user's votes in the challenge (count and
+    the one on this entry, one aggregate), the vote INSERT (or DELETE), the counter UPDATE ...
+    RETURNING, the interaction row; after commit the challenge's counter UPDATE. The points
+    are awarded by a Celery task enqueued on commit (idempotent by ledger key)."""
+    entry = Entry.objects.select_related("challenge", "author").filter(pk=entry_id).first()
     if entry is None or not (entry.is_public or entry.author_id == user.pk):
         raise ServiceError(_("Entry not found."), code="not_found", status_code=404)
     challenge = entry.challenge
     if entry.author_id == user.pk:
+        if withdraw_only:
+            return entry, False
         raise PermissionDeniedError(_("You cannot vote for your own entry."), code="own_entry")
     if not entry.is_public:
         raise ServiceError(_("Only published entries can be voted on."), code="not_published")
     if not challenge.accepts_votes:
+        if withdraw_only and not EntryVote.objects.filter(entry=entry, user=user).exists():
+            return entry, False  # nothing to withdraw: the DELETE answers with the entry as it is
         raise ServiceError(_("Voting is not open for this challenge."), code="voting_closed")
     participant_lock(challenge, user)
-    existing = EntryVote.objects.filter(entry=entry, user=user).first()
+    used, existing = votes_in_challenge(EntryVote, challenge=challenge, user=user, entry=entry)
     if existing is not None:
-        vote_withdraw_check(existing)
-        existing.delete()
+        vote_id, valid = existing
+        vote_withdraw_check(EntryVote(pk=vote_id, valid=valid))
+        EntryVote.objects.filter(pk=vote_id).delete()
         _entry_votes_add(entry, -1, voter_id=user.pk)
         interaction_record(actor=user, action="entry_vote_withdraw", target=entry, target_author_id=entry.author_id)
         return entry, False
-    vote_slot_check(user=user, challenge=challenge, used=EntryVote.objects.filter(challenge=challenge, user=user))
+    if withdraw_only:
+        return entry, False
+    vote_slot_check(user=user, challenge=challenge, used=used)
     EntryVote.objects.create(challenge=challenge, entry=entry, user=user)
     _entry_votes_add(entry, +1, voter_id=user.pk)
     interaction_record(actor=user, action="entry_vote", target=entry, target_author_id=entry.author_id)
     return entry, True
 
 
+def entry_vote_toggle(*, user, entry_id) -> tuple[Entry, bool]:
+    """One tap votes, a second tap withdraws while voting is open. Returns (entry, voted)."""
+    return _entry_vote(user=user, entry_id=entry_id, withdraw_only=False)
+
+
 def entry_vote_withdraw(*, user, entry_id):
-    """Withdraw the user's vote if there is one (the API's DELETE); returns the entry or None."""
-    if not EntryVote.objects.filter(entry_id=entry_id, user=user).exists():
-        return None
-    entry, _voted = entry_vote_toggle(user=user, entry_id=entry_id)
+    """Withdraw the user's vote if there is one (the API's DELETE); returns the entry. Decided
+    under the same lock as the toggle, so a DELETE never turns into a vote."""
+    entry, _voted = _entry_vote(user=user, entry_id=entry_id, withdraw_only=True)
     return entry
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from community import hooks
@@ -80,12 +81,13 @@ def _poll_context(request, challenge):
 
 
 
-def _vote_tap(request, toggle, *, back, done, anchor=None):
+def _vote_tap(request, toggle, *, back, done, anchor=None, extra=None):
     """A one-tap vote as a plain form POST (works without JS) or, with ``Accept:
     application/json``, in place. ``toggle()`` returns (item, voted); ``back`` is where a
     refusal returns to, ``done(item)`` where a counted or withdrawn vote does (both only
     to this site: ``next`` is checked). With ``anchor`` (the voted item's element id) the
-    message shows next to that item, which the page comes back to, not at the page's top."""
+    message shows next to that item, which the page comes back to, not at the page's top.
+    ``extra(item)`` adds keys to the JSON answer (a poll's other options change too)."""
     if not request.user.is_authenticated:
         if wants_json(request):
             return JsonResponse({"ok": False, "error": _("Log in to vote."), "code": "login_required"}, status=401)
@@ -99,7 +101,8 @@ def _vote_tap(request, toggle, *, back, done, anchor=None):
         return redirect(back)
     text = _("Vote counted.") if voted else _("Vote withdrawn.")
     if wants_json(request):
-        return JsonResponse({"ok": True, "voted": voted, "vote_count": item.vote_count, "message": text})
+        body = {"ok": True, "voted": voted, "vote_count": item.vote_count, "message": text}
+        return JsonResponse({**body, **(extra(item) if extra else {})})
     _vote_message(request, messages.SUCCESS, text, anchor)
     return redirect(safe_next(request, done(item)))
 
@@ -119,7 +122,23 @@ def poll_vote(request, option_id):
         request, lambda: polls.poll_vote_toggle(user=request.user, option_id=option_id),
         back=safe_next(request, reverse("community:challenge_list")),
         done=lambda option: reverse("community:challenge_detail", args=[option.challenge_id]) + "#poll",
+        extra=lambda option: _poll_state(request, option.challenge_id),
     )
+
+
+def _votes_text(count):
+    return ngettext("%(counter)s vote", "%(counter)s votes", count) % {"counter": count}
+
+
+def _poll_state(request, challenge_id):
+    """Every option's count, share and the voter's choice after a tap, for the page to update
+    in place (a vote on one option moves every option's share): two queries."""
+    options = selectors.poll_options(challenge=Challenge(pk=challenge_id), viewer=request.user)
+    return {
+        "total_text": _votes_text(sum(o.vote_count for o in options)),
+        "options": [{"id": o.pk, "vote_count": o.vote_count, "votes_text": _votes_text(o.vote_count),
+                     "percent": o.percent, "voted": o.voted} for o in options],
+    }
 
 
 @login_required

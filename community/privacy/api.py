@@ -4,7 +4,12 @@ accepted; POST one change (``{"purpose": "brand_marketing", "granted": false}``,
 
 ``/api/me/export/``: POST starts "download my data"; GET shows the latest one. The file itself
 is downloaded from ``download_url``, which needs the owner's signed-in web session (like the
-page), not only an API token: the archive holds everything about them."""
+page), not only an API token: the archive holds everything about them.
+
+``/api/me/deletion/``: POST ``{"password": ..., "keep_content": true}`` schedules the account's
+deletion after the 7-day cool-off, as the privacy page does, and revokes the API token (the
+page signs out): exchanging the password for a new token, or signing in on the web, cancels
+it. GET shows the scheduled deletion; DELETE cancels it."""
 from django.conf import settings
 from django.urls import path, reverse
 from django.utils import timezone
@@ -12,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -154,7 +160,63 @@ class DataExportApi(BaseApi):
         return Response(_output(request, export), status=status.HTTP_202_ACCEPTED)
 
 
+class DeletionInputSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False, help_text="The account's password.")
+    keep_content = serializers.BooleanField(
+        default=True, help_text="true: reviews, entries and comments stay, anonymised as \"deleted user\"; "
+        "false: they are removed too.")
+
+
+class DeletionOutputSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="scheduled or cancelled")
+    keep_content = serializers.BooleanField()
+    requested_at = serializers.DateTimeField()
+    scheduled_for = serializers.DateTimeField(help_text="When the account is erased unless cancelled before.")
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+
+class DeletionApi(BaseApi):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_deletion_retrieve",
+        summary="Your scheduled account deletion",
+        responses={200: DeletionOutputSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request):
+        pending = services.deletion_pending(user_id=request.user.pk)
+        if pending is None:
+            raise NotFound(_("No deletion of your account is scheduled."))
+        return Response(DeletionOutputSerializer(pending).data)
+
+    @extend_schema(
+        operation_id="me_deletion_create",
+        summary="Schedule your account's deletion (7-day cool-off; revokes this API token)",
+        request=DeletionInputSerializer,
+        responses={202: DeletionOutputSerializer, **error_responses(400, 401)},
+    )
+    def post(self, request):
+        data = parse_input(DeletionInputSerializer, request.data)
+        deletion = services.deletion_request(user=request.user, password=data["password"],
+                                             keep_content=data["keep_content"])
+        # Signed out, as the page does: signing in again (a new token, or the web) cancels it.
+        Token.objects.filter(user=request.user).delete()
+        return Response(DeletionOutputSerializer(deletion).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        operation_id="me_deletion_destroy",
+        summary="Cancel your scheduled account deletion",
+        responses={200: DeletionOutputSerializer, **error_responses(401, 404)},
+    )
+    def delete(self, request):
+        cancelled = services.deletion_cancel(user=request.user)
+        if cancelled is None:
+            raise NotFound(_("No deletion of your account is scheduled."))
+        return Response(DeletionOutputSerializer(cancelled).data)
+
+
 urlpatterns = [
     path("me/consents/", ConsentsApi.as_view(), name="me-consents"),
     path("me/export/", DataExportApi.as_view(), name="me_export"),
+    path("me/deletion/", DeletionApi.as_view(), name="me_deletion"),
 ]

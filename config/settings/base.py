@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "community.trials",
     "community.privacy",
     "community.integrity",
+    "community.insights",
     "gamification",
     "moderation",
     "devtools",
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Replica reads for safe requests, the primary after a write (a no-op without replicas).
+    "core.dbrouting.ReplicaRoutingMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -100,6 +104,44 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- read replicas, read-your-writes, PgBouncer (docs/deploy.md) -----------------------------
+# DATABASE_REPLICA_URLS: comma-separated streaming replicas of DATABASE_URL. Reads of safe web
+# requests go to them (round robin); writes, transactions, Celery tasks, commands and the pages
+# in DATABASE_PRIMARY_PATHS read the primary; after a write the person's reads stay on the
+# primary for DATABASE_PIN_SECONDS (a cookie; core/dbrouting.py, django-multidb-router).
+REPLICA_DATABASES = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = env.db_url_config(_url)
+    DATABASES[_alias]["ATOMIC_REQUESTS"] = False
+    DATABASES[_alias]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # Tests: a replica is the test database's mirror (a per-test transaction is invisible to a
+    # real replica); tests/test_replicas.py points it back at the real replica on purpose.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(_alias)
+DATABASE_PIN_SECONDS = env.int("DATABASE_PIN_SECONDS", default=15)
+DATABASE_PRIMARY_PATHS = env.list("DATABASE_PRIMARY_PATHS", default=[
+    "/moderation/", "/api/moderation/",  # the queue and cases: claims and decisions must see the latest
+    "/me/points/", "/api/me/points/",  # the ledger
+    "/rewards/", "/me/rewards/", "/api/rewards/", "/api/me/rewards/",  # the store, redemptions
+    "/admin/",
+])
+DATABASE_ROUTERS = ["core.dbrouting.PrimaryReplicaRouter"] if REPLICA_DATABASES else []
+MULTIDB_PINNING_SECONDS = DATABASE_PIN_SECONDS
+MULTIDB_PINNING_COOKIE = "cocreate_pin"
+MULTIDB_PINNING_COOKIE_HTTPONLY = True
+# DATABASE_POOLER=pgbouncer: the DATABASE_URLs point at PgBouncer in transaction pooling mode.
+# A server connection then belongs to a client only for one transaction, so no server-side
+# (named, WITH HOLD) cursors for .iterator(), and no session state: Django's psycopg 3 backend
+# already sends no server-side prepared statements (prepare_threshold None) and the only SETs in
+# the code are SET LOCAL; do not set OPTIONS assume_role / server_side_binding with PgBouncer.
+DATABASE_POOLER = env("DATABASE_POOLER", default="")
+if DATABASE_POOLER == "pgbouncer":
+    for _db in DATABASES.values():
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASE_POOLER:
+    raise ImproperlyConfigured(f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}")
 
 REDIS_URL = env("REDIS_URL", default="")
 # The cache may live in its own Redis database (e.g. redis://…/1): django-redis's
@@ -248,6 +290,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 COCREATE_IMAGE_MAX_BYTES = env.int("COCREATE_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 COCREATE_IMAGE_MAX_PIXELS = env.int("COCREATE_IMAGE_MAX_PIXELS", default=40_000_000)
 COCREATE_REVIEW_MAX_PHOTOS = 9
+# Daily vote caps by trust (community/votelimits.py): new votes per day (helpful, entry and poll
+# votes together) = COCREATE_VOTES_PER_DAY x the multiplier of the voter's level (the highest
+# listed level at or below theirs). 0 turns the caps off. Multipliers: "level:x,level:x".
+# Shared fragments of the product page (community/pagecache.py): seconds an unused review card or
+# rating summary stays in the cache; 0 renders every card live. Keys carry each object's version,
+# so this is not a staleness window.
+PAGE_FRAGMENT_SECONDS = env.int("PAGE_FRAGMENT_SECONDS", default=3600)
+COCREATE_VOTES_PER_DAY = env.int("COCREATE_VOTES_PER_DAY", default=50)
+COCREATE_VOTE_LEVEL_MULTIPLIERS = {
+    int(level): float(x)
+    for level, x in (pair.split(":") for pair in env(
+        "COCREATE_VOTE_LEVEL_MULTIPLIERS", default="1:1,2:1.5,3:2,4:3,5:4").split(",") if pair.strip())
+}
 # Trained classifier artifacts (versioned; see docs/classifier.md).
 COCREATE_MODEL_DIR = Path(env("COCREATE_MODEL_DIR", default=str(BASE_DIR / "var" / "models")))
 # "Download my data" ZIPs: private, outside MEDIA_ROOT, never served except to their owner (docs/privacy.md).
@@ -260,11 +315,61 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not bool
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="cocreate")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="default")
+# Queues screening / default / batch / email, routed by task-name pattern (config/queues.py,
+# docs/deploy.md). First match wins; a name no pattern matches goes to the default queue.
+CELERY_QUEUE_PREFIX = env("CELERY_QUEUE_PREFIX", default="")
+CELERY_QUEUE_PATTERNS = [
+    ("moderation.case_screen", "screening"),
+    ("*.screen_*", "screening"),
+    ("*_screen", "screening"),
+    ("*email*", "email"),
+    ("*.mail_*", "email"),
+    ("*rescore*", "batch"),
+    ("*rebuild*", "batch"),
+    ("*backfill*", "batch"),
+    ("*retrain*", "batch"),
+    ("*.rollups_*", "batch"),
+    ("*rollup*", "batch"),
+    ("*integrity_scan*", "batch"),
+    ("*.scan_*", "batch"),
+    ("*_scan", "batch"),
+    ("*insights*", "batch"),
+    ("*export*", "batch"),
+    ("*retention*", "batch"),
+    ("*_daily", "batch"),
+    ("*_nightly", "batch"),
+    ("*_due", "batch"),
+    ("*_expire", "batch"),
+    ("*.known_answer_requeue", "batch"),
+]
+CELERY_TASK_ROUTES = ("config.queues.route_task",)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Brand insights (docs/insights.md): only published reviews scoring at least this are quoted;
+# aspects compare the last INSIGHTS_PERIOD_DAYS days with the period before; a complaint is
+# "rising" when the one-sided two-proportion z-test of its negative share gives p below
+# INSIGHTS_RISING_P with at least INSIGHTS_RISING_MIN_MENTIONS mentions in each period; ideas
+# join a theme at this estimated Jaccard similarity (MinHash, moderation's near-duplicate index).
+INSIGHTS_QUOTE_MIN_QUALITY = env.int("INSIGHTS_QUOTE_MIN_QUALITY", default=55)
+INSIGHTS_PERIOD_DAYS = env.int("INSIGHTS_PERIOD_DAYS", default=30)
+INSIGHTS_RISING_P = env.float("INSIGHTS_RISING_P", default=0.05)
+INSIGHTS_RISING_MIN_MENTIONS = env.int("INSIGHTS_RISING_MIN_MENTIONS", default=5)
+INSIGHTS_IDEA_GROUP_AT = env.float("INSIGHTS_IDEA_GROUP_AT", default=0.5)
+INSIGHTS_REFRESH_SECONDS = env.int("INSIGHTS_REFRESH_SECONDS", default=300)
+
 # Periodic work is declared here, in one place (see config/celery.py).
 CELERY_BEAT_SCHEDULE = {
+    # Brand insights: incremental every 5 minutes (watermark + dirty marks), full refresh nightly.
+    "insights-run": {
+        "task": "insights.run",
+        "schedule": INSIGHTS_REFRESH_SECONDS,
+    },
+    "insights-rebuild-nightly": {
+        "task": "insights.rebuild",
+        "schedule": 24 * 60 * 60,
+    },
     "gamification-points-vest-due": {
         "task": "gamification.points_vest_due",
         "schedule": 15 * 60,

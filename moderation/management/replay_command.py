@@ -31,8 +31,7 @@ import hashlib
 import json
 import sys
 from contextlib import ExitStack
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 from django.core.management.base import CommandError
@@ -65,10 +64,10 @@ def _ts(value):
     if not isinstance(value, str) or not value:
         raise ValueError('"ts" must be an ISO 8601 date-time')
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f'"ts" is not an ISO 8601 date-time: {value!r}') from None
-    return parsed.replace(tzinfo=dt_timezone.utc) if parsed.tzinfo is None else parsed
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def _name(obj, key):

@@ -4,7 +4,8 @@ what it invalidated or queued on standard output. docs/integrity.md, "Actions, s
 import json
 import sys
 import time
-from datetime import datetime, time as dtime
+from datetime import datetime
+from datetime import time as dtime
 
 from django.core.management.base import CommandError
 from django.utils import timezone

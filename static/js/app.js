@@ -236,6 +236,33 @@
     });
   }
 
+  // Poll votes: a tap moves every option's share, so the whole poll is updated from the answer.
+  function handlePollVote(form, submitter) {
+    var poll = form.closest(".poll");
+    var button = form.querySelector("button[type=submit]");
+    if (!poll || !button) return false;
+    return voteInPlace(form, submitter, [button], function (payload) {
+      var total = poll.querySelector("[data-poll-total]");
+      if (total && payload.total_text) total.textContent = payload.total_text;
+      (payload.options || []).forEach(function (option) {
+        var item = poll.querySelector('[data-poll-option="' + option.id + '"]');
+        if (!item) return;
+        item.classList.toggle("is-voted", option.voted);
+        var fill = item.querySelector(".bar-fill");
+        if (fill) fill.className = "bar-fill pct-" + option.percent;
+        var percent = item.querySelector("[data-poll-percent]");
+        if (percent) percent.textContent = option.percent + "%";
+        var votes = item.querySelector("[data-poll-votes]");
+        if (votes) votes.textContent = option.votes_text;
+        var vote = item.querySelector("button[type=submit]");
+        if (vote) {
+          vote.setAttribute("aria-pressed", option.voted ? "true" : "false");
+          vote.textContent = option.voted ? vote.dataset.labelOn : vote.dataset.labelOff;
+        }
+      });
+    });
+  }
+
   // --- reports: the answer replaces the report control, where the person is looking -----------
 
   function showInPlace(anchor, text, isError) {
@@ -277,6 +304,7 @@
     if (form.dataset.js === "rate") handled = handleRate(form, submitter);
     else if (form.dataset.js === "vote") handled = handleVote(form, submitter);
     else if (form.dataset.js === "toggle-vote") handled = handleToggleVote(form, submitter);
+    else if (form.dataset.js === "poll-vote") handled = handlePollVote(form, submitter);
     else if (form.dataset.js === "report") handled = handleReport(form, submitter);
     if (handled) event.preventDefault();
   });

@@ -29,6 +29,10 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/7"
 GOAL_PRODUCT_P95 = 100.0
 GOAL_API_P95 = 50.0
 GOAL_THROUGHPUT_SHARE = 0.40
+# Issue 16: signed-in targets against the trivial view, by throughput or server CPU per request.
+SHARE_GOALS = {"product": GOAL_THROUGHPUT_SHARE, "product-signed-in": 0.25, "api-signed-in": 0.30}
+GOAL_FIRST_VISITOR_CPU_MS = 10.0
+BENCH_SHOPPER = "bench-shopper@bench.example"
 
 
 class Command(BaseCommand):
@@ -50,15 +54,20 @@ class Command(BaseCommand):
         parser.add_argument("--seed-reviews", type=int, default=1_000_000)
         parser.add_argument("--seed-hot-reviews", type=int, default=10_000)
         parser.add_argument("--seed-products", type=int, default=2_000)
-        parser.add_argument("--only", choices=["product", "product-uncached", "api", "leaderboard", "trivial"],
+        parser.add_argument("--only", choices=["product", "product-uncached", "product-signed-in", "api",
+                                               "api-signed-in", "leaderboard", "trivial"],
                             action="append",
                             help="measure only these targets (repeatable)")
         parser.add_argument("--out", default="/tmp/cocreate-bench", help="folder for locust CSVs and logs")
         parser.add_argument("--queries", action="store_true",
                             help="instead of load: list each page's SQL and EXPLAIN ANALYZE the slow queries")
         parser.add_argument("--inspect-in-process", action="store_true", help=argparse_hidden())
+        parser.add_argument("--signed-in-setup", metavar="FILE", help=argparse_hidden())
 
     def handle(self, *args, **o):
+        if o["signed_in_setup"]:
+            self._signed_in_setup(Path(o["signed_in_setup"]))
+            return
         if o["inspect_in_process"]:
             # Child of --queries: this process's settings already point at the bench database.
             from django.test.utils import override_settings
@@ -121,6 +130,49 @@ class Command(BaseCommand):
             "PYTHONUNBUFFERED": "1",
         }
 
+    def _signed_in_headers(self, o, env, out):
+        """{target key: headers}: a session cookie for the signed-in page, a token for the API."""
+        wanted = {"product-signed-in", "api-signed-in"}
+        if not any(t.key in wanted for t in self._targets(o)):
+            return {}
+        path = out / "signed_in.json"
+        benchutil.manage(["bench_web", "--signed-in-setup", str(path)], {**env, "COCREATE_VOTES_PER_DAY": "0"})
+        data = json.loads(path.read_text())
+        self.stdout.write(f"Signed-in shopper {data['user']}: voted on {data['votes']} of the first page's reviews")
+        return {"product-signed-in": {"Cookie": f"{data['cookie_name']}={data['session']}"},
+                "api-signed-in": {"Authorization": f"Token {data['token']}"}}
+
+    def _signed_in_setup(self, path):
+        """Child process on the bench database: a shopper (reused between runs) with a session,
+        an API token and helpful votes on 3 of the first page's reviews."""
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+        from rest_framework.authtoken.models import Token
+
+        from community import selectors, services
+        from community.models import HelpfulVote, Product
+
+        User = get_user_model()
+        user = User.objects.filter(email=BENCH_SHOPPER).first()
+        if user is None:
+            user = User(email=BENCH_SHOPPER, username=BENCH_SHOPPER, display_name="Bench shopper")
+            user.set_unusable_password()
+            user.save()
+        product = Product.objects.get(slug=HOT_SLUG)
+        shown = list(selectors.review_list_for_product(product=product, sort="helpful", content="with_content")[:10])
+        for review in shown[1:8:3]:
+            if not HelpfulVote.objects.filter(review=review, user=user).exists():
+                services.review_vote_helpful(user=user, review_id=review.pk, helpful=True)
+        client = Client()
+        client.force_login(user)
+        token, _ = Token.objects.get_or_create(user=user)
+        path.write_text(json.dumps({
+            "user": user.pk, "votes": HelpfulVote.objects.filter(user=user, review__in=shown).count(),
+            "cookie_name": settings.SESSION_COOKIE_NAME, "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "token": token.key,
+        }))
+
     def _admin_conninfo(self, url):
         parts = urlsplit(url)
         return parts._replace(path="/postgres").geturl(), parts.path.lstrip("/")
@@ -158,8 +210,17 @@ class Command(BaseCommand):
             benchutil.Target("product", "product page", f"/products/{HOT_SLUG}/", GOAL_PRODUCT_P95),
             # Informational: a cache-busting query string forces the full render that signed-in
             # visitors (never cached) and the first anonymous visitor after expiry get.
-            benchutil.Target("product-uncached", "product page, uncached", f"/products/{HOT_SLUG}/?nocache={{rand}}"),
+            # The first anonymous visitor after the page's microcache expired: a full page built
+            # from the shared fragments (review cards, summary) kept in the cache.
+            benchutil.Target("product-uncached", "product page, first visitor",
+                             f"/products/{HOT_SLUG}/?nocache={{rand}}"),
+            # A signed-in shopper who voted on some of the shown reviews (session cookie): never
+            # page-cached; shared fragments plus the per-person parts.
+            benchutil.Target("product-signed-in", "product page, signed in", f"/products/{HOT_SLUG}/",
+                             GOAL_PRODUCT_P95),
             benchutil.Target("api", "review list API", f"/api/products/{HOT_SLUG}/reviews/", GOAL_API_P95),
+            benchutil.Target("api-signed-in", "review list API, signed in", f"/api/products/{HOT_SLUG}/reviews/",
+                             GOAL_API_P95),
             # Informational: the public leaderboards page (gamification's cached boards).
             benchutil.Target("leaderboard", "leaderboards page", "/leaderboards/"),
             benchutil.Target("trivial", "trivial Django view", "/bench/trivial/"),
@@ -176,18 +237,19 @@ class Command(BaseCommand):
             env=env, bind=bind, workers=o["workers"], threads=o["threads"], log_path=out / "gunicorn.log"
         )
         rounds = {}
+        headers = self._signed_in_headers(o, env, out)
         try:
             if not benchutil.wait_until_up(host + "/bench/trivial/"):
                 raise CommandError(f"gunicorn did not answer on {bind}; see {out / 'gunicorn.log'}")
             targets = []
             for target in self._targets(o):
-                status = benchutil.http_status(host + target.path.replace("{rand}", "0"), timeout=30)
+                status = _status(host + target.path.replace("{rand}", "0"), headers.get(target.key), timeout=30)
                 if status != 200:
                     self.stderr.write(f"{target.path} answers {status}: not measured.")
                     rounds[target.key] = [benchutil.Result(target, error=f"HTTP {status}")]
                     continue
                 for i in range(40):  # warm every worker: connections, templates, caches
-                    benchutil.http_status(host + target.path.replace("{rand}", str(i)))
+                    _status(host + target.path.replace("{rand}", str(i)), headers.get(target.key))
                 targets.append(target)
             for n in range(1, o["rounds"] + 1):
                 for target in targets:
@@ -195,7 +257,8 @@ class Command(BaseCommand):
                                       f"{o['users']} clients, {o['duration']}s ...")
                     result, output = benchutil.run_locust(
                         host=host, target=target, users=o["users"], duration=o["duration"],
-                        csv_prefix=out / f"{target.key}_{n}", env=env, gunicorn_proc=gunicorn,
+                        csv_prefix=out / f"{target.key}_{n}", gunicorn_proc=gunicorn,
+                        env={**env, "BENCH_HEADERS": json.dumps(headers.get(target.key) or {})},
                     )
                     (out / f"{target.key}_{n}_locust.log").write_text(output)
                     rounds.setdefault(target.key, []).append(result)
@@ -241,7 +304,26 @@ class Command(BaseCommand):
             cpu_ms = f"{server_cpu_ms(r):.1f}ms" if server_cpu_ms(r) else "-"
             w(f"{r.target.label:<25}{r.requests:>9}{r.failures:>6}{r.p50:>8.0f}{r.p95:>8.0f}{r.p99:>8.0f}"
               f"{r.rps:>8.1f}{cpu_ms:>9}   {goal}")
-        product, trivial = by_key.get("product"), by_key.get("trivial")
+        trivial = by_key.get("trivial")
+        for key, goal in SHARE_GOALS.items():
+            r = by_key.get(key)
+            if key == "product" or not (r and trivial and not r.error and not trivial.error and trivial.rps):
+                continue
+            share = r.rps / trivial.rps
+            cpu_share = (server_cpu_ms(trivial) / server_cpu_ms(r)) if server_cpu_ms(r) and server_cpu_ms(trivial) else 0
+            ok = share >= goal or cpu_share >= goal
+            verdicts.append(ok)
+            w(f"{r.target.label} throughput = {share:.0%} of the trivial view's, by server CPU per request "
+              f"{cpu_share:.0%} (goal >= {goal:.0%}): {'PASS' if ok else 'FAIL'}")
+        first = by_key.get("product-uncached")
+        if first and not first.error and server_cpu_ms(first):
+            ok = server_cpu_ms(first) <= GOAL_FIRST_VISITOR_CPU_MS
+            verdicts.append(ok)
+            w(f"first visitor after expiry: {server_cpu_ms(first):.1f} ms of server CPU per request "
+              f"(goal <= {GOAL_FIRST_VISITOR_CPU_MS:.0f} ms): {'PASS' if ok else 'FAIL'}")
+        load = os.getloadavg()
+        w(f"load average at the end (1, 5, 15 min): {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}")
+        product = by_key.get("product")
         if product and trivial and not product.error and not trivial.error and trivial.rps:
             share = product.rps / trivial.rps
             ok = share >= GOAL_THROUGHPUT_SHARE
@@ -285,6 +367,19 @@ class Command(BaseCommand):
         (out / "results.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         if verdicts:
             w(self.style.SUCCESS("All goals met.") if all(verdicts) else self.style.ERROR("Some goals missed."))
+
+
+def _status(url, headers=None, timeout=10.0):
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
 
 
 def server_cpu_ms(result):

@@ -146,11 +146,13 @@ class Command(BaseCommand):
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.base"),
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_TASK_DEFAULT_QUEUE": queue,
+            "CELERY_QUEUE_PREFIX": f"{queue}.",  # screening / batch / email of its own (config/queues.py)
             "COCREATE_MODEL_DIR": model_dir,
             "PYTHONUNBUFFERED": "1",
         }
         pool = ["-P", "solo"] if concurrency == 1 else ["-P", "prefork", "-c", str(concurrency)]
-        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info", *pool, "-Q", queue,
+        queues = ",".join([queue, *(f"{queue}.{kind}" for kind in ("screening", "batch", "email"))])
+        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info", *pool, "-Q", queues,
                "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -168,6 +170,7 @@ class Command(BaseCommand):
         app.conf.task_always_eager = False
         app.conf.broker_url = os.environ["REDIS_URL"]
         app.conf.task_default_queue = queue
+        app.conf.queue_prefix = f"{queue}."
 
     # --- the run ----------------------------------------------------------------------------
 

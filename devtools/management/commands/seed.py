@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from community import selectors, services
 from community.cocreation.models import Challenge, Entry, EntryVote
-from community.integrity.models import InteractionEvent
+from community.integrity.models import InteractionEvent, InteractionFlag
 from community.models import (
     AspectTag,
     HelpfulVote,
@@ -44,7 +44,7 @@ from devtools import demodata
 from devtools.seed_interactions import CHALLENGE_TAG, InteractionSeeder
 from gamification.models import ActivityDay, PointsEntry, UserPoints
 from moderation.detectors.duplicate import band_keys, signature, to_bytes
-from moderation.models import LshBucket, TextFingerprint
+from moderation.models import LshBucket, RingCaseEvent, TextFingerprint
 
 SEED_EMAIL_DOMAIN = "seed.cocreate.local"
 SEED_PRODUCT_PREFIX = "seed-"
@@ -210,6 +210,11 @@ class Command(BaseCommand):
             cursor.execute(f"DELETE FROM {fp_t} WHERE id IN ({seed_fps})", [users_param])
             # The interaction seed (--interactions): log, ledger, check-ins, entry votes, entries, challenges.
             event_t = qn(InteractionEvent._meta.db_table)
+            # What the integrity scan attached to those events (flags, ring cases) goes first.
+            seed_events = f"SELECT id FROM {event_t} WHERE actor_id IN ({seed_users}) OR target_author_id IN ({seed_users})"
+            for model in (InteractionFlag, RingCaseEvent):
+                cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE event_id IN ({seed_events})",
+                               [users_param, users_param])
             cursor.execute(f"DELETE FROM {event_t} WHERE actor_id IN ({seed_users})", [users_param])
             cursor.execute(f"DELETE FROM {event_t} WHERE target_author_id IN ({seed_users})", [users_param])
             for model in (PointsEntry, UserPoints, ActivityDay, EntryVote):

@@ -1,0 +1,193 @@
+"""Fragments of the product page shared by every viewer (issue 16, signed-in pages).
+
+A review card looks the same to everyone except in a few places: the viewer's own card (its
+status, no vote buttons), the viewer's vote (which button is pressed), the CSRF token and the
+``next`` path of its forms. So each card is rendered once per *version* and kept in the cache;
+a page assembles the shared cards and renders live only the viewer's own card. The viewer's vote
+presses its button by a fixed substitution (``_press``), and the CSRF token and the ``next`` path
+are markers in the stored fragment, replaced per request.
+
+The version is a digest of everything the card shows: the review's row (text, rating, counts,
+status, incentive, edit time), its tags and photos (prefetched with the page, as before), its
+author's public name, avatar and activity, their level and badges (from gamification's
+per-user caches), the language, the viewer's time zone (dates) and whether the viewer is signed in. An edit, a vote, a
+moderation decision or a new badge gives a new key, so a change is visible to everyone on the
+next request, exactly and at once: nothing is invalidated by hand, and old fragments simply
+age out (``PAGE_FRAGMENT_SECONDS``). The rating summary and tag counts are kept the same way,
+keyed by the product's rating caches.
+"""
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from community.templatetags.cocreate import valid_timezone
+
+CARD_TEMPLATE = "community/_review_card.html"
+SUMMARY_TEMPLATE = "community/_product_summary.html"
+
+
+def csrf_marker():
+    # Stable across processes (cached pages are shared), not guessable from outside.
+    return "csrf-" + salted_hmac("cocreate.views.page-cache", "csrf-marker").hexdigest()[:32]
+
+
+# Stands for the request's path in a stored fragment: letters and dashes only, so neither
+# HTML escaping nor URL encoding changes it.
+PATH_MARKER = "path-" + salted_hmac("cocreate.views.page-cache", "path-marker").hexdigest()[:32]
+
+
+def _ttl():
+    """How long an unused fragment stays; 0 turns the fragments off (every card rendered live)."""
+    return int(getattr(settings, "PAGE_FRAGMENT_SECONDS", 3600) or 0)
+
+
+def _digest(parts) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def _obj_state(obj):
+    return sorted((k, v) for k, v in vars(obj).items() if not k.startswith("_"))
+
+
+def review_card_version(review, *, signed_in, zone=None) -> str:
+    author = review.author
+    return _digest((
+        review.pk, review.author_id, review.rating, review.text, review.status, review.incentive,
+        _trial_id(review),
+        review.has_photos, review.helpful_count, review.created_at, review.edited_at, review.product_id,
+        [(t.pk, t.label, t.negative) for t in review.tags.all()],
+        [(p.pk, p.image.name, p.thumbnail.name if p.thumbnail else "") for p in review.photos.all()],
+        (author.public_name, author.avatar.name if author.avatar else "", author.is_active),
+        sorted((getattr(review, "author_level", None) or {}).items()),
+        [_obj_state(b) for b in getattr(review, "author_badges", [])],
+        get_language(), str(zone or ""), bool(signed_in),
+    ))
+
+
+def _trial_id(review):
+    try:
+        application = review.trial_application
+    except Exception:  # noqa: BLE001 - no application: the reverse one-to-one raises
+        return None
+    return application.pk if application is not None else None
+
+
+class _MarkerRequest:
+    """What the card template reads of the request, with the path left as a marker."""
+
+    _messages = ()
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_full_path(self):
+        return PATH_MARKER
+
+
+def _fill(html, request, *, signed_in, keep_csrf_marker=False):
+    from urllib.parse import quote
+
+    path = request.get_full_path()
+    # Signed in, the path sits in form values (HTML-escaped); signed out, in a login link's
+    # query string (URL-encoded, as the template's |urlencode filter does).
+    html = html.replace(PATH_MARKER, escape(path) if signed_in else quote(path, safe="/"))
+    if keep_csrf_marker:  # the whole page is stored for everyone: the token goes in when it is served
+        return mark_safe(html)
+    return mark_safe(html.replace(csrf_marker(), get_token(request)))
+
+
+# The vote buttons of a stored card (rendered with no vote) and how the viewer's vote changes
+# them: the pressed button's value empties (a second tap withdraws) and aria-pressed turns true.
+# tests/test_page_fragments.py compares such cards with live ones.
+_BUTTON = 'value="{v}" data-vote="{v}" class="vote-btn" aria-pressed="false"'
+_PRESSED = 'value="" data-vote="{v}" class="vote-btn" aria-pressed="true"'
+
+
+def _press(html, my_vote):
+    if my_vote is None:
+        return html
+    v = "1" if my_vote else "0"
+    return mark_safe(html.replace(_BUTTON.format(v=v), _PRESSED.format(v=v), 1))
+
+
+def _zone(request):
+    """The viewer's time zone as the layout's {% timezone %} sets it (None: the site's)."""
+    user = request.user
+    return valid_timezone(getattr(user, "timezone", "")) if user.is_authenticated else None
+
+
+def rating_rows_html(request, rows):
+    """The star-only ratings listed under the reviews, one fragment keyed by what they show."""
+    if not rows or not _ttl():
+        return None
+    zone = _zone(request)
+    key = "cocreate:ratings:" + _digest((
+        [(r.pk, r.rating, r.created_at, r.author_id, r.author.public_name, r.author.is_active) for r in rows],
+        get_language(), str(zone or ""),
+    ))
+    html = cache.get(key)
+    if html is None:
+        with timezone.override(zone):
+            html = "".join(
+                "<li>" + render_to_string("community/_rating_row.html", {"review": r}) + "</li>" for r in rows)
+        cache.set(key, html, _ttl())
+    return mark_safe(html)
+
+
+def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=False):
+    """Give each shared card its HTML (``review.card_html``) from the cache, rendering and
+    storing the missing ones in one ``set_many``. The viewer's own card is left to the template
+    (rendered live); their votes are pressed in the shared cards. Nothing when the request
+    carries messages to show next to a card."""
+    from django.contrib import messages
+
+    if not _ttl() or len(messages.get_messages(request)):
+        return reviews
+    user = request.user
+    signed_in = user.is_authenticated
+    shared = [r for r in reviews if r.has_content and not getattr(r, "is_own", False)]
+    if not shared:
+        return reviews
+    # The layout shows dates in the viewer's zone ({% timezone %} in base.html): the cards too.
+    zone = _zone(request)
+    keys = {f"cocreate:card:{review_card_version(r, signed_in=signed_in, zone=zone)}": r for r in shared}
+    found = cache.get_many(list(keys))
+    fresh = {}
+    marker_request = _MarkerRequest(user)
+    for key, review in keys.items():
+        html = found.get(key)
+        if html is None:
+            with timezone.override(zone):
+                html = render_to_string(CARD_TEMPLATE, {
+                    "review": review, "show_votes": show_votes, "request": marker_request, "user": user,
+                    "csrf_token": csrf_marker(),
+                })
+            fresh[key] = html
+        review.card_html = _press(_fill(html, request, signed_in=signed_in, keep_csrf_marker=keep_csrf_marker),
+                                  getattr(review, "my_vote", None))
+    if fresh:
+        cache.set_many(fresh, _ttl())
+    return reviews
+
+
+def summary_html(request, product, summary):
+    """The rating summary and tag counts, kept by the product's rating caches."""
+    key = "cocreate:summary:" + _digest((
+        product.pk, product.rating_histogram, product.tag_counts, product.content_review_count,
+        product.rating_only_count, [(i["tag"].pk, str(i["tag"].label), i["tag"].negative) for i in summary["tags"]],
+        get_language(),
+    ))
+    html = cache.get(key) if _ttl() else None
+    if html is None:
+        html = render_to_string(SUMMARY_TEMPLATE, {"summary": summary})
+        if _ttl():
+            cache.set(key, html, _ttl())
+    return mark_safe(html)

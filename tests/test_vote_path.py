@@ -1,0 +1,150 @@
+"""The vote path (issue 16) and the daily vote caps by trust level (issue 11 section 3).
+
+Query counts are exact: a vote through the API is the token, a savepoint pair (the test's
+transaction; BEGIN/COMMIT in production, not counted), the entry with its challenge and
+author, the participant lock, the user's votes in the challenge (one aggregate), the vote
+INSERT or DELETE, the counter UPDATE ... RETURNING, the interaction row and the entry's
+images for the answer. The challenge counter moves after commit (one UPDATE) and the points
+come from a Celery task enqueued on commit.
+"""
+import pytest
+from rest_framework.authtoken.models import Token
+
+from community import hooks
+from community import services as community_services
+from community.cocreation import polls, services
+from community.cocreation.models import Challenge, EntryVote
+from community.models import HelpfulVote
+from community.votelimits import vote_daily_cap, vote_daily_used, vote_level_multiplier
+from gamification.models import PointsEntry
+from tests import factories
+from tests.challenge_helpers import make_challenge, old_user, published_entry
+from tests.test_concurrency import run_together
+from tests.test_polls import make_poll
+
+pytestmark = pytest.mark.django_db
+
+# token, savepoint, entry, participant lock, votes aggregate, INSERT/DELETE, UPDATE ... RETURNING,
+# interaction row, release savepoint, images (the serializer)
+VOTE_QUERIES = 10
+
+
+def _api_voter():
+    voter = old_user()
+    return voter, {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=voter).key}"}
+
+
+def test_entry_vote_api_queries_are_exact(client, django_assert_num_queries, django_capture_on_commit_callbacks):
+    challenge = make_challenge(allow_overlap=True, votes_per_user=50)
+    entries = [published_entry(challenge) for _ in range(2)]
+    voter, h = _api_voter()
+    client.post(f"/api/entries/{entries[1].pk}/vote/", **h)  # the participant row exists from here on
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, django_assert_num_queries(VOTE_QUERIES):
+        assert client.post(f"/api/entries/{entries[0].pk}/vote/", **h).json()["voted"] is True
+    # after commit: the challenge counter's UPDATE and the points task (Celery), nothing in the request
+    assert len(callbacks) == 2
+    assert not PointsEntry.objects.filter(key__endswith=f":{entries[0].pk}:{voter.pk}").exists()
+    with django_assert_num_queries(VOTE_QUERIES):  # the toggle withdraws
+        assert client.post(f"/api/entries/{entries[0].pk}/vote/", **h).json()["voted"] is False
+    client.post(f"/api/entries/{entries[0].pk}/vote/", **h)
+    with django_assert_num_queries(VOTE_QUERIES):  # DELETE withdraws in as many
+        r = client.delete(f"/api/entries/{entries[0].pk}/vote/", **h)
+    assert r.status_code == 200 and r.json()["voted"] is False
+    for e in entries:
+        e.refresh_from_db()
+    assert entries[0].vote_count == 0 and entries[1].vote_count == 1
+    assert EntryVote.objects.filter(user=voter).count() == 1
+
+
+def test_withdraw_when_voting_closed_and_no_vote_answers_the_entry(client):
+    challenge = make_challenge(allow_overlap=True)
+    entry = published_entry(challenge)
+    Challenge.objects.filter(pk=challenge.pk).update(state=Challenge.State.CLOSED)
+    _voter, h = _api_voter()
+    r = client.delete(f"/api/entries/{entry.pk}/vote/", **h)
+    assert r.status_code == 200 and r.json()["voted"] is False
+    assert client.post(f"/api/entries/{entry.pk}/vote/", **h).json()["error"]["code"] == "voting_closed"
+
+
+# --- daily caps by trust level ---------------------------------------------------------------
+
+
+def test_cap_grows_with_level(settings, monkeypatch):
+    settings.COCREATE_VOTES_PER_DAY = 10
+    settings.COCREATE_VOTE_LEVEL_MULTIPLIERS = {1: 1, 2: 1.5, 4: 3}
+    assert [vote_level_multiplier(n) for n in (1, 2, 3, 4, 6)] == [1, 1.5, 1.5, 3, 3]
+    user = factories.UserFactory()
+    monkeypatch.setattr(hooks.user_level, "_impl", lambda user_id: {"number": 3})
+    assert vote_daily_cap(user) == 15
+    settings.COCREATE_VOTES_PER_DAY = 0
+    assert vote_daily_cap(user) is None
+
+
+def test_entry_helpful_and_poll_votes_share_the_day(client, settings, monkeypatch):
+    settings.LANGUAGE_CODE = "en"
+    settings.COCREATE_VOTES_PER_DAY = 3
+    monkeypatch.setattr(hooks.user_level, "_impl", lambda user_id: {"number": 1})
+    voter, h = _api_voter()
+    challenge = make_challenge(allow_overlap=True, votes_per_user=50)
+    entries = [published_entry(challenge) for _ in range(3)]
+    review = factories.review_with_words(author=factories.UserFactory(), product=factories.ProductFactory())
+    poll = make_poll(votes_per_user=5)
+    option = poll.poll_options.first()
+
+    assert client.post(f"/api/entries/{entries[0].pk}/vote/", **h).status_code == 200
+    assert client.post(f"/api/entries/{entries[0].pk}/vote/", **h).status_code == 200  # withdrawn: no refund
+    community_services.review_vote_helpful(user=voter, review_id=review.pk, helpful=True)
+    community_services.review_vote_helpful(user=voter, review_id=review.pk, helpful=False)  # a change takes none
+    assert vote_daily_used(voter) == 2
+    polls.poll_vote_toggle(user=voter, option_id=option.pk)
+    assert vote_daily_used(voter) == 3
+
+    r = client.post(f"/api/entries/{entries[1].pk}/vote/", HTTP_ACCEPT_LANGUAGE="en", **h)
+    assert r.status_code == 429
+    assert r.json()["error"]["code"] == "vote_daily_limit"
+    assert "used all 3 of today's votes" in str(r.json())
+    assert not EntryVote.objects.filter(user=voter, entry=entries[1]).exists()
+    with pytest.raises(Exception) as exc:
+        polls.poll_vote_toggle(user=voter, option_id=poll.poll_options.last().pk)
+    assert exc.value.code == "vote_daily_limit"
+    # Withdrawing still works at the cap.
+    polls.poll_vote_toggle(user=voter, option_id=option.pk)
+    community_services.review_vote_helpful(user=voter, review_id=review.pk, helpful=None)
+    assert not HelpfulVote.objects.filter(user=voter).exists()
+
+    # The page: the same message, shown after the redirect.
+    client.force_login(voter)
+    r = client.post(f"/entries/{entries[2].pk}/vote/", HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert r.status_code == 200
+    assert "used all 3 of today&#x27;s votes" in r.content.decode() or "used all 3 of today's votes" in r.content.decode()
+
+
+def test_cap_message_in_chinese(client, settings, monkeypatch):
+    settings.COCREATE_VOTES_PER_DAY = 1
+    settings.LANGUAGE_CODE = "zh-hans"
+    monkeypatch.setattr(hooks.user_level, "_impl", lambda user_id: {"number": 1})
+    _voter, h = _api_voter()
+    challenge = make_challenge(allow_overlap=True, votes_per_user=50)
+    entries = [published_entry(challenge) for _ in range(2)]
+    assert client.post(f"/api/entries/{entries[0].pk}/vote/", **h).status_code == 200
+    r = client.post(f"/api/entries/{entries[1].pk}/vote/", HTTP_ACCEPT_LANGUAGE="zh-hans", **h)
+    assert r.status_code == 429 and r.json()["error"]["code"] == "vote_daily_limit"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_votes_at_the_caps_edge_never_both_pass(settings, monkeypatch):
+    """Two challenges (two participant locks, so nothing else serialises the votes) and one slot
+    left: in every round exactly one of the two concurrent votes passes."""
+    settings.COCREATE_VOTES_PER_DAY = 1
+    monkeypatch.setattr(hooks.user_level, "_impl", lambda user_id: {"number": 1})
+    for _round in range(5):
+        voter = old_user()
+        entries = [published_entry(make_challenge(allow_overlap=True, votes_per_user=5)) for _ in range(2)]
+        calls = [lambda e=e, v=voter: services.entry_vote_toggle(user=v, entry_id=e.pk) for e in entries]
+        results, errors = run_together(calls)
+        passed = [r for r in results if r is not None]
+        refused = [e for e in errors if e is not None]
+        assert len(passed) == 1, (results, errors)
+        assert len(refused) == 1 and refused[0].code == "vote_daily_limit"
+        assert EntryVote.objects.filter(user=voter).count() == 1
