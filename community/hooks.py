@@ -56,3 +56,8 @@ def home_section_register(name, fetch):
 # The fake-interaction rate for a period (issue 11 section 4), for the growth dashboard. Moderation
 # fills it; the default answers None, which the dashboard shows as "not measured yet".
 fake_interaction_rate = Hook("fake_interaction_rate", lambda *, start, end, brand_id=None: None)
+
+# The account's interactions the integrity checks invalidated, for a notice on the points page
+# (PIPL Art. 24: people see automated decisions and can ask a human): {"count", "appealable",
+# "pending", "url"} or None. Moderation fills it (one query).
+invalidated_interactions_notice = Hook("invalidated_interactions_notice", lambda user_id: None)

@@ -27,6 +27,8 @@ REASON_LABELS = {
     "moderation.report.upheld": _("a report on the content was upheld"),
     "gamification.fraud": _("the interaction was judged fraudulent"),
 }
+# Reversals by the integrity checks carry "integrity.<detector>" (moderation.integrity_actions).
+INTEGRITY_REASON = _("the integrity checks did not count it; you can appeal")
 
 
 def action_label(action: str) -> str:
@@ -44,7 +46,7 @@ def entry_label(entry) -> str:
     base = action_label(entry.action)
     if entry.reverses_id is None:
         return base
-    why = REASON_LABELS.get(entry.reason)
+    why = REASON_LABELS.get(entry.reason) or (INTEGRITY_REASON if (entry.reason or "").startswith("integrity.") else None)
     if why is None:
         return _g("Reversed: %(what)s") % {"what": base}
     return _g("Reversed: %(what)s (%(why)s)") % {"what": base, "why": why}

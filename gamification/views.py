@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from community import hooks
 from core.errors import ServiceError
 from gamification import leaderboards, rewards, selectors, streaks
 from gamification.labels import entry_label
@@ -41,6 +42,7 @@ def points(request):
             "streaks": selectors.streaks_for_user(user),
             "page": page,
             "entries": entries,
+            "integrity_notice": hooks.invalidated_interactions_notice(user.pk),
         },
     )
 

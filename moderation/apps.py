@@ -13,12 +13,13 @@ class ModerationConfig(AppConfig):
             grouping,
             privacy,
             receivers,  # noqa: F401  word-list cache invalidation
+            ring_review,
             selectors,
             services,
         )
         from moderation.adapters import (
             cocreation,  # noqa: F401  entry, comment
-            reviews,  # noqa: F401, I001  registered first: the kinds keep their order
+            reviews,  # noqa: F401  registered first: the kinds keep their order
         )
         from moderation.quality import bands
         from moderation.quality import selectors as quality_selectors
@@ -29,6 +30,7 @@ class ModerationConfig(AppConfig):
         hooks.quality_summary.provide(quality_selectors.quality_summary)
         hooks.content_report_upheld.provide(selectors.content_report_upheld)
         hooks.fake_interaction_rate.provide(fakerate.fake_interaction_rate)
+        hooks.invalidated_interactions_notice.provide(ring_review.user_notice)
         hooks.text_groups.provide(grouping.text_groups)
         hooks.content_quality_band.provide(lambda content_type, object_id: bands.quality_band(content_type, object_id) or "ok")
 

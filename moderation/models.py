@@ -517,3 +517,51 @@ class RingCaseEvent(models.Model):
 
     def __str__(self):
         return f"{self.case_id}: event {self.event_id}"
+
+
+class RingAppeal(models.Model):
+    """A shopper's appeal against the invalidation of their interactions (PIPL Art. 24: a person
+    may refuse a decision made solely by automated means). One appeal per invalidation: each
+    flag joins at most one appeal (``RingAppealFlag.flag`` is unique). A different human from the
+    one who invalidated decides it (``moderation.ring_review``); upheld restores the interactions."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a moderator")
+        UPHELD = "upheld", _("Upheld: interactions restored")
+        REJECTED = "rejected", _("Rejected: invalidation stands")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ring_appeals",
+                             verbose_name=_("account"))
+    case = models.ForeignKey(RingCase, null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals",
+                             verbose_name=_("ring case"))
+    flags = models.ManyToManyField("integrity.InteractionFlag", through="RingAppealFlag", related_name="+",
+                                   verbose_name=_("invalidations"))
+    text = models.TextField(_("message"), max_length=1000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Whoever invalidated (a ring case's decider); None when only the automatic checks did.
+    original_moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                           related_name="+", verbose_name=_("original moderator"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="ringappeal_queue_idx")]
+        verbose_name = _("interaction appeal")
+        verbose_name_plural = _("interaction appeals")
+
+    def __str__(self):
+        return f"ring appeal #{self.pk} by {self.user_id} ({self.status})"
+
+
+class RingAppealFlag(models.Model):
+    appeal = models.ForeignKey(RingAppeal, on_delete=models.CASCADE, related_name="items",
+                               verbose_name=_("interaction appeal"))
+    flag = models.OneToOneField("integrity.InteractionFlag", on_delete=models.CASCADE, related_name="appeal_item",
+                                verbose_name=_("invalidation"))
+
+    class Meta:
+        verbose_name = _("appealed invalidation")
+        verbose_name_plural = _("appealed invalidations")

@@ -19,6 +19,7 @@ from moderation.models import (
     ImageFingerprint,
     InteractionAuditSample,
     Report,
+    RingAppeal,
     RingCase,
     RingMember,
     TextFingerprint,
@@ -117,6 +118,19 @@ def _erase_appeals(user, keep_content):
     return Appeal.objects.filter(author=user).exclude(message="", decision_note="").update(message="", decision_note="")
 
 
+def _ring_appeals(user):
+    for appeal in RingAppeal.objects.filter(user=user).prefetch_related("flags").order_by("id"):
+        yield {"interactions": [f.event_id for f in appeal.flags.all()], "ring_case": appeal.case_id,
+               "message": appeal.text, "status": appeal.status,
+               "decided_by": _("a moderator") if appeal.decided_by_id else None,
+               "decision_note": appeal.decision_note, "created_at": appeal.created_at,
+               "decided_at": appeal.decided_at}
+
+
+def _erase_ring_appeals(user, keep_content):
+    return RingAppeal.objects.filter(user=user).exclude(text="", decision_note="").update(text="", decision_note="")
+
+
 def _audit_labels(user):
     for label in AuditLabel.objects.filter(moderator=user).select_related("sample").order_by("id"):
         yield {"content": label.sample.content_type, "content_id": label.sample.object_id, "label": label.label,
@@ -165,6 +179,9 @@ def register():
             "The reports you filed about other people's content and their outcome."), _reports, _erase_reports),
         PersonalData("moderation.Appeal", "appeals.json", gettext_noop(
             "Your appeals against moderation decisions and their outcome."), _appeals, _erase_appeals),
+        PersonalData("moderation.RingAppeal", "interaction_appeals.json", gettext_noop(
+            "Your appeals against invalidated interactions (votes the integrity checks did not count) and their "
+            "outcome."), _ring_appeals, _erase_ring_appeals),
         PersonalData("moderation.AuditLabel", "quality_audit_labels.json", gettext_noop(
             "Quality labels you gave in audits (moderators only)."), _audit_labels, _keep),
         PersonalData("moderation.InteractionAuditSample", "interaction_audit_labels.json", gettext_noop(

@@ -120,6 +120,16 @@ def person_with_everything(*, capture, moderator, brand):
         privacy_services.deletion_request(user=user, password=PASSWORD, keep_content=True)
         privacy_services.deletion_cancel(user=user)
 
+    # An interaction the integrity checks invalidated, and the person's appeal against it.
+    from community.integrity.models import InteractionEvent
+    from moderation import integrity_actions, ring_review
+
+    with capture(execute=True):
+        integrity_actions.invalidate(
+            [InteractionEvent.objects.get(actor=user, action="poll_vote").pk], detector="lockstep", score=0.9,
+            evidence="5 accounts voted for the same option within 2 minutes")
+    ring_review.ring_appeal_create(user=user, text=f"{NAME} here: I chose that variant myself")
+
     # Staff and moderator work (the person also works for the brand and moderates).
     factories.BrandMembershipFactory(user=user, brand=brand)
     sample = AuditSample.objects.create(date=datetime.date.today(), content_type="review", object_id=theirs.pk,

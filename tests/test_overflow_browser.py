@@ -27,14 +27,16 @@ from community import services as community_services
 from community.cocreation import services as challenge_services
 from community.cocreation.models import Challenge, Entry
 from community.insights import services as insights_services
+from community.integrity.models import InteractionEvent
 from community.models import Brand, Product, Review, User
 from community.trials.models import TrialApplication, TrialProgram
 from gamification.models import Badge, Reward
 from gamification.rewards import reward_codes_add, reward_redeem
 from gamification.services import points_award
-from moderation import audit, fakerate
+from moderation import audit, fakerate, integrity_actions, ring_review
 from moderation import services as moderation_services
 from moderation.models import Case, Report
+from tests.ring_helpers import ring_case
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +81,8 @@ SKIP = {
     "moderation:audit_label": "POST only",
     "moderation:fakerate_label": "POST only",
     "moderation:ops_known_answer": "POST only",
+    "moderation:ring_decide": "POST only (the form is on the ring case page)",
+    "moderation:ring_appeal_decide": "POST only (the buttons are on the appeals page)",
     "community:trial_shipping_withdraw": "POST only (the button is on My trials)",
     "privacy:export_start": "POST only (the button is on the privacy page)",
     "privacy:export_status": "JSON for the privacy page's progress display",
@@ -166,6 +170,16 @@ def seed():
     moderation_services.appeal_create(author=shopper, case_id=case.pk, message="这是我的真实体验，联系方式是误写的。")
     audit.audit_draw(day=audit.site_today())
     fakerate.fakerate_draw(day=audit.site_today())  # the demo's interactions: the labelling list
+    # Ring cases: one open (30 accounts, 2 entries: the timeline is capped), one appealed
+    # invalidation, and one of the shopper's own interactions invalidated by the scan.
+    ring, _voters, _targets, _events = ring_case(members=30, entries=2)
+    _c, appellants, _t, appealed = ring_case(members=3)
+    integrity_actions.invalidate([e.pk for e in appealed], detector="lockstep", score=0.95,
+                                 evidence="3 accounts voted for the same entry within 5 minutes")
+    ring_review.ring_appeal_create(user=appellants[0], text="我是真心喜欢这个设计，没有人付钱让我投票。")
+    own = InteractionEvent.objects.filter(actor=shopper, valid=True).order_by("pk").first()
+    integrity_actions.invalidate([own.pk], detector="shared_signal", score=0.9,
+                                 evidence="4 accounts on one device voted for each other's reviews")
     insights_services.insights_rebuild()  # brand insights: the demo's reviews and ideas
 
     # The rewards store: a reward the shopper redeemed (its code shows on /me/rewards/), one too dear.
@@ -188,6 +202,7 @@ def seed():
         "entry": entry,
         "cases": [Case.objects.filter(content_type=kind).order_by("-pk").first() for kind in ("review", "entry", "comment")],
         "appeal_case": case,
+        "ring": ring,
     }
 
 
@@ -243,6 +258,10 @@ def page_urls(data):
         "moderation:audit_prevalence": [(MODERATION, "/moderation/audit/prevalence/")],
         "moderation:ops": [(MODERATION, f"/moderation/ops/?days={d}") for d in (7, 365)],
         "moderation:fakerate": [(MODERATION, "/moderation/fakerate/")],
+        "moderation:rings": [(MODERATION, "/moderation/rings/"), (MODERATION, "/moderation/rings/?sort=new")],
+        "moderation:ring_case": [(MODERATION, f"/moderation/rings/{data['ring'].pk}/")],
+        "moderation:ring_appeals": [(MODERATION, "/moderation/rings/appeals/")],
+        "moderation:my_invalidations": [(SIGNED_IN, "/moderation/interactions/mine/")],
         "insights:brand": [((OPERATOR, BRAND), "/dashboard/brand/insights/"),
                            ((OPERATOR,), f"/dashboard/brand/insights/?brand=lumi&product={data['product'].pk}")],
         "dashboard:operator": [((OPERATOR,), "/dashboard/"), ((OPERATOR,), "/dashboard/?kind=review&language=en")],

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 # session, user, totals, count, page of rows, activity days (both streaks), site header counts.
 # The level table is cached (warm after any award); breadth is asked only when the next level needs it.
-POINTS_PAGE_QUERIES = 7
+POINTS_PAGE_QUERIES = 8  # + the invalidated-interactions notice (moderation, through a hook)
 # session, user, totals, count, page of rows
 POINTS_API_QUERIES = 5
 

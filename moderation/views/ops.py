@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
-from moderation import calibration, fakerate, selectors
+from moderation import calibration, fakerate, ring_review, selectors
 from moderation.presentation import pct
 
 WINDOWS = (7, 30, 90, 365)
@@ -67,6 +67,7 @@ def ops(request):
         "is_operator": calibration.is_operator(request.user),
         "known_answer_form": KnownAnswerForm(),
         "fake": _fake_rate(days),
+        "rings_open": ring_review.open_case_count(),
     })
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ServiceError
 from core.http import message_at, safe_next, wants_json
 from core.ratelimit import writes_limited
-from moderation import presentation, registry, selectors, services
+from moderation import presentation, registry, ring_review, selectors, services
 from moderation.forms import AppealForm, BulkForm, DecideForm, ReportForm
 from moderation.models import Case, RejectReason
 
@@ -76,6 +76,7 @@ def queue(request):
         "reasons": [(code, presentation.queue_reason_label(code)) for code in selectors.QUEUE_REASONS],
         "reject_reasons": RejectReason.choices,
         "page_size": QUEUE_PAGE_SIZE,
+        "rings_open": ring_review.open_case_count(),
     })
 
 
