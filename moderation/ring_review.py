@@ -48,6 +48,7 @@ DETECTOR_LABELS = {
     "burst": gettext_lazy("A sudden rush of votes on one item"),
     "swarm": gettext_lazy("Many new accounts acting on one item"),
     "shared_signal": gettext_lazy("Several accounts using the same device or network on the same items"),
+    "network_burst": gettext_lazy("A rush of votes on one item from a few networks that hardly vote otherwise"),
     HUMAN_DETECTOR: gettext_lazy("A moderator reviewed a group of accounts acting together"),
 }
 

@@ -142,6 +142,42 @@ def test_a_viral_burst_of_established_accounts_is_evidence_not_a_verdict():
     assert n0 > 0
 
 
+def test_bought_votes_from_aged_accounts_on_a_few_networks_are_found():
+    """Bought helpful votes: aged accounts (no swarm), one vote each (no shared-signal pairs),
+    from three networks that carry no other votes, within four hours on one review."""
+    log, _ = organic()
+    n0 = len(log.rows)
+    fair = [log.add(7500 + k, 850, k * DAY, ip=985, device=7500 + k, age=300.0) for k in range(10)]
+    bought = [log.add(8500 + k, 850, 15 * DAY + k * 400, ip=990 + k % 3, device=8500 + k, age=200.0 + k)
+              for k in range(30)]
+    v = detect(log.events())
+    found = _found(v, "network_burst")
+    assert len(found) == 1 and found[0].targets == (850,)
+    assert set(found[0].event_ids.tolist()) == set(bought)
+    assert found[0].data["codes"] == 3 and found[0].data["signal"] == "ip_prefix"
+    assert v.event_suspicion[np.array(bought) - 1].min() >= 0.8  # with the burst itself: invalidated
+    assert v.event_suspicion[np.array(fair) - 1].max() < 0.5
+    _assert_organic_clear(v, log, n0)
+
+
+def test_a_burst_through_a_busy_shared_network_is_not_packed():
+    """A carrier NAT or campus prefix that carries much of all voting: its voters in a burst are
+    what its share predicts, so the burst stays evidence only."""
+    log, _ = organic()
+    rng = np.random.default_rng(9)
+    for k in range(600):  # prefix 999 carries a large share of all votes, on every kind of target
+        log.add(9000 + k % 150, int(rng.integers(0, 300)), rng.uniform(0, 30 * DAY), kind=HELPFUL, ip=999,
+                device=9000 + k % 150)
+    for day in range(30):
+        log.add(5000 + day, 860, day * DAY, ip=950 + day, device=5000 + day)
+    burst = [log.add(6100 + k, 860, 20 * DAY + k * 300, ip=999 if k % 3 == 0 else 1100 + k, device=6100 + k,
+                     age=300.0) for k in range(30)]
+    v = detect(log.events())
+    assert len(_found(v, "burst")) == 1
+    assert _found(v, "network_burst") == []
+    assert v.event_suspicion[np.array(burst) - 1].max() < 0.5
+
+
 def test_new_account_swarm_is_found_and_old_voters_are_not():
     log, _ = organic()
     n0 = len(log.rows)
@@ -247,7 +283,7 @@ def test_non_vote_rows_are_scored_through_their_account_only():
     assert v.event_reasons[report - 1] == () and v.event_reasons[checkin - 1] == ()
     assert v.event_suspicion[report - 1] == pytest.approx(DEFAULT_PARAMS["account_spread"]
                                                           * v.account_suspicion[2000])
-    assert votes.DETECTORS == ("serial", "lockstep", "dense_block", "burst", "swarm", "shared_signal")
+    assert votes.DETECTORS == ("serial", "lockstep", "dense_block", "burst", "swarm", "shared_signal", "network_burst")
 
 
 def test_integrity_sim_votes_command_prints_the_table_and_rejects_bad_params():

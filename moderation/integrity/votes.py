@@ -5,13 +5,14 @@ Pure numpy, like the rest of ``moderation/integrity``: no Django, no database. T
 interaction log and act on the ``Verdicts``; ``detect`` is the one entry point.
 
 The interface (``VoteEvents``, ``Finding``, ``Verdicts``, ``detect``) is what both sides build
-against. ``detect`` runs six detectors, each returning ``Finding``s: ``serial`` (one voter on
+against. ``detect`` runs seven detectors, each returning ``Finding``s: ``serial`` (one voter on
 one author's content, Stack Exchange), ``lockstep`` (CopyCatch: accounts on the same targets
 within a time cell), ``dense_block`` (FRAUDAR on voter x target, any time apart), ``burst``
 (Poisson test against a target's own rate; evidence only), ``swarm`` (new accounts piling onto
-one target) and ``shared_signal`` (accounts on one device or IP-prefix code voting together or
-for each other). Every threshold is in ``DEFAULT_PARAMS``; a score of 0.5 means a rule was met
-exactly (``_score``). docs/integrity.md, "Detectors on interactions", has the rules, the
+one target), ``shared_signal`` (accounts on one device or IP-prefix code voting together or
+for each other) and ``network_burst`` (a burst's votes packed into IP prefixes or devices that
+carry almost none of the other votes: bought votes from aged accounts). Every threshold is
+in ``DEFAULT_PARAMS``; a score of 0.5 means a rule was met exactly (``_score``). docs/integrity.md, "Detectors on interactions", has the rules, the
 levels and the measured figures. Everything is sorts, ``searchsorted`` and ``bincount`` over
 the rows; Python loops run over findings, seeds and bands only.
 """
@@ -72,7 +73,7 @@ class Verdicts:
 
 
 DAY = 86400.0
-DETECTORS = ("serial", "lockstep", "dense_block", "burst", "swarm", "shared_signal")
+DETECTORS = ("serial", "lockstep", "dense_block", "burst", "swarm", "shared_signal", "network_burst")
 
 # Every threshold the detectors use; ``detect(params=...)`` overrides any of them.
 # A detector's score is 0.5 when its rule is met exactly and rises towards 1 with the
@@ -80,7 +81,9 @@ DETECTORS = ("serial", "lockstep", "dense_block", "burst", "swarm", "shared_sign
 DEFAULT_PARAMS = {
     "kinds": VOTE_KINDS,            # rows the detectors look at (target >= 0 too)
     "popular_accounts": 1000,       # targets with more distinct voters are "popular": left out of the
-    "popular_quantile": 0.995,      # group search, and so are those above this quantile (if over 100)
+    "popular_quantile": 0.995,      # co-votes of shared signals, and so are those above this quantile (if over 100)
+    "group_popular_min_voters": 300,  # the group search leaves out only targets over this quantile
+                                    # that also have more voters than this: a ring of up to 300 stays visible
     # serial / targeted voting (Stack Exchange): voter -> one author's content
     "serial_window": DAY,           # short window
     "serial_window_votes": 5,       # votes to one author inside it
@@ -125,6 +128,12 @@ DEFAULT_PARAMS = {
     "device_min_links": 2,          # co-voted rare targets + votes for each other, per account pair
     "ip_min_links": 4,
     "ip_score_factor": 0.8,         # an IP prefix is weaker evidence than a device
+    # network bursts (bought votes): a burst's voters packed into a few IP prefixes or devices
+    # far beyond those codes' share of all votes (aged accounts voting once each escape the
+    # swarm and shared-signal rules; their network does not)
+    "network_min_votes": 5,         # votes of one code inside one burst window
+    "network_min_total": 10,        # packed votes in the window for a finding
+    "network_alpha": 1e-6,          # Poisson tail against the code's share of all votes
     "shared_alpha": 1e-6,           # Poisson tail of a pair's links against chance
     # combination
     "account_spread": 0.9,          # a suspicious account's other rows get this share of its suspicion
@@ -133,7 +142,7 @@ DEFAULT_PARAMS = {
 }
 
 _ACCOUNT_WEIGHT = {"serial": None, "lockstep": 1.0, "dense_block": 1.0, "burst": 0.0, "swarm": 1.0,
-                   "shared_signal": 1.0}
+                   "shared_signal": 1.0, "network_burst": 1.0}
 
 
 def _score(ratio):
@@ -219,6 +228,8 @@ class _Ctx:
         self.voters = np.bincount(self.tg[self.frows], minlength=self.n_tg)  # distinct voters per target
         q = float(np.quantile(self.voters, params["popular_quantile"])) if self.n_tg else 0.0
         self.popular = self.voters > min(params["popular_accounts"], max(100.0, q))
+        self.group_popular = self.voters > min(params["popular_accounts"],
+                                               max(float(params["group_popular_min_voters"]), q))
         # author as a dense account code (-1 when the author never acted in the log)
         pos = np.minimum(np.searchsorted(self.accounts, self.author), self.n_acc - 1)
         self.author_a = np.where((self.author >= 0) & (self.accounts[pos] == self.author), pos, -1)
@@ -469,7 +480,7 @@ def _lockstep(c):
                             (tg * nb + np.floor(rel + 0.5).astype(np.int64)) * 2 + 1])
     acc = np.concatenate([c.a[r], c.a[r]])
     rows_of_edge = np.concatenate([r, r])
-    keep = ~c.popular[np.concatenate([tg, tg])]
+    keep = ~c.group_popular[np.concatenate([tg, tg])]
     codes, item = np.unique(items[keep], return_inverse=True)
     item_target = codes // 2 // nb
     return _groups(c, "lockstep", acc[keep], item, item_target, codes.size, rows_of_edge[keep],
@@ -481,7 +492,7 @@ def _dense(c):
     p = c.p
     r = c.frows
     tg = c.tg[r]
-    keep = ~c.popular[tg]
+    keep = ~c.group_popular[tg]
     return _groups(c, "dense_block", c.a[r][keep], tg[keep], np.arange(c.n_tg), c.n_tg, r[keep],
                    min_accounts=p["dense_min_accounts"], min_targets=p["dense_min_targets"],
                    min_share=p["dense_min_share"])
@@ -557,6 +568,36 @@ def _bursts(c):
                         "window_seconds": w2, "p_value": float(ps[j])}
             out.append(c.finding(det, score, rows, text, data,
                                  account_score=score * _ACCOUNT_WEIGHT[det]))
+            if det == "burst":
+                out.extend(_network_burst(c, rows, target))
+    return out
+
+
+def _network_burst(c, rows, target):
+    """The burst rows of one target whose IP prefix or device is packed into the burst: a code
+    with ``network_min_votes`` or more of the window's votes where its share of all votes
+    expects almost none (Poisson tail under ``network_alpha``). A carrier NAT or a campus
+    carries a large share of all votes, so its expected count in a window is large too."""
+    p = c.p
+    out = []
+    total = max(c.frows.size, 1)
+    for signal, codes, factor in (("device", c.device, 1.0), ("IP prefix", c.ip, p["ip_score_factor"])):
+        have = rows[codes[rows] >= 0]
+        if have.size < p["network_min_total"]:
+            continue
+        code, k = np.unique(codes[have], return_counts=True)
+        share = np.bincount(np.searchsorted(code, codes[c.frows][_isin(codes[c.frows], code)]),
+                            minlength=code.size) / total
+        packed = (k >= p["network_min_votes"]) & (_poisson_tail(k, rows.size * share) <= p["network_alpha"])
+        hit = have[_isin(codes[have], code[packed])]
+        if hit.size < p["network_min_total"]:
+            continue
+        score = factor * _score(hit.size / p["network_min_total"])
+        text = (f"{hit.size} of the {rows.size} votes in a burst on target {target} came from "
+                f"{int(packed.sum())} {signal} codes that carry almost none of the other votes.")
+        out.append(c.finding("network_burst", score, hit, text, {
+            "target": target, "signal": "device" if signal == "device" else "ip_prefix",
+            "packed_votes": int(hit.size), "burst_votes": int(rows.size), "codes": int(packed.sum())}))
     return out
 
 
