@@ -114,3 +114,23 @@ def test_crafted_ring_is_invalidated_organic_stays_counted_and_a_rescan_changes_
     assert again.counts["reviews_held"] == 0
     assert state == (InteractionFlag.objects.count(), RingCase.objects.count(), RingCaseEvent.objects.count(),
                      PointsEntry.objects.count(), InteractionEvent.objects.filter(valid=False).count())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replay_is_not_refused_by_the_live_daily_vote_caps(tmp_path, settings):
+    """The caps limit live members; a replayed stream is judged by the detectors (a cap of 1 here
+    would refuse the second and third votes of u9 as 'refused:vote_daily_limit')."""
+    settings.COCREATE_VOTES_PER_DAY = 1
+    lines = [{"ts": "2026-09-01T08:00:00Z", "kind": "signup", "user": u, "ip": f"203.0.113.{i}", "device": u}
+             for i, u in enumerate(("a1", "a2", "a3", "u9"), 1)]
+    texts = ("质地清爽，吸收很快，用了两周皮肤更细腻，会回购。", "电池很耐用，充一次电能用三天，做工也扎实。",
+             "包装很用心，快递两天就到了，味道偏甜但孩子很喜欢。")
+    for i, (author, text) in enumerate(zip(("a1", "a2", "a3"), texts, strict=True), 1):
+        lines.append({"ts": f"2026-09-02T0{i}:00:00Z", "kind": "review", "user": author, "product": f"p{i}",
+                      "rating": 4, "text": text})
+    for i, author in enumerate(("a1", "a2", "a3"), 1):
+        lines.append({"ts": f"2026-09-03T0{i}:00:00Z", "kind": "helpful", "user": "u9", "author": author,
+                      "product": f"p{i}", "ip": "203.0.113.4", "device": "u9"})
+    rows = _replay(_write(tmp_path, lines))
+    assert [r["verdict"] for r in rows[-3:]] == ["counted"] * 3
+    assert HelpfulVote.objects.filter(valid=True).count() == 3
