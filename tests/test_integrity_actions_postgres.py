@@ -15,7 +15,7 @@ from tests import factories
 from tests.challenge_helpers import make_challenge, old_user, published_entry
 from tests.test_concurrency import run_together
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("default_rules")]
 
 
 def _ledger_ok():

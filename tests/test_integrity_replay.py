@@ -17,6 +17,9 @@ from moderation import integrity_scan
 from moderation.models import RingCase, RingCaseEvent
 from tests.integrity_stream import stream
 
+# Rules as the data migrations load them (an earlier transactional test's flush drops them).
+pytestmark = pytest.mark.usefixtures("default_rules")
+
 VERDICTS = {"counted", "invalidated", "held"}
 
 
