@@ -29,17 +29,16 @@ an error naming its line number. Output, one JSON line per input line, in order:
 """
 import hashlib
 import json
-import sys
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
-from django.core.management.base import CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-MAX_ERRORS_SHOWN = 10
+from moderation.management.jsonl import read_json_lines
+
 KINDS = {
     "signup": ("user",),
     "review": ("user", "product", "rating"),
@@ -112,34 +111,14 @@ def parse_line(obj):
 
 
 def read_events(path):
-    try:
-        fh = getattr(sys.stdin, "buffer", sys.stdin) if path == "-" else open(path, "rb")
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc}") from exc
-    events, errors = [], []
-    try:
-        for number, line in enumerate(fh, 1):
-            try:
-                text = line.decode("utf-8") if isinstance(line, bytes) else line
-                if not text.strip():
-                    raise ValueError("empty line")
-                event = parse_line(json.loads(text))
-                event["line"] = number
-                events.append(event)
-            except UnicodeDecodeError:
-                errors.append(f"line {number}: not UTF-8 text")
-            except json.JSONDecodeError as exc:
-                errors.append(f"line {number}: not valid JSON ({exc.msg})")
-            except ValueError as exc:
-                errors.append(f"line {number}: {exc}")
-    finally:
-        if path != "-":
-            fh.close()
-    if errors:
-        more = f"\n... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
-        raise CommandError(f"{len(errors)} bad input line(s), nothing loaded:\n"
-                           + "\n".join(errors[:MAX_ERRORS_SHOWN]) + more)
-    return events
+    def parse(text, number):
+        if not text.strip():
+            raise ValueError("empty line")
+        event = parse_line(json.loads(text))
+        event["line"] = number
+        return event
+
+    return read_json_lines(path, parse, nothing_done="loaded")
 
 
 # --- loading ------------------------------------------------------------------------------------

@@ -11,15 +11,13 @@ it, a summary and the most suspicious lines. It works in a scratch state: nothin
 read from or written to the database. See docs/integrity.md.
 """
 import json
-import sys
 
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from moderation import integrity_commands
 from moderation.management import fakerate_command, replay_command, scan_command
-
-MAX_ERRORS_SHOWN = 10
+from moderation.management.jsonl import read_json_lines
 
 
 class Command(BaseCommand):
@@ -73,31 +71,7 @@ class Command(BaseCommand):
     def _read_reviews(self, path):
         from moderation.integrity.reviews import parse_event
 
-        try:
-            # Bytes, so a line that is not UTF-8 is reported with its number.
-            fh = getattr(sys.stdin, "buffer", sys.stdin) if path == "-" else open(path, "rb")
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc}") from exc
-        records, errors = [], []
-        try:
-            for number, line in enumerate(fh, 1):
-                try:
-                    text = line.decode("utf-8") if isinstance(line, bytes) else line
-                    records.append(parse_event(json.loads(text)))
-                except UnicodeDecodeError:
-                    errors.append(f"line {number}: not UTF-8 text")
-                except json.JSONDecodeError as exc:
-                    errors.append(f"line {number}: not valid JSON ({exc.msg})")
-                except ValueError as exc:
-                    errors.append(f"line {number}: {exc}")
-        finally:
-            if path != "-":
-                fh.close()
-        if errors:
-            more = f"\n... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
-            raise CommandError(f"{len(errors)} bad input line(s), nothing scored:\n"
-                               + "\n".join(errors[:MAX_ERRORS_SHOWN]) + more)
-        return records
+        return read_json_lines(path, lambda text, _number: parse_event(json.loads(text)), nothing_done="scored")
 
     def _write_json_lines(self, result):
         chunk = []
