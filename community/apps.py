@@ -9,7 +9,8 @@ class CommunityConfig(AppConfig):
     def ready(self):
         from community import interactions, services
         from community.integrity import registry
+        from community.models import HelpfulVote
 
         interactions.interaction_kind_register("helpful_vote", services.helpful_vote_invalidate)
-        registry.effect_register(("helpful_vote", "unhelpful_vote"), invalidate=services.helpful_vote_event_invalidate,
-                                 restore=services.helpful_vote_event_restore)
+        registry.vote_effect_register(("helpful_vote", "unhelpful_vote"), model=HelpfulVote, target_field="review_id",
+                                      invalidate=services.helpful_vote_invalidate, restore=services.helpful_vote_restore)

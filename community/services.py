@@ -38,7 +38,6 @@ Status = Review.Status
 ERASED_REASON = "privacy.erased"
 
 
-
 def _clean_rating(rating):
     try:
         value = int(rating)
@@ -384,22 +383,6 @@ def helpful_vote_restore(*, vote_id) -> HelpfulVote | None:
         helpful=vote.helpful,
     )
     return vote
-
-
-def _helpful_vote_of(event):
-    return HelpfulVote.objects.filter(review_id=event.target_id, user_id=event.actor_id).values_list(
-        "pk", flat=True).first()
-
-
-def helpful_vote_event_invalidate(event, reason):
-    """The interaction log's effect (``community.integrity.registry``) for helpful votes."""
-    vote_id = _helpful_vote_of(event)
-    return helpful_vote_invalidate(vote_id=vote_id, reason=reason) if vote_id else None
-
-
-def helpful_vote_event_restore(event):
-    vote_id = _helpful_vote_of(event)
-    return helpful_vote_restore(vote_id=vote_id) if vote_id else None
 
 
 @transaction.atomic

@@ -195,21 +195,6 @@ def poll_vote_restore(*, vote_id) -> PollVote | None:
     return vote
 
 
-def _poll_vote_of(event):
-    return PollVote.objects.filter(option_id=event.target_id, user_id=event.actor_id).values_list("pk", flat=True).first()
-
-
-def poll_vote_event_invalidate(event, reason):
-    """The interaction log's effect (``community.integrity.registry``) for poll votes."""
-    vote_id = _poll_vote_of(event)
-    return poll_vote_invalidate(vote_id=vote_id, reason=reason) if vote_id else None
-
-
-def poll_vote_event_restore(event):
-    vote_id = _poll_vote_of(event)
-    return poll_vote_restore(vote_id=vote_id) if vote_id else None
-
-
 def poll_recount(*, challenge_id) -> int:
     """Set every option's vote cache of one poll from its valid vote rows (each option under
     its row lock, the count taken after the lock). Returns how many options changed: 0 on

@@ -552,20 +552,6 @@ def entry_vote_restore(*, vote_id) -> EntryVote | None:
     return vote
 
 
-def _entry_vote_of(event):
-    return EntryVote.objects.filter(entry_id=event.target_id, user_id=event.actor_id).values_list("pk", flat=True).first()
-
-
-def entry_vote_event_invalidate(event, reason):
-    """The interaction log's effect (``community.integrity.registry``) for entry votes."""
-    vote_id = _entry_vote_of(event)
-    return entry_vote_invalidate(vote_id=vote_id, reason=reason) if vote_id else None
-
-
-def entry_vote_event_restore(event):
-    vote_id = _entry_vote_of(event)
-    return entry_vote_restore(vote_id=vote_id) if vote_id else None
-
 
 # --- comments -------------------------------------------------------------------------
 

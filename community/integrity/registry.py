@@ -50,6 +50,27 @@ def effect_register(actions, *, invalidate, restore) -> Effect:
     return effect
 
 
+def vote_effect_register(actions, *, model, target_field, invalidate, restore) -> Effect:
+    """``effect_register`` for a vote row (one per voter and target): the event's row is the
+    ``model`` row with ``target_field`` = the event's target and ``user`` = its actor, handed to
+    ``invalidate(vote_id=, reason=)`` / ``restore(vote_id=)``; an event whose row is gone (the
+    vote was withdrawn) has no effect."""
+
+    def vote_of(event):
+        return model.objects.filter(**{target_field: event.target_id, "user_id": event.actor_id}).values_list(
+            "pk", flat=True).first()
+
+    def on_invalidate(event, reason):
+        vote_id = vote_of(event)
+        return invalidate(vote_id=vote_id, reason=reason) if vote_id else None
+
+    def on_restore(event):
+        vote_id = vote_of(event)
+        return restore(vote_id=vote_id) if vote_id else None
+
+    return effect_register(actions, invalidate=on_invalidate, restore=on_restore)
+
+
 def effect_for(action) -> Effect | None:
     return EFFECTS.get(action)
 
