@@ -26,6 +26,23 @@ def stored_widths(review):
     return [photo.width for photo in ReviewPhoto.objects.filter(review=review)]
 
 
+def settle(page, selector):
+    """Wait until the element has stopped moving (same box over three animation frames, however
+    long a smooth scroll takes on a loaded machine) and is inside the viewport, then two more
+    frames so anything queued on scroll (requestAnimationFrame) has run."""
+    page.wait_for_function(
+        """(sel) => {
+            const r = document.querySelector(sel).getBoundingClientRect();
+            const key = [r.top, r.bottom, window.scrollY].join();
+            const w = window.__settle || (window.__settle = {key: null, frames: 0});
+            w.frames = key === w.key ? w.frames + 1 : 0;
+            w.key = key;
+            return w.frames >= 3 && r.bottom <= window.innerHeight && r.top >= 0;
+        }""", arg=selector, polling="raf")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.evaluate("() => { delete window.__settle; }")
+
+
 def boxes_overlap(a, b):
     return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
         a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
@@ -85,7 +102,7 @@ def test_photo_picker_orders_and_removes_and_the_toast_stays_off_save(site, chro
         toast = page.locator("#toast")
         assert toast.is_visible()
         save.evaluate("b => b.scrollIntoView({block: 'end'})")
-        page.wait_for_timeout(300)  # the smooth scroll and the toast's re-check settle
+        settle(page, "#details button[type=submit]")  # the smooth scroll ends, the toast re-checks
         assert toast.is_visible()
         assert not boxes_overlap(toast.bounding_box(), save.bounding_box())
         page.screenshot(path=str(ARTIFACTS / "feed-toast-phone.png"))

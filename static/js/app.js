@@ -45,6 +45,11 @@
   }
   window.addEventListener("scroll", queuePlaceToast, { passive: true });
   window.addEventListener("resize", queuePlaceToast);
+  // Content that grows or shrinks (a photo loading, a form opening) moves the buttons without
+  // a scroll event: re-check then too.
+  if (window.ResizeObserver) {
+    new window.ResizeObserver(queuePlaceToast).observe(document.documentElement);
+  }
 
   function toast(text, isError) {
     var el = document.getElementById("toast");
