@@ -364,8 +364,9 @@ def test_ops_page_fake_rate_section(client, review, moderator, n, django_assert_
     samples = fakerate.fakerate_draw(day=yesterday(), size=20, seed=1)
     label_all(samples[:10], moderator, fakes=1)
     client.force_login(moderator)
-    # The ops page's own queries (test_calibration) plus the fake-rate section's two.
-    with django_assert_num_queries(14 + 2 * len(registry.kinds())):
+    # The ops page's own queries (test_calibration) plus the fake-rate section's five (two for the
+    # rate, three for the integrity lines' precision).
+    with django_assert_num_queries(17 + 2 * len(registry.kinds())):
         page = client.get(reverse("moderation:ops"), {"days": 7})
     body = page.content.decode()
     assert 'id="fake-rate" data-status="red"' in body

@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
-from moderation import calibration, fakerate, ring_review, selectors
+from moderation import (
+    calibration,
+    fakerate,
+    integrity_precision,
+    ring_review,
+    selectors,
+)
 from moderation.presentation import pct
 
 WINDOWS = (7, 30, 90, 365)
@@ -67,6 +73,7 @@ def ops(request):
         "is_operator": calibration.is_operator(request.user),
         "known_answer_form": KnownAnswerForm(),
         "fake": _fake_rate(days),
+        "integrity_lines": _integrity_lines(days),
         "rings_open": ring_review.open_case_count(),
     })
 
@@ -94,6 +101,23 @@ def _fake_rate(days):
         "audited_pct": pct(rate["audited_prevalence"]), "ci_low_pct": pct(rate["ci_low"]),
         "ci_high_pct": pct(rate["ci_high"]), "target_pct": f"{target:g}", "red_pct": f"{red:g}",
     }
+
+
+INTEGRITY_LINE_LABELS = {
+    "invalidate": gettext_lazy("Invalidate automatically"),
+    "ring_case": gettext_lazy("Ring case for a moderator"),
+    "review_hold": gettext_lazy("Hold a review as fake"),
+}
+INTEGRITY_SETTINGS = {
+    "invalidate": "INTEGRITY_INVALIDATE_AT", "ring_case": "INTEGRITY_REVIEW_AT", "review_hold": "INTEGRITY_REVIEW_HOLD_AT",
+}
+
+
+def _integrity_lines(days):
+    """The integrity scan's suspicion lines and how each did on later human decisions."""
+    rows = integrity_precision.threshold_precision(since=timezone.now() - timedelta(days=days))
+    return [{**row, "label": INTEGRITY_LINE_LABELS[row["key"]], "setting": INTEGRITY_SETTINGS[row["key"]],
+             "pct": pct(row["precision"])} for row in rows]
 
 
 @require_POST
