@@ -267,6 +267,56 @@ def test_empty_state_says_what_to_do(client, brand_staff, brand):
     assert "Ask an operator to add you" in html
 
 
+# --- CSV ----------------------------------------------------------------------------------------------
+
+def _csv(resp):
+    import csv
+    import io
+
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(resp.content.decode())))
+
+
+def test_csv_exports_the_page_figures_scoped_like_the_page(client, brand_staff, brand, product):
+    other_brand = factories.BrandFactory()
+    other_product = factories.ProductFactory(brand=other_brand)
+    review(other_product, "Packaging was crushed.", 1)
+    review(product, "质量很好，就是物流太慢。", 4)
+    review(product, "物流太慢了，等了十天。", 2)
+    challenge = make_challenge(brand, kind=Challenge.Kind.IDEA)
+    published_entry(challenge, text="=HYPERLINK(\"http://x.example\") 出一个大容量的家庭装吧，一次买一箱。")
+    services.insights_run()
+    client.force_login(brand_staff)
+    html = client.get(URL).content.decode()
+    assert f'href="/dashboard/brand/insights/csv/aspects/?brand={brand.slug}"' in html
+    rows = _csv(client.get(reverse("insights:csv", args=["aspects"]), {"brand": brand.slug}))
+    assert rows[0][:5] == ["aspect", "label", "mentions", "positive", "negative"]
+    by_aspect = {r[0]: r for r in rows[1:]}
+    page = selectors.brand_insights(brand_id=brand.pk)
+    assert set(by_aspect) == {a["aspect"] for a in page["aspects"]}
+    delivery = next(a for a in page["aspects"] if a["mentions"] == 2)
+    assert by_aspect[delivery["aspect"]][2:5] == ["2", str(delivery["positive"]), str(delivery["negative"])]
+    assert "crushed" not in str(rows) and "packaging" not in by_aspect
+    # One product, and the ideas: a cell that looks like a formula is neutralised.
+    assert _csv(client.get(reverse("insights:csv", args=["aspects"]), {"brand": brand.slug, "product": product.pk}))
+    ideas = _csv(client.get(reverse("insights:csv", args=["ideas"]), {"brand": brand.slug}))
+    assert ideas[0] == ["theme", "votes", "similar_ideas", "adopted"]
+    assert len(ideas) == 2 and ideas[1][0].startswith("'=HYPERLINK") and ideas[1][1:] == ["0", "1", "no"]
+    # Tampering: another brand, another brand's product, a bad product, an unknown table.
+    assert client.get(reverse("insights:csv", args=["aspects"]), {"brand": other_brand.slug}).status_code == 404
+    assert client.get(reverse("insights:csv", args=["aspects"]),
+                      {"brand": brand.slug, "product": other_product.pk}).status_code == 404
+    resp = client.get(reverse("insights:csv", args=["aspects"]), {"brand": brand.slug, "product": "x"})
+    assert resp.status_code == 400 and "Pick a product" in resp.content.decode()
+    assert client.get(reverse("insights:csv", args=["ideas"]),
+                      {"brand": brand.slug, "product": product.pk}).status_code == 400
+    assert client.get(reverse("insights:csv", args=["reviews"]), {"brand": brand.slug}).status_code == 404
+    client.logout()
+    assert client.get(reverse("insights:csv", args=["aspects"]), {"brand": brand.slug}).status_code == 302
+    client.force_login(factories.UserFactory())
+    assert client.get(reverse("insights:csv", args=["aspects"]), {"brand": brand.slug}).status_code == 403
+
+
 # --- query counts ------------------------------------------------------------------------------------
 
 def _grow(brand, product, n):

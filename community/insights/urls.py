@@ -8,4 +8,5 @@ app_name = "insights"
 urlpatterns = [
     path("", views.brand_insights, name="brand"),
     path("ideas/<int:entry_id>/adopt/", views.idea_adopt, name="idea_adopt"),
+    path("csv/<slug:table>/", views.brand_insights_csv, name="csv"),
 ]
