@@ -278,6 +278,58 @@ class ReviewOutputSerializer(serializers.Serializer):
         # Looked up once per page (selectors.helpful_votes_for_user), never per row.
         return self.context.get("votes", {}).get(review.pk)
 
+    def to_representation(self, review):
+        """The card DRF's generic path builds field by field, written out. The generic path
+        costs a field lookup, a callable check and, for the author's level, a new serializer per
+        value: about 40% of the review list's CPU. The declared fields stay the schema; the
+        datetime and choice fields still format through their own ``to_representation``, and
+        ``tests/test_api_review_representation.py`` checks this equals the generic result on
+        varied reviews (tags, photos, incentives, own, voted, edited, erased authors)."""
+        fields = self.fields
+        request = self.context.get("request")
+        author = review.author
+        own = review.author_id == self.context.get("viewer_id")
+        data = {
+            "id": int(review.pk),
+            "author": {"id": int(author.pk), "name": str(author.public_name),
+                       "level": self._level(author.pk)},
+            "rating": int(review.rating),
+            "tags": [{"id": int(t.pk), "slug": str(t.slug), "label_zh": str(t.label_zh), "label_en": str(t.label_en),
+                      "label": str(t.label), "negative": bool(t.negative)} for t in review.tags.all()],
+            "text": str(review.text),
+            "language": fields["language"].to_representation(review.language),
+            "status": fields["status"].to_representation(review.status),
+            "status_reason": review.status_reason if own else "",
+            "incentivized": bool(review.incentivized),
+            "incentive": fields["incentive"].to_representation(review.incentive),
+            "incentive_label": str(review.get_incentive_display()),
+            "trial_sample": self.get_trial_sample(review),
+            "photos": [{"id": int(p.pk), "url": _absolute(request, p.image.url),
+                        "thumbnail_url": _absolute(request, p.thumbnail_or_image_url),
+                        "width": int(p.width), "height": int(p.height)} for p in review.photos.all()],
+            "has_content": bool(review.has_content),
+            "helpful_count": int(review.helpful_count),
+            "not_helpful_count": int(review.not_helpful_count),
+            "created_at": fields["created_at"].to_representation(review.created_at),
+            "edited_at": fields["edited_at"].to_representation(review.edited_at) if review.edited_at else None,
+            "is_own": own,
+            "my_vote": self.get_my_vote(review),
+        }
+        for name in fields.keys() - data.keys():  # a subclass's extra fields (the detail's product)
+            field = fields[name]
+            value = field.get_attribute(review)
+            data[name] = None if value is None else field.to_representation(value)
+        return data
+
+    def _level(self, user_id):
+        # The page's levels were looked up once in the view (``levels``), never per row.
+        level = self.context["levels"][user_id]
+        return {"number": int(level["number"]), "name": str(level["name"])}
+
+    def generic_representation(self, review):
+        """DRF's field-by-field path (what ``to_representation`` must equal; tests only)."""
+        return super().to_representation(review)
+
 
 class ReviewProductOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
