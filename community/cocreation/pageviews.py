@@ -20,7 +20,8 @@ from core import client_signals
 
 COUNT_KEY = "cocreation:challenge-views:{day}:{challenge_id}"
 SEEN_KEY = "cocreation:challenge-seen:{day}:{challenge_id}:{visitor}"
-TTL = 3 * 24 * 60 * 60  # the flush reads today and yesterday; a day of slack for a stopped beat
+FLUSH_DAYS = 3  # today and the two days before: a beat stopped for a day loses no views
+TTL = FLUSH_DAYS * 24 * 60 * 60
 ROBOTS = re.compile(r"bot|crawl|spider|slurp|scrap|curl|wget|python|httpclient|okhttp|java/|go-http|headless"
                     r"|lighthouse|preview|monitor|^$", re.IGNORECASE)
 
@@ -58,13 +59,13 @@ def challenge_view_count(request, challenge, *, now=None) -> bool:
 
 
 def challenge_views_flush(*, now=None) -> int:
-    """Add the cached view counters of today and yesterday to ``ChallengeViewDay`` and take them
+    """Add the cached view counters of the last FLUSH_DAYS days to ``ChallengeViewDay`` and take them
     out of the cache; returns the views moved. A counter is decremented by what was read, so
     views counted meanwhile stay for the next flush."""
     today = _site_day(now)
     ids = list(Challenge.objects.exclude(state=Challenge.State.DRAFT).values_list("pk", flat=True))
     moved = 0
-    for day in (today - timedelta(days=1), today):
+    for day in (today - timedelta(days=i) for i in range(FLUSH_DAYS - 1, -1, -1)):
         keys = {COUNT_KEY.format(day=day, challenge_id=pk): pk for pk in ids}
         for key, n in cache.get_many(list(keys)).items():
             if not n:

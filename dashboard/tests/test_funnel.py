@@ -152,3 +152,32 @@ def test_counting_a_view_adds_no_query_to_the_challenge_page(client, django_asse
         client.get(f"/challenges/{ch.pk}/", **BROWSER)  # counted: cache only
     runs.run()
     assert ChallengeViewDay.objects.get(challenge=ch).views == 1
+
+
+def _funnel_rows():
+    from dashboard.models import DailyChallenge, DailyChallengeUser
+    return (sorted(DailyChallenge.objects.values_list("day", "challenge_id", "brand_id", "views", "adopted")),
+            sorted(DailyChallengeUser.objects.values_list("day", "challenge_id", "brand_id", "user_id", "entries",
+                                                          "votes")),
+            sorted(FirstBadge.objects.values_list("user_id", "day")))
+
+
+def test_incremental_runs_write_what_a_rebuild_writes():
+    now = timezone.now()
+    ch = challenge(BrandFactory())
+    a, b = UserFactory.create_batch(2)
+    e = entry(ch, a, now - timedelta(days=2))
+    badge(a, now - timedelta(days=3))
+    runs.run(now=now - timedelta(minutes=10))
+    entry_vote(b, e, now - timedelta(days=2, hours=1))  # a late row in an older day
+    entry(ch, b, now - timedelta(minutes=5))
+    badge(b, now - timedelta(days=1))
+    badge(a, now - timedelta(days=5), slug="older")  # an earlier badge found later moves a's first day
+    runs.run(now=now)
+    incremental = _funnel_rows()
+    assert dict(incremental[2]) == {
+        a.pk: timezone.localtime(now - timedelta(days=5), SH).date(),
+        b.pk: timezone.localtime(now - timedelta(days=1), SH).date()}
+    runs.rebuild(since=timezone.localtime(now, SH).date() - timedelta(days=10), now=now)
+    assert _funnel_rows() == incremental
+    assert len(incremental[1]) == 3  # a's entry, b's vote, b's entry
