@@ -181,7 +181,7 @@ def badge_lift_cells(users, *, first, end, today):
     w = 7 * BADGE_WEEKS
     award = Subquery(FirstBadge.objects.filter(user_id=OuterRef("user_id")).values("daynum")[:1])
     rows = (users.filter(user_id__in=FirstBadge.objects.filter(day__gte=first, day__lte=end).values("user_id"),
-                         contributions__gt=0)
+                         contributions__gt=0, day__gte=first - timedelta(days=w), day__lte=end + timedelta(days=w))
             .annotate(a=award).filter(daynum__gte=F("a") - w, daynum__lte=F("a") + w)
             .values("user_id", "a").annotate(before=Sum("contributions", filter=Q(daynum__lt=F("a"))),
                                              after=Sum("contributions", filter=Q(daynum__gt=F("a"))))
