@@ -8,13 +8,23 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from community import hooks
-from dashboard.models import DailyCount, DailyUser, KpiLine, Watermark
-from dashboard.rollups import BUCKETS, DEEP, EPOCH, SHALLOW, SPECS, daynum
+from community.cocreation.models import Challenge
+from dashboard.models import (
+    DailyChallenge,
+    DailyChallengeUser,
+    DailyCount,
+    DailyUser,
+    FirstBadge,
+    KpiLine,
+    Watermark,
+)
+from dashboard.rollups import BUCKETS, DEEP, EPOCH, SHALLOW, SPECS, daynum, site_day
 from moderation import audit
 from moderation.models import Case
 
@@ -29,6 +39,8 @@ KINDS = [("review", _("Reviews")), ("entry", _("Challenge entries")), ("comment"
 UGC = ("star", "review_deep", "photo", "entry", "comment")
 CHART_DAYS = 90
 RETENTION_WEEKS = (1, 2, 4, 8)
+BADGE_WEEKS = 4  # creation frequency before / after a first badge: this many weeks on each side
+FUNNEL_STEPS = ("views", "entrants", "entries", "voters", "votes", "adopted")
 COHORTS = 12
 
 # Defaults of the admin-editable lines: the issue's targets. Shares are fractions, times hours.
@@ -37,6 +49,7 @@ LINE_DEFAULTS = {
     "fake_rate": {"target": 0.05, "yellow": 0.05, "red": 0.10, "higher_is_better": False},
     "deep_share": {"target": 0.30, "yellow": 0.30, "red": 0.15, "higher_is_better": True},
     "text_photo_share": {"target": 0.30, "yellow": 0.30, "red": 0.15, "higher_is_better": True},
+    "creation_lift": {"target": 0.45, "yellow": 0.45, "red": 0.0, "higher_is_better": True},
     "violation_rate": {"target": 0.01, "yellow": 0.01, "red": 0.02, "higher_is_better": False},
     "decision_p95_hours": {"target": 24.0, "yellow": 24.0, "red": 48.0, "higher_is_better": False},
 }
@@ -53,6 +66,11 @@ DEFINITIONS = {
                     "the line below gives the share of reviews with text or photos."),
     "creation_frequency": _("Contributions (reviews, entries, comments, trial reports) per creator per week: "
                             "contributions in the period divided by the distinct users who contributed, per 7 days."),
+    "creation_lift": _("Creation frequency before and after a first badge: for creators who earned their first "
+                       "badge on a day of the period and contributed in the 4 weeks before it, their contributions "
+                       "per creator per week in the 4 weeks after the badge day against the 4 weeks before (the "
+                       "badge day itself in neither), as a relative change. Creators whose 4 weeks after have not "
+                       "ended yet are left out and counted as pending."),
     "active_users": _("Distinct users with at least one action on the last day (DAU), the last 7 days (WAU) and "
                       "the last 30 days (MAU); stickiness is DAU / MAU. New users joined within the period."),
 }
@@ -60,6 +78,7 @@ TITLES = {
     "low_quality": _("Low-quality share of published UGC"), "fake_rate": _("Fake-interaction rate"),
     "deep_share": _("Deep-interaction share"), "ugc_volume": _("UGC volume"),
     "creation_frequency": _("Creation frequency"), "active_users": _("Active users"),
+    "creation_lift": _("Creation frequency after a first badge"),
 }
 
 
@@ -154,8 +173,75 @@ def _percentile(counts, q):
     return BUCKETS[-2]
 
 
-def dashboard_data(*, start, end, brand_ids=None, category=None, language=None, kind=None, operator=True):
-    """Everything the page and the API show for [start, end] (site days, inclusive)."""
+def badge_lift_cells(users, *, first, end, today):
+    """For creators whose first badge fell on a day in [first, end] and who contributed in the
+    BADGE_WEEKS weeks before it: {badge day: [creators, contributions before, after]} of those
+    whose weeks after have ended by yesterday, and {badge day: creators} still pending. The
+    badge day is in neither window. One query on the rollups (DailyUser joined to FirstBadge)."""
+    w = 7 * BADGE_WEEKS
+    award = Subquery(FirstBadge.objects.filter(user_id=OuterRef("user_id")).values("daynum")[:1])
+    rows = (users.filter(user_id__in=FirstBadge.objects.filter(day__gte=first, day__lte=end).values("user_id"),
+                         contributions__gt=0, day__gte=first - timedelta(days=w), day__lte=end + timedelta(days=w))
+            .annotate(a=award).filter(daynum__gte=F("a") - w, daynum__lte=F("a") + w)
+            .values("user_id", "a").annotate(before=Sum("contributions", filter=Q(daynum__lt=F("a"))),
+                                             after=Sum("contributions", filter=Q(daynum__gt=F("a"))))
+            .order_by())
+    cells, pending = {}, {}
+    for r in rows:
+        if not r["before"]:
+            continue  # not an active creator before the badge
+        day = EPOCH + timedelta(days=r["a"])
+        if r["a"] + w >= daynum(today):
+            pending[day] = pending.get(day, 0) + 1
+            continue
+        cell = cells.setdefault(day, [0, 0, 0])
+        cell[0] += 1
+        cell[1] += r["before"]
+        cell[2] += r["after"] or 0
+    return cells, pending
+
+
+def badge_lift(cells, days):
+    """The creators, their contributions per creator per week before and after, and the relative
+    change (None without contributions before) over the badge days ``days``."""
+    n = sum(cells[d][0] for d in days if d in cells)
+    before = sum(cells[d][1] for d in days if d in cells)
+    after = sum(cells[d][2] for d in days if d in cells)
+    return {"creators": n, "before": share(before, n * BADGE_WEEKS), "after": share(after, n * BADGE_WEEKS),
+            "lift": after / before - 1 if before else None}
+
+
+def challenge_funnel(*, start, end, brand_ids=None):
+    """Per challenge over [start, end]: page views, entrants (distinct users who submitted an
+    entry), entries, voters (distinct users who cast an entry or poll vote), votes and adopted
+    ideas; most viewed first. Two queries on the rollups, whatever the number of challenges."""
+    q = Q(day__gte=start, day__lte=end)
+    if brand_ids is not None:
+        q &= Q(brand_id__in=brand_ids)
+    titles = {f"t_{lang}": Subquery(Challenge.objects.filter(pk=OuterRef("challenge_id")).values(f"title_{lang}")[:1])
+              for lang in ("zh", "en")}
+    rows = {}
+    for r in (DailyChallenge.objects.filter(q).values("challenge_id").annotate(**titles)
+              .annotate(views=Sum("views"), adopted=Sum("adopted")).order_by()):
+        rows[r["challenge_id"]] = r
+    for r in (DailyChallengeUser.objects.filter(q).values("challenge_id").annotate(**titles)
+              .annotate(entrants=Count("user_id", distinct=True, filter=Q(entries__gt=0)), entries=Sum("entries"),
+                        voters=Count("user_id", distinct=True, filter=Q(votes__gt=0)), votes=Sum("votes"))
+              .order_by()):
+        rows.setdefault(r["challenge_id"], {}).update(r)
+    out = []
+    for cid, r in rows.items():
+        title = Challenge(title_zh=r.get("t_zh") or "", title_en=r.get("t_en") or "").title or f"#{cid}"
+        out.append({"challenge_id": cid, "title": title, **{step: r.get(step) or 0 for step in FUNNEL_STEPS}})
+    out.sort(key=lambda r: (-r["views"], -r["entrants"], -r["voters"], r["challenge_id"]))
+    return out
+
+
+def dashboard_data(*, start, end, brand_ids=None, category=None, language=None, kind=None, operator=True,
+                   today=None):
+    """Everything the page and the API show for [start, end] (site days, inclusive). ``today``
+    (default: the site day now) decides which creators' weeks after a first badge have ended."""
+    today = today or site_day(timezone.now())
     length = (end - start).days + 1
     prev_end = start - timedelta(days=1)
     prev_start = prev_end - timedelta(days=length - 1)
@@ -242,6 +328,13 @@ def dashboard_data(*, start, end, brand_ids=None, category=None, language=None, 
     add("creation_frequency", freq / weeks if freq is not None else None,
         freq_prev / weeks if freq_prev is not None else None, freq_series, unit="per_week",
         extra={"creators": agg["creators"], "contributions": agg["contributed"] or 0})
+    # 5b. creation frequency before / after a first badge (the issue's +45% target).
+    cells, pending = badge_lift_cells(users, first=min(prev_start, chart_days[0]), end=end, today=today)
+    lift_now, lift_prev = badge_lift(cells, period), badge_lift(cells, previous)
+    add("creation_lift", lift_now["lift"], lift_prev["lift"],
+        [(d, badge_lift(cells, [d])["lift"]) for d in chart_days], unit="lift",
+        extra={"weeks": BADGE_WEEKS, "creators": lift_now["creators"], "before": lift_now["before"],
+               "after": lift_now["after"], "pending": sum(pending.get(d, 0) for d in period)})
     add("active_users", agg["dau"], None, [(d, dau_rows[d]["n"] if d in dau_rows else 0) for d in chart_days],
         unit="users", extra={"wau": agg["wau"], "mau": agg["mau"], "stickiness": share(agg["dau"], agg["mau"]),
                              "active": agg["active"], "active_previous": agg["active_prev"], "new": agg["new"],
@@ -253,9 +346,9 @@ def dashboard_data(*, start, end, brand_ids=None, category=None, language=None, 
     def total_of(*metrics):
         return _sum(by_day, period, *metrics)
 
+    out["challenge_funnel"] = challenge_funnel(start=start, end=end, brand_ids=brand_ids)
     out["funnel"] = {
-        "challenges": [("challenge_join", total_of("challenge_join")), ("entry", total_of("entry")),
-                       ("entry_vote", total_of("entry_vote")), ("adopted", total_of("adopted"))],
+        "challenges": [(step, sum(r[step] for r in out["challenge_funnel"])) for step in FUNNEL_STEPS],
         "trials": [("trial_apply", total_of("trial_apply")), ("trial_selected", total_of("trial_selected")),
                    ("trial_shipped", total_of("trial_shipped")), ("trial_report", total_of("trial_report")),
                    ("trial_on_time", total_of("trial_on_time"))],

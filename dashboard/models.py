@@ -57,6 +57,53 @@ class DailyUser(models.Model):
         constraints = [models.UniqueConstraint(fields=["brand_id", "day", "user_id"], name="dashboard_dailyuser_key")]
 
 
+class DailyChallenge(models.Model):
+    """One challenge's figures of one site day that carry no user: page views (one per visitor)
+    and ideas adopted. The co-creation funnel's first and last steps."""
+
+    day = models.DateField(_("day"))
+    challenge_id = models.IntegerField(_("challenge"))
+    brand_id = models.IntegerField(_("brand"), default=0)
+    views = models.PositiveIntegerField(_("views"), default=0)
+    adopted = models.PositiveIntegerField(_("adopted ideas"), default=0)
+
+    class Meta:
+        verbose_name = _("daily challenge figure")
+        verbose_name_plural = _("daily challenge figures")
+        constraints = [models.UniqueConstraint(fields=["day", "challenge_id"], name="dashboard_dailychallenge_key")]
+
+
+class DailyChallengeUser(models.Model):
+    """One user's entries and votes (entry and poll votes) in one challenge on one site day: the
+    per-day sets that exact distinct entrants and voters over a period union (error 0)."""
+
+    day = models.DateField(_("day"))
+    challenge_id = models.IntegerField(_("challenge"))
+    brand_id = models.IntegerField(_("brand"), default=0)
+    user_id = models.BigIntegerField(_("user"))
+    entries = models.PositiveIntegerField(_("entries"), default=0)
+    votes = models.PositiveIntegerField(_("votes"), default=0)
+
+    class Meta:
+        verbose_name = _("daily challenge participant")
+        verbose_name_plural = _("daily challenge participants")
+        constraints = [models.UniqueConstraint(fields=["day", "challenge_id", "user_id"],
+                                               name="dashboard_dailychallengeuser_key")]
+
+
+class FirstBadge(models.Model):
+    """The site day of a user's first badge (gamification's UserBadge), for the creation-frequency
+    comparison before and after it."""
+
+    user_id = models.BigIntegerField(_("user"), unique=True)
+    day = models.DateField(_("day"), db_index=True)
+    daynum = models.IntegerField(_("day number"))  # days since 1970-01-01, as DailyUser.daynum
+
+    class Meta:
+        verbose_name = _("first badge")
+        verbose_name_plural = _("first badges")
+
+
 class KpiLine(models.Model):
     """The target and the yellow / red lines of one KPI, editable in the admin."""
 

@@ -4,15 +4,15 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from dashboard import rollups
+from dashboard import rollups, runs
 
 
 @shared_task(name="dashboard.rollups_run")
 def rollups_run():
-    return [str(d) for d in rollups.rollups_run()]
+    return [str(d) for d in runs.run()]
 
 
 @shared_task(name="dashboard.rollups_reconcile")
 def rollups_reconcile():
     since = rollups.site_day(timezone.now()) - timedelta(days=settings.DASHBOARD_RECONCILE_DAYS)
-    return len(rollups.rollups_rebuild(since=since))
+    return len(runs.rebuild(since=since))

@@ -12,7 +12,8 @@ from community.models import Brand, Category
 from dashboard import kpis
 from dashboard.filters import KIND_CHOICES, LANGUAGES, clean_params, scope_for
 
-TABLES = ("kpis", "series", "funnel", "moderation", "points", "retention")
+TABLES = ("kpis", "series", "funnel", "challenges", "moderation", "points", "retention")
+CHALLENGES_SHOWN = 20  # the page's per-challenge table; the CSV has every challenge
 
 
 def _compute(filters, scope, *, brand_view):
@@ -35,6 +36,8 @@ def fmt(value, unit):
         return "–"
     if unit == "share":
         return f"{value * 100:.1f}%"
+    if unit == "lift":
+        return f"{value * 100:+.1f}%"
     if unit == "hours":
         return _("%(h).1f h") % {"h": value}
     if isinstance(value, float):
@@ -51,13 +54,15 @@ def _decorate(data):
         k["yellow_display"] = fmt(k["yellow"], unit) if k["yellow"] is not None else ""
         k["red_display"] = fmt(k["red"], unit) if k["red"] is not None else ""
         c = k["change"]
-        k["change_display"] = "" if c is None else (f"{c * 100:+.1f} pp" if unit == "share" else f"{c:+,.1f}")
+        k["change_display"] = "" if c is None else (f"{c * 100:+.1f} pp" if unit in ("share", "lift") else f"{c:+,.1f}")
         k["rows"] = [(day, fmt(v, unit)) for day, v in reversed(k["series"])]
         if k.get("ci_low") is not None:
             k["ci_display"] = f"{k['ci_low'] * 100:.1f}–{k['ci_high'] * 100:.1f}%"
         for extra in ("text_photo_share", "stickiness", "invalidated_share"):
             if extra in k:
                 k[f"{extra}_display"] = fmt(k[extra], "share")
+        if k["key"] == "creation_lift":
+            k["before_display"], k["after_display"] = fmt(k["before"], "n"), fmt(k["after"], "n")
     mod = data.get("moderation")
     if mod:
         mod["display"] = [
@@ -77,12 +82,13 @@ def _decorate(data):
                           (_("Points reversed"), fmt(pts["reversed"], "n")),
                           (_("Share of points reversed"), fmt(pts["reversed_share"], "share")),
                           (_("Coupons redeemed"), fmt(pts["coupons"], "n"))]
-    labels = {"challenge_join": _("Entrants"), "entry": _("Entries"), "entry_vote": _("Votes"),
-              "adopted": _("Adopted ideas"), "trial_apply": _("Applications"), "trial_selected": _("Selected"),
+    labels = {"views": _("Page views"), "entrants": _("Entrants"), "entries": _("Entries"), "voters": _("Voters"),
+              "votes": _("Votes"), "adopted": _("Adopted ideas"), "trial_apply": _("Applications"), "trial_selected": _("Selected"),
               "trial_shipped": _("Shipped"), "trial_report": _("Reports"), "trial_on_time": _("Reports on time")}
     data["funnel_display"] = [
         (_("Challenges") if name == "challenges" else _("Trials"), [(labels[step], n) for step, n in steps])
         for name, steps in data["funnel"].items()]
+    data["challenge_funnel_shown"] = data["challenge_funnel"][:CHALLENGES_SHOWN]
     ret = data.get("retention")
     if ret:
         for c in ret["cohorts"]:
@@ -150,6 +156,10 @@ def rows_for(data, table):
         for name, steps in data["funnel"].items():
             for step, n in steps:
                 yield [name, step, n]
+    elif table == "challenges":
+        yield ["challenge_id", "challenge", *kpis.FUNNEL_STEPS]
+        for r in data["challenge_funnel"]:
+            yield [r["challenge_id"], r["title"], *[r[step] for step in kpis.FUNNEL_STEPS]]
     elif table == "moderation" and "moderation" in data:
         yield ["figure", "value"]
         for k, v in data["moderation"].items():

@@ -168,8 +168,8 @@ def person_with_everything(*, capture, moderator, brand):
     session["_auth_user_id"] = str(user.pk)
     session.create()
     Token.objects.create(user=user)
-    from dashboard.rollups import rollups_run
-    rollups_run()  # the growth dashboard's per-day active-user rows
+    from dashboard.runs import run
+    run()  # the growth dashboard's per-day rows: active days, challenge days, the first-badge day
 
     user.refresh_from_db()
     return {

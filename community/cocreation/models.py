@@ -164,6 +164,22 @@ class ChallengeEvent(models.Model):
         verbose_name_plural = _("challenge history")
 
 
+class ChallengeViewDay(models.Model):
+    """Views of one challenge's page on one site day (Asia/Shanghai), one per visitor: counted in
+    the cache at request time and added here by ``pageviews.challenge_views_flush`` (the
+    dashboard's rollup run), so the page never waits on a database write."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="view_days")
+    day = models.DateField(_("day"))
+    views = models.PositiveIntegerField(_("views"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["challenge", "day"], name="challenge_view_day_unique")]
+        indexes = [models.Index(fields=["day"], name="challenge_view_day_idx")]
+        verbose_name = _("challenge page views")
+        verbose_name_plural = _("challenge page views")
+
+
 class ChallengeParticipant(models.Model):
     """One row per (challenge, user): the lock that makes the per-user entry and vote limits
     hold under concurrency (vote and entry services take it with select_for_update)."""

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from community import hooks
-from community.cocreation import draw, polls, selectors, services
+from community.cocreation import draw, pageviews, polls, selectors, services
 from community.cocreation.models import Challenge, Entry
 from community.selectors import brand_list
 from core.errors import ServiceError
@@ -52,6 +52,7 @@ def challenge_detail(request, challenge_id):
 
     closed = challenge.state == Challenge.State.CLOSED
     poll = _poll_context(request, challenge) if challenge.kind == Challenge.Kind.POLL else {}
+    pageviews.challenge_view_count(request, challenge)  # the funnel's first step: cache only, no query
     return render(request, "community/challenges/detail.html", {
         "challenge": challenge, "page": page, "entries": page.object_list, "sort": sort,
         "sorts": selectors.ENTRY_SORTS,

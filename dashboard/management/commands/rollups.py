@@ -5,7 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dashboard import rollups
+from dashboard import rollups, runs
 
 
 def _progress(stream):
@@ -39,14 +39,14 @@ class Command(BaseCommand):
     def handle(self, *args, action, since=None, **options):
         if action == "run":
             t = time.perf_counter()
-            days = rollups.rollups_run(progress=_progress(self.stdout) if self.stdout.isatty() else None)
+            days = runs.run(progress=_progress(self.stdout) if self.stdout.isatty() else None)
             self.stdout.write(f"recomputed {len(days)} window(s) in {time.perf_counter() - t:.2f}s: "
                               f"{', '.join(str(d) for d in days)}")
         elif action == "rebuild":
             if since and since > rollups.site_day(timezone.now()):
                 raise CommandError("--since is in the future")
             t = time.perf_counter()
-            days = rollups.rollups_rebuild(since=since, progress=_progress(self.stdout))
+            days = runs.rebuild(since=since, progress=_progress(self.stdout))
             self.stdout.write(f"rebuilt {len(days)} day(s) in {time.perf_counter() - t:.1f}s")
         else:
             self.bench(**options)

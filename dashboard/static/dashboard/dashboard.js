@@ -9,7 +9,7 @@
     var data = JSON.parse(node.textContent);
     var range = 30;
     var charts = [];
-    function percent(unit) { return unit === "share"; }
+    function percent(unit) { return unit === "share" || unit === "lift"; }
     function option(k) {
       var rows = k.series.slice(-range);
       var pct = percent(k.unit);

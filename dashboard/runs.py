@@ -1,0 +1,27 @@
+"""The rollup runs as the beat, the nightly reconcile and `manage.py rollups` call them: the
+per-day figures (dashboard.rollups), then the challenge funnel's windows for the same days
+(dashboard.funnel, after the cached page views are flushed) and the first-badge days
+(dashboard.first_badges). The first-badge watermark is stored last, so the dashboard's cache key
+(the latest ``Watermark.ran_at``) moves once every table of the run is written."""
+from django.utils import timezone
+
+from community.cocreation.pageviews import challenge_views_flush
+from dashboard import first_badges, funnel, rollups
+
+
+def run(*, now=None, progress=None):
+    now = now or timezone.now()
+    challenge_views_flush(now=now)
+    days = rollups.rollups_run(now=now, progress=progress)
+    funnel.recompute_days(days)
+    first_badges.first_badges_refresh(now=now)
+    return days
+
+
+def rebuild(*, since=None, now=None, progress=None):
+    now = now or timezone.now()
+    challenge_views_flush(now=now)
+    days = rollups.rollups_rebuild(since=since, now=now, progress=progress)
+    funnel.recompute_days(days)
+    first_badges.first_badges_refresh(full=True, now=now)
+    return days
