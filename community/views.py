@@ -8,7 +8,6 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -27,6 +26,8 @@ from community.pagecache import (
     csrf_marker,
     rating_rows_html,
     review_cards_attach,
+    shared_page_get,
+    shared_page_set,
     summary_html,
 )
 from core.errors import ServiceError
@@ -82,7 +83,8 @@ def _error_json(error):
 
 
 def _decorate_reviews(reviews, viewer):
-    """Attach what a review card shows beyond the row: author level, viewer's vote, ownership.
+    """Attach what a review card shows beyond the row: author level and badges (only for
+    authors with a public profile), viewer's vote, ownership.
 
     Works on already-fetched rows only (no queries except one for the viewer's votes).
     """
@@ -94,8 +96,11 @@ def _decorate_reviews(reviews, viewer):
     # decorated separately, finds its badges in the cache.
     badges = hooks.badges_for_users({review.author_id for review in reviews} | {viewer_id})
     for review in reviews:
-        review.author_level = levels[review.author_id]
-        review.author_badges = badges.get(review.author_id, [])
+        # Level and badges are part of the public profile: shown only when the author consented
+        # (``author_public``, annotated by the selector); otherwise the card shows the name alone.
+        public = bool(getattr(review, "author_public", False))
+        review.author_level = levels[review.author_id] if public else None
+        review.author_badges = badges.get(review.author_id, []) if public else []
         review.my_vote = votes.get(review.pk)
         review.is_own = review.author_id == viewer_id
     return reviews
@@ -203,7 +208,7 @@ def product_detail(request, slug):
     cache_key = None
     if _page_cacheable(request):
         cache_key = _page_cache_key("product", request)
-        html = cache.get(cache_key)
+        html, generation = shared_page_get(cache_key)
         if html is not None:
             return _cached_page_response(request, html)
 
@@ -261,7 +266,7 @@ def product_detail(request, slug):
         return render(request, "community/product_detail.html", context)
     context["csrf_token"] = csrf_marker()  # the view's context wins over the csrf context processor
     html = render_to_string("community/product_detail.html", context, request)
-    cache.set(cache_key, html, PRODUCT_PAGE_CACHE_SECONDS)
+    shared_page_set(cache_key, html, generation, PRODUCT_PAGE_CACHE_SECONDS)
     return _cached_page_response(request, html)
 
 
