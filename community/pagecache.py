@@ -148,22 +148,34 @@ def _zone(request):
     return valid_timezone(getattr(user, "timezone", "")) if user.is_authenticated else None
 
 
-def rating_rows_html(request, rows):
-    """The star-only ratings listed under the reviews, one fragment keyed by what they show."""
-    if not rows or not _ttl():
+def rating_rows_html(request, rows, *, keep_csrf_marker=False):
+    """The star-only ratings listed under the reviews, one fragment keyed by what they show:
+    the rows, whether the viewer is signed in (a report form, or a link to log in) and which
+    row is the viewer's own (no report control on it). The CSRF token and the ``next`` path
+    of the report forms are markers, filled per request as in the cards. Nothing when the
+    request carries messages to show next to a row."""
+    from django.contrib import messages
+
+    if not rows or not _ttl() or len(messages.get_messages(request)):
         return None
+    user = request.user
+    signed_in = user.is_authenticated
     zone = _zone(request)
     key = "cocreate:ratings:" + _digest((
-        [(r.pk, r.rating, r.created_at, r.author_id, r.author.public_name, r.author.is_active) for r in rows],
-        get_language(), str(zone or ""),
+        [(r.pk, r.rating, r.status, r.created_at, r.author_id, r.author.public_name, r.author.is_active,
+          bool(getattr(r, "is_own", False))) for r in rows],
+        get_language(), str(zone or ""), signed_in,
     ))
     html = cache.get(key)
     if html is None:
+        marker_request = _MarkerRequest(user)
         with timezone.override(zone):
             html = "".join(
-                "<li>" + render_to_string("community/_rating_row.html", {"review": r}) + "</li>" for r in rows)
+                "<li>" + render_to_string("community/_rating_row.html", {
+                    "review": r, "request": marker_request, "user": user, "csrf_token": csrf_marker(),
+                }) + "</li>" for r in rows)
         cache.set(key, html, _ttl())
-    return mark_safe(html)
+    return _fill(html, request, signed_in=signed_in, keep_csrf_marker=keep_csrf_marker)
 
 
 def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=False):

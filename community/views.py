@@ -31,7 +31,7 @@ from community.pagecache import (
     summary_html,
 )
 from core.errors import ServiceError
-from core.http import safe_next, wants_json
+from core.http import ANCHOR_TAG, safe_next, wants_json
 from core.pagination import KnownCountPaginator
 from core.ratelimit import writes_limited
 
@@ -104,6 +104,14 @@ def _decorate_reviews(reviews, viewer):
         review.my_vote = votes.get(review.pk)
         review.is_own = review.author_id == viewer_id
     return reviews
+
+
+def _has_message_at(request, kind, object_ids):
+    """Whether a message of this request is addressed to one of these items (core.http.message_at)."""
+    if not object_ids or not len(messages.get_messages(request)):
+        return False
+    anchors = {f"{ANCHOR_TAG}{kind}-{pk}" for pk in object_ids}
+    return any(anchors & set((m.extra_tags or "").split()) for m in messages.get_messages(request))
 
 
 def _attach_appeal_links(reviews):
@@ -229,6 +237,9 @@ def product_detail(request, slug):
     rating_only = []
     if not show_all and product.rating_only_count:
         rating_only = list(selectors.review_list_rating_only(product=product, limit=RATING_ONLY_SHOWN))
+        viewer_id = request.user.pk if request.user.is_authenticated else None
+        for row in rating_only:
+            row.is_own = row.author_id == viewer_id  # no report control on one's own rating
 
     own = selectors.review_get_own(product=product, user=request.user)
     if own is not None:
@@ -256,7 +267,10 @@ def product_detail(request, slug):
         "sorts": REVIEW_SORTS,
         "show_all": show_all,
         "rating_only": rating_only,
-        "rating_rows_html": rating_rows_html(request, rating_only),
+        "rating_rows_html": rating_rows_html(request, rating_only, keep_csrf_marker=cache_key is not None),
+        # A report sent without JavaScript comes back to its row with the answer: the collapsed
+        # list opens to show it.
+        "rating_only_open": _has_message_at(request, "review", [r.pk for r in rating_only]),
         "own": own,
         "form": form,
         "show_details": show_details,
