@@ -9,12 +9,16 @@ are markers in the stored fragment, replaced per request.
 
 The version is a digest of everything the card shows: the review's row (text, rating, counts,
 status, incentive, edit time), its tags and photos (prefetched with the page, as before), its
-author's public name, avatar and activity, their level and badges (from gamification's
-per-user caches), the language, the viewer's time zone (dates) and whether the viewer is signed in. An edit, a vote, a
+author's public name, avatar and activity, whether they consented to a public profile (only
+then their level and badges, from gamification's per-user caches, are shown), the language, the viewer's time zone (dates) and whether the viewer is signed in. An edit, a vote, a
 moderation decision or a new badge gives a new key, so a change is visible to everyone on the
 next request, exactly and at once: nothing is invalidated by hand, and old fragments simply
 age out (``PAGE_FRAGMENT_SECONDS``). The rating summary and tag counts are kept the same way,
 keyed by the product's rating caches.
+
+Whole anonymous pages (the product page, the review list API) are kept for a few seconds with
+the public-profile generation they were built at (``shared_page_get`` / ``shared_page_set``):
+giving or withdrawing that consent retires them all at once.
 """
 import hashlib
 
@@ -28,6 +32,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from community.privacy.selectors import PUBLIC_PROFILE_GENERATION_KEY
 from community.templatetags.cocreate import valid_timezone
 
 CARD_TEMPLATE = "community/_review_card.html"
@@ -57,6 +62,24 @@ def _obj_state(obj):
     return sorted((k, v) for k, v in vars(obj).items() if not k.startswith("_"))
 
 
+def shared_page_get(key):
+    """A whole page (or response body) stored for every anonymous visitor, and the current
+    public-profile generation, in one cache round trip. The page comes back only when it was
+    built at that generation: after someone gives or withdraws public-profile consent, no
+    stored page shows their level or badges as they were (community.privacy.selectors)."""
+    found = cache.get_many([key, PUBLIC_PROFILE_GENERATION_KEY])
+    generation = int(found.get(PUBLIC_PROFILE_GENERATION_KEY) or 0)
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
+        return entry[1], generation
+    return None, generation
+
+
+def shared_page_set(key, value, generation, seconds):
+    """Store ``value`` as built at ``generation`` (read by ``shared_page_get`` before building)."""
+    cache.set(key, (generation, value), seconds)
+
+
 def review_card_version(review, *, signed_in, zone=None) -> str:
     author = review.author
     return _digest((
@@ -66,6 +89,7 @@ def review_card_version(review, *, signed_in, zone=None) -> str:
         [(t.pk, t.label, t.negative) for t in review.tags.all()],
         [(p.pk, p.image.name, p.thumbnail.name if p.thumbnail else "") for p in review.photos.all()],
         (author.public_name, author.avatar.name if author.avatar else "", author.is_active),
+        bool(getattr(review, "author_public", False)),
         sorted((getattr(review, "author_level", None) or {}).items()),
         [_obj_state(b) for b in getattr(review, "author_badges", [])],
         get_language(), str(zone or ""), bool(signed_in),
@@ -124,22 +148,34 @@ def _zone(request):
     return valid_timezone(getattr(user, "timezone", "")) if user.is_authenticated else None
 
 
-def rating_rows_html(request, rows):
-    """The star-only ratings listed under the reviews, one fragment keyed by what they show."""
-    if not rows or not _ttl():
+def rating_rows_html(request, rows, *, keep_csrf_marker=False):
+    """The star-only ratings listed under the reviews, one fragment keyed by what they show:
+    the rows, whether the viewer is signed in (a report form, or a link to log in) and which
+    row is the viewer's own (no report control on it). The CSRF token and the ``next`` path
+    of the report forms are markers, filled per request as in the cards. Nothing when the
+    request carries messages to show next to a row."""
+    from django.contrib import messages
+
+    if not rows or not _ttl() or len(messages.get_messages(request)):
         return None
+    user = request.user
+    signed_in = user.is_authenticated
     zone = _zone(request)
     key = "cocreate:ratings:" + _digest((
-        [(r.pk, r.rating, r.created_at, r.author_id, r.author.public_name, r.author.is_active) for r in rows],
-        get_language(), str(zone or ""),
+        [(r.pk, r.rating, r.status, r.created_at, r.author_id, r.author.public_name, r.author.is_active,
+          bool(getattr(r, "is_own", False))) for r in rows],
+        get_language(), str(zone or ""), signed_in,
     ))
     html = cache.get(key)
     if html is None:
+        marker_request = _MarkerRequest(user)
         with timezone.override(zone):
             html = "".join(
-                "<li>" + render_to_string("community/_rating_row.html", {"review": r}) + "</li>" for r in rows)
+                "<li>" + render_to_string("community/_rating_row.html", {
+                    "review": r, "request": marker_request, "user": user, "csrf_token": csrf_marker(),
+                }) + "</li>" for r in rows)
         cache.set(key, html, _ttl())
-    return mark_safe(html)
+    return _fill(html, request, signed_in=signed_in, keep_csrf_marker=keep_csrf_marker)
 
 
 def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=False):

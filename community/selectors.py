@@ -3,6 +3,7 @@ so list pages cost a fixed number of queries whatever the data size."""
 from django.db.models import F, Prefetch, Q
 
 from community.models import AspectTag, Brand, Category, Product, Review, ReviewPhoto
+from community.privacy.selectors import public_profile_granted_expr
 
 Status = Review.Status
 
@@ -56,8 +57,12 @@ def product_get(*, slug):
 
 def _with_card_data(qs):
     # trial_application: a reverse one-to-one joined in, so the "free sample" label costs no query.
-    return qs.select_related("author", "trial_application").prefetch_related(
-        "tags", Prefetch("photos", queryset=ReviewPhoto.objects.order_by("position", "id"))
+    # author_public: the author consented to a public profile (privacy), decided in the same
+    # query; cards show the author's level and badges only then (community.views._decorate_reviews).
+    return (
+        qs.select_related("author", "trial_application")
+        .annotate(author_public=public_profile_granted_expr("author_id"))
+        .prefetch_related("tags", Prefetch("photos", queryset=ReviewPhoto.objects.order_by("position", "id")))
     )
 
 

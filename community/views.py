@@ -8,7 +8,6 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -27,10 +26,12 @@ from community.pagecache import (
     csrf_marker,
     rating_rows_html,
     review_cards_attach,
+    shared_page_get,
+    shared_page_set,
     summary_html,
 )
 from core.errors import ServiceError
-from core.http import safe_next, wants_json
+from core.http import ANCHOR_TAG, safe_next, wants_json
 from core.pagination import KnownCountPaginator
 from core.ratelimit import writes_limited
 
@@ -82,7 +83,8 @@ def _error_json(error):
 
 
 def _decorate_reviews(reviews, viewer):
-    """Attach what a review card shows beyond the row: author level, viewer's vote, ownership.
+    """Attach what a review card shows beyond the row: author level and badges (only for
+    authors with a public profile), viewer's vote, ownership.
 
     Works on already-fetched rows only (no queries except one for the viewer's votes).
     """
@@ -94,11 +96,22 @@ def _decorate_reviews(reviews, viewer):
     # decorated separately, finds its badges in the cache.
     badges = hooks.badges_for_users({review.author_id for review in reviews} | {viewer_id})
     for review in reviews:
-        review.author_level = levels[review.author_id]
-        review.author_badges = badges.get(review.author_id, [])
+        # Level and badges are part of the public profile: shown only when the author consented
+        # (``author_public``, annotated by the selector); otherwise the card shows the name alone.
+        public = bool(getattr(review, "author_public", False))
+        review.author_level = levels[review.author_id] if public else None
+        review.author_badges = badges.get(review.author_id, []) if public else []
         review.my_vote = votes.get(review.pk)
         review.is_own = review.author_id == viewer_id
     return reviews
+
+
+def _has_message_at(request, kind, object_ids):
+    """Whether a message of this request is addressed to one of these items (core.http.message_at)."""
+    if not object_ids or not len(messages.get_messages(request)):
+        return False
+    anchors = {f"{ANCHOR_TAG}{kind}-{pk}" for pk in object_ids}
+    return any(anchors & set((m.extra_tags or "").split()) for m in messages.get_messages(request))
 
 
 def _attach_appeal_links(reviews):
@@ -203,7 +216,7 @@ def product_detail(request, slug):
     cache_key = None
     if _page_cacheable(request):
         cache_key = _page_cache_key("product", request)
-        html = cache.get(cache_key)
+        html, generation = shared_page_get(cache_key)
         if html is not None:
             return _cached_page_response(request, html)
 
@@ -224,6 +237,9 @@ def product_detail(request, slug):
     rating_only = []
     if not show_all and product.rating_only_count:
         rating_only = list(selectors.review_list_rating_only(product=product, limit=RATING_ONLY_SHOWN))
+        viewer_id = request.user.pk if request.user.is_authenticated else None
+        for row in rating_only:
+            row.is_own = row.author_id == viewer_id  # no report control on one's own rating
 
     own = selectors.review_get_own(product=product, user=request.user)
     if own is not None:
@@ -251,7 +267,10 @@ def product_detail(request, slug):
         "sorts": REVIEW_SORTS,
         "show_all": show_all,
         "rating_only": rating_only,
-        "rating_rows_html": rating_rows_html(request, rating_only),
+        "rating_rows_html": rating_rows_html(request, rating_only, keep_csrf_marker=cache_key is not None),
+        # A report sent without JavaScript comes back to its row with the answer: the collapsed
+        # list opens to show it.
+        "rating_only_open": _has_message_at(request, "review", [r.pk for r in rating_only]),
         "own": own,
         "form": form,
         "show_details": show_details,
@@ -261,7 +280,7 @@ def product_detail(request, slug):
         return render(request, "community/product_detail.html", context)
     context["csrf_token"] = csrf_marker()  # the view's context wins over the csrf context processor
     html = render_to_string("community/product_detail.html", context, request)
-    cache.set(cache_key, html, PRODUCT_PAGE_CACHE_SECONDS)
+    shared_page_set(cache_key, html, generation, PRODUCT_PAGE_CACHE_SECONDS)
     return _cached_page_response(request, html)
 
 

@@ -10,14 +10,28 @@ import string
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Substr
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
 
 from community import hooks
+from community.cocreation.models import Entry
 from community.integrity.models import InteractionEvent, InteractionFlag
+from community.models import Review, User
 from community.services import notification_send
 from core.errors import PermissionDeniedError, ServiceError
 from core.text import clean_user_text
@@ -271,10 +285,60 @@ def _labeller(prefix):
     return label, seen
 
 
+ENTRY_EXCERPT = 60  # characters of an entry's text in its label
+
+
+def target_labels(keys):
+    """{(model, id): {"kind", "title", "context", "url"}} for the reviews and challenge entries
+    among ``keys`` ((content type model, object id) pairs): a review by its product and author's
+    display name, linked to its card on the product page; an entry by the start of its text and
+    its challenge, linked to its page. One query for both kinds (a UNION), none when there is
+    nothing to label; other kinds (polls, comments) keep their type and number."""
+    entry_ids = sorted({pk for model, pk in keys if model == "entry" and pk})
+    review_ids = sorted({pk for model, pk in keys if model == "review" and pk})
+    if not entry_ids and not review_ids:
+        return {}
+    text = CharField()
+    columns = ("kind", "pk", "a", "b", "c", "d", "e", "f", "g")
+    entries = Entry.objects.filter(pk__in=entry_ids).order_by().annotate(
+        kind=Value("entry", output_field=text), a=Substr("text", 1, ENTRY_EXCERPT + 1, output_field=text),
+        b=Cast("challenge__title_zh", text), c=Cast("challenge__title_en", text),
+        d=Value("", output_field=text), e=Value("", output_field=text), f=Value("", output_field=text),
+        g=Value(True, output_field=BooleanField()),
+    ).values_list(*columns)
+    reviews = Review.objects.filter(pk__in=review_ids).order_by().annotate(
+        kind=Value("review", output_field=text), a=Cast("product__name_zh", text), b=Cast("product__name_en", text),
+        c=Cast("product__slug", text), d=Cast("author__display_name", text), e=Cast("author__email", text),
+        f=Cast("author__username", text), g=F("author__is_active"),
+    ).values_list(*columns)
+    if not entry_ids:
+        rows = reviews
+    elif not review_ids:
+        rows = entries
+    else:
+        rows = entries.union(reviews, all=True)
+    lang_en = (get_language() or "zh-hans").lower().startswith("en")
+    out = {}
+    for kind, pk, a, b, c, d, e, f, g in rows:
+        if kind == "entry":
+            excerpt = " ".join((a or "").split())
+            if len(excerpt) > ENTRY_EXCERPT:
+                excerpt = excerpt[:ENTRY_EXCERPT].rstrip() + "…"
+            out[("entry", pk)] = {"kind": "entry", "title": excerpt, "context": (c or b) if lang_en else (b or c),
+                                  "url": reverse("community:entry_detail", args=[pk])}
+        else:
+            author = User(display_name=d or "", email=e or "", username=f or "", is_active=bool(g))
+            out[("review", pk)] = {"kind": "review", "title": (b or a) if lang_en else (a or b),
+                                   "context": author.public_name,
+                                   "url": reverse("community:product_detail", args=[c]) + f"#review-{pk}"}
+    return out
+
+
 def case_detail(case_id):
     """Everything the case page shows, in a fixed number of queries (7, plus one for levels not
     in the cache): the case, its members, their shared device and network codes (as anonymised
-    labels, never hashes), the targets, a capped timeline and the totals."""
+    labels, never hashes), the targets with their totals, the labels of the reviews and entries
+    among them (``target_labels``), a capped timeline."""
     case = RingCase.objects.select_related("decided_by").filter(pk=case_id).first()
     if case is None:
         return None
@@ -319,15 +383,21 @@ def case_detail(case_id):
         .order_by("-n", "target_ct__model", "target_id")
     )
     member_ids = {m.user_id for m in members}
-    totals = case_events.aggregate(n=Count("id"), counted=Count("id", filter=Q(valid=True)))
+    # Every event of the case is in one group (untargeted ones in the group without a target):
+    # the totals are the groups' sums, no query of their own.
+    totals = {"n": sum(t["n"] for t in target_rows), "counted": sum(t["still_valid"] for t in target_rows)}
     timeline = list(case_events.select_related("actor", "target_ct").order_by("at", "id")[:TIMELINE_CAP])
+    labels = target_labels({(t["target_ct__model"], t["target_id"]) for t in target_rows[:TARGET_CAP]}
+                           | {(ev.target_ct.model if ev.target_ct else None, ev.target_id) for ev in timeline})
     for ev in timeline:
         ev.device_label = device_label(ev.device_hash)
         ev.net_label = net_label(ev.ip_prefix_hash)
+        ev.target = labels.get((ev.target_ct.model if ev.target_ct else None, ev.target_id))
     author_names = {m.user_id: m.name for m in members}
     for t in target_rows:
         t["author_in_ring"] = t["target_author_id"] in member_ids
         t["author_name"] = author_names.get(t["target_author_id"])
+        t["label"] = labels.get((t["target_ct__model"], t["target_id"]))
     return {
         "case": case,
         "members": members,

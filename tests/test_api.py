@@ -120,6 +120,7 @@ def test_unknown_or_inactive_product_is_404(api):
 def test_review_list_filters_and_sorts(api, product, png_bytes, django_capture_on_commit_callbacks):
     tag = product.category.aspect_tags.first()
     users = factories.UserFactory.create_batch(4)
+    factories.public_profile_on(users[2])  # the level is part of a public profile (test_review_author_privacy.py)
     r1, _ = services.review_post(author=users[0], product=product, rating=1, tag_ids=[tag.pk])
     r5 = factories.review_with_words(author=users[1], product=product, rating=5)
     r4, _ = services.review_post(author=users[2], product=product, rating=4)

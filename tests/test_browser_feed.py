@@ -87,6 +87,56 @@ def test_star_only_ratings_are_collapsed_and_not_votable(site, chromium):  # noq
         context.close()
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_star_only_rating_can_be_reported_like_a_card(site, chromium, javascript):  # noqa: F811
+    """A 1-star bombing has no card, only a compact row: it has the cards' "Report" control (the
+    in-place answer with JavaScript, a form post back to the row without), still no votes."""
+    from moderation.models import Report
+    from tests.challenge_helpers import old_user
+
+    product = factories.ProductFactory(name_en="Vacuum flask", slug="flask")
+    factories.review_with_words(author=factories.UserFactory(), product=product, text="Keeps tea hot all day.")
+    bomb, _ = services.review_post(author=factories.UserFactory(display_name="Bomber"), product=product, rating=1)
+    services.review_post(author=factories.UserFactory(display_name="Fan"), product=product, rating=5)
+    services.product_stats_refresh(product_id=product.pk)
+    reporter = old_user()
+    context = chromium.new_context(locale="en-US", java_script_enabled=javascript, **PHONE)
+    context.add_cookies([{"name": "django_language", "value": "en", "url": site.url}])
+    page = context.new_page()
+    try:
+        log_in(page, site.url, reporter, f"/products/{product.slug}/")
+        page.goto(f"{site.url}/products/{product.slug}/")
+        page.click("details.rating-only > summary")
+        row = page.locator(f"#review-{bomb.pk}")
+        row.wait_for(state="visible")
+        assert row.locator(".vote-form, .vote-btn").count() == 0  # still nothing to vote on
+        row.locator("details.report summary").click()
+        form = row.locator(".report-form")
+        form.wait_for(state="visible")
+        # Phone layout: the opened form takes the row's full width, inside the screen.
+        box, row_box = form.bounding_box(), row.bounding_box()
+        assert box["x"] >= row_box["x"] - 1 and box["x"] + box["width"] <= 390 + 1
+        assert box["y"] >= row_box["y"] + 20  # below the stars, name and date, not beside them
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(ARTIFACTS / f"rating-row-report-open-{'js' if javascript else 'nojs'}.png"))
+        row.locator("select[name=reason]").select_option("fake")
+        if javascript:
+            with page.expect_response(lambda r: r.url.endswith("/moderation/report/")):
+                form.locator("button[type=submit]").click()
+        else:
+            with page.expect_navigation():
+                form.locator("button[type=submit]").click()
+            assert page.url.endswith(f"#review-{bomb.pk}")
+        note = page.locator(f"#review-{bomb.pk} .message-in-place")
+        note.wait_for(state="visible")  # without JavaScript the collapsed list comes back open
+        assert "moderator" in note.inner_text()
+        assert Report.objects.filter(reporter=reporter, object_id=bomb.pk, content_type="review",
+                                     reason="fake").count() == 1
+        page.screenshot(path=str(ARTIFACTS / f"rating-row-reported-{'js' if javascript else 'nojs'}.png"))
+    finally:
+        context.close()
+
+
 def test_photo_picker_orders_and_removes_and_the_toast_stays_off_save(site, chromium):  # noqa: F811
     product = factories.ProductFactory(name_en="Vacuum flask", slug="flask")
     shopper = factories.UserFactory()

@@ -36,6 +36,13 @@ def test_moderator_invalidates_a_ring_on_a_phone(site, chromium):
         page.wait_for_selector("#ring-decide-form")
         assert page.locator("#ring-members li").count() == 4
         assert "device A: 4 accounts" in page.locator(".ring-why").inner_text()
+        # Targets by name, linked to the entry's page (not "entry #49"), wrapping on the phone.
+        links = page.locator(".ring-targets a.ring-target")
+        assert links.count() == 2
+        assert {links.nth(i).get_attribute("href") for i in range(2)} == {f"/entries/{e.pk}/" for e in entries}
+        assert all(links.nth(i).inner_text().startswith("Entry “") for i in range(2))
+        assert "entry #" not in page.locator(".ring-targets").inner_text()
+        assert page.locator("#ring-timeline a.ring-target").count() == 8  # 4 voters x 2 entries
         no_sideways_scroll(page)
         page.screenshot(path=str(ARTIFACTS / "ring-case-phone.png"), full_page=True)
         assert not page.locator(".ring-pick").is_visible()  # members only with "pick members"

@@ -47,7 +47,7 @@ def test_cards_from_the_cache_equal_live_cards(client, product, shopper):
         from community import views
 
         views.review_cards_attach = pagecache_off
-        views.rating_rows_html = lambda request, rows: None
+        views.rating_rows_html = lambda request, rows, **kw: None
         live = client.get(product_url(product), {"sort": "newest"}).content.decode()
     finally:
         views.review_cards_attach = original

@@ -258,7 +258,10 @@ def test_case_page_shows_accounts_signals_targets_and_no_hashes(client, moderato
         assert voter.public_name in body
     assert "device A: 3 accounts" in body
     assert "d" * 32 not in body and events[0].ip_prefix_hash not in body
-    assert f"entry #{entries[0].pk}" in body and f"entry #{entries[1].pk}" in body
+    for entry in entries:  # by name, linked to the public page (target_labels), not "entry #49"
+        assert f'<a class="ring-target" data-kind="entry" href="/entries/{entry.pk}/">' in body
+        assert f"entry #{entry.pk}" not in body
+    assert f"Entry “{entries[0].text[:20]}" in body and f"in {entries[0].challenge.title}</a>" in body
     assert "6 of 6 interactions count" in body
     assert 'id="ring-decide-form"' in body
 
@@ -329,6 +332,54 @@ def test_case_query_count(client, moderator, ring, django_assert_num_queries, me
     assert len(response.context["members"]) == members
     expected_more = max(members * entries - ring_review.TIMELINE_CAP, 0)
     assert response.context["timeline_more"] == expected_more
+
+
+def _add_review_votes(case, voters, product):
+    """The ring's voters also vote a review helpful; their votes join the case."""
+    from community import services as community_services
+    from moderation.models import RingCaseEvent
+
+    review = factories.review_with_words(author=factories.UserFactory(display_name="Rita Writer"), product=product)
+    for voter in voters:
+        community_services.review_vote_helpful(user=voter, review_id=review.pk, helpful=True)
+    RingCaseEvent.objects.bulk_create([RingCaseEvent(case=case, event=e) for e in InteractionEvent.objects.filter(
+        actor__in=voters, action="helpful_vote")])
+    return review
+
+
+@pytest.mark.parametrize("members, entries", [(3, 1), (30, 2)])
+def test_case_page_names_reviews_and_entries_in_one_query(client, moderator, ring, product,
+                                                          django_assert_num_queries, members, entries):
+    """Reviews and entries together: their labels come in one query (a UNION), so the page
+    stays at its budget whatever the case holds."""
+    case, voters, targets, _events = ring(members=members, entries=entries)
+    review = _add_review_votes(case, voters, product)
+    client.force_login(moderator)
+    with django_assert_num_queries(CASE_QUERIES):
+        response = client.get(reverse("moderation:ring_case", args=[case.pk]))
+    body = response.content.decode()
+    assert (f'<a class="ring-target" data-kind="review" href="/products/{product.slug}/#review-{review.pk}">'
+            f"Review of {product.name_en} by Rita Writer</a>") in body
+    assert f"review #{review.pk}" not in body
+    assert all(f'href="/entries/{entry.pk}/"' in body for entry in targets)
+    labels = {t["target_ct__model"]: t["label"] for t in response.context["targets"]}
+    assert labels["review"]["title"] == product.name_en and labels["entry"]["context"] == targets[0].challenge.title
+    n = members * (entries + 1)
+    assert f"{n} of {n} interactions count" in body
+
+
+def test_target_labels_in_chinese_and_unknown_kinds(ring, product):
+    from django.utils import translation
+
+    case, voters, targets, _events = ring(members=2)
+    review = _add_review_votes(case, voters, product)
+    with translation.override("zh-hans"):
+        labels = ring_review.target_labels({("review", review.pk), ("entry", targets[0].pk), ("polloption", 3),
+                                            ("review", 999999), (None, None)})
+    assert labels[("review", review.pk)]["title"] == product.name_zh
+    assert labels[("entry", targets[0].pk)]["context"] == targets[0].challenge.title_zh
+    assert set(labels) == {("review", review.pk), ("entry", targets[0].pk)}  # gone or other kinds: type and number
+    assert ring_review.target_labels(set()) == {}
 
 
 # --- pages: the shopper's notice and appeal, the moderators' appeals list -----------------------

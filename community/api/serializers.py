@@ -202,13 +202,16 @@ class ReviewPhotoOutputSerializer(serializers.Serializer):
 class ReviewAuthorOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="public_name")
-    level = serializers.SerializerMethodField()
+    level = serializers.SerializerMethodField(
+        help_text=_("Null unless the author consented to a public profile (level and badges are part of it).")
+    )
 
-    @extend_schema_field(LevelOutputSerializer)
+    @extend_schema_field(LevelOutputSerializer(allow_null=True))
     def get_level(self, user):
-        # Levels are looked up once per page in the view (``author_levels``), never per row.
-        level = self.context["levels"][user.pk]
-        return LevelOutputSerializer(level).data
+        # Levels are looked up once per page in the view (``levels``), never per row; the view
+        # leaves out authors without a public profile.
+        level = self.context["levels"].get(user.pk)
+        return LevelOutputSerializer(level).data if level is not None else None
 
 
 class ReviewOutputSerializer(serializers.Serializer):

@@ -9,7 +9,6 @@ from functools import partial
 
 from axes.helpers import get_lockout_message
 from django.contrib.auth.signals import user_logged_in
-from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +24,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from community import hooks, selectors, services
 from community.api import serializers as s
+from community.pagecache import shared_page_get, shared_page_set
 from core.api.parsers import JSONParser
 from core.api.base import (
     ApiPagination,
@@ -68,10 +68,14 @@ def _review_context(request, reviews):
     """What review cards need beyond the rows, fetched once for the whole page."""
     reviews = list(reviews)
     viewer = request.user
+    levels = hooks.user_levels({r.author_id for r in reviews})
+    # A level is part of the public profile: only for authors who consented (``author_public``,
+    # annotated by the selector in the page's query); the others show their name alone.
+    public = {r.author_id for r in reviews if getattr(r, "author_public", False)}
     return {
         "request": request,
         "viewer_id": viewer.pk if viewer.is_authenticated else None,
-        "levels": hooks.user_levels({r.author_id for r in reviews}),
+        "levels": {user_id: level for user_id, level in levels.items() if user_id in public},
         "votes": selectors.helpful_votes_for_user(user=viewer, review_ids=[r.pk for r in reviews]),
     }
 
@@ -140,7 +144,7 @@ class ProductReviewListApi(BaseApi):
             cache_key = "api:reviews:" + hashlib.sha256(
                 f"{get_language()}|{request.get_host()}|{request.get_full_path()}".encode()
             ).hexdigest()
-            cached = cache.get(cache_key)
+            cached, generation = shared_page_get(cache_key)
             if cached is not None:
                 return Response(cached)
         product = selectors.product_get_for_review(slug=slug)
@@ -158,7 +162,7 @@ class ProductReviewListApi(BaseApi):
         data = s.ReviewOutputSerializer(page, many=True, context=_review_context(request, page)).data
         response = paginator.get_paginated_response(data)
         if cache_key:
-            cache.set(cache_key, response.data, REVIEW_LIST_CACHE_SECONDS)
+            shared_page_set(cache_key, response.data, generation, REVIEW_LIST_CACHE_SECONDS)
         return response
 
 

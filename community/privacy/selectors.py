@@ -95,6 +95,17 @@ def public_profile_granted_expr(user_ref: str = "pk"):
     return Coalesce(Subquery(latest, output_field=BooleanField()), Value(DEFAULTS[Purpose.PUBLIC_PROFILE]))
 
 
+# Bumped whenever someone gives or withdraws public-profile consent. Whole pages shared by
+# anonymous visitors (the product page and review list microcaches, community.pagecache) are
+# stored with the generation they were built at and not served after it changed, so a card
+# drops (or shows) the author's level and badges on the next request.
+PUBLIC_PROFILE_GENERATION_KEY = "privacy:public-profile:generation"
+
+
+def public_profile_generation() -> int:
+    return int(cache.get(PUBLIC_PROFILE_GENERATION_KEY) or 0)
+
+
 def public_profile_allowed(user) -> bool:
     """Whether others may see this person's full public profile (PIPL Art. 25: separate consent
     before personal information is disclosed publicly). Free when ``user`` was annotated with

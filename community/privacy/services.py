@@ -21,6 +21,7 @@ import zipfile
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
@@ -106,10 +107,25 @@ def consent_set(*, user: User, purpose: str, granted: bool, method: str) -> dict
 
 
 def consent_record_add(*, user_id: int, purpose: str, granted: bool, method: str) -> ConsentRecord:
-    """Append one record under the current policy version (the receivers' and services' path)."""
-    return ConsentRecord.objects.create(
+    """Append one record under the current policy version (the receivers' and services' path).
+    A public-profile record changes what review cards show of the person (level, badges): the
+    anonymous page caches are told after commit (``public_profile_generation_bump``)."""
+    record = ConsentRecord.objects.create(
         user_id=user_id, purpose=purpose, granted=granted, method=method, policy_version=selectors.policy_current()
     )
+    if purpose == Purpose.PUBLIC_PROFILE:
+        transaction.on_commit(public_profile_generation_bump)
+    return record
+
+
+def public_profile_generation_bump() -> None:
+    """Retire every shared page built before now (community.pagecache.shared_page_get)."""
+    key = selectors.PUBLIC_PROFILE_GENERATION_KEY
+    if not cache.add(key, 1, timeout=None):
+        try:
+            cache.incr(key)
+        except ValueError:  # evicted between the two calls
+            cache.set(key, 1, timeout=None)
 
 
 def signup_consents_record(*, user: User, request=None, public_profile: bool = False) -> None:
