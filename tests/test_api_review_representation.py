@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from community import services
 from community.api.serializers import ReviewOutputSerializer
 from community.models import AspectTag, HelpfulVote, Review, ReviewPhoto
+from community.privacy import services as privacy_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,9 @@ def varied(product):
                                  language=Review.Language.EN, published_at=now, helpful_count=3,
                                  not_helpful_count=1, created_at=now - timedelta(days=2))
     gone.tags.set([tags[1]])
-    other = Review.objects.create(product=product, author=factories.UserFactory(display_name="阿花"), rating=4,
+    public = factories.UserFactory(display_name="阿花")
+    privacy_services.consent_set(user=public, purpose="public_profile", granted=True, method="settings")
+    other = Review.objects.create(product=product, author=public, rating=4,
                                   text="保温效果很好。", published_at=now, helpful_count=1, created_at=now)
     HelpfulVote.objects.create(review=other, user=viewer, helpful=True)
     HelpfulVote.objects.create(review=gone, user=viewer, helpful=False)
@@ -68,5 +71,5 @@ def test_fast_cards_equal_the_generic_ones(client, product, varied, monkeypatch,
     assert listing.count('"rating":') == 4
     for needle in ('"thumbnail_url":"http://testserver/media/reviews/thumbs/2026/12/a.jpg"', '"negative":true',
                    '"my_vote":true', '"my_vote":false', '"is_own":true', '"status_reason":"Waiting for a moderator"',
-                   '"incentive":"free_sample"'):
+                   '"incentive":"free_sample"', '"level":null', '"level":{"number":1'):
         assert needle in listing, needle

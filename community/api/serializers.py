@@ -325,9 +325,10 @@ class ReviewOutputSerializer(serializers.Serializer):
         return data
 
     def _level(self, user_id):
-        # The page's levels were looked up once in the view (``levels``), never per row.
-        level = self.context["levels"][user_id]
-        return {"number": int(level["number"]), "name": str(level["name"])}
+        # As ``ReviewAuthorOutputSerializer.get_level``: looked up once per page in the view, and
+        # None for an author without a public profile (the view leaves them out).
+        level = self.context["levels"].get(user_id)
+        return None if level is None else {"number": int(level["number"]), "name": str(level["name"])}
 
     def generic_representation(self, review):
         """DRF's field-by-field path (what ``to_representation`` must equal; tests only)."""
