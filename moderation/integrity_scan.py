@@ -213,7 +213,11 @@ def _act_on_votes(result, events, valid, verdicts, invalidate_at, review_at, dry
         result.invalidated_event_ids = newly
         result.counts["invalidated"] = len(newly)
     # Unclear clusters: a finding at the review level whose valid rows stay under the clear level.
+    # A case also takes its accounts' other unclear rows (raised through the account: a ring
+    # member's camouflage votes elsewhere), once, in the strongest finding naming the account;
+    # the moderator decides them with the cluster.
     unclear = (s >= review_at) & (s < invalidate_at) & valid
+    spare = np.flatnonzero(unclear)
     held, cases = set(), []
     for f in verdicts.findings:
         if f.score < review_at or f.detector == "burst":
@@ -221,6 +225,10 @@ def _act_on_votes(result, events, valid, verdicts, invalidate_at, review_at, dry
         pos = np.searchsorted(eids, f.event_ids) if _sorted(eids) else None
         rows = _rows_of(eids, f.event_ids, pos)
         rows = rows[unclear[rows]]
+        if spare.size and f.accounts:
+            mine = np.isin(events.actor[spare], np.asarray(f.accounts, dtype=np.int64))
+            rows = np.union1d(rows, spare[mine])
+            spare = spare[~mine]
         if rows.size == 0:
             continue
         ev_ids = sorted(int(e) for e in eids[rows])
