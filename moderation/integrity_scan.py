@@ -35,6 +35,7 @@ LOAD_FIELDS = ("id", "actor_id", "action", "target_ct_id", "target_id", "target_
                "ip_prefix_hash", "device_hash", "account_age_days", "valid")
 COUNT_KEYS = ("events", "findings", "suspicious", "invalidated", "ring_cases", "ring_cases_opened", "held", "reviews",
               "reviews_held")
+GROUP_DETECTORS = ("lockstep", "dense_block")  # their cases take the members' other unclear rows
 TARGET_SHIFT = 40  # target key = content type id << 40 | object id, made dense afterwards
 
 
@@ -213,9 +214,11 @@ def _act_on_votes(result, events, valid, verdicts, invalidate_at, review_at, dry
         result.invalidated_event_ids = newly
         result.counts["invalidated"] = len(newly)
     # Unclear clusters: a finding at the review level whose valid rows stay under the clear level.
-    # A case also takes its accounts' other unclear rows (raised through the account: a ring
-    # member's camouflage votes elsewhere), once, in the strongest finding naming the account;
-    # the moderator decides them with the cluster.
+    # A group finding's case (lockstep, dense block: members passed the focus and lift gate) also
+    # takes its members' other unclear rows (raised through the account: a ring member's
+    # camouflage votes elsewhere), once, in the strongest finding naming the member; the
+    # moderator decides them with the cluster. Not for shared signals: a pair on one device
+    # names the real user the puppets vote for, whose own votes are not the ring's.
     unclear = (s >= review_at) & (s < invalidate_at) & valid
     spare = np.flatnonzero(unclear)
     held, cases = set(), []
@@ -225,7 +228,7 @@ def _act_on_votes(result, events, valid, verdicts, invalidate_at, review_at, dry
         pos = np.searchsorted(eids, f.event_ids) if _sorted(eids) else None
         rows = _rows_of(eids, f.event_ids, pos)
         rows = rows[unclear[rows]]
-        if spare.size and f.accounts:
+        if spare.size and f.accounts and f.detector in GROUP_DETECTORS:
             mine = np.isin(events.actor[spare], np.asarray(f.accounts, dtype=np.int64))
             rows = np.union1d(rows, spare[mine])
             spare = spare[~mine]
