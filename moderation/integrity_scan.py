@@ -10,7 +10,8 @@ actions.
    flagged with their detectors and the strongest finding's evidence, out of every count, their
    points reversed. A row a human restored is never invalidated again by the scan.
 4. Findings at ``INTEGRITY_REVIEW_AT`` or more whose rows stay under the invalidation level
-   become ring cases (``ringcases.open_case``): one moderator decision for the cluster.
+   become ring cases (``ringcases.open_case``): one moderator decision for the cluster. A group
+   finding's case also takes its members' other unclear rows (a ring member's camouflage).
 5. Reviews: the behaviour-only review scoring (``integrity/scoring.py``) on the stored reviews;
    public reviews written since ``since`` at ``INTEGRITY_REVIEW_HOLD_AT`` or more are held in the
    moderation queue with the reason "fake or undisclosed incentive" (``case_hold_integrity``).
