@@ -10,7 +10,8 @@ actions.
    flagged with their detectors and the strongest finding's evidence, out of every count, their
    points reversed. A row a human restored is never invalidated again by the scan.
 4. Findings at ``INTEGRITY_REVIEW_AT`` or more whose rows stay under the invalidation level
-   become ring cases (``ringcases.open_case``): one moderator decision for the cluster.
+   become ring cases (``ringcases.open_case``): one moderator decision for the cluster. A group
+   finding's case also takes its members' other unclear rows (a ring member's camouflage).
 5. Reviews: the behaviour-only review scoring (``integrity/scoring.py``) on the stored reviews;
    public reviews written since ``since`` at ``INTEGRITY_REVIEW_HOLD_AT`` or more are held in the
    moderation queue with the reason "fake or undisclosed incentive" (``case_hold_integrity``).
@@ -35,6 +36,7 @@ LOAD_FIELDS = ("id", "actor_id", "action", "target_ct_id", "target_id", "target_
                "ip_prefix_hash", "device_hash", "account_age_days", "valid")
 COUNT_KEYS = ("events", "findings", "suspicious", "invalidated", "ring_cases", "ring_cases_opened", "held", "reviews",
               "reviews_held")
+GROUP_DETECTORS = ("lockstep", "dense_block")  # their cases take the members' other unclear rows
 TARGET_SHIFT = 40  # target key = content type id << 40 | object id, made dense afterwards
 
 
@@ -213,7 +215,13 @@ def _act_on_votes(result, events, valid, verdicts, invalidate_at, review_at, dry
         result.invalidated_event_ids = newly
         result.counts["invalidated"] = len(newly)
     # Unclear clusters: a finding at the review level whose valid rows stay under the clear level.
+    # A group finding's case (lockstep, dense block: members passed the focus and lift gate) also
+    # takes its members' other unclear rows (raised through the account: a ring member's
+    # camouflage votes elsewhere), once, in the strongest finding naming the member; the
+    # moderator decides them with the cluster. Not for shared signals: a pair on one device
+    # names the real user the puppets vote for, whose own votes are not the ring's.
     unclear = (s >= review_at) & (s < invalidate_at) & valid
+    spare = np.flatnonzero(unclear)
     held, cases = set(), []
     for f in verdicts.findings:
         if f.score < review_at or f.detector == "burst":
@@ -221,6 +229,10 @@ def _act_on_votes(result, events, valid, verdicts, invalidate_at, review_at, dry
         pos = np.searchsorted(eids, f.event_ids) if _sorted(eids) else None
         rows = _rows_of(eids, f.event_ids, pos)
         rows = rows[unclear[rows]]
+        if spare.size and f.accounts and f.detector in GROUP_DETECTORS:
+            mine = np.isin(events.actor[spare], np.asarray(f.accounts, dtype=np.int64))
+            rows = np.union1d(rows, spare[mine])
+            spare = spare[~mine]
         if rows.size == 0:
             continue
         ev_ids = sorted(int(e) for e in eids[rows])

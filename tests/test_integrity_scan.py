@@ -115,3 +115,35 @@ def test_scan_flags_keep_restored_events_alone(product, shopper, moderator, djan
     assert integrity_actions.invalidate([event.pk], detector="serial", score=0.9, evidence="") == 0
     assert InteractionFlag.objects.get(event=event).restored_at is not None
     assert RingCase.objects.count() == 0
+
+
+@pytest.mark.parametrize(("detector", "takes_other_votes"), [("lockstep", True), ("dense_block", True),
+                                                            ("shared_signal", False)])
+def test_a_ring_case_takes_its_members_other_unclear_votes(monkeypatch, detector, takes_other_votes):
+    """A ring member's camouflage votes (unclear through the account, named by no finding) go to the
+    moderator in the case of the strongest group finding naming the member; another account's do
+    not, and a shared-signal finding (which names the real user the puppets vote for) takes none."""
+    import numpy as np
+
+    from moderation.integrity import votes
+
+    member, other = factories.UserFactory(), factories.UserFactory()
+    at = timezone.now() - timedelta(hours=1)
+    ring_vote, camouflage, stranger, clear = (
+        InteractionEvent.objects.create(actor=actor, action="helpful_vote", target_id=target, at=at).pk
+        for actor, target in ((member, 1), (member, 2), (other, 2), (member, 3)))
+
+    def detect(events, params=None):
+        s = {ring_vote: 0.7, camouflage: 0.6, stranger: 0.6, clear: 0.3}
+        finding = votes.Finding(detector=detector, score=0.7, event_ids=np.array([ring_vote]),
+                                accounts=(member.pk,), targets=(0,), evidence="ring")
+        return votes.Verdicts(event_suspicion=np.array([s[int(e)] for e in events.event_id]),
+                              event_reasons=[() for _ in events.event_id], account_suspicion={},
+                              findings=[finding])
+
+    monkeypatch.setattr(integrity_scan.votes, "detect", detect)
+    result = integrity_scan.scan(dry_run=True)
+    held = [ring_vote, camouflage] if takes_other_votes else [ring_vote]
+    assert result.held_event_ids == sorted(held)
+    assert [(c["accounts"], c["events"]) for c in result.ring_cases] == [([member.pk], len(held))]
+    assert result.invalidated_event_ids == []

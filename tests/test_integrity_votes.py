@@ -219,6 +219,44 @@ def test_sock_puppets_sharing_a_device_are_found_and_a_family_is_not():
     _assert_organic_clear(v, log, n0)
 
 
+def test_a_small_ring_camouflaged_on_a_hot_products_reviews_is_found_with_its_camouflage():
+    """As the seeded bench's ``ring_camouflage``: ten accounts vote on three reviews of their own
+    within three days, and each casts 6-10 votes on a hot product's 400 thinly voted reviews
+    over a month, as 120 organic neighbours do. The camouflage made the members' MinHash sets
+    dissimilar: the lockstep search got no seed (only a dense block, and the camouflage stayed
+    under 0.5) until items too thin for any group were left out of the seeds."""
+    log, _ = organic()
+    n0 = len(log.rows)
+    rng = np.random.default_rng(11)
+    hot = np.arange(1000, 1400)
+    for account in range(5000, 5120):  # organic neighbours on the same hot reviews
+        for target in rng.choice(hot, int(rng.integers(3, 11)), replace=False):
+            log.add(account, int(target), rng.uniform(0, 30 * DAY), author=int(target), kind=HELPFUL,
+                    ip=500 + account % 40, device=account, age=float(rng.uniform(30, 900)))
+    n1 = len(log.rows)
+    ring = list(range(6000, 6010))
+    own, camouflage = [], []
+    for i, account in enumerate(ring):
+        for j, target in enumerate((900, 901, 902)):  # members 0-2 wrote them
+            if i != j:
+                own.append(log.add(account, target, 20 * DAY + rng.uniform(0, 3 * DAY), author=ring[j],
+                                   kind=HELPFUL, ip=950, device=account, age=100.0))
+        for target in rng.choice(hot, int(rng.integers(6, 11)), replace=False):
+            camouflage.append(log.add(account, int(target), rng.uniform(0, 30 * DAY), author=int(target),
+                                      kind=HELPFUL, ip=950, device=account, age=100.0))
+    v = detect(log.events())
+    groups = [f for f in v.findings if f.detector in ("lockstep", "dense_block") and f.score >= 0.5]
+    assert {f.detector for f in groups} == {"lockstep", "dense_block"}
+    assert set().union(*(f.accounts for f in groups)) == set(ring)
+    s = v.event_suspicion
+    assert s[np.asarray(own) - 1].min() >= 0.8
+    assert s[np.asarray(camouflage) - 1].min() >= 0.5  # through the members' suspicion
+    assert s[np.asarray(camouflage) - 1].mean() >= 0.8
+    assert s[n0:n1].max() < 0.5  # the neighbours on the same hot reviews are clear
+    assert max(v.account_suspicion[a] for a in range(5000, 5120)) < 0.5
+    _assert_organic_clear(v, log, n0)
+
+
 def test_organic_background_alone_is_clear():
     log, _ = organic()
     v = detect(log.events())

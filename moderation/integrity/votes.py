@@ -385,6 +385,10 @@ def _groups(c, detector, acc, item, item_target, n_items, rows_of_edge, *, min_a
     # seeds come from rarely voted targets only: an account's few organic votes mostly go to
     # well-known targets, whose shared pairs would otherwise make crowds of seeds
     rare = c.voters[item_target[item]] <= p["seed_max_voters"]
+    # an item with fewer than min_accounts voters is in no finding (the gate below needs that
+    # many members on it): left out of the seeds, or a ring's camouflage votes on many such
+    # items (a month of votes on a hot product's reviews) make its members' sets dissimilar
+    rare &= item_deg[item] >= min_accounts
     seed_of = _minhash_seeds(acc[rare], item[rare], c.n_acc, min_targets, min_accounts, p["lsh_bands"],
                              p["lsh_rows"], salt=len(detector))
     # activity: distinct targets voted (popular ones too); item shares of all votes
