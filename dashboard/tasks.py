@@ -9,7 +9,7 @@ from dashboard import rollups
 
 @shared_task(name="dashboard.rollups_run")
 def rollups_run():
-    return [str(d) for d in rollups.rollups_run()]
+    return [rollups.window_label(w) for w in rollups.rollups_run()]
 
 
 @shared_task(name="dashboard.rollups_reconcile")
