@@ -38,4 +38,8 @@ class Migration(migrations.Migration):
             model_name='dailyuser',
             constraint=models.UniqueConstraint(fields=('brand_id', 'day', 'user_id', 'hour'), name='dashboard_dailyuser_key'),
         ),
+        migrations.AddIndex(
+            model_name='dailyuser',
+            index=models.Index(fields=['day', 'hour'], name='dashboard_du_day_hour'),
+        ),
     ]
