@@ -56,24 +56,63 @@ def _p(times, q):
     return times[min(len(times) - 1, int(q * len(times)))] * 1000 if times else float("nan")
 
 
-def _burst(n):
-    """Add ``n`` helpful votes stamped today (random existing reviews and users, duplicates
-    skipped), as a day of typical traffic would leave them; returns their ids to delete after."""
+def _burst(n, start, end):
+    """Add ``n`` helpful votes stamped between ``start`` and ``end`` (random existing reviews and
+    users, duplicates skipped), as a day of typical traffic would leave them; returns the largest
+    id before them (the rows above it are deleted after)."""
     import random
-    rng = random.Random(12)
+    rng = random.Random(12 + n)
     review_ids = list(Review.objects.order_by("-id").values_list("id", flat=True)[:200_000])
     user_ids = list(get_user_model().objects.order_by("-id").values_list("id", flat=True)[:200_000])
-    if not review_ids or not user_ids:
-        return []
-    start, _end = rollups.day_bounds(rollups.site_day(timezone.now()))
-    span = max(1, int((timezone.now() - start).total_seconds()))
     top = HelpfulVote.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    if not review_ids or not user_ids:
+        return top
+    span = max(1, int((end - start).total_seconds()))
     for i in range(0, n, 20_000):
         HelpfulVote.objects.bulk_create([
             HelpfulVote(review_id=rng.choice(review_ids), user_id=rng.choice(user_ids), helpful=True,
                         created_at=start + timedelta(seconds=rng.randrange(span)))
             for _ in range(min(20_000, n - i))], ignore_conflicts=True, batch_size=5_000)
     return top
+
+
+def _end_of_day_burst(n, today):
+    """The incremental run at 23:55 site time of a day of ``n`` interactions: ``n`` - ``n``/288
+    helpful votes stamped from midnight to 23:50 (a catch-up run takes them in), then the last
+    five minutes' ``n``/288 stamped 23:50-23:55, and the run that takes those in is timed. Side by
+    side, the window the run recomputed before hourly windows: all of today (``recompute_day``)."""
+    start, _ = rollups.day_bounds(today)
+    end_of_day = start + timedelta(hours=23, minutes=55)
+    five = end_of_day - timedelta(minutes=5)
+    slice_ = max(1, n // 288)
+    t = time.perf_counter()
+    first = _burst(n - slice_, start, five)
+    yield (f"added {HelpfulVote.objects.filter(id__gt=first).count():,} helpful votes stamped today 00:00-23:50 "
+           f"({time.perf_counter() - t:.0f}s); {_load()}")
+    t = time.perf_counter()
+    windows = rollups.rollups_run(now=five)
+    yield f"catch-up run at 23:50 ({len(windows)} windows): {time.perf_counter() - t:.2f}s; {_load()}"
+    t = time.perf_counter()
+    _burst(slice_, five, end_of_day)
+    yield (f"added the last 5 minutes: {HelpfulVote.objects.filter(id__gt=first).count():,} votes today in all "
+           f"({time.perf_counter() - t:.1f}s)")
+    t = time.perf_counter()
+    rollups.recompute_day(today)
+    yield f"BEFORE (whole-day window, what each 5-minute run recomputed): {time.perf_counter() - t:.2f}s; {_load()}"
+    rollups.recompute_windows(rollups.windows_between(start, five, today))  # back to hours, as of the 23:50 run
+    t = time.perf_counter()
+    windows = rollups.rollups_run(now=end_of_day)
+    yield (f"AFTER (incremental run at 23:55, a 5-minute window: {', '.join(map(rollups.window_label, windows))}): "
+           f"{time.perf_counter() - t:.2f}s; {_load()}")
+    t = time.perf_counter()
+    rollups.recompute_day(today)
+    yield f"BEFORE again (whole-day window): {time.perf_counter() - t:.2f}s; {_load()}"
+    HelpfulVote.objects.filter(id__gt=first).delete()
+    now = timezone.now()
+    for hour in range(24):  # back to today as it is: its hours up to now, nothing after
+        rollups.write_window(today, hour, {}, {})
+    rollups.rollups_rebuild(since=today, now=now)
+    yield "the added votes are deleted again and today's windows recomputed"
 
 
 def run_bench(*, users=10, requests=200, skip_rebuild=False, burst=0):
@@ -86,21 +125,16 @@ def run_bench(*, users=10, requests=200, skip_rebuild=False, burst=0):
     t = time.perf_counter()
     rollups.rollups_run()
     yield f"incremental run (first, catches up): {time.perf_counter() - t:.2f}s"
-    burst_from = None
-    if burst:
-        t = time.perf_counter()
-        burst_from = _burst(burst)
-        added = HelpfulVote.objects.filter(id__gt=burst_from).count()
-        yield (f"added {added:,} helpful votes stamped today ({time.perf_counter() - t:.0f}s), as a day at "
-               f"{burst:,} interactions would leave today's window; {_load()}")
     t = time.perf_counter()
-    days = rollups.rollups_run()
-    yield (f"incremental run (a 5-minute window: recomputes {len(days)} window(s), today included): "
+    windows = rollups.rollups_run()
+    yield (f"incremental run (now: {', '.join(map(rollups.window_label, windows))}): "
            f"{time.perf_counter() - t:.2f}s; {_load()}")
+    if burst:
+        yield from _end_of_day_burst(burst, today)
     if not skip_rebuild:
         t = time.perf_counter()
-        days = rollups.rollups_rebuild()
-        yield f"full rebuild: {len(days)} days in {time.perf_counter() - t:.1f}s; {_load()}"
+        windows = rollups.rollups_rebuild()
+        yield f"full rebuild: {len(windows)} windows (days and today's hours) in {time.perf_counter() - t:.1f}s; {_load()}"
     staff = get_user_model().objects.filter(is_superuser=True).first()
     if staff is None:
         staff = get_user_model().objects.create_superuser(username="bench-dashboard", email="bench-dashboard@example.com",
@@ -111,7 +145,3 @@ def run_bench(*, users=10, requests=200, skip_rebuild=False, burst=0):
         yield (f"{label}: {len(times)} requests by {users} concurrent staff: median {_p(times, 0.5):.0f} ms, "
                f"p95 {_p(times, 0.95):.0f} ms, mean {(statistics.mean(times) * 1000 if times else 0):.0f} ms"
                f"{'; errors ' + str(errors[:5]) if errors else ''}; {_load()}")
-    if burst_from is not None:
-        HelpfulVote.objects.filter(id__gt=burst_from).delete()
-        rollups.recompute_day(today)
-        yield "the added votes are deleted again and today's window recomputed"

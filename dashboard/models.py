@@ -3,6 +3,8 @@ rollups rebuild` recomputes them from the source tables and `rollups run` keeps 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+DAY = 24  # the ``hour`` of a closed day's rows; 0-23 are the hour windows of the open day (today)
+
 
 class Watermark(models.Model):
     """How far the incremental run has read one source table (its largest id seen)."""
@@ -21,9 +23,12 @@ class Watermark(models.Model):
 
 class DailyCount(models.Model):
     """An additive figure of one site day (Asia/Shanghai) for one brand / category / language
-    (0 or "" when the figure has none). Summing rows over any dimension is exact."""
+    (0 or "" when the figure has none). Summing rows over any dimension is exact. Today's figures
+    are kept per site hour (``hour`` 0-23), a closed day's as one row per key (``hour`` = DAY):
+    a day's figure is the sum of its rows either way."""
 
     day = models.DateField(_("day"))
+    hour = models.PositiveSmallIntegerField(_("hour"), default=DAY)
     brand_id = models.IntegerField(_("brand"), default=0)
     category_id = models.IntegerField(_("category"), default=0)
     language = models.CharField(_("language"), max_length=5, blank=True, default="")
@@ -33,16 +38,19 @@ class DailyCount(models.Model):
     class Meta:
         verbose_name = _("daily figure")
         verbose_name_plural = _("daily figures")
-        constraints = [models.UniqueConstraint(fields=["day", "brand_id", "category_id", "language", "metric"],
+        constraints = [models.UniqueConstraint(fields=["day", "hour", "brand_id", "category_id", "language", "metric"],
                                                name="dashboard_dailycount_key")]
         indexes = [models.Index(fields=["metric", "day"], name="dashboard_dc_metric_day")]
 
 
 class DailyUser(models.Model):
     """One user active on one site day, platform-wide (brand_id 0) and per brand acted on: the
-    exact per-day user sets that distinct counts over a week or a month union (error 0)."""
+    exact per-day user sets that distinct counts over a week or a month union (error 0). Today's
+    sets are kept per site hour (``hour`` 0-23, a user active in three hours has three rows); a
+    closed day has one row per user (``hour`` = DAY). Distinct counts union them either way."""
 
     day = models.DateField(_("day"))
+    hour = models.PositiveSmallIntegerField(_("hour"), default=DAY)
     daynum = models.IntegerField(_("day number"))  # days since 1970-01-01, for cohort arithmetic in SQL
     brand_id = models.IntegerField(_("brand"), default=0)
     user_id = models.BigIntegerField(_("user"))
@@ -54,7 +62,9 @@ class DailyUser(models.Model):
     class Meta:
         verbose_name = _("daily active user")
         verbose_name_plural = _("daily active users")
-        constraints = [models.UniqueConstraint(fields=["brand_id", "day", "user_id"], name="dashboard_dailyuser_key")]
+        constraints = [models.UniqueConstraint(fields=["brand_id", "day", "user_id", "hour"],
+                                               name="dashboard_dailyuser_key")]
+        indexes = [models.Index(fields=["day", "hour"], name="dashboard_du_day_hour")]  # a window's delete
 
 
 class DailyChallenge(models.Model):

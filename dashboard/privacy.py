@@ -1,6 +1,7 @@
 """The dashboard's personal data, declared in the privacy registry (community/privacy/registry.py):
-the per-day active-user sets hold a user's id and the days they acted. Deleting an account
-deletes its rows; the days' totals (DailyCount) are counts with no user in them."""
+the per-day active-user sets hold a user's id and the days they acted (today's per hour, exported
+summed per day). Deleting an account deletes its rows, hours included; the days' totals (DailyCount) are counts with no user in them."""
+from django.db.models import Sum
 from django.utils.translation import gettext_noop
 
 from community.privacy.registry import PersonalData, personal_data_register
@@ -8,8 +9,10 @@ from dashboard.models import DailyChallengeUser, DailyUser, FirstBadge
 
 
 def _days(user):
-    for row in DailyUser.objects.filter(user_id=user.pk, brand_id=0).order_by("day"):
-        yield {"day": row.day, "actions": row.actions, "deep_actions": row.deep, "contributions": row.contributions}
+    rows = (DailyUser.objects.filter(user_id=user.pk, brand_id=0).values("day")
+            .annotate(a=Sum("actions"), d=Sum("deep"), c=Sum("contributions")).order_by("day"))
+    for row in rows:
+        yield {"day": row["day"], "actions": row["a"], "deep_actions": row["d"], "contributions": row["c"]}
 
 
 def _erase(user, keep_content):

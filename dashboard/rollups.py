@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, Sum, Value
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from community.cocreation.models import (
@@ -27,7 +27,7 @@ from community.cocreation.models import (
 )
 from community.models import HelpfulVote, Review, ReviewPhoto
 from community.trials.models import TrialApplication
-from dashboard.models import DailyCount, DailyUser, Watermark
+from dashboard.models import DAY, DailyCount, DailyUser, Watermark
 from gamification.models import PointsEntry, Redemption
 from moderation.models import Appeal, Case
 
@@ -128,30 +128,33 @@ for _s in SPECS:
     SOURCES.setdefault(f"{_s.model._meta.label_lower}", (_s.model, set()))[1].add(_s.ts)
 
 
-def compute_days(first, last):
-    """The rollup rows of the days ``first``..``last`` from the source tables, without writing
-    them: {day: (counts, users)}. One grouped query per metric (two for a user's action) for the
-    whole range, so a rebuild reads each source once per chunk, not once per day."""
-    start, _ = day_bounds(first)
-    _, end = day_bounds(last)
+def compute(start, end, *, hourly=False):
+    """The rollup rows of the windows in [start, end) from the source tables, without writing
+    them: {(day, hour): (counts, users)}, hour = DAY for day windows, 0-23 (site time) for hour
+    windows. One grouped query per metric (two for a user's action) for the whole range, so a
+    rebuild reads each source once per chunk, not once per day, and a run once per set of hours."""
     tz = site_tz()
     out = {}
 
-    def cell(day):
-        return out.setdefault(day, ({}, {}))
+    def cell(moment):
+        if hourly:
+            local = timezone.localtime(moment, tz) if timezone.is_aware(moment) else moment
+            return out.setdefault((local.date(), local.hour), ({}, {}))
+        return out.setdefault((moment, DAY), ({}, {}))
 
     for spec in SPECS:
         qs = spec.model.objects.filter(spec.where, **{f"{spec.ts}__gte": start, f"{spec.ts}__lt": end})
+        trunc = TruncHour(spec.ts, tzinfo=tz) if hourly else TruncDate(spec.ts, tzinfo=tz)
         agg = Sum(spec.total) if spec.total else Count("pk")
         dims = {"b": F(spec.brand) if spec.brand else Value(0), "c": F(spec.category) if spec.category else Value(0),
                 "l": F(spec.language) if spec.language else Value("")}
-        for row in qs.values(d=TruncDate(spec.ts, tzinfo=tz), **dims).annotate(v=agg).order_by():
+        for row in qs.values(d=trunc, **dims).annotate(v=agg).order_by():
             counts = cell(row["d"])[0]
             key = (row["b"] or 0, row["c"] or 0, row["l"] or "", spec.metric)
             counts[key] = counts.get(key, 0) + (row["v"] or 0)
         if spec.user:
             joined = spec.user + "__date_joined"
-            rows = (qs.values(d=TruncDate(spec.ts, tzinfo=tz), u=F(spec.user), b=dims["b"],
+            rows = (qs.values(d=trunc, u=F(spec.user), b=dims["b"],
                               j=TruncDate(joined, tzinfo=tz)).annotate(n=Count("pk")).order_by())
             for row in rows:
                 users = cell(row["d"])[1]
@@ -163,35 +166,62 @@ def compute_days(first, last):
     return out
 
 
+def compute_days(first, last):
+    """{(day, DAY): (counts, users)} of the days ``first``..``last``."""
+    return compute(day_bounds(first)[0], day_bounds(last)[1])
+
+
 def compute_day(day):
-    return compute_days(day, day).get(day, ({}, {}))
+    return compute_days(day, day).get((day, DAY), ({}, {}))
+
+
+def hour_bounds(day, hour):
+    start = datetime.combine(day, time(hour), tzinfo=site_tz())
+    return start, start + timedelta(hours=1)
+
+
+def write_window(day, hour, counts, users):
+    """Replace one window's rollup rows, in one transaction (idempotent). A day window (hour =
+    DAY) replaces every row of the day, its hours included (the day closes); an hour window
+    replaces that hour's rows and any day row of its day (the day is open again)."""
+    n = daynum(day)
+    rows = Q(day=day) if hour == DAY else Q(day=day, hour__in=[hour, DAY])
+    with transaction.atomic():
+        Watermark.objects.select_for_update().get_or_create(source="__window_lock__")
+        DailyCount.objects.filter(rows).delete()
+        DailyUser.objects.filter(rows).delete()
+        DailyCount.objects.bulk_create(
+            [DailyCount(day=day, hour=hour, brand_id=b, category_id=c, language=lang, metric=m, value=v)
+             for (b, c, lang, m), v in counts.items() if v], batch_size=2000)
+        DailyUser.objects.bulk_create(
+            [DailyUser(day=day, hour=hour, daynum=n, brand_id=b, user_id=u, joined=daynum(j) if j else n, actions=a,
+                       deep=d, contributions=c) for (b, u), (j, a, d, c) in users.items()], batch_size=5000)
+    return len(counts) + len(users)
 
 
 def write_day(day, counts, users):
-    """Replace one window's rollup rows, in one transaction (idempotent)."""
-    n = daynum(day)
-    with transaction.atomic():
-        Watermark.objects.select_for_update().get_or_create(source="__window_lock__")
-        DailyCount.objects.filter(day=day).delete()
-        DailyUser.objects.filter(day=day).delete()
-        DailyCount.objects.bulk_create(
-            [DailyCount(day=day, brand_id=b, category_id=c, language=lang, metric=m, value=v)
-             for (b, c, lang, m), v in counts.items() if v], batch_size=2000)
-        DailyUser.objects.bulk_create(
-            [DailyUser(day=day, daynum=n, brand_id=b, user_id=u, joined=daynum(j) if j else n, actions=a, deep=d,
-                       contributions=c) for (b, u), (j, a, d, c) in users.items()], batch_size=5000)
-    return len(counts) + len(users)
+    return write_window(day, DAY, counts, users)
 
 
 def recompute_day(day):
     return write_day(day, *compute_day(day))
 
 
-def recompute_days(days, *, chunk=31, progress=None):
-    """Recompute many windows: the sources are read a chunk of consecutive days at a time, and
-    each day is written in its own transaction."""
-    days = sorted(days)
+def recompute_windows(windows, *, chunk=31, progress=None):
+    """Recompute many windows, each written in its own transaction. Day windows: the sources are
+    read a chunk of consecutive days at a time. Hour windows (today's): read in one range from
+    the first to the last hour."""
+    windows = sorted(set(windows))
+    days = [d for d, h in windows if h == DAY]
+    hours = [(d, h) for d, h in windows if h != DAY]
     done = 0
+
+    def written(window):
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, len(windows), window_label(window))
+
     i = 0
     while i < len(days):
         j = i
@@ -199,25 +229,58 @@ def recompute_days(days, *, chunk=31, progress=None):
             j += 1
         computed = compute_days(days[i], days[j])
         for day in days[i:j + 1]:
-            write_day(day, *computed.get(day, ({}, {})))
-            done += 1
-            if progress:
-                progress(done, len(days), day)
+            write_window(day, DAY, *computed.get((day, DAY), ({}, {})))
+            written((day, DAY))
         i = j + 1
-    return days
+    if hours:
+        computed = compute(hour_bounds(*hours[0])[0], hour_bounds(*hours[-1])[1], hourly=True)
+        for window in hours:
+            write_window(*window, *computed.get(window, ({}, {})))
+            written(window)
+    return windows
 
 
-def _days_of(model, ts, ids_after, ids_upto):
+def recompute_days(days, *, chunk=31, progress=None):
+    return [d for d, _ in recompute_windows([(d, DAY) for d in days], chunk=chunk, progress=progress)]
+
+
+def window_label(window):
+    day, hour = window
+    return str(day) if hour == DAY else f"{day} {hour:02d}h"
+
+
+def _windows_of(model, ts, ids_after, ids_upto, today):
+    """The windows of rows with ids in (ids_after, ids_upto]: their days, and for today's rows
+    their hours (the rows read are the new ones only, about five minutes' worth)."""
     qs = (model.objects.filter(pk__gt=ids_after, pk__lte=ids_upto, **{f"{ts}__isnull": False})
-          .annotate(d=TruncDate(ts, tzinfo=site_tz())).values_list("d", flat=True).distinct().order_by())
-    return set(qs)
+          .annotate(h=TruncHour(ts, tzinfo=site_tz())).values_list("h", flat=True).distinct().order_by())
+    return {_window(moment, today) for moment in qs}
 
 
-def dirty_days(now=None):
+def _window(moment, today):
+    local = timezone.localtime(moment, site_tz()) if timezone.is_aware(moment) else moment
+    return (local.date(), local.hour if local.date() == today else DAY)
+
+
+def windows_between(since, now, today):
+    """Every window from ``since`` to ``now``: days before today, today's hours."""
+    out = set()
+    day = site_day(since)
+    while day < today:
+        out.add((day, DAY))
+        day += timedelta(days=1)
+    start = max(since, day_bounds(today)[0])
+    for hour in range(timezone.localtime(start, site_tz()).hour, timezone.localtime(now, site_tz()).hour + 1):
+        out.add((today, hour))
+    return out
+
+
+def dirty_windows(now=None):
     """The windows the incremental run must recompute, and the watermarks to store after."""
     now = now or timezone.now()
+    today = site_day(now)
     marks = {w.source: w for w in Watermark.objects.filter(source__in=SOURCES)}
-    days, new_marks = set(), {}
+    windows, new_marks = set(), {}
     last_runs = [w.ran_at for w in marks.values() if w.ran_at]
     since = (min(last_runs) if last_runs and len(marks) == len(SOURCES) else None)
     for name, (model, stamps) in SOURCES.items():
@@ -225,22 +288,25 @@ def dirty_days(now=None):
         after = marks[name].last_id if name in marks else 0
         if top > after:
             for ts in stamps:
-                days |= _days_of(model, ts, after, top)
+                windows |= _windows_of(model, ts, after, top, today)
         new_marks[name] = top
-    today = site_day(now)
     if since is None:
         first = Review.objects.aggregate(m=Min("created_at"))["m"]
         since = first or now
     else:
         since -= SLACK
-        edited = (Review.objects.filter(edited_at__gte=since).annotate(d=TruncDate("created_at", tzinfo=site_tz()))
-                  .values_list("d", flat=True).distinct().order_by())
-        days |= set(edited)
-    day = site_day(since)
-    while day <= today:  # decision-time stamps (decided_at, adopted_at, ...) fall between the last run and now
-        days.add(day)
-        day += timedelta(days=1)
-    return sorted(d for d in days if d <= today), new_marks
+        edited = (Review.objects.filter(edited_at__gte=since).annotate(h=TruncHour("created_at", tzinfo=site_tz()))
+                  .values_list("h", flat=True).distinct().order_by())
+        windows |= {_window(moment, today) for moment in edited}
+    # Decision-time stamps (decided_at, adopted_at, ...) fall between the last run and now; a
+    # closed day still kept in hours (the run at midnight did not happen) closes now.
+    windows |= windows_between(since, now, today)
+    windows |= {(d, DAY) for d in DailyCount.objects.filter(day__lt=today, hour__lt=DAY).values_list(
+        "day", flat=True).distinct().order_by()}
+    if DailyCount.objects.filter(day=today, hour=DAY).exists():  # today written as a day: back to hours
+        windows |= windows_between(day_bounds(today)[0], now, today)
+    current = timezone.localtime(now, site_tz()).hour
+    return sorted(w for w in windows if w[0] < today or (w[0] == today and w[1] <= current)), new_marks
 
 
 def _store_marks(new_marks, now):
@@ -250,16 +316,17 @@ def _store_marks(new_marks, now):
 
 
 def rollups_run(*, now=None, progress=None):
-    """The incremental run (the Celery beat task every 5 minutes)."""
+    """The incremental run (the Celery beat task every 5 minutes): the windows it recomputed."""
     now = now or timezone.now()
-    days, new_marks = dirty_days(now)
-    recompute_days(days, progress=progress)
+    windows, new_marks = dirty_windows(now)
+    recompute_windows(windows, progress=progress)
     _store_marks(new_marks, now)
-    return days
+    return windows
 
 
 def rollups_rebuild(*, since=None, now=None, progress=None):
-    """Recompute every window from ``since`` (default: the first review's day) to today."""
+    """Recompute every window from ``since`` (default: the first review's day) to now: the days
+    before today, and today's hours so far."""
     now = now or timezone.now()
     new_marks = {name: model.objects.aggregate(m=Max("pk"))["m"] or 0 for name, (model, _) in SOURCES.items()}
     if since is None:
@@ -268,7 +335,8 @@ def rollups_rebuild(*, since=None, now=None, progress=None):
         firsts = [f for f in firsts if f]
         since = site_day(min(firsts)) if firsts else site_day(now)
     today = site_day(now)
-    days = [since + timedelta(days=i) for i in range((today - since).days + 1)]
-    recompute_days(days, progress=progress)
+    windows = [(since + timedelta(days=i), DAY) for i in range((today - since).days)]
+    windows += sorted(windows_between(day_bounds(today)[0], now, today))
+    recompute_windows(windows, progress=progress)
     _store_marks(new_marks, now)
-    return days
+    return windows

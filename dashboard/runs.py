@@ -9,19 +9,25 @@ from community.cocreation.pageviews import challenge_views_flush
 from dashboard import first_badges, funnel, rollups
 
 
+def _days(windows):
+    # The funnel keeps day windows: a day with any hour recomputed is recomputed whole.
+    return sorted({day for day, _hour in windows})
+
+
 def run(*, now=None, progress=None):
+    """The windows ``rollups`` recomputed ((day, hour) pairs, ``rollups.window_label`` names them)."""
     now = now or timezone.now()
     challenge_views_flush(now=now)
-    days = rollups.rollups_run(now=now, progress=progress)
-    funnel.recompute_days(days)
+    windows = rollups.rollups_run(now=now, progress=progress)
+    funnel.recompute_days(_days(windows))
     first_badges.first_badges_refresh(now=now)
-    return days
+    return windows
 
 
 def rebuild(*, since=None, now=None, progress=None):
     now = now or timezone.now()
     challenge_views_flush(now=now)
-    days = rollups.rollups_rebuild(since=since, now=now, progress=progress)
-    funnel.recompute_days(days)
+    windows = rollups.rollups_rebuild(since=since, now=now, progress=progress)
+    funnel.recompute_days(_days(windows))
     first_badges.first_badges_refresh(full=True, now=now)
-    return days
+    return windows

@@ -9,7 +9,7 @@ from dashboard import rollups, runs
 
 @shared_task(name="dashboard.rollups_run")
 def rollups_run():
-    return [str(d) for d in runs.run()]
+    return [rollups.window_label(w) for w in runs.run()]
 
 
 @shared_task(name="dashboard.rollups_reconcile")

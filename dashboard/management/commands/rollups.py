@@ -16,7 +16,7 @@ def _progress(stream):
         filled = int(width * done / total) if total else width
         elapsed = time.monotonic() - started
         eta = elapsed / done * (total - done) if done else 0
-        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} days ({day})  "
+        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} windows ({day})  "
                      f"{elapsed:.0f}s elapsed, ~{eta:.0f}s left ")
         stream.flush()
         if done == total:
@@ -39,15 +39,16 @@ class Command(BaseCommand):
     def handle(self, *args, action, since=None, **options):
         if action == "run":
             t = time.perf_counter()
-            days = runs.run(progress=_progress(self.stdout) if self.stdout.isatty() else None)
-            self.stdout.write(f"recomputed {len(days)} window(s) in {time.perf_counter() - t:.2f}s: "
-                              f"{', '.join(str(d) for d in days)}")
+            windows = runs.run(progress=_progress(self.stdout) if self.stdout.isatty() else None)
+            self.stdout.write(f"recomputed {len(windows)} window(s) in {time.perf_counter() - t:.2f}s: "
+                              f"{', '.join(rollups.window_label(w) for w in windows)}")
         elif action == "rebuild":
             if since and since > rollups.site_day(timezone.now()):
                 raise CommandError("--since is in the future")
             t = time.perf_counter()
-            days = runs.rebuild(since=since, progress=_progress(self.stdout))
-            self.stdout.write(f"rebuilt {len(days)} day(s) in {time.perf_counter() - t:.1f}s")
+            windows = runs.rebuild(since=since, progress=_progress(self.stdout))
+            self.stdout.write(f"rebuilt {len(windows)} window(s) (days, and today's hours) in "
+                              f"{time.perf_counter() - t:.1f}s")
         else:
             self.bench(**options)
 
