@@ -106,4 +106,3 @@ def register():
         personal_data_register(entry)
     no_personal_data_register("cocreation.Challenge", "brief, rules and prizes written by brands")
     no_personal_data_register("cocreation.PollOption", "poll options written by brands")
-    no_personal_data_register("cocreation.ChallengeViewDay", "views of a challenge page per day, counted without the viewer")
