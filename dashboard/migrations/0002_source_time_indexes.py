@@ -35,7 +35,11 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("dashboard", "0001_rollup_tables"),
-        ("community", "__latest__"), ("cocreation", "__latest__"), ("trials", "__latest__"),
-        ("moderation", "__latest__"), ("gamification", "__latest__"),
+        # Pinned to the migrations that made these tables and columns. "__latest__" would move with
+        # every later migration of those apps and make an already-migrated database refuse to
+        # migrate (InconsistentMigrationHistory: applied before its new dependency).
+        ("community", "0014_translated_admin_labels"), ("cocreation", "0004_translated_admin_labels"),
+        ("trials", "0004_trial_shipping"), ("moderation", "0008_interaction_audit_sample"),
+        ("gamification", "0005_redemption_voided_at"),
     ]
     operations = [migrations.RunPython(create, drop)]
