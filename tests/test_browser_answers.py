@@ -248,6 +248,10 @@ def test_badges_stay_beside_the_reviewers_name_on_a_phone(site, chromium):
     product = _product_with_reviews()
     author = Review.objects.filter(product=product, status=Review.Status.PUBLISHED).first().author
     User.objects.filter(pk=author.pk).update(display_name="一个很长很长的名字的评价者")
+    # Badges show on review cards only with the author's public-profile consent (docs/reviews.md).
+    from community.privacy import services as privacy_services
+
+    privacy_services.consent_set(user=author, purpose="public_profile", granted=True, method="settings")
     for slug, icon in (("winner", "W"), ("adopted", "A")):
         badge_grant(user_id=author.pk, badge=Badge.objects.create(slug=slug, name_zh=slug, icon_emoji=icon,
                                                                   criterion="challenge_winner"), notify=False)

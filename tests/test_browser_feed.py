@@ -28,8 +28,23 @@ def stored_widths(review):
 
 def settle(page, selector):
     """Wait until the element has stopped moving (same box over three animation frames, however
-    long a smooth scroll takes on a loaded machine) and is inside the viewport, then two more
-    frames so anything queued on scroll (requestAnimationFrame) has run."""
+    long a smooth scroll takes on a loaded machine) and is on screen, then two more frames so
+    anything queued on scroll (requestAnimationFrame) has run. (After ``scrollIntoView`` with
+    block "end" the button's bottom can sit a few pixels past the viewport.)"""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        _wait_still(page, selector)
+    except PlaywrightTimeout:
+        state = page.evaluate("""(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+            return {top: r.top, bottom: r.bottom, innerHeight: window.innerHeight, scrollY: window.scrollY,
+                    scrollHeight: document.documentElement.scrollHeight}; }""", selector)
+        raise AssertionError(f"{selector} did not come to rest on screen: {state}") from None
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.evaluate("() => { delete window.__settle; }")
+
+
+def _wait_still(page, selector):
     page.wait_for_function(
         """(sel) => {
             const r = document.querySelector(sel).getBoundingClientRect();
@@ -37,10 +52,8 @@ def settle(page, selector):
             const w = window.__settle || (window.__settle = {key: null, frames: 0});
             w.frames = key === w.key ? w.frames + 1 : 0;
             w.key = key;
-            return w.frames >= 3 && r.bottom <= window.innerHeight && r.top >= 0;
-        }""", arg=selector, polling="raf")
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    page.evaluate("() => { delete window.__settle; }")
+            return w.frames >= 3 && r.top < window.innerHeight && r.bottom > 0;
+        }""", arg=selector, polling="raf", timeout=15000)
 
 
 def boxes_overlap(a, b):

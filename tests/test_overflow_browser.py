@@ -58,6 +58,7 @@ MODERATION = (MODERATOR, OPERATOR)
 SKIP = {
     "dashboard:csv": "a CSV download, not a page",
     "dashboard:brand_csv": "a CSV download, not a page",
+    "insights:csv": "a CSV download, not a page",
     "account_logout": "a POST form only (ACCOUNT_LOGOUT_ON_GET is off); its confirmation page is visited",
     "account_confirm_login_code": "only reachable in the middle of a login-by-code flow (redirects otherwise)",
     "account_reauthenticate": "allauth's reauthentication prompt, same layout as the login page; redirects when fresh",

@@ -4,6 +4,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
+from community.privacy import services as privacy_services
 from gamification import badges, rewards
 from gamification.models import Badge, Redemption, Reward
 from gamification.services import points_award
@@ -81,6 +82,9 @@ def test_badges_show_on_review_cards_and_profile(client, shopper, product, djang
         # A review with words: a rating alone is a compact row without badges (docs/reviews.md).
         factories.review_with_words(author=shopper, product=product)
     badges.badge_grant(user_id=shopper.pk, badge=badge, notify=False)
+    # Badges show on review cards only with the author's public-profile consent (docs/reviews.md).
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy_services.consent_set(user=shopper, purpose="public_profile", granted=True, method="settings")
     html = client.get(f"/products/{product.slug}/").content.decode()
     assert f'href="/badges/{badge.slug}/"' in html and "Badge: Photo pro" in html
     client.force_login(shopper)
