@@ -8,7 +8,7 @@ from django.db.models.functions import TruncDate
 
 from community.cocreation.models import ChallengeViewDay, Entry, EntryVote, PollVote
 from dashboard.models import DailyChallenge, DailyChallengeUser
-from dashboard.rollups import day_bounds, site_tz
+from dashboard.rollups import day_bounds, day_chunks, site_tz
 
 # (model, author or voter field, column): a user's rows per challenge and day.
 USER_SOURCES = ((Entry, "author", "entries"), (EntryVote, "user", "votes"), (PollVote, "user", "votes"))
@@ -57,13 +57,8 @@ def write_day(day, challenges, users):
 def recompute_days(days, *, chunk=31):
     """Recompute the funnel's windows: sources read a chunk of consecutive days at a time."""
     days = sorted(days)
-    i = 0
-    while i < len(days):
-        j = i
-        while j + 1 < len(days) and (days[j + 1] - days[i]).days < chunk:
-            j += 1
-        computed = compute_days(days[i], days[j])
-        for day in days[i:j + 1]:
+    for run in day_chunks(days, chunk):
+        computed = compute_days(run[0], run[-1])
+        for day in run:
             write_day(day, *computed.get(day, ({}, {})))
-        i = j + 1
     return days

@@ -235,6 +235,18 @@ def recompute_day(day):
     return write_day(day, *compute_day(day))
 
 
+def day_chunks(days, chunk):
+    """Sorted ``days`` cut into runs spanning fewer than ``chunk`` calendar days, so the sources
+    of each run are read in one pass (one grouped query per metric)."""
+    i = 0
+    while i < len(days):
+        j = i
+        while j + 1 < len(days) and (days[j + 1] - days[i]).days < chunk:
+            j += 1
+        yield days[i:j + 1]
+        i = j + 1
+
+
 def recompute_windows(windows, *, chunk=31, progress=None):
     """Recompute many windows, each written in its own transaction. Day windows: the sources are
     read a chunk of consecutive days at a time. Hour windows (today's): read in one range from
@@ -250,16 +262,11 @@ def recompute_windows(windows, *, chunk=31, progress=None):
         if progress:
             progress(done, len(windows), window_label(window))
 
-    i = 0
-    while i < len(days):
-        j = i
-        while j + 1 < len(days) and (days[j + 1] - days[i]).days < chunk:
-            j += 1
-        computed = compute_days(days[i], days[j])
-        for day in days[i:j + 1]:
+    for run in day_chunks(days, chunk):
+        computed = compute_days(run[0], run[-1])
+        for day in run:
             write_window(day, DAY, *computed.get((day, DAY), ({}, {})))
             written((day, DAY))
-        i = j + 1
     if hours:
         computed = compute(hour_bounds(*hours[0])[0], hour_bounds(*hours[-1])[1], hourly=True)
         for window in hours:
