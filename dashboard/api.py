@@ -31,7 +31,8 @@ OutputSerializer = inline_serializer("DashboardKpis", {
     "previous_from": serializers.DateField(), "previous_to": serializers.DateField(),
     "kpis": KpiSerializer, "funnel": serializers.DictField(),
     "challenge_funnel": serializers.ListField(child=serializers.DictField(), help_text=(
-        "per challenge: challenge_id, title, views, entrants, entries, voters, votes, adopted; most viewed first")),
+        "per challenge: challenge_id, title (in the request's language), title_zh, title_en, views, entrants, "
+        "entries, voters, votes, adopted; most viewed first")),
     "moderation": serializers.DictField(required=False, help_text="operators only"),
     "points": serializers.DictField(required=False, help_text="operators only"),
     "retention": serializers.DictField(required=False, help_text="operators only"),

@@ -1,11 +1,17 @@
 """/dashboard/ (operators) and /dashboard/brand/ (brand staff, their brands only), their CSV
 exports. Interfaces only: filters and scope from dashboard.filters, figures from dashboard.kpis."""
 import csv
+import hashlib
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from community.models import Brand, Category
@@ -16,17 +22,23 @@ TABLES = ("kpis", "series", "funnel", "challenges", "moderation", "points", "ret
 CHALLENGES_SHOWN = 20  # the page's per-challenge table; the CSV has every challenge
 
 
-def _compute(filters, scope, *, brand_view):
+def _compute(filters, scope, *, brand_view, ran=None):
     return kpis.cached_dashboard(start=filters["from"], end=filters["to"], brand_ids=scope.brand_ids,
                                  category=filters.get("category"), language=filters.get("language"),
-                                 kind=filters.get("kind"), operator=scope.operator, benchmarks=brand_view)
+                                 kind=filters.get("kind"), operator=scope.operator, benchmarks=brand_view, ran=ran)
 
 
-def _data(request, *, brand_view):
+def _filters_and_scope(request, *, brand_view):
+    """(filters, scope, errors) of a request; PermissionDenied when the scope is not theirs."""
     filters, errors = clean_params(request.GET)
     scope = scope_for(request.user, filters or {}, brand_view=brand_view)
     if scope is None:
         raise PermissionDenied
+    return filters, scope, errors
+
+
+def _data(request, *, brand_view):
+    filters, scope, errors = _filters_and_scope(request, brand_view=brand_view)
     return (None if errors else _compute(filters, scope, brand_view=brand_view)), scope, errors
 
 
@@ -101,9 +113,33 @@ def _decorate(data):
 
 
 def _page(request, *, brand_view):
+    """The page's body is the same for everyone who asks for one view (filters, scope, language)
+    of one rollup run: it is rendered once per run and kept in the cache; per request only the
+    person's frame (header, menu) is rendered around it."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    data, scope, errors = _data(request, brand_view=brand_view)
+    filters, scope, errors = _filters_and_scope(request, brand_view=brand_view)
+    if errors:
+        return _frame(request, _body(request, None, scope, errors, brand_view=brand_view), brand_view, status=400)
+    ran = kpis.last_run()
+    key = "dashboard:page:" + hashlib.sha256(repr((
+        brand_view, sorted(request.GET.items()), scope.brand_ids, sorted(scope.member_ids), scope.operator,
+        get_language(), ran)).encode()).hexdigest()
+    body = cache.get(key)
+    if body is None:
+        data = _compute(filters, scope, brand_view=brand_view, ran=ran)
+        body = _body(request, data, scope, errors, brand_view=brand_view)
+        cache.set(key, body, settings.DASHBOARD_CACHE_SECONDS)
+    return _frame(request, body, brand_view)
+
+
+def _frame(request, body, brand_view, status=200):
+    # ``body`` is our own template's output, autoescaped when it was rendered.
+    return render(request, "dashboard/dashboard.html", {"body": mark_safe(body), "brand_view": brand_view},
+                  status=status)
+
+
+def _body(request, data, scope, errors, *, brand_view):
     brands = Brand.objects.order_by("name").only("id", "name")
     if brand_view:
         brands = brands.filter(pk__in=scope.member_ids)
@@ -114,7 +150,7 @@ def _page(request, *, brand_view):
         "languages": LANGUAGES, "kinds": KIND_CHOICES, "query": request.GET.urlencode(),
         "chart_data": _chart_data(data) if data else None,
     }
-    return render(request, "dashboard/dashboard.html", context, status=400 if errors else 200)
+    return render_to_string("dashboard/_body.html", context, request=request)
 
 
 def _chart_data(data):

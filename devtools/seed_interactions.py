@@ -105,7 +105,7 @@ class InteractionSeeder:
         rng, now = self.rng, self.now_ts
         self.joined = joined
         self.stride = self.R // self.H if self.H else 0
-        span = 365 * DAY
+        span = self.cmd.days * DAY
         # Challenges (voting now) and their entries, written after the reviews.
         C, E = self.n_challenges, self.n_entries
         self.ch_opens = [now - rng.randint(30, 80) * DAY for _ in range(C)]

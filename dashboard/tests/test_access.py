@@ -124,7 +124,7 @@ def test_query_count_is_fixed_whatever_the_data_size(client, operator, two_brand
     assert small_brand == [EXPECTED_BRAND_PAGE, EXPECTED_BRAND_API]
 
 
-EXPECTED_OPERATOR_PAGE, EXPECTED_OPERATOR_API, EXPECTED_BRAND_PAGE, EXPECTED_BRAND_API = 24, 20, 21, 19
+EXPECTED_OPERATOR_PAGE, EXPECTED_OPERATOR_API, EXPECTED_BRAND_PAGE, EXPECTED_BRAND_API = 25, 21, 22, 20
 
 
 def test_schema_documents_the_endpoint(client):

@@ -112,9 +112,9 @@ def test_challenge_funnel_counts_views_entrants_entries_voters_votes_per_challen
 
     rows = kpis.challenge_funnel(start=today - timedelta(days=6), end=today)
     assert rows == [
-        {"challenge_id": ch.pk, "title": "Flavours", "views": 2, "entrants": 2, "entries": 3, "voters": 2,
+        {"challenge_id": ch.pk, "title": "Flavours", "title_zh": "新口味创意征集", "title_en": "Flavours", "views": 2, "entrants": 2, "entries": 3, "voters": 2,
          "votes": 3, "adopted": 1},
-        {"challenge_id": other.pk, "title": "Bottles", "views": 1, "entrants": 1, "entries": 1, "voters": 0,
+        {"challenge_id": other.pk, "title": "Bottles", "title_zh": "新口味创意征集", "title_en": "Bottles", "views": 1, "entrants": 1, "entries": 1, "voters": 0,
          "votes": 0, "adopted": 0},
     ]
     data = kpis.dashboard_data(start=today - timedelta(days=6), end=today)

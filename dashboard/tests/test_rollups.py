@@ -187,3 +187,36 @@ def test_a_day_row_of_today_goes_back_to_hours():
         (8, 1), (9, 1)]
     incremental, rebuilt = _rebuilt(at(2026, 3, 10, 9, 35), date(2026, 3, 9))
     assert incremental == rebuilt
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rollups_bench_times_every_step_and_serves_the_page():
+    """`manage.py rollups bench` on a little data: the beat task with each step's time, the
+    figures without the cache, and the page and API answering (no errors) under the bench's staff."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    author, voter = UserFactory.create_batch(2)
+    target = review(author, ProductFactory(), at(2026, 3, 1, 9), text="Fits well, good value")
+    vote(voter, target, at(2026, 3, 1, 10))
+    out = StringIO()
+    call_command("rollups", "bench", "--skip-rebuild", "--users", "1", "--requests", "2", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("data: 2 users, 1 reviews, 1 helpful votes")
+    incremental = next(line for line in text.splitlines() if line.startswith("beat task, incremental"))
+    for step in ("views flush", "rollups", "funnel", "first badges"):
+        assert f"{step} " in incremental
+    assert "figures computed without the cache" in text
+    served = [line for line in text.splitlines() if line.startswith("in one process")]
+    assert len(served) == 3 and all("2 requests" in line and "errors" not in line for line in served)
+
+
+def test_rollups_bench_over_http_needs_postgresql(settings):
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("checks the refusal on the embedded default (SQLite)")
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("rollups", "bench", "--http", "5")

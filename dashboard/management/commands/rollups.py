@@ -3,6 +3,7 @@ import time
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import timezone
 
 from dashboard import rollups, runs
@@ -35,6 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--burst", type=int, default=0,
                             help="bench: add this many helpful votes stamped today first (e.g. 500000), deleted after")
         parser.add_argument("--skip-rebuild", action="store_true", help="bench: do not time a full rebuild")
+        parser.add_argument("--http", type=int, default=0, metavar="SECONDS",
+                            help="bench: also load the page and the API through gunicorn for SECONDS each "
+                                 "(manage.py bench_web; PostgreSQL, a database name containing 'bench')")
 
     def handle(self, *args, action, since=None, **options):
         if action == "run":
@@ -52,9 +56,11 @@ class Command(BaseCommand):
         else:
             self.bench(**options)
 
-    def bench(self, *, users, requests, skip_rebuild, burst, **_):
+    def bench(self, *, users, requests, skip_rebuild, burst, http=0, **_):
         from dashboard.bench import run_bench
-        for line in run_bench(users=users, requests=requests, skip_rebuild=skip_rebuild, burst=burst):
+        if http and connection.vendor != "postgresql":
+            raise CommandError("--http needs PostgreSQL (manage.py bench_web).")
+        for line in run_bench(users=users, requests=requests, skip_rebuild=skip_rebuild, burst=burst, http=http):
             self.stdout.write(line)
             self.stdout.flush()
 

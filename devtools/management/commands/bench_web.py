@@ -33,6 +33,8 @@ GOAL_THROUGHPUT_SHARE = 0.40
 SHARE_GOALS = {"product": GOAL_THROUGHPUT_SHARE, "product-signed-in": 0.25, "api-signed-in": 0.30}
 GOAL_FIRST_VISITOR_CPU_MS = 10.0
 BENCH_SHOPPER = "bench-shopper@bench.example"
+BENCH_STAFF = "bench-staff@bench.example"
+GOAL_DASHBOARD_P95 = 150.0  # issue 12: the dashboard's p95 at 10 concurrent staff users
 
 
 class Command(BaseCommand):
@@ -55,7 +57,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed-hot-reviews", type=int, default=10_000)
         parser.add_argument("--seed-products", type=int, default=2_000)
         parser.add_argument("--only", choices=["product", "product-uncached", "product-signed-in", "api",
-                                               "api-signed-in", "leaderboard", "trivial"],
+                                               "api-signed-in", "leaderboard", "dashboard", "dashboard-api", "trivial"],
                             action="append",
                             help="measure only these targets (repeatable)")
         parser.add_argument("--out", default="/tmp/cocreate-bench", help="folder for locust CSVs and logs")
@@ -132,7 +134,7 @@ class Command(BaseCommand):
 
     def _signed_in_headers(self, o, env, out):
         """{target key: headers}: a session cookie for the signed-in page, a token for the API."""
-        wanted = {"product-signed-in", "api-signed-in"}
+        wanted = {"product-signed-in", "api-signed-in", "dashboard", "dashboard-api"}
         if not any(t.key in wanted for t in self._targets(o)):
             return {}
         path = out / "signed_in.json"
@@ -140,13 +142,16 @@ class Command(BaseCommand):
         data = json.loads(path.read_text())
         self.stdout.write(f"Signed-in shopper {data['user']}: voted on {data['votes']} of the first page's reviews")
         return {"product-signed-in": {"Cookie": f"{data['cookie_name']}={data['session']}"},
-                "api-signed-in": {"Authorization": f"Token {data['token']}"}}
+                "api-signed-in": {"Authorization": f"Token {data['token']}"},
+                "dashboard": {"Cookie": f"{data['cookie_name']}={data['staff_session']}"},
+                "dashboard-api": {"Authorization": f"Token {data['staff_token']}"}}
 
     def _signed_in_setup(self, path):
         """Child process on the bench database: a shopper (reused between runs) with a session,
         an API token and helpful votes on 3 of the first page's reviews."""
         from django.conf import settings
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Permission
         from django.test import Client
         from rest_framework.authtoken.models import Token
 
@@ -167,10 +172,22 @@ class Command(BaseCommand):
         client = Client()
         client.force_login(user)
         token, _ = Token.objects.get_or_create(user=user)
+        # An operator for the growth dashboard's targets: staff with the dashboard permission.
+        staff = User.objects.filter(email=BENCH_STAFF).first()
+        if staff is None:
+            staff = User(email=BENCH_STAFF, username=BENCH_STAFF, display_name="Bench operator", is_staff=True)
+            staff.set_unusable_password()
+            staff.save()
+            staff.user_permissions.add(Permission.objects.get(codename="view_dashboard",
+                                                              content_type__app_label="dashboard"))
+        staff_client = Client()
+        staff_client.force_login(staff)
+        staff_token, _ = Token.objects.get_or_create(user=staff)
         path.write_text(json.dumps({
             "user": user.pk, "votes": HelpfulVote.objects.filter(user=user, review__in=shown).count(),
             "cookie_name": settings.SESSION_COOKIE_NAME, "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
             "token": token.key,
+            "staff_session": staff_client.cookies[settings.SESSION_COOKIE_NAME].value, "staff_token": staff_token.key,
         }))
 
     def _admin_conninfo(self, url):
@@ -223,6 +240,10 @@ class Command(BaseCommand):
                              GOAL_API_P95),
             # Informational: the public leaderboards page (gamification's cached boards).
             benchutil.Target("leaderboard", "leaderboards page", "/leaderboards/"),
+            # Issue 12: the growth dashboard and its API as an operator (10 concurrent: --users 10).
+            benchutil.Target("dashboard", "growth dashboard, operator", "/dashboard/", GOAL_DASHBOARD_P95),
+            benchutil.Target("dashboard-api", "dashboard KPI API, operator", "/api/dashboard/kpis/",
+                             GOAL_DASHBOARD_P95),
             benchutil.Target("trivial", "trivial Django view", "/bench/trivial/"),
         ]
         return [t for t in targets if not o["only"] or t.key in o["only"]]
@@ -338,7 +359,7 @@ class Command(BaseCommand):
         for r in results:
             if r.cpu:
                 parts = ", ".join(f"{k} {v:.2f}" for k, v in sorted(r.cpu.items(), key=lambda kv: -kv[1]))
-                w(f"  {r.target.label:<25}{parts}")
+                w(f"  {r.target.label + ':':<30} {parts}")
         w("cpu/req: CPU of gunicorn + PostgreSQL + Redis per request; 2 cores / cpu/req is the server's "
           "ceiling on this machine.")
         w(f"Note: locust runs on the same {cores} cores as gunicorn, PostgreSQL and Redis, so the figures are a "

@@ -66,6 +66,8 @@ class Command(BaseCommand):
         parser.add_argument("--products", type=int, default=2_000)
         parser.add_argument("--batch", type=int, default=20_000, help="rows per progress line / bulk_create batch")
         parser.add_argument("--random-seed", type=int, default=1)
+        parser.add_argument("--days", type=int, default=365,
+                            help="reviews (and with them the votes on them) are spread over the last DAYS days")
         parser.add_argument("--reset", action="store_true", help="delete earlier seed data first")
         parser.add_argument("--fingerprints", action="store_true",
                             help="also index every seeded text in the near-duplicate index (MinHash + LSH "
@@ -83,8 +85,11 @@ class Command(BaseCommand):
                             help="with --attacks: write which interaction events are fake, by attack, to this JSON file")
 
     def handle(self, *args, users, reviews, hot_product_reviews, products, batch, random_seed, reset,
-               fingerprints=False, interactions=0, attacks=False, attack_scale=1.0, truth="", **options):
+               days=365, fingerprints=False, interactions=0, attacks=False, attack_scale=1.0, truth="", **options):
         self.batch = max(1000, batch)
+        if days < 1:
+            raise CommandError("--days must be 1 or more.")
+        self.days = days
         self.pg = connection.vendor == "postgresql"
         U, R, H, P = users, reviews, hot_product_reviews, products
         self._validate(U, R, H, P)
@@ -333,7 +338,7 @@ class Command(BaseCommand):
         base = (Review.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         texts = [(t_, "zh") for t_ in demodata.REVIEW_TEXTS_ZH] + [(t_, "en") for t_ in demodata.REVIEW_TEXTS_EN]
         tag_rows, photo_rows, vote_rows = [], [], []
-        span = 365 * 86400
+        span = self.days * 86400
         # Hot reviews are spread through the table, not in one block, so the heap looks
         # like real traffic: one product's reviews are scattered over many pages.
         stride = R // H if H else 0
