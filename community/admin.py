@@ -24,6 +24,7 @@ from community.privacy import selectors as privacy_selectors
 from community.privacy import services as privacy_services
 from community.privacy.forms import RevealForm
 from community.privacy.models import StaffAccessRecord
+from community.reviewversions import review_list_changed
 from core.admin import ReadOnlyAdminMixin
 from core.errors import ServiceError
 
@@ -215,6 +216,11 @@ class ProductAdmin(BrandScopedAdmin):
                        "content_review_count")
     list_select_related = ("brand", "category")
     inlines = [ProductImageInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A product taken off (or renamed) leaves its stored review list answers at once.
+        review_list_changed(obj.pk)
 
 
 class ReviewPhotoInline(admin.TabularInline):

@@ -7,10 +7,11 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community")
 
     def ready(self):
-        from community import interactions, services
+        from community import interactions, receivers, services
         from community.integrity import registry
         from community.models import HelpfulVote
 
         interactions.interaction_kind_register("helpful_vote", services.helpful_vote_invalidate)
         registry.vote_effect_register(("helpful_vote", "unhelpful_vote"), model=HelpfulVote, target_field="review_id",
                                       invalidate=services.helpful_vote_invalidate, restore=services.helpful_vote_restore)
+        receivers.connect()  # stored product page bodies retire when what they show changes

@@ -33,6 +33,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from community.privacy.selectors import PUBLIC_PROFILE_GENERATION_KEY
+from community.reviewversions import review_list_changed
 from community.templatetags.cocreate import valid_timezone
 
 CARD_TEMPLATE = "community/_review_card.html"
@@ -62,17 +63,18 @@ def _obj_state(obj):
     return sorted((k, v) for k, v in vars(obj).items() if not k.startswith("_"))
 
 
-def shared_page_get(key):
+def shared_page_get(key, *, also=None):
     """A whole page (or response body) stored for every anonymous visitor, and the current
     public-profile generation, in one cache round trip. The page comes back only when it was
     built at that generation: after someone gives or withdraws public-profile consent, no
-    stored page shows their level or badges as they were (community.privacy.selectors)."""
-    found = cache.get_many([key, PUBLIC_PROFILE_GENERATION_KEY])
+    stored page shows their level or badges as they were (community.privacy.selectors).
+    ``also``: one more key read in the same round trip; its value is returned third."""
+    keys = [key, PUBLIC_PROFILE_GENERATION_KEY] + ([also] if also else [])
+    found = cache.get_many(keys)
     generation = int(found.get(PUBLIC_PROFILE_GENERATION_KEY) or 0)
     entry = found.get(key)
-    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
-        return entry[1], generation
-    return None, generation
+    page = entry[1] if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation else None
+    return (page, generation, found.get(also)) if also else (page, generation)
 
 
 def shared_page_set(key, value, generation, seconds):
@@ -148,7 +150,7 @@ def _zone(request):
     return valid_timezone(getattr(user, "timezone", "")) if user.is_authenticated else None
 
 
-def rating_rows_html(request, rows, *, keep_csrf_marker=False):
+def rating_rows_html(request, rows, *, keep_csrf_marker=False, raw=False):
     """The star-only ratings listed under the reviews, one fragment keyed by what they show:
     the rows, whether the viewer is signed in (a report form, or a link to log in) and which
     row is the viewer's own (no report control on it). The CSRF token and the ``next`` path
@@ -175,10 +177,12 @@ def rating_rows_html(request, rows, *, keep_csrf_marker=False):
                     "review": r, "request": marker_request, "user": user, "csrf_token": csrf_marker(),
                 }) + "</li>" for r in rows)
         cache.set(key, html, _ttl())
+    if raw:  # for a stored page body: the token and path are filled when it is served
+        return mark_safe(html)
     return _fill(html, request, signed_in=signed_in, keep_csrf_marker=keep_csrf_marker)
 
 
-def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=False):
+def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=False, raw=False):
     """Give each shared card its HTML (``review.card_html``) from the cache, rendering and
     storing the missing ones in one ``set_many``. The viewer's own card is left to the template
     (rendered live); their votes are pressed in the shared cards. Nothing when the request
@@ -207,6 +211,9 @@ def review_cards_attach(request, reviews, *, show_votes=True, keep_csrf_marker=F
                     "csrf_token": csrf_marker(),
                 })
             fresh[key] = html
+        if raw:  # for a stored page body: votes, token and path are filled when it is served
+            review.card_html = mark_safe(html)
+            continue
         review.card_html = _press(_fill(html, request, signed_in=signed_in, keep_csrf_marker=keep_csrf_marker),
                                   getattr(review, "my_vote", None))
     if fresh:
@@ -227,3 +234,146 @@ def summary_html(request, product, summary):
         if _ttl():
             cache.set(key, html, _ttl())
     return mark_safe(html)
+
+
+# --- the shared product page body (issue 16, signed-in pages) ---------------------------------
+#
+# The part of the product page that is the same for everyone (hero, summary, photo strip, sort
+# tabs, review cards, star-only rows, pagination) is stored whole, per product *page version*,
+# language, time zone, signed in or not, sort, filter and page number. Per request only the
+# person's parts are put in place: their panel (rating, details form, own review), their own card
+# where it is listed, their votes, the CSRF token and the path.
+#
+# The page version is a pair of random tokens in the cache, replaced on commit by any write that
+# changes what a product page shows (community.receivers): one per product (its reviews, votes,
+# photos, tags, images, its row) and one for everything (names, avatars, brands, categories, tags,
+# trials). A reader takes the tokens *before* it reads the data it renders, so a page built from
+# data older than a commit is stored under a token that commit has already retired. Levels and
+# badges (gamification's per-user caches) and public-profile consent are checked on every hit.
+
+PAGE_VERSION_KEY = "cocreate:pagever:{}"
+ALL_PRODUCTS = "all"
+BODY_TEMPLATE = "community/_product_body.html"
+PERSON_TEMPLATE = "community/_product_person.html"
+
+
+def _slot(name) -> str:
+    # Inside an HTML comment; user text is escaped, so it can never forge one ("<" becomes "&lt;").
+    return "<!--slot-" + salted_hmac("cocreate.views.page-cache", "slot-marker").hexdigest()[:24] + f"-{name}-->"
+
+
+def page_version_bump(product_id=None):
+    """Retire the stored product page bodies of one product (or of all, ``product_id=None``): now,
+    and again when the current transaction commits, since a page rendered in between read the
+    data before the commit under the new token. A product's stored review list answers (the API,
+    ``community.reviewversions``) go with its page."""
+    from django.db import transaction
+
+    if product_id is not None:
+        review_list_changed(product_id)
+    key = PAGE_VERSION_KEY.format(ALL_PRODUCTS if product_id is None else int(product_id))
+    cache.set(key, _new_token(), None)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: cache.set(key, _new_token(), None))
+
+
+def _new_token():
+    import secrets
+
+    return secrets.token_hex(8)
+
+
+def page_versions(product_id):
+    """The product's and the global page tokens, in one cache round trip (created when missing)."""
+    keys = [PAGE_VERSION_KEY.format(product_id), PAGE_VERSION_KEY.format(ALL_PRODUCTS), PUBLIC_PROFILE_GENERATION_KEY]
+    found = cache.get_many(keys)
+    for key in keys[:2]:
+        if key not in found:
+            cache.add(key, _new_token(), None)
+            found[key] = cache.get(key)
+    return (found[keys[0]], found[keys[1]], int(found.get(PUBLIC_PROFILE_GENERATION_KEY) or 0))
+
+
+def body_key(request, product, versions, *, sort, show_all, page_number):
+    return "cocreate:body:" + _digest((
+        versions, product.pk, _obj_state(product), sort, show_all, page_number, get_language(),
+        str(_zone(request) or ""), request.user.is_authenticated,
+    ))
+
+
+def authors_stamp(author_ids):
+    """What the cards show of their authors from gamification's caches: levels and badges."""
+    from community import hooks
+
+    if not author_ids:
+        return ""
+    levels = hooks.user_levels(author_ids)
+    badges = hooks.badges_for_users(author_ids)
+    return _digest((sorted((i, sorted(v.items()) if isinstance(v, dict) else repr(v)) for i, v in levels.items()),
+                    sorted((i, [_obj_state(b) for b in bs]) for i, bs in badges.items())))
+
+
+class BodyRequest(_MarkerRequest):
+    """The request a stored body is rendered with: the path is a marker, and the query string
+    holds only what the page reads (sort, filter, page), so links are the same for everyone."""
+
+    def __init__(self, user, params):
+        from django.http import QueryDict
+
+        super().__init__(user)
+        self.GET = QueryDict(mutable=True)
+        self.GET.update(params)
+
+
+def body_render(request, context, *, reviews, rating_only):
+    """Render the shared body once: each shared card and the person's panel as slots.
+    Returns the entry to store: {"parts": [...], "cards": {pk: html}, ...}."""
+    body_context = dict(context)
+    cards = {}
+    for review in reviews:
+        html = getattr(review, "card_html", None)
+        if html is not None:
+            cards[review.pk] = str(html)
+            review.card_html = mark_safe(_slot(f"card-{review.pk}"))
+    body_context["person_slot"] = mark_safe(_slot("person"))
+    with timezone.override(_zone(request)):
+        html = render_to_string(BODY_TEMPLATE, body_context)
+    parts = []
+    for review in reviews:
+        if review.pk in cards:
+            before, _sep, html = html.partition(_slot(f"card-{review.pk}"))
+            parts.extend([before, review.pk])
+    before, _sep, after = html.partition(_slot("person"))
+    return {"parts": parts + [before, None, after], "cards": cards,
+            "review_ids": [r.pk for r in reviews], "rating_only_ids": [r.pk for r in rating_only]}
+
+
+def page_bodies_on() -> bool:
+    return bool(_ttl())
+
+
+def page_bodies_seconds() -> int:
+    return _ttl()
+
+
+def body_fill(request, entry, *, person_html, votes, own_card_html=None, own_id=None, keep_csrf_marker=False):
+    """The stored body for this viewer: their panel, own card and votes in place, the token and path."""
+    out = []
+    for part in entry["parts"]:
+        if part is None:
+            out.append(person_html)
+        elif isinstance(part, int):
+            if part == own_id and own_card_html is not None:
+                out.append(own_card_html)
+            else:
+                out.append(_press(entry["cards"][part], votes.get(part)))
+        else:
+            out.append(part)
+    return _fill("".join(out), request, signed_in=request.user.is_authenticated, keep_csrf_marker=keep_csrf_marker)
+
+
+def person_panel_key(request, product, versions, *, photo_limit):
+    """The person's panel when they have no review of this product: the same for every such
+    viewer but for the CSRF token (a marker here), so it is stored too."""
+    return "cocreate:person:" + _digest((versions, product.pk, get_language(), request.user.is_authenticated,
+                                         photo_limit))

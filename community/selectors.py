@@ -1,5 +1,6 @@
 """Non-trivial reads. Querysets come back with what their pages need already joined,
 so list pages cost a fixed number of queries whatever the data size."""
+from django.db import connections, router
 from django.db.models import F, Prefetch, Q
 
 from community.models import AspectTag, Brand, Category, Product, Review, ReviewPhoto
@@ -46,13 +47,31 @@ def product_list(*, q=None, brand=None, category=None):
     return qs.order_by("-rating_count", "-id")
 
 
+def _product_page_prefetches():
+    return ("images", Prefetch("category__aspect_tags", queryset=AspectTag.objects.order_by("position", "id")))
+
+
 def product_get(*, slug):
     return (
         Product.objects.filter(slug=slug, is_active=True)
         .select_related("brand", "category")
-        .prefetch_related("images", Prefetch("category__aspect_tags", queryset=AspectTag.objects.order_by("position", "id")))
+        .prefetch_related(*_product_page_prefetches())
         .first()
     )
+
+
+def product_get_light(*, slug):
+    """The product row with its brand and category (one query); ``product_prefetch`` adds the
+    images and aspect tags when the page is rendered rather than taken from the cache."""
+    return Product.objects.filter(slug=slug, is_active=True).select_related("brand", "category").first()
+
+
+def product_prefetch(product, *, images=True):
+    from django.db.models import prefetch_related_objects
+
+    prefetches = _product_page_prefetches()
+    prefetch_related_objects([product], *(prefetches if images else prefetches[1:]))
+    return product
 
 
 def _with_card_data(qs):
@@ -111,6 +130,32 @@ def review_count_cached(product, *, content="all", photos_only=False):
     }[content]
 
 
+def review_list_viewer_state(*, product_id, user, review_ids):
+    """What a review list shows only to ``user``: their own review of the product as
+    ``(status, status_reason)`` or None, and their votes on the listed reviews as
+    ``{review_id: helpful}`` (``helpful_votes_for_user``), in one round trip. Plain SQL: on the
+    shared review list this replaces two ORM queries, whose compilation cost more than they do."""
+    from community.models import HelpfulVote
+
+    reviews, votes = Review._meta.db_table, HelpfulVote._meta.db_table
+    ids = [int(pk) for pk in review_ids]
+    sql = (f"SELECT 0, status, status_reason, NULL FROM {reviews} WHERE product_id = %s AND author_id = %s")
+    params = [int(product_id), int(user.pk)]
+    if ids:
+        sql += (f" UNION ALL SELECT review_id, NULL, NULL, helpful FROM {votes}"
+                f" WHERE user_id = %s AND review_id IN ({', '.join(['%s'] * len(ids))})")
+        params += [int(user.pk), *ids]
+    own, found = None, {}
+    with connections[router.db_for_read(Review)].cursor() as cursor:
+        cursor.execute(sql, params)
+        for review_id, status, reason, helpful in cursor.fetchall():
+            if status is not None:
+                own = (status, reason)
+            else:
+                found[review_id] = bool(helpful)
+    return own, found
+
+
 def review_get_for_user(*, review_id, user):
     """A review the user may see: published, or their own."""
     visible = Q(status=Status.PUBLISHED)
@@ -123,6 +168,14 @@ def review_get_own(*, product, user):
     if not user.is_authenticated:
         return None
     return _with_card_data(Review.objects.filter(product=product, author=user)).first()
+
+
+def review_own_id(*, product, user):
+    """The id of the user's review of the product, or None: one small indexed query (most
+    viewers have none, and need nothing more)."""
+    if not user.is_authenticated:
+        return None
+    return Review.objects.filter(product=product, author=user).values_list("pk", flat=True).first()
 
 
 def review_list_recent(*, limit=8):

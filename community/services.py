@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from community import hooks, selectors, signals
 from community.images import image_clean, image_thumbnail
 from community.integrity.services import helpful_action, interaction_record
+from community.pagecache import page_version_bump
 from community.models import (
     ERASED_USERNAME_PREFIX,
     AspectTag,
@@ -25,6 +26,7 @@ from community.models import (
     ReviewPhoto,
     User,
 )
+from community.reviewversions import review_list_changed
 from community.votelimits import vote_daily_take
 from core import hooks as core_hooks
 from core.errors import PermissionDeniedError, ServiceError
@@ -82,6 +84,7 @@ def _review_submit(review):
 
 
 def _after_review_change(review, *, was_public):
+    review_list_changed(review.product_id)
     enqueue_on_commit(_tasks().product_stats_refresh, product_id=review.product_id)
     if review.is_public and not was_public:
         signals.send_on_commit(
@@ -107,6 +110,14 @@ def account_lock_active(user_id) -> None:
     racing it either commits first (and is erased with the rest) or sees the closed account."""
     if not User.objects.select_for_update(no_key=True).filter(pk=user_id, is_active=True).exists():
         raise PermissionDeniedError(_("This account has been closed."), code="account_closed")
+
+
+def _shared_pages_retire():
+    # Stored answers shared by every viewer show authors' names and avatars; the privacy app keeps
+    # the generation that retires them all (imported lazily: it imports this module).
+    from community.privacy.services import public_profile_generation_bump
+
+    transaction.on_commit(public_profile_generation_bump)
 
 
 def _tasks():
@@ -232,6 +243,7 @@ def review_photo_remove(*, author: User, photo_id: int) -> None:
     photo.delete()
     review.has_photos = review.photos.exists()
     review.save(update_fields=["has_photos"])
+    review_list_changed(review.product_id)
     for f in files:
         transaction.on_commit(lambda f=f: f.storage.delete(f.name))
     enqueue_on_commit(_tasks().product_stats_refresh, product_id=review.product_id)
@@ -264,18 +276,20 @@ def review_photos_reorder(*, author: User, review_id: int, photo_ids) -> list[in
             changed.append(photo)
     if changed:
         ReviewPhoto.objects.bulk_update(changed, ["position"])
+        page_version_bump(review.product_id)  # bulk_update sends no post_save; the API's lists go with it
     return order
 
 
 def review_photo_make_thumbnail(*, photo_id: int) -> bool:
     """Make the photo's thumbnail; idempotent (returns False when there is nothing to do)."""
-    photo = ReviewPhoto.objects.filter(pk=photo_id).first()
+    photo = ReviewPhoto.objects.select_related("review").filter(pk=photo_id).first()
     if photo is None or photo.thumbnail:
         return False
     with photo.image.open("rb") as fh:
         thumb = image_thumbnail(fh.read())
     photo.thumbnail.save(thumb.name, thumb, save=False)
-    ReviewPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
+    if ReviewPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name):
+        page_version_bump(photo.review.product_id)  # update() sends no post_save; the API's lists go with it
     return True
 
 
@@ -340,6 +354,7 @@ def review_recount_votes(review: Review) -> bool:
     review.helpful_count, review.not_helpful_count, review.helpful_score = counts["up"], counts["down"], score
     review.rank_score = review_rank_score(score, review.quality_score)  # quality: the ranking follows votes at once
     review.save(update_fields=["helpful_count", "not_helpful_count", "helpful_score", "rank_score"])
+    review_list_changed(review.product_id)
     return True
 
 
@@ -415,7 +430,10 @@ def product_stats_refresh(*, product_id: int) -> bool:
         "photo_review_count": shown["photos"],
         "content_review_count": shown["content"],
     }
-    return bool(Product.objects.filter(pk=product_id).update(**values))
+    if Product.objects.filter(pk=product_id).update(**values):
+        review_list_changed(product_id)  # the lists' counts come from these caches
+        return True
+    return False
 
 
 DISPLAY_NAME_MAX = 40
@@ -467,6 +485,8 @@ def user_profile_update(
         fields.append("timezone")
     if fields:
         user.save(update_fields=fields)
+    if display_name is not None or avatar is not None:
+        _shared_pages_retire()  # the name and avatar on their cards, in every stored answer
     if email_changed:
         signals.email_notifications_changed.send(
             sender=None, user_id=user.pk, granted=user.email_notifications, method=consent_method
@@ -508,6 +528,7 @@ def review_content_purge(*, review_id: int) -> bool:
     review.photos.all().delete()
     review.text, review.has_photos = "", False
     review.save(update_fields=["text", "has_photos"])
+    review_list_changed(review.product_id)
     for f in files:
         transaction.on_commit(lambda f=f: f.storage.delete(f.name))
     return True
@@ -557,6 +578,7 @@ def user_anonymise(*, user: User) -> User:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+    _shared_pages_retire()
     if old_avatar:
         transaction.on_commit(lambda: user.avatar.storage.delete(old_avatar))
     return user
@@ -646,7 +668,7 @@ def review_set_quality_many(*, scores) -> int:
     with transaction.atomic(savepoint=False):  # all or nothing; inside a caller's block, no savepoint of its own
         reviews = (
             Review.objects.select_for_update().filter(pk__in=list(scores)).order_by("pk")
-            .only("id", "helpful_score", "quality_score", "rank_score")
+            .only("id", "product_id", "helpful_score", "quality_score", "rank_score")
         )
         for review in reviews:
             score = scores[review.pk]
@@ -658,4 +680,6 @@ def review_set_quality_many(*, scores) -> int:
             changed.append(review)
         if changed:
             Review.objects.bulk_update(changed, ["quality_score", "rank_score"], batch_size=500)
+            for product_id in {review.product_id for review in changed}:  # the orders follow rank_score
+                page_version_bump(product_id)  # the page's and the API's
     return len(changed)

@@ -8,6 +8,7 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -15,11 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from community import hooks, selectors, services
+from community import hooks, pagecache, selectors, services
 from community.forms import ProfileForm, ReviewDetailsForm
 from community.models import Notification, Review
 from community.pagecache import (
@@ -50,8 +52,9 @@ REVIEW_SORT_KEYS = {key for key, _label in REVIEW_SORTS}
 # Star-only ratings listed in the collapsed line under the reviews; ?show=all lists them all.
 RATING_ONLY_SHOWN = 20
 # Anonymous product pages are cached whole for this long (a "microcache"): under load a hot
-# page is rendered a few times a minute instead of on every request, and what anonymous
-# visitors see is at most this old. Signed-in visitors always get a fresh page.
+# page is rendered a few times a minute instead of on every request. Each stored page carries
+# the product's page version (community.pagecache), so a change shows at once all the same.
+# Signed-in visitors get the stored shared body with their own parts put in place.
 PRODUCT_PAGE_CACHE_SECONDS = 10
 
 
@@ -82,7 +85,7 @@ def _error_json(error):
     )
 
 
-def _decorate_reviews(reviews, viewer):
+def _decorate_reviews(reviews, viewer, *, personal=True):
     """Attach what a review card shows beyond the row: author level and badges (only for
     authors with a public profile), viewer's vote, ownership.
 
@@ -90,7 +93,9 @@ def _decorate_reviews(reviews, viewer):
     """
     reviews = list(reviews)
     viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
-    votes = selectors.helpful_votes_for_user(user=viewer, review_ids=[r.pk for r in reviews]) if viewer_id else {}
+    # personal=False: the shared body of a page (no votes, no own card; the viewer's badges are
+    # still fetched with the authors', for their own card).
+    votes = selectors.helpful_votes_for_user(user=viewer, review_ids=[r.pk for r in reviews]) if viewer_id and personal else {}
     levels = hooks.user_levels({review.author_id for review in reviews})
     # At most one query for the page; the viewer is included so their own review card,
     # decorated separately, finds its badges in the cache.
@@ -102,7 +107,7 @@ def _decorate_reviews(reviews, viewer):
         review.author_level = levels[review.author_id] if public else None
         review.author_badges = badges.get(review.author_id, []) if public else []
         review.my_vote = votes.get(review.pk)
-        review.is_own = review.author_id == viewer_id
+        review.is_own = personal and review.author_id == viewer_id
     return reviews
 
 
@@ -213,25 +218,180 @@ def product_list(request):
 
 
 def product_detail(request, slug):
-    cache_key = None
+    cache_key, generation = None, 0
     if _page_cacheable(request):
         cache_key = _page_cache_key("product", request)
-        html, generation = shared_page_get(cache_key)
-        if html is not None:
-            return _cached_page_response(request, html)
+        stored, generation = shared_page_get(cache_key)
+        # Stored with the product's page version: a vote, an edit or a moderation decision since
+        # retires it at once, not after the few seconds it is kept.
+        if isinstance(stored, tuple) and pagecache.page_versions(stored[1]) == stored[2]:
+            return _cached_page_response(request, stored[0])
+    if pagecache.page_bodies_on() and not len(messages.get_messages(request)):
+        response = _product_detail_from_body(request, slug, cache_key)
+        if response is not None:
+            return response
+    return _product_detail_live(request, slug, cache_key, generation)
 
-    product = _get_product_or_404(slug)
+
+def _product_query(request, product, *, lazy=False):
+    """Sort, filter and page of the review list. ``lazy``: the page holds no queryset yet (the
+    stored body may make it unneeded); ``_product_page`` gives it one."""
     sort = request.GET.get("sort")
     if sort not in REVIEW_SORT_KEYS:
         sort = "helpful"
     # By default the list holds reviews with text or photos; star-only ratings are counted in
     # the summary and listed collapsed below it. ?show=all lists every rating.
     show_all = request.GET.get("show") == "all"
-    content = "all" if show_all else "with_content"
+    count = selectors.review_count_cached(product, content=_content(show_all), photos_only=sort == "photos")
+    page = KnownCountPaginator([] if lazy else _reviews(product, sort, show_all), REVIEWS_PER_PAGE,
+                               count=count).get_page(request.GET.get("page"))
+    return sort, show_all, page
+
+
+def _content(show_all):
+    return "all" if show_all else "with_content"
+
+
+def _reviews(product, sort, show_all):
     # Published reviews only; the viewer's own review (in any state) is shown on its own above the list.
-    reviews = selectors.review_list_for_product(product=product, sort=sort, content=content)
-    count = selectors.review_count_cached(product, content=content, photos_only=sort == "photos")
-    page = KnownCountPaginator(reviews, REVIEWS_PER_PAGE, count=count).get_page(request.GET.get("page"))
+    return selectors.review_list_for_product(product=product, sort=sort, content=_content(show_all))
+
+
+def _product_page(product, sort, show_all, page):
+    return KnownCountPaginator(_reviews(product, sort, show_all), REVIEWS_PER_PAGE,
+                               count=page.paginator.count).page(page.number)
+
+
+def _own_review(request, product):
+    own = selectors.review_get_own(product=product, user=request.user)
+    if own is not None:
+        _decorate_reviews([own], None)
+        _attach_appeal_links([own])
+        own.is_own = True
+        own.quality = _own_quality(own)
+    return own
+
+
+def _person_context(request, product, own):
+    form = None
+    if request.user.is_authenticated:
+        form = ReviewDetailsForm(
+            initial=_details_initial(own), auto_id="details_%s", **_details_form_kwargs(request, product, own)
+        )
+    # The details panel opens right after a star tap; once the review has details, editing
+    # moves to the review page (JavaScript re-opens the panel when a star is tapped again).
+    show_details = own is not None and not (own.text or own.has_photos or own.tags.all())
+    return {"own": own, "form": form, "show_details": show_details, "star_values": STAR_VALUES}
+
+
+def _product_detail_from_body(request, slug, cache_key):
+    """The page from its stored shared body (community.pagecache), the person's parts put in place.
+    None when this viewer's page cannot be assembled from it (their own star-only rating is listed)."""
+    product = selectors.product_get_light(slug=slug)
+    if product is None:
+        raise Http404(_("No such product."))
+    versions = pagecache.page_versions(product.pk)  # before reading anything the body shows
+    sort, show_all, page = _product_query(request, product, lazy=True)
+    key = pagecache.body_key(request, product, versions, sort=sort, show_all=show_all, page_number=page.number)
+    entry = cache.get(key)
+    if entry is not None and entry["stamp"] != pagecache.authors_stamp(entry["authors"]):
+        entry = None  # an author's level or badges changed
+    prefetched = False
+    if entry is None:
+        selectors.product_prefetch(product)
+        prefetched = True
+        page = _product_page(product, sort, show_all, page)
+        reviews = _decorate_reviews(page.object_list, request.user, personal=False)  # votes, own card: later
+        pagecache.review_cards_attach(request, reviews, raw=True)
+        rating_only = []
+        if not show_all and product.rating_only_count:
+            rating_only = list(selectors.review_list_rating_only(product=product, limit=RATING_ONLY_SHOWN))
+            for row in rating_only:
+                row.is_own = False
+        summary = selectors.product_rating_summary(product)
+        body_request = pagecache.BodyRequest(request.user, _body_params(request, sort, show_all, page))
+        entry = pagecache.body_render(request, {
+            "product": product,
+            "summary": summary,
+            "summary_html": summary_html(request, product, summary),
+            "photos": list(selectors.review_photos_strip(product=product)),
+            "page": page,
+            "reviews": reviews,
+            "sort": sort,
+            "sorts": REVIEW_SORTS,
+            "show_all": show_all,
+            "rating_only": rating_only,
+            "rating_rows_html": rating_rows_html(request, rating_only, raw=True),
+            "rating_only_open": False,
+            "request": body_request,
+            "user": request.user,
+            "csrf_token": csrf_marker(),
+        }, reviews=reviews, rating_only=rating_only)
+        entry["authors"] = sorted({r.author_id for r in reviews if getattr(r, "author_public", False)})
+        entry["stamp"] = pagecache.authors_stamp(entry["authors"])
+        cache.set(key, entry, pagecache.page_bodies_seconds())
+
+    # Most viewers have no review of the product: a light query says so, the full one follows if not.
+    own = _own_review(request, product) if selectors.review_own_id(product=product, user=request.user) else None
+    own_card = None
+    if own is not None:
+        if own.pk in entry["rating_only_ids"] or (own.pk in entry["review_ids"] and own.pk not in entry["cards"]):
+            return None  # their own star-only row is listed (no report control on it): rendered live
+        if own.pk in entry["cards"]:
+            own_card = render_to_string("community/_review_card.html",
+                                        {"review": own, "show_votes": True, "user": request.user}, request)
+    votes = selectors.helpful_votes_for_user(user=request.user, review_ids=entry["cards"])
+    person = _person_panel(request, product, own, prefetched=prefetched, versions=versions)
+    body = pagecache.body_fill(request, entry, person_html=person, votes=votes, own_card_html=own_card,
+                               own_id=own.pk if own is not None else None, keep_csrf_marker=cache_key is not None)
+    context = {"product": product, "page_body": body}
+    if cache_key is None:
+        return render(request, "community/product_detail.html", context)
+    context["csrf_token"] = csrf_marker()  # the view's context wins over the csrf context processor
+    html = render_to_string("community/product_detail.html", context, request)
+    shared_page_set(cache_key, (html, product.pk, versions), versions[2], PRODUCT_PAGE_CACHE_SECONDS)
+    return _cached_page_response(request, html)
+
+
+def _body_params(request, sort, show_all, page):
+    """The query string a stored body's links are built from: only what the page reads."""
+    params = {}
+    if request.GET.get("sort") == sort:
+        params["sort"] = sort
+    if show_all:
+        params["show"] = "all"
+    if "page" in request.GET:
+        params["page"] = str(page.number)
+    return params
+
+
+def _person_panel(request, product, own, *, prefetched, versions):
+    """The rating panel, the details form and the own review: live for a viewer with a review of
+    this product, else one stored fragment per product version and photo limit (the same for
+    everyone but the CSRF token)."""
+    def render_panel():
+        if not prefetched:
+            selectors.product_prefetch(product, images=False)  # the details form's aspect tags
+        return render_to_string("community/_product_person.html", {
+            "product": product, "user": request.user, "csrf_token": csrf_marker(),
+            **_person_context(request, product, own)})
+
+    if own is not None:
+        return mark_safe(render_panel())
+    photo_limit = services.review_photo_limit(request.user) if request.user.is_authenticated else None
+    key = pagecache.person_panel_key(request, product, versions, photo_limit=photo_limit)
+    html = cache.get(key)
+    if html is None:
+        html = render_panel()
+        cache.set(key, html, pagecache.page_bodies_seconds())
+    return mark_safe(html)
+
+
+def _product_detail_live(request, slug, cache_key, generation):
+    """The whole page rendered for this request (fragments off, or messages to show in it)."""
+    product = _get_product_or_404(slug)
+    versions = pagecache.page_versions(product.pk) if cache_key is not None else None
+    sort, show_all, page = _product_query(request, product)
     page_reviews = review_cards_attach(request, _decorate_reviews(page.object_list, request.user),
                                        keep_csrf_marker=cache_key is not None)
     rating_only = []
@@ -241,20 +401,7 @@ def product_detail(request, slug):
         for row in rating_only:
             row.is_own = row.author_id == viewer_id  # no report control on one's own rating
 
-    own = selectors.review_get_own(product=product, user=request.user)
-    if own is not None:
-        _decorate_reviews([own], None)
-        _attach_appeal_links([own])
-        own.is_own = True
-        own.quality = _own_quality(own)
-    form = None
-    if request.user.is_authenticated:
-        form = ReviewDetailsForm(
-            initial=_details_initial(own), auto_id="details_%s", **_details_form_kwargs(request, product, own)
-        )
-    # The details panel opens right after a star tap; once the review has details, editing
-    # moves to the review page (JavaScript re-opens the panel when a star is tapped again).
-    show_details = own is not None and not (own.text or own.has_photos or own.tags.all())
+    own = _own_review(request, product)
     summary = selectors.product_rating_summary(product)
     context = {
         "product": product,
@@ -271,16 +418,13 @@ def product_detail(request, slug):
         # A report sent without JavaScript comes back to its row with the answer: the collapsed
         # list opens to show it.
         "rating_only_open": _has_message_at(request, "review", [r.pk for r in rating_only]),
-        "own": own,
-        "form": form,
-        "show_details": show_details,
-        "star_values": STAR_VALUES,
+        **_person_context(request, product, own),
     }
     if cache_key is None:
         return render(request, "community/product_detail.html", context)
     context["csrf_token"] = csrf_marker()  # the view's context wins over the csrf context processor
     html = render_to_string("community/product_detail.html", context, request)
-    shared_page_set(cache_key, html, generation, PRODUCT_PAGE_CACHE_SECONDS)
+    shared_page_set(cache_key, (html, product.pk, versions), generation, PRODUCT_PAGE_CACHE_SECONDS)
     return _cached_page_response(request, html)
 
 

@@ -43,6 +43,25 @@ class ContentAdapter:
         adapter overrides this to read both in one go (screening is latency-critical)."""
         return self.screen_input(object_id), None
 
+    def screen_inputs_many(self, object_ids) -> dict:
+        """{object_id: (ScreenInput or None, quality_inputs)} for a batch of items being
+        screened together (``moderation.services.case_screen_batch``). The default reads one
+        by one; an adapter overrides it to read the batch in a fixed number of queries."""
+        return {object_id: self.screen_inputs(object_id) for object_id in object_ids}
+
+    model = None  # the content's model: its rows are locked before the cases' (``lock_many``)
+
+    def lock_many(self, object_ids, *, skip_locked=False) -> set:
+        """Lock the content rows of ``object_ids`` (in id order), inside the caller's
+        transaction, and return the ids locked. Screening takes these before the cases, the
+        order an edit takes them (the content row, then its case in ``case_submit``): the
+        other order deadlocks with an edit of the same item. ``skip_locked`` leaves out rows
+        another transaction holds (an edit in flight, whose new revision is screened anyway)."""
+        if self.model is None:
+            return set(object_ids)
+        return set(self.model.objects.select_for_update(skip_locked=skip_locked)
+                   .filter(pk__in=list(object_ids)).order_by("pk").values_list("pk", flat=True))
+
     def apply(self, object_id, decision, reason=""):
         raise NotImplementedError
 

@@ -2,6 +2,7 @@
 reports and appeals. Each decision writes one append-only Event."""
 import logging
 import math
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from community.integrity.services import interaction_record
-from community.models import Review
+from community.models import Review, User
 from community.services import notification_send
 from core import hooks as core_hooks
 from core.errors import PermissionDeniedError, ServiceError
@@ -141,27 +142,35 @@ def case_submit(*, content_type, object_id, author_id, published_first=False, la
     return case
 
 
-def case_screen(*, case_id, revision=None):
-    """Run the pipeline on a case's content and act on its decision. Idempotent:
-    a case no longer in screening (or screened at a later revision) is left alone.
+def _still_screening(case, revision):
+    return case is not None and case.state == State.SCREENING and (revision is None or case.revision == revision)
 
-    If screening fails the item goes to the queue with "screening_failed": never
-    published unscreened, never lost."""
+
+class _Screened:
+    """What screening decided for one item, before anything is written."""
+
+    __slots__ = ("classifier_score", "decision", "detectors", "inp", "quality", "reasons", "risk")
+
+    def __init__(self, inp, decision, risk, reasons, detectors, classifier_score, quality):
+        self.inp, self.decision, self.risk, self.reasons = inp, decision, risk, reasons
+        self.detectors, self.classifier_score, self.quality = detectors, classifier_score, quality
+
+
+def _screen_decide(case, read):
+    """Reads only: run the pipeline (and quality scoring) on one item. ``read()`` returns
+    the adapter's ``(ScreenInput or None, quality_inputs)``. Returns None when the content
+    is gone. Never raises: a failure queues the item with "screening_failed"."""
     from moderation import pipeline
 
-    case = Case.objects.filter(pk=case_id).only("id", "content_type", "object_id", "state", "revision").first()
-    if case is None or case.state != State.SCREENING or (revision is not None and case.revision != revision):
-        return None
-    adapter = registry.get(case.content_type)
     try:
-        inp, quality_inputs = adapter.screen_inputs(case.object_id)
+        inp, quality_inputs = read()
         if inp is None:
             return None
         outcome = pipeline.screen(inp, thresholds=pipeline.thresholds_for(case.content_type))
         decision, risk, reasons = outcome.decision, outcome.risk, list(outcome.reasons)
         detectors, classifier_score = outcome.detectors, outcome.classifier_score
     except Exception:  # the pipeline guards each detector; this is the last line of defence
-        log.exception("screening failed for case %s", case_id)
+        log.exception("screening failed for case %s", case.pk)
         inp = None
         decision, risk, reasons, detectors, classifier_score = "queue", 0.5, ["screening_failed"], [], None
 
@@ -170,42 +179,169 @@ def case_screen(*, case_id, revision=None):
     # "low_quality" instead, and its author is told how to improve it. Never raises.
     quality = None
     if inp is not None and decision != "reject":
-        from moderation.quality.services import quality_after_screen, quality_screen
+        from moderation.quality.services import quality_screen
 
         quality = quality_screen(case=case, outcome=outcome, inputs=quality_inputs)
         if quality is not None:
             quality.held = quality.held and decision == "publish"
             if quality.held:
                 decision, reasons = "queue", ["low_quality", *reasons]
+    return _Screened(inp, decision, risk, reasons, detectors, classifier_score, quality)
+
+
+def _screen_store(case, screened):
+    """Inside the caller's transaction, ``case`` locked and still in screening: store the
+    decision and act on it (publish / reject / queue)."""
+    s = screened
+    case.risk, case.queue_reasons, case.detectors = s.risk, s.reasons, s.detectors
+    case.classifier_score, case.ai_decision, case.screened_at = s.classifier_score, s.decision, timezone.now()
+    if s.quality is not None:
+        from moderation.quality.services import quality_after_screen
+
+        # Stored before the decision is applied, so what publication triggers (points
+        # scaled by quality, the entry's place in the default order) sees the score.
+        quality_after_screen(case=case, quality=s.quality)  # stores the score; notifies if held
+    if s.decision == "reject":
+        reason = next((AI_REJECT_REASON[r] for r in s.reasons if r in AI_REJECT_REASON), RejectReason.SPAM)
+        _decide(case, actor=None, approve=False, reason_code=reason, note="")
+    elif s.decision == "publish":
+        _decide(case, actor=None, approve=True, reason_code="", note="")
+    else:
+        case.state = State.QUEUED
+        case.queued_at = timezone.now()
+        case.author_reach = _author_reach(case.author_id)
+        _refresh_priority(case)
+        case.save()
+        event_record(case, actor=None, action=f"moderation.{case.content_type}.queued", reason=",".join(s.reasons),
+               old_state=State.SCREENING, new_state=State.QUEUED, data={"risk": s.risk})
+        _notify_held_for_review(case, s.reasons)
+
+
+def case_screen(*, case_id, revision=None):
+    """Run the pipeline on a case's content and act on its decision. Idempotent:
+    a case no longer in screening (or screened at a later revision) is left alone.
+
+    If screening fails the item goes to the queue with "screening_failed": never
+    published unscreened, never lost."""
+    from moderation import pipeline
+
+    case = Case.objects.filter(pk=case_id).only("id", "content_type", "object_id", "state", "revision", "author").first()
+    if not _still_screening(case, revision):
+        return None
+    adapter = registry.get(case.content_type)
+    screened = _screen_decide(case, lambda: adapter.screen_inputs(case.object_id))
+    if screened is None:
+        return None
 
     with transaction.atomic():
+        _lock_for_screening(adapter, [case])
         # Gone: the author's account was deleted while this ran (moderation/privacy.py).
         case = Case.objects.select_for_update().filter(pk=case_id).first()
-        if case is None or case.state != State.SCREENING or (revision is not None and case.revision != revision):
+        if not _still_screening(case, revision):
             return None
-        case.risk, case.queue_reasons, case.detectors = risk, reasons, detectors
-        case.classifier_score, case.ai_decision, case.screened_at = classifier_score, decision, timezone.now()
-        if quality is not None:
-            # Stored before the decision is applied, so what publication triggers (points
-            # scaled by quality, the entry's place in the default order) sees the score.
-            quality_after_screen(case=case, quality=quality)  # stores the score; notifies if held
-        if decision == "reject":
-            reason = next((AI_REJECT_REASON[r] for r in reasons if r in AI_REJECT_REASON), RejectReason.SPAM)
-            _decide(case, actor=None, approve=False, reason_code=reason, note="")
-        elif decision == "publish":
-            _decide(case, actor=None, approve=True, reason_code="", note="")
-        else:
-            case.state = State.QUEUED
-            case.queued_at = timezone.now()
-            case.author_reach = _author_reach(case.author_id)
-            _refresh_priority(case)
-            case.save()
-            event_record(case, actor=None, action=f"moderation.{case.content_type}.queued", reason=",".join(reasons),
-                   old_state=State.SCREENING, new_state=State.QUEUED, data={"risk": risk})
-            _notify_held_for_review(case, reasons)
-        if inp is not None:
+        _screen_store(case, screened)
+        if screened.inp is not None:
+            inp = screened.inp
             transaction.on_commit(lambda: pipeline.remember_all(inp))
     return case
+
+
+def _lock_for_screening(adapter, cases, *, skip_locked=False):
+    """Before any case lock, take the rows that writers in the author's name take first, in their
+    order: the authors' user rows (``account_lock_active``: edits and account erasure hold it
+    while they lock the content and its case), then the content rows. Any other order deadlocks
+    with an edit or an erasure of the same item. Returns the object ids whose rows are held
+    (``skip_locked`` leaves out the items whose author or content another transaction holds)."""
+    author_ids = sorted({c.author_id for c in cases if c.author_id})
+    held = set(User.objects.select_for_update(no_key=True, skip_locked=skip_locked)
+               .filter(pk__in=author_ids).order_by("pk").values_list("pk", flat=True))
+    ids = [c.object_id for c in cases if not c.author_id or c.author_id in held]
+    return adapter.lock_many(ids, skip_locked=skip_locked) if ids else set()
+
+
+SCREEN_BATCH = getattr(settings, "MODERATION_SCREEN_BATCH", 16)
+# A case in screening this much older than the batch is not picked up by it (one whose
+# content vanished stays in screening: it must not take a place in every batch forever).
+SCREEN_BATCH_WINDOW = timedelta(seconds=getattr(settings, "MODERATION_SCREEN_BATCH_WINDOW", 600))
+# A batch takes no further item after this many seconds (a loaded worker stays well inside the
+# task's 20 s soft time limit); the items it leaves are screened by their own tasks.
+SCREEN_BATCH_SECONDS = getattr(settings, "MODERATION_SCREEN_BATCH_SECONDS", 5.0)
+
+
+class ScreeningFailed(ServiceError):
+    pass
+
+
+def case_screen_batch(*, case_id, revision=None, limit=None):
+    """Micro-batching: screen ``case_id`` and, in the same run, up to ``limit - 1`` other
+    first-revision cases of its kind already waiting in screening (never waits for more:
+    a lone item is screened alone at once). Returns the cases screened.
+
+    Each item's decision is the one ``case_screen`` would make for it: items go in case
+    order, and each item's fingerprints are remembered before the next is screened (the
+    duplicate detector sees the earlier items of its batch, as it would one by one). Shared:
+    one read of all the items' content (``screen_inputs_many``), one transaction and commit.
+    Each item has a savepoint of its own: one that fails is rolled back alone (its own task,
+    still queued, screens it again); the others are committed. Publication, domain signals
+    and follow-up tasks run on commit, per item, as they do one by one.
+
+    Idempotent: cases are taken under row locks (``SKIP LOCKED`` for the batch's extras, so
+    two workers never screen one item twice) and only while still in screening; the task of
+    an item a batch already screened finds it decided and returns after one query."""
+    from moderation import pipeline
+
+    limit = SCREEN_BATCH if limit is None else limit
+    deadline = time.monotonic() + SCREEN_BATCH_SECONDS
+    if limit <= 1:  # batching off: the one-item path
+        case = case_screen(case_id=case_id, revision=revision)
+        return [case] if case is not None else []
+    case = Case.objects.filter(pk=case_id).only("id", "content_type", "object_id", "state", "revision", "author").first()
+    if not _still_screening(case, revision):
+        return []
+    adapter = registry.get(case.content_type)
+    screened_cases, failed = [], []
+    with transaction.atomic():
+        _lock_for_screening(adapter, [case])
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if not _still_screening(case, revision):
+            return []
+        others = list(
+            Case.objects.select_for_update(skip_locked=True)
+            .filter(state=State.SCREENING, content_type=case.content_type, revision=1,
+                    created_at__gte=timezone.now() - SCREEN_BATCH_WINDOW)
+            .exclude(pk=case.pk).order_by("id")[:limit - 1]
+        )
+        if others:  # their rows without waiting: one held is being edited (left to its own task)
+            free = _lock_for_screening(adapter, others, skip_locked=True)
+            others = [c for c in others if c.object_id in free]
+        cases = sorted([case, *others], key=lambda c: c.pk)
+        try:
+            read = adapter.screen_inputs_many([c.object_id for c in cases])
+        except Exception:  # read one by one then, each failure on its own item
+            log.exception("screening: the batch read failed for cases %s", [c.pk for c in cases])
+            read = None
+        for item in cases:
+            if item.pk != case.pk and time.monotonic() > deadline:
+                continue  # out of time: left in screening for its own task
+            one = (lambda item=item: read[item.object_id]) if read is not None else (
+                lambda item=item: adapter.screen_inputs(item.object_id))
+            try:
+                # A lone item needs no savepoint: its failure rolls back the whole (one-item) run.
+                with transaction.atomic(savepoint=len(cases) > 1):
+                    screened = _screen_decide(item, one)
+                    if screened is None:
+                        continue
+                    _screen_store(item, screened)
+                    if screened.inp is not None:
+                        pipeline.remember_all(screened.inp)
+            except Exception:
+                log.exception("screening: could not store the decision of case %s", item.pk)
+                failed.append(item.pk)
+                continue
+            screened_cases.append(item)
+    if case.pk in failed:  # the others are committed; this task fails as a single screening would
+        raise ScreeningFailed(f"could not store the screening decision of case {case.pk}")
+    return screened_cases
 
 
 def _notify_held_for_review(case, reasons):

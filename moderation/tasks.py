@@ -6,8 +6,14 @@ from moderation import calibration, services
 # ignore_result: nobody reads a screening's return value; storing it cost a Redis write per item.
 @shared_task(name="moderation.case_screen", soft_time_limit=20, time_limit=30, ignore_result=True)
 def case_screen(case_id, revision=None):
-    case = services.case_screen(case_id=case_id, revision=revision)
-    return case.state if case else None
+    """Screen this case, and with it the other cases already waiting (micro-batching,
+    ``services.case_screen_batch``); returns how many were screened.
+
+    Run eagerly (no broker: the task runs inside the request that submitted the item, after its
+    commit) it screens its own item only: a request does not take on other people's waiting
+    items (their own requests screen them)."""
+    limit = 1 if case_screen.request.is_eager else None
+    return len(services.case_screen_batch(case_id=case_id, revision=revision, limit=limit))
 
 
 @shared_task(name="moderation.expire_leases")

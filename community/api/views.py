@@ -8,7 +8,10 @@ import hashlib
 from functools import partial
 
 from axes.helpers import get_lockout_message
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,12 +22,15 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from community import hooks, selectors, services
 from community.api import serializers as s
+from community.models import Review
 from community.pagecache import shared_page_get, shared_page_set
+from community.reviewversions import review_list_version, review_list_version_key
 from core.api.parsers import JSONParser
 from core.api.base import (
     ApiPagination,
@@ -59,15 +65,17 @@ class KnownCountPagination(ApiPagination):
             self.django_paginator_class = partial(KnownCountPaginator, count=known_count)
 
 
-# Anonymous review lists are cached whole for this long, like the anonymous product page:
-# under load a hot list is serialised a few times a minute instead of on every request.
-REVIEW_LIST_CACHE_SECONDS = 10
+# A review list answer, as an anonymous visitor sees it, is stored for this long under its
+# product's list version (community.reviewversions): votes, edits, new reviews and moderation
+# decisions retire it at once; only an author's level can lag this long.
+REVIEW_LIST_SHARED_SECONDS = 30
 
 
-def _review_context(request, reviews):
-    """What review cards need beyond the rows, fetched once for the whole page."""
+def _review_context(request, reviews, viewer=None):
+    """What review cards need beyond the rows, fetched once for the whole page (as seen by
+    ``viewer``, the request's user unless given)."""
     reviews = list(reviews)
-    viewer = request.user
+    viewer = request.user if viewer is None else viewer
     levels = hooks.user_levels({r.author_id for r in reviews})
     # A level is part of the public profile: only for authors who consented (``author_public``,
     # annotated by the selector in the page's query); the others show their name alone.
@@ -94,6 +102,78 @@ def _review_response(request, review_id, *, status_code=status.HTTP_200_OK):
     return Response(data, status=status_code)
 
 
+
+
+# --- the review list's shared answer -------------------------------------------------------
+
+# How every card of a shared answer ends (``is_own`` and ``my_vote`` are the card's last fields);
+# a string value cannot contain it, as its quotes would be escaped.
+_CARD_TAIL = b'"is_own":false,"my_vote":null}'
+_JSON_VALUES = {True: b"true", False: b"false", None: b"null"}
+_UNKNOWN = object()
+# slug -> product id, per process: only a hint for which list version to read with the stored
+# answer (a renamed product's version changes in the admin, retiring what was stored for it).
+_PRODUCT_IDS = {}
+
+
+def _shared_list_key(request):
+    """The stored answer's key (language, scheme, host and full path: the answer's links
+    carry them), or None when the answer is not plain compact JSON (the browsable API, an
+    ``indent``), which is built per request."""
+    renderer = getattr(request, "accepted_renderer", None)
+    if not REVIEW_LIST_SHARED_SECONDS or type(renderer) is not JSONRenderer \
+            or request.accepted_media_type != renderer.media_type:
+        return None
+    raw = f"{get_language()}|{request.scheme}|{request.get_host()}|{request.get_full_path()}"
+    return "api:reviews:shared:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _stored_list(key, slug):
+    """(the stored answer if its product's list version is still the current one, or None; the
+    public-profile generation). The product's id as this process last saw it for the slug lets
+    the version be read in the same cache round trip (an answer built for another id is not used)."""
+    product_id = _PRODUCT_IDS.get(slug)
+    if product_id is None:
+        entry, generation = shared_page_get(key)
+        if not isinstance(entry, dict):
+            return None, generation
+        version = cache.get(review_list_version_key(entry["product_id"]))
+    else:
+        entry, generation, version = shared_page_get(key, also=review_list_version_key(product_id))
+        if not isinstance(entry, dict) or entry["product_id"] != product_id:
+            return None, generation
+    return (entry if entry["version"] == version else None), generation
+
+
+def _viewer_state(product_id, viewer, review_ids):
+    """The viewer's own review of the product, (status, status_reason) or None, and their votes
+    on the listed reviews: one query signed in, none signed out."""
+    if not viewer.is_authenticated:
+        return None, {}
+    return selectors.review_list_viewer_state(product_id=product_id, user=viewer, review_ids=review_ids)
+
+
+def _sees_shared_list(own):
+    """Whether the viewer's list is everyone's: not when their own review of the product is
+    unpublished (listed for them alone, with its status) or carries a status reason."""
+    return own is None or (own[0] == Review.Status.PUBLISHED and not own[1])
+
+
+def _shared_list_for_viewer(entry, viewer, votes):
+    """The stored answer with the viewer's own card and votes marked."""
+    body = entry["body"]
+    if not viewer.is_authenticated:
+        return body
+    parts, start = [], 0
+    for review_id, author_id, at in entry["cards"]:
+        mine, vote = author_id == viewer.pk, votes.get(review_id)
+        if mine or vote is not None:
+            parts += [body[start:at], b'"is_own":%s,"my_vote":%s}' % (_JSON_VALUES[mine], _JSON_VALUES[vote])]
+            start = at + len(_CARD_TAIL)
+    if not parts:
+        return body
+    parts.append(body[start:])
+    return b"".join(parts)
 
 
 # --- products -------------------------------------------------------------------------
@@ -137,34 +217,66 @@ class ProductReviewListApi(BaseApi):
         responses={200: s.ReviewOutputSerializer(many=True), **error_responses(400, 404, 429)},
     )
     def get(self, request, slug):
+        key, own = _shared_list_key(request), _UNKNOWN
+        if key is not None:
+            entry, generation = _stored_list(key, slug)
+            if entry is not None:
+                own, votes = _viewer_state(entry["product_id"], request.user, [card[0] for card in entry["cards"]])
+                if _sees_shared_list(own):
+                    return HttpResponse(_shared_list_for_viewer(entry, request.user, votes),
+                                        content_type=request.accepted_renderer.media_type)
         filters = parse_input(s.ReviewListFilterSerializer, request.query_params)
-        anonymous = not request.user.is_authenticated
-        cache_key = None
-        if anonymous and REVIEW_LIST_CACHE_SECONDS:
-            cache_key = "api:reviews:" + hashlib.sha256(
-                f"{get_language()}|{request.get_host()}|{request.get_full_path()}".encode()
-            ).hexdigest()
-            cached, generation = shared_page_get(cache_key)
-            if cached is not None:
-                return Response(cached)
         product = selectors.product_get_for_review(slug=slug)
         if product is None:
             raise NotFound(_("Product not found."))
+        if len(_PRODUCT_IDS) > 10_000:
+            _PRODUCT_IDS.clear()
+        _PRODUCT_IDS[slug] = product.pk
+        if key is not None and own is _UNKNOWN:
+            own = _viewer_state(product.pk, request.user, [])[0]
+        if key is not None and _sees_shared_list(own):
+            # Read before the rows: a change committed meanwhile replaces it, retiring what is built here.
+            version = review_list_version(product.pk)
+            entry = self._shared_list(request, product, filters, version)
+            if entry is not None:
+                shared_page_set(key, entry, generation, REVIEW_LIST_SHARED_SECONDS)
+                votes = selectors.helpful_votes_for_user(user=request.user, review_ids=[c[0] for c in entry["cards"]])
+                return HttpResponse(_shared_list_for_viewer(entry, request.user, votes),
+                                    content_type=request.accepted_renderer.media_type)
+        # The viewer's own review is not published (it is listed for them alone, with its
+        # status), or the answer is not plain JSON: built for this request only.
         reviews = selectors.review_list_for_product(product=product, viewer=request.user, **filters)
-        known = None
-        if not filters.get("rating") and not filters.get("tag"):
-            photos_only = filters.get("sort") == "photos" or filters.get("with_photos")
-            # Signed in, the viewer's own review (any state) is listed too: counted with one small query.
-            known = selectors.review_count_for_viewer(product, request.user, content=filters["content"],
-                                                      photos_only=photos_only)
-        paginator = KnownCountPagination(known_count=known)
+        paginator = KnownCountPagination(known_count=self._known_count(product, request.user, filters))
         page = paginator.paginate_queryset(reviews, request, view=self)
         data = s.ReviewOutputSerializer(page, many=True, context=_review_context(request, page)).data
-        response = paginator.get_paginated_response(data)
-        if cache_key:
-            shared_page_set(cache_key, response.data, generation, REVIEW_LIST_CACHE_SECONDS)
-        return response
+        return paginator.get_paginated_response(data)
 
+    @staticmethod
+    def _known_count(product, viewer, filters):
+        if filters.get("rating") or filters.get("tag"):
+            return None  # counted
+        photos_only = filters.get("sort") == "photos" or filters.get("with_photos")
+        # Signed in, the viewer's own review (any state) is listed too: counted with one small query.
+        return selectors.review_count_for_viewer(product, viewer, content=filters["content"], photos_only=photos_only)
+
+    def _shared_list(self, request, product, filters, version):
+        """The answer as everyone but the cards' authors and voters sees it (published reviews,
+        no vote, nothing one's own), rendered, with where each card's personal fields sit."""
+        anonymous = AnonymousUser()
+        reviews = selectors.review_list_for_product(product=product, viewer=anonymous, **filters)
+        paginator = KnownCountPagination(known_count=self._known_count(product, anonymous, filters))
+        page = paginator.paginate_queryset(reviews, request, view=self)
+        data = s.ReviewOutputSerializer(page, many=True, context=_review_context(request, page, anonymous)).data
+        response = paginator.get_paginated_response(data)
+        body = request.accepted_renderer.render(response.data, request.accepted_media_type, {"request": request})
+        offsets, at = [], body.find(_CARD_TAIL)
+        while at != -1:
+            offsets.append(at)
+            at = body.find(_CARD_TAIL, at + 1)
+        if len(offsets) != len(page):
+            return None  # not the shape the splicing expects: never serve it
+        return {"version": version, "product_id": product.pk, "body": body,
+                "cards": [(r.pk, r.author_id, at) for r, at in zip(page, offsets)]}
 
 # --- reviews -----------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from community.models import MODERATORS_GROUP, User
+from community.pagecache import page_version_bump
 from community.privacy import selectors
 from community.privacy.models import (
     ConsentRecord,
@@ -44,6 +45,7 @@ from community.privacy.models import (
 from community.privacy.registry import personal_data_entries
 from community.services import notification_send, user_profile_update
 from core import client_signals
+from core.api.authentication import user_tokens_forget
 from core.errors import ServiceError
 from core.queue import enqueue_on_commit
 
@@ -412,6 +414,9 @@ def account_erase(*, request_id, now=None) -> int:
     # screening run already holding its case lock), which a plain FOR UPDATE would deadlock with.
     user = User.objects.select_for_update(no_key=True).get(pk=request.user_id)
     User.objects.filter(pk=user.pk).update(is_active=False)  # from here on nothing new is accepted
+    # update() sends no post_save: stored product pages show the name, cached API tokens the account
+    page_version_bump(None)
+    user_tokens_forget(user.pk)
     user.is_active = False
     touched = 0
     for entry in personal_data_entries():

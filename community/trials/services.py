@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from community.models import Review, User
 from community.privacy.models import StaffAccessRecord
 from community.privacy.services import staff_access_record
+from community.reviewversions import review_list_changed
 from community.services import brand_staff_check, notification_send, review_post
 from community.signals import send_on_commit
 from community.trials import signals
@@ -256,6 +257,7 @@ def trial_report_post(*, user: User, application: TrialApplication, rating, text
     if application.review_id != review.pk and not linked_elsewhere:
         application.review = review
         application.save(update_fields=["review"])
+        review_list_changed(review.product_id)  # the card now says it is a trial report
     if review.is_public and review.has_content:
         transaction.on_commit(lambda: trial_report_record(review_id=review.pk))
     return review
@@ -290,6 +292,7 @@ def trial_report_record(*, review_id) -> TrialApplication | None:
             # The disclosure is the reason the review exists: set it even when the tester
             # posted from the product page instead of the trial report page.
             Review.objects.filter(pk=review.pk).update(incentive=Review.Incentive.FREE_SAMPLE)
+        review_list_changed(review.product_id)
         # Gamification awards the on-time report's points (its rule) on this event.
         send_on_commit(signals.trial_report_recorded, application_id=app.pk, user_id=app.user_id,
                        review_id=review.pk, on_time=reported_at <= app.program.report_deadline)

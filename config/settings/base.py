@@ -320,6 +320,8 @@ DASHBOARD_RECONCILE_DAYS = env.int("DASHBOARD_RECONCILE_DAYS", default=7)
 DASHBOARD_FAKE_RATE_CACHE_SECONDS = env.int("DASHBOARD_FAKE_RATE_CACHE_SECONDS", default=300)
 # The computed figures are cached per filter and scope until the next rollup run (at most this long).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+# While one request computes a run's figures, others get the previous run's (single flight).
+DASHBOARD_COMPUTE_LOCK_SECONDS = env.int("DASHBOARD_COMPUTE_LOCK_SECONDS", default=120)
 
 # --- Celery: eager (in-process, errors propagate) unless a broker is configured ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

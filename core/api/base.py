@@ -6,13 +6,15 @@ documented error responses. The error shape itself is rendered by
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticatedOrReadOnly
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from core.api.authentication import CachedTokenAuthentication
 
 # The largest id a bigint column holds: ids past it are "not found", never a database error.
 MAX_ID = 2**63 - 1
@@ -64,7 +66,7 @@ def error_responses(*codes):
 
 class BaseApi(APIView):
     # Token first: its WWW-Authenticate header turns "not signed in" into 401, not 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [CachedTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticatedOrReadOnly]
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, WritesRateThrottle]
     throttle_scope = "writes"

@@ -26,6 +26,7 @@ def _status(decision):
 class EntryAdapter(registry.ContentAdapter):
     key = "entry"
     label = _("Challenge entry")
+    model = Entry
 
     def _qs(self):
         return Entry.objects.select_related("challenge", "author").prefetch_related("images")
@@ -101,6 +102,7 @@ class EntryAdapter(registry.ContentAdapter):
 class CommentAdapter(registry.ContentAdapter):
     key = "comment"
     label = _("Comment")
+    model = EntryComment
 
     def _qs(self):
         return EntryComment.objects.select_related("author", "entry")

@@ -34,7 +34,10 @@ from moderation.management.commands.moderation import bench_texts
 # (module, attribute, phase label): wrapped for the run, restored after it.
 PHASES = [
     ("moderation.services", "case_screen", "task total (case_screen)"),
+    ("moderation.services", "case_screen_batch", "task total (case_screen)"),
     ("moderation.adapters.reviews", "ReviewAdapter.screen_input", "read the review (screen_input)"),
+    ("moderation.adapters.reviews", "ReviewAdapter.screen_inputs", "read the review(s) (screen_inputs)"),
+    ("moderation.adapters.reviews", "ReviewAdapter.screen_inputs_many", "read the review(s) (screen_inputs)"),
     ("moderation.pipeline", "thresholds_for", "read thresholds"),
     ("moderation.pipeline", "screen", "detectors (pipeline.screen)"),
     ("moderation.quality.services", "quality_screen", "quality scoring"),
@@ -108,9 +111,24 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--cprofile", type=int, default=0, metavar="N",
                             help="also print the N functions with the most cumulative CPU time (cProfile)")
-        parser.add_argument("--sql", action="store_true", help="print the statements of the last item")
+        parser.add_argument("--sql", action="store_true", help="print the statements of the last task")
+        parser.add_argument("--batch", type=int, default=1,
+                            help="micro-batch size (services.SCREEN_BATCH) for the run: 1 screens one item per "
+                                 "task; K lets a task screen up to K waiting items (all are waiting here), the "
+                                 "tasks of items already screened then return after one query")
 
-    def handle(self, *args, n, warmup, classifier, pyinstrument, seed, sql, cprofile, **options):
+    def handle(self, *args, n, warmup, classifier, pyinstrument, seed, sql, cprofile, batch=1, **options):
+        from moderation import services as moderation_services
+
+        batch_before = moderation_services.SCREEN_BATCH
+        moderation_services.SCREEN_BATCH = max(1, batch)
+        try:
+            self._handle(n=n, warmup=warmup, classifier=classifier, pyinstrument=pyinstrument, seed=seed, sql=sql,
+                         cprofile=cprofile, batch=max(1, batch))
+        finally:
+            moderation_services.SCREEN_BATCH = batch_before
+
+    def _handle(self, *, n, warmup, classifier, pyinstrument, seed, sql, cprofile, batch):
         latency = LatencyCommand(stdout=self.stdout, stderr=self.stderr)
         latency._prepare_database()
         settings.COCREATE_MODEL_DIR = Path(tempfile.mkdtemp(prefix="profile-models-"))
@@ -132,8 +150,13 @@ class Command(BaseCommand):
                                     text=text, language="zh")
             case = Case.objects.only("id", "revision").get(content_type="review", object_id=review.pk)
             cases.append((case.pk, case.revision))
+        # The warm-up screens its own cases only (a batch would take measured ones with them).
+        from moderation import services as moderation_services
+
+        moderation_services.SCREEN_BATCH, size = 1, moderation_services.SCREEN_BATCH
         for case_id, revision in cases[:warmup]:
             tasks.case_screen(case_id, revision)
+        moderation_services.SCREEN_BATCH = size
 
         timers = Timers()
         saved = []
@@ -178,11 +201,13 @@ class Command(BaseCommand):
         for c in Case.objects.filter(pk__in=[c for c, _ in cases[warmup:]]).values_list("ai_decision", flat=True):
             decisions[c] += 1
         w = self.stdout.write
-        w(f"{n} reviews screened one by one through moderation.case_screen, classifier: "
+        w(f"{n} reviews screened through moderation.case_screen tasks "
+          f"({'one by one' if batch == 1 else f'micro-batches of up to {batch}, every item waiting'}), classifier: "
           f"{'sample model' if classifier else 'none'}; decisions: {dict(decisions)}")
-        w(f"per item: wall p50 {statistics.median(walls) * 1000:.1f} ms, mean {statistics.fmean(walls) * 1000:.1f} ms;"
-          f" CPU (this process) mean {statistics.fmean(cpus) * 1000:.1f} ms; queries mean "
-          f"{statistics.fmean(queries):.1f} (min {min(queries)}, max {max(queries)})")
+        w(f"per item: wall {sum(walls) / n * 1000:.1f} ms, CPU (this process) {sum(cpus) / n * 1000:.1f} ms, "
+          f"queries {sum(queries) / n:.1f}; per task ({len(walls)} tasks, no-ops included): wall p50 "
+          f"{statistics.median(walls) * 1000:.1f} ms, max {max(walls) * 1000:.1f} ms, queries min {min(queries)} "
+          f"max {max(queries)}")
         total = sum(walls)
         w("phase (exclusive wall time)              ms/item  share  calls/item")
         for label, seconds in sorted(timers.exclusive.items(), key=lambda kv: -kv[1]):

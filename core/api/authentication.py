@@ -1,0 +1,86 @@
+"""Token authentication with the token -> user lookup kept in the cache for a minute (issue 16,
+signed-in pages): DRF's ``TokenAuthentication`` runs a query joining the user on every request,
+about a third of a cached review list's server time.
+
+What is stored: the token row with its user, the password hash left out (deferred: read from
+the database if anything asks for it). What retires an entry at once, and keeps a request in
+flight from storing it again:
+
+- a token deleted (signed out, rotated, account erased): its key is tombstoned, now and after
+  commit; entries are only ever *added*, so a tombstone cannot be overwritten by a request that
+  read the token before the delete;
+- a user saved (deactivated, anonymised, renamed, logged in): the user's entry is tombstoned and
+  a mark set for ``RETIRE_SECONDS``; a request that stores an entry checks the marker afterwards and
+  tombstones its own entry when the user changed meanwhile.
+
+Writes that bypass ``save()`` (a queryset ``update()``) are caught within ``TOKEN_CACHE_SECONDS``;
+the account deletion path also deletes the tokens and saves the user, so it is at once.
+
+"""
+import hashlib
+
+from django.core.cache import cache
+from django.db import transaction
+from rest_framework.authentication import TokenAuthentication
+
+TOKEN_CACHE_SECONDS = 60
+# How long a tombstone and a "user changed" mark last: longer than a request takes from reading
+# the token row to storing it (the same function, microseconds apart), short enough that a user
+# who just signed in (``last_login`` is a save) is cached again a few seconds later.
+RETIRE_SECONDS = 10
+_RETIRED = "retired"
+
+
+def token_cache_key(key) -> str:
+    return "auth:token:" + hashlib.sha256(str(key).encode()).hexdigest()
+
+
+def _user_index_key(user_id) -> str:
+    return f"auth:token-user:{int(user_id)}"
+
+
+def user_changed_key(user_id) -> str:
+    return f"auth:user-changed:{int(user_id)}"
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    def authenticate_credentials(self, key):
+        cache_key = token_cache_key(key)
+        cached = cache.get(cache_key)
+        if cached is not None and cached != _RETIRED:
+            return cached.user, cached
+        token = self.get_model().objects.select_related("user").defer("user__password").filter(key=key).first()
+        if token is None or not token.user.is_active:
+            return super().authenticate_credentials(key)  # refuses, with DRF's own messages
+        if cached is None:  # not retired lately: keep it
+            cache.set(_user_index_key(token.user_id), cache_key, TOKEN_CACHE_SECONDS)
+            if cache.add(cache_key, token, TOKEN_CACHE_SECONDS) and cache.get(user_changed_key(token.user_id)):
+                cache.set(cache_key, _RETIRED, RETIRE_SECONDS)  # the user changed while we read
+        return token.user, token
+
+
+def _retire_token(key):
+    cache.set(token_cache_key(key), _RETIRED, RETIRE_SECONDS)
+
+
+def _retire_user(user_id):
+    cache.set(user_changed_key(user_id), 1, RETIRE_SECONDS)
+    cache_key = cache.get(_user_index_key(user_id))
+    if cache_key:
+        cache.set(cache_key, _RETIRED, RETIRE_SECONDS)
+
+
+def token_deleted(sender, instance, **kwargs):
+    _retire_token(instance.key)
+    transaction.on_commit(lambda: _retire_token(instance.key))
+
+
+def user_saved(sender, instance, **kwargs):
+    user_tokens_forget(instance.pk)
+
+
+def user_tokens_forget(user_id):
+    """Retire the cached token look-ups of this user now and again on commit: for writes to the
+    user row that send no ``post_save`` (a queryset ``update()``, e.g. an account being closed)."""
+    _retire_user(user_id)
+    transaction.on_commit(lambda: _retire_user(user_id))
