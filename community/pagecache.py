@@ -21,6 +21,7 @@ the public-profile generation they were built at (``shared_page_get`` / ``shared
 giving or withdrawing that consent retires them all at once.
 """
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.cache import cache
@@ -127,7 +128,16 @@ def _fill(html, request, *, signed_in, keep_csrf_marker=False):
     html = html.replace(PATH_MARKER, escape(path) if signed_in else quote(path, safe="/"))
     if keep_csrf_marker:  # the whole page is stored for everyone: the token goes in when it is served
         return mark_safe(html)
-    return mark_safe(html.replace(csrf_marker(), get_token(request)))
+    return mark_safe(html.replace(csrf_marker(), request_csrf_token(request)))
+
+
+def request_csrf_token(request):
+    """The request's masked CSRF token, made once: a page filled from several stored parts uses
+    one token in all its forms, as a page rendered whole does (masking costs a random string)."""
+    token = getattr(request, "_cocreate_csrf_token", None)
+    if token is None:
+        token = request._cocreate_csrf_token = get_token(request)
+    return token
 
 
 # The vote buttons of a stored card (rendered with no vote) and how the viewer's vote changes
@@ -294,6 +304,37 @@ def page_versions(product_id):
     return (found[keys[0]], found[keys[1]], int(found.get(PUBLIC_PROFILE_GENERATION_KEY) or 0))
 
 
+PRODUCT_KEY = "cocreate:product:{}"
+
+
+def product_light(slug):
+    """The product row with its brand and category, and its page versions: ``(product, versions)``,
+    ``(None, None)`` for no active product. The row is stored with the page versions read before
+    it, and used while they are current (every write to a product, its brand or its category
+    retires them), so a signed-in page view usually reads it without a query. The first reader
+    of a slug stores only its id: it read the row before it knew which versions to read."""
+    from community import selectors
+
+    key = PRODUCT_KEY.format(_digest(slug))
+    entry = cache.get(key)
+    if entry is not None:
+        pk, stored, stored_versions = entry
+        versions = page_versions(pk)
+        if stored is not None and stored_versions == versions[:2]:
+            return stored, versions
+        product = selectors.product_get_light(slug=slug)  # read after the versions: storable under them
+        if product is not None and product.pk == pk:
+            cache.set(key, (pk, product, versions[:2]), page_bodies_seconds())
+            return product, versions
+    else:
+        product = selectors.product_get_light(slug=slug)
+    if product is None:
+        return None, None
+    versions = page_versions(product.pk)
+    cache.set(key, (product.pk, None, None), page_bodies_seconds())
+    return product, versions
+
+
 def body_key(request, product, versions, *, sort, show_all, page_number):
     return "cocreate:body:" + _digest((
         versions, product.pk, _obj_state(product), sort, show_all, page_number, get_language(),
@@ -338,13 +379,16 @@ def body_render(request, context, *, reviews, rating_only):
     body_context["person_slot"] = mark_safe(_slot("person"))
     with timezone.override(_zone(request)):
         html = render_to_string(BODY_TEMPLATE, body_context)
-    parts = []
-    for review in reviews:
-        if review.pk in cards:
-            before, _sep, html = html.partition(_slot(f"card-{review.pk}"))
-            parts.extend([before, review.pk])
-    before, _sep, after = html.partition(_slot("person"))
-    return {"parts": parts + [before, None, after], "cards": cards,
+    # Cut at every slot in the order they stand in the page (the person's panel comes before the
+    # cards): text, slot, text, ... where a slot is a card's id or None for the panel.
+    slots = {_slot(f"card-{pk}"): pk for pk in cards}
+    slots[_slot("person")] = None
+    parts, pos = [], 0
+    for found in re.finditer("|".join(re.escape(marker) for marker in slots), html):
+        parts.extend([html[pos:found.start()], slots[found.group(0)]])
+        pos = found.end()
+    parts.append(html[pos:])
+    return {"parts": parts, "cards": cards,
             "review_ids": [r.pk for r in reviews], "rating_only_ids": [r.pk for r in rating_only]}
 
 
@@ -370,6 +414,56 @@ def body_fill(request, entry, *, person_html, votes, own_card_html=None, own_id=
         else:
             out.append(part)
     return _fill("".join(out), request, signed_in=request.user.is_authenticated, keep_csrf_marker=keep_csrf_marker)
+
+
+# --- the layout around a stored body, for signed-in viewers --------------------------------------
+#
+# The header, navigation, policy banner and footer (base.html) cost about as much to render as the
+# rest of a signed-in product page once its body is stored. They differ between viewers only in
+# the header's counts (unread notifications, the moderation link), the policy banner, the CSRF
+# token and the path: the first two are part of the key, the last two are markers filled per
+# request. Signed-out pages are not shelled: their login links carry the path URL-encoded, which
+# a single path marker cannot tell from the form values that carry it HTML-escaped.
+
+SHELL_SLOT_NAME = "main"
+
+
+class _ShellRequest(_MarkerRequest):
+    def __init__(self, request, header):
+        super().__init__(request.user)
+        self.resolver_match = request.resolver_match
+        self._header_counts = header  # read by the {% header_counts %} tag
+
+
+def shell_wrap(request, template, context, *, identity, body):
+    """``template`` (which extends base.html and shows ``page_body``) around ``body`` for a
+    signed-in viewer, its layout rendered once per ``identity`` (what the page's own blocks show,
+    e.g. the title), language, header counts, policy banner and URL name, then filled."""
+    from django.templatetags.static import static
+
+    from community.privacy.context_processors import policy_banner_for
+    from community.templatetags.site_header import header_counts_for
+
+    user = request.user
+    header = header_counts_for(request)
+    banner = policy_banner_for(request)
+    match = request.resolver_match
+    key = "cocreate:shell:" + _digest((
+        template, identity, get_language(), (header["unread"], header["moderator"]),
+        getattr(banner, "version", None), match.url_name, match.app_name, static("css/app.css"),
+    ))
+    parts = cache.get(key)
+    if parts is None:
+        slot = _slot(SHELL_SLOT_NAME)
+        html = render_to_string(template, {
+            **context, "page_body": mark_safe(slot), "request": _ShellRequest(request, header), "user": user,
+            "csrf_token": csrf_marker(), "privacy_policy_banner": banner,
+        })
+        before, _sep, after = html.partition(slot)
+        parts = (before, after)
+        cache.set(key, parts, page_bodies_seconds())
+    before, after = parts
+    return _fill(before, request, signed_in=True) + body + _fill(after, request, signed_in=True)
 
 
 def person_panel_key(request, product, versions, *, photo_limit):

@@ -1,4 +1,5 @@
-"""Model signal receivers that retire stored product page bodies (community.pagecache).
+"""Model signal receivers that retire stored product page bodies (community.pagecache) and the
+per-person figures every signed-in page reads (community.usercache).
 
 Every write that changes what a product page shows to everyone saves one of these rows; the
 writes that go around ``save()`` (``QuerySet.update``, ``bulk_update``) call
@@ -6,6 +7,7 @@ writes that go around ``save()`` (``QuerySet.update``, ``bulk_update``) call
 """
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from community import usercache
 from community.pagecache import page_version_bump
 
 # What a page shows of a person: a name, an avatar, whether the account is active.
@@ -61,6 +63,20 @@ def trial_application_changed(sender, instance, **kwargs):
         page_version_bump(None)
 
 
+def own_review_changed(sender, instance, **kwargs):
+    usercache.own_review_forget(author_id=instance.author_id, product_id=instance.product_id)
+
+
+def notification_changed(sender, instance, **kwargs):
+    usercache.header_counts_forget([instance.user_id])
+
+
+def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """The header links the moderation queue for moderators."""
+    if action.startswith("post_"):
+        usercache.header_counts_forget(pk_set or [] if reverse else [instance.pk])
+
+
 def connect():
     for model, receiver in [
         ("community.Review", review_changed),
@@ -74,8 +90,15 @@ def connect():
     ]:
         post_save.connect(receiver, sender=model, dispatch_uid=f"pagecache-save-{model}")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"pagecache-delete-{model}")
+    for signal in (post_save, post_delete):
+        signal.connect(own_review_changed, sender="community.Review", dispatch_uid=f"usercache-own-{signal}")
+        signal.connect(notification_changed, sender="community.Notification",
+                       dispatch_uid=f"usercache-header-{signal}")
     post_save.connect(user_changed, sender="community.User", dispatch_uid="pagecache-save-user")
     post_delete.connect(shown_everywhere_changed, sender="community.User", dispatch_uid="pagecache-delete-user")
     from community.models import Review
 
     m2m_changed.connect(review_tags_changed, sender=Review.tags.through, dispatch_uid="pagecache-review-tags")
+    from community.models import User
+
+    m2m_changed.connect(user_groups_changed, sender=User.groups.through, dispatch_uid="usercache-groups")

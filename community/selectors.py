@@ -170,14 +170,6 @@ def review_get_own(*, product, user):
     return _with_card_data(Review.objects.filter(product=product, author=user)).first()
 
 
-def review_own_id(*, product, user):
-    """The id of the user's review of the product, or None: one small indexed query (most
-    viewers have none, and need nothing more)."""
-    if not user.is_authenticated:
-        return None
-    return Review.objects.filter(product=product, author=user).values_list("pk", flat=True).first()
-
-
 def review_list_recent(*, limit=8):
     """The home page feed: the newest published reviews with text or photos (a bare star
     rating has nothing to read), never a low-quality one."""

@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community import hooks, selectors, signals
+from community import hooks, selectors, signals, usercache
 from community.images import image_clean, image_thumbnail
 from community.integrity.services import helpful_action, interaction_record
 from community.pagecache import page_version_bump
@@ -431,7 +431,9 @@ def product_stats_refresh(*, product_id: int) -> bool:
         "content_review_count": shown["content"],
     }
     if Product.objects.filter(pk=product_id).update(**values):
-        review_list_changed(product_id)  # the lists' counts come from these caches
+        # The page's summary and the lists' counts come from these caches; the row itself is
+        # cached under the page version (pagecache.product_get_light).
+        page_version_bump(product_id)
         return True
     return False
 
@@ -608,14 +610,19 @@ def notification_send_many(*, user_ids, kind: str, title: str, title_params=None
     thousand rows, for backfills that reach every member."""
     notes = [_notification(user_id, kind=kind, title=title, title_params=title_params, body=body, url=url)
              for user_id in user_ids]
-    return Notification.objects.bulk_create(notes, batch_size=1000)
+    created = Notification.objects.bulk_create(notes, batch_size=1000)
+    usercache.header_counts_forget({note.user_id for note in notes})
+    return created
 
 
 def notification_mark_read(*, user: User, ids=None) -> int:
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    if marked:
+        usercache.header_counts_forget([user.pk])
+    return marked
 
 
 def notification_email(*, notification_id: int) -> bool:

@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from community import hooks, pagecache, selectors, services
+from community import hooks, pagecache, selectors, services, usercache
 from community.forms import ProfileForm, ReviewDetailsForm
 from community.models import Notification, Review
 from community.pagecache import (
@@ -287,13 +287,16 @@ def _person_context(request, product, own):
 def _product_detail_from_body(request, slug, cache_key):
     """The page from its stored shared body (community.pagecache), the person's parts put in place.
     None when this viewer's page cannot be assembled from it (their own star-only rating is listed)."""
-    product = selectors.product_get_light(slug=slug)
+    product, versions = pagecache.product_light(slug)  # the versions are read before anything the body shows
     if product is None:
         raise Http404(_("No such product."))
-    versions = pagecache.page_versions(product.pk)  # before reading anything the body shows
     sort, show_all, page = _product_query(request, product, lazy=True)
     key = pagecache.body_key(request, product, versions, sort=sort, show_all=show_all, page_number=page.number)
-    entry = cache.get(key)
+    # The body, the header's counts and the viewer's own-review id in one round trip.
+    found = cache.get_many([key, *usercache.prime_keys(request.user, product)])
+    entry = found.get(key)
+    if request.user.is_authenticated:
+        request._header_counts = usercache.header_counts(request.user, found=found)
     if entry is not None and entry["stamp"] != pagecache.authors_stamp(entry["authors"]):
         entry = None  # an author's level or badges changed
     prefetched = False
@@ -332,7 +335,8 @@ def _product_detail_from_body(request, slug, cache_key):
         cache.set(key, entry, pagecache.page_bodies_seconds())
 
     # Most viewers have no review of the product: a light query says so, the full one follows if not.
-    own = _own_review(request, product) if selectors.review_own_id(product=product, user=request.user) else None
+    own = (_own_review(request, product)
+           if usercache.own_review_id(product=product, user=request.user, found=found) else None)
     own_card = None
     if own is not None:
         if own.pk in entry["rating_only_ids"] or (own.pk in entry["review_ids"] and own.pk not in entry["cards"]):
@@ -344,9 +348,10 @@ def _product_detail_from_body(request, slug, cache_key):
     person = _person_panel(request, product, own, prefetched=prefetched, versions=versions)
     body = pagecache.body_fill(request, entry, person_html=person, votes=votes, own_card_html=own_card,
                                own_id=own.pk if own is not None else None, keep_csrf_marker=cache_key is not None)
+    if cache_key is None:  # signed in: the layout around the body is stored too
+        return HttpResponse(pagecache.shell_wrap(request, "community/product_detail.html", {"product": product},
+                                                 identity=(product.pk, str(product.name)), body=body))
     context = {"product": product, "page_body": body}
-    if cache_key is None:
-        return render(request, "community/product_detail.html", context)
     context["csrf_token"] = csrf_marker()  # the view's context wins over the csrf context processor
     html = render_to_string("community/product_detail.html", context, request)
     shared_page_set(cache_key, (html, product.pk, versions), versions[2], PRODUCT_PAGE_CACHE_SECONDS)

@@ -6,7 +6,7 @@ import uuid
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.backends.cached_db import SessionStore  # settings.SESSION_ENGINE
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 

@@ -77,9 +77,9 @@ def test_shopper_endpoints_need_sign_in(api, method, path):
 
 # --- the queue ------------------------------------------------------------------------------------
 
-# session, user, moderator check, count, page (author + holder joined), previews (reviews with
-# product and author joined, their photos)
-QUEUE_API_QUERIES = 7
+# user, moderator check, count, page (author + holder joined), previews (reviews with product and
+# author joined, their photos); the session is cached
+QUEUE_API_QUERIES = 6
 
 
 @pytest.mark.parametrize("n", [5, 50])
@@ -281,8 +281,8 @@ def test_appeal_by_the_author_only_once(product, moderator, django_capture_on_co
 
 # --- notifications ----------------------------------------------------------------------------------------
 
-# session, user, count, page, unread count
-NOTIFICATIONS_API_QUERIES = 5
+# user, count, page, unread count (the session is cached)
+NOTIFICATIONS_API_QUERIES = 4
 
 
 @pytest.mark.parametrize("n", [5, 50])

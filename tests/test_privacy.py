@@ -231,8 +231,8 @@ def test_privacy_page_needs_sign_in_and_is_linked_from_my_account(client, shoppe
     client.force_login(shopper)
     assert reverse("privacy:page") in client.get(reverse("community:profile")).content.decode()
     client.get(reverse("privacy:page"))  # warm the per-process caches
-    # session, user, header counts, latest export, next allowed, scheduled deletion
-    with django_assert_num_queries(7):  # ... and the count of staff accesses to the person's data
+    # user, latest export, next allowed, scheduled deletion; the session and the header counts are cached
+    with django_assert_num_queries(5):  # ... and the count of staff accesses to the person's data
         assert client.get(reverse("privacy:page")).status_code == 200
 
 
@@ -452,6 +452,10 @@ def test_deletion_leaves_no_row_that_names_or_contacts_the_person_and_nothing_br
     assert not EmailAddress.objects.filter(user=user).exists()
     assert not AccessAttempt.objects.exists()
     assert not Session.objects.filter(session_key=person["session_key"]).exists()
+    # ... and not in the session cache either: the session no longer opens.
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    assert SessionStore(session_key=person["session_key"]).load() == {}
     assert not Token.objects.filter(user=user).exists()
     assert Redemption.objects.get(pk=person["redemption"].pk).voided_at is not None
     assert not user.notifications.exists()

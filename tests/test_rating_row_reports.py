@@ -97,9 +97,10 @@ def test_product_page_query_count_signed_in_with_rating_rows(client, product, sh
                                                              n):
     add_mixed_reviews(product, n)
     client.force_login(shopper)
-    client.get(product_url(product))  # the session and the user's caches, as on any later page
+    client.get(product_url(product))  # the user's caches, as on any later page
+    client.get(product_url(product))  # the product row, stored by the second visit
     # The shared body (cards and star-only rows) is stored by the first visit (community.pagecache):
-    # session, user, product, own review id, the viewer's votes, the unread badge. The same at 6 and 600.
+    # user, the viewer's votes (tests/test_product_page_bodies.py). The same at 6 and 600.
     with django_assert_num_queries(SIGNED_IN_WARM):
         body = client.get(product_url(product)).content.decode()
     assert body.count('<div class="rating-row') == min(star_only_count(n), 20)

@@ -182,8 +182,17 @@ def _sessions_export(user):
 
 
 def _sessions_erase(user, keep_content):
+    # Through the session engine: sessions are cached (cached_db), and a row deleted in the
+    # database alone would still open from the cache.
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     keys = [s.session_key for s in _sessions(user)]
-    return Session.objects.filter(session_key__in=keys).delete()[0]
+    for key in keys:
+        store(session_key=key).delete()
+    return len(keys)
 
 
 def _tokens(user):

@@ -7,7 +7,8 @@ from community.privacy import selectors
 from community.privacy.services import SESSION_POLICY_KEY
 
 
-def _banner(request):
+def policy_banner_for(request):
+    """The policy version to ask this person to accept, or None."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
@@ -24,4 +25,4 @@ def _banner(request):
 
 
 def policy_banner(request):
-    return {"privacy_policy_banner": SimpleLazyObject(lambda: _banner(request))}
+    return {"privacy_policy_banner": SimpleLazyObject(lambda: policy_banner_for(request))}

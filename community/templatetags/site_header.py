@@ -1,36 +1,10 @@
-"""What the site header shows a signed-in user: the unread notification count and
-whether to link the moderation queue. One query per page, whatever the page."""
+"""What the site header shows a signed-in user: the unread notification count and whether to
+link the moderation queue. From the cache (community.usercache), else one query per page."""
 from django import template
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 
-from community.models import MODERATORS_GROUP, Notification
+from community import usercache
 
 register = template.Library()
-
-
-def header_counts_for(user):
-    unread = (
-        Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
-        .order_by()
-        .values("user")
-        .annotate(n=Count("id"))
-        .values("n")[:1]
-    )
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .annotate(
-            unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
-            moderator=Exists(Group.objects.filter(user=OuterRef("pk"), name=MODERATORS_GROUP)),
-        )
-        .values_list("unread", "moderator")
-        .first()
-    )
-    unread_count, moderator = row or (0, False)
-    return {"unread": unread_count, "moderator": bool(moderator or user.is_superuser)}
 
 
 @register.simple_tag(takes_context=True)
@@ -39,6 +13,12 @@ def header_counts(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    if not hasattr(request, "_header_counts"):  # a page that renders the header twice still asks once
-        request._header_counts = header_counts_for(user)
+    return header_counts_for(request)
+
+
+def header_counts_for(request):
+    """The signed-in viewer's header counts, asked once per request (a page that renders the
+    header twice, or reads them before rendering it, still asks once)."""
+    if not hasattr(request, "_header_counts"):
+        request._header_counts = usercache.header_counts(request.user)
     return request._header_counts

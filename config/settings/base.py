@@ -161,6 +161,11 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sessions are read from the cache and written through to the database: a signed-in request
+# reads no session row. The cache must be shared by every process that serves requests (Redis;
+# the embedded default's local-memory cache serves only `manage.py runserver`'s one process).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 AUTH_USER_MODEL = "community.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses every password check while the account or the address is locked out.

@@ -422,8 +422,8 @@ def _populate_audit(product, moderator, n):
 @pytest.mark.parametrize("n", [5, 50])
 def test_audit_queue_query_count(product, mod_client, moderator, django_assert_num_queries, n):
     _populate_audit(product, moderator, n)
-    # session, user, groups, next sample, reviews, photos, progress, the site header's counts
-    with django_assert_num_queries(8):
+    # user, groups, next sample, reviews, photos, progress, the site header's counts (the session is cached)
+    with django_assert_num_queries(7):
         page = mod_client.get(reverse("moderation:audit"))
     assert page.status_code == 200 and page.context["sample"] is not None
 
@@ -431,8 +431,8 @@ def test_audit_queue_query_count(product, mod_client, moderator, django_assert_n
 @pytest.mark.parametrize("n", [5, 50])
 def test_prevalence_page_query_count(product, mod_client, moderator, django_assert_num_queries, n):
     _populate_audit(product, moderator, n)
-    expected = 5 + (len(audit.audited_kinds()) if audit._quality_score_model() is not None else 0)
-    # session, user, groups, the labelled cells (one query for 7/30 days and the chart), the
+    expected = 4 + (len(audit.audited_kinds()) if audit._quality_score_model() is not None else 0)
+    # user, groups, the labelled cells (one query for 7/30 days and the chart), the
     # site header's counts; the calibration check adds one per content kind once scores exist
     with django_assert_num_queries(expected):
         page = mod_client.get(reverse("moderation:audit_prevalence"))

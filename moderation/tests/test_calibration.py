@@ -460,14 +460,14 @@ def test_ops_page_query_count_is_fixed(client, submit, moderators, operator, cat
                                        django_assert_num_queries):
     _ops_data(submit, moderators, operator, category, scale)
     client.force_login(moderators[0])
-    # session, user, groups (moderator check); per-moderator aggregate; moderator pairs;
+    # user, groups (moderator check); per-moderator aggregate; moderator pairs;
     # AI overview; Threshold rows + 2 per registered content kind (threshold_precision);
     # suppression by brand and by product; SLA; the fake-interaction rate (counts, labels); the
     # integrity lines' precision (automatic flags, ring members, held cases); the site
-    # header's counts; open ring cases.
+    # header's counts; open ring cases. The session is cached.
     from moderation import registry
 
-    with django_assert_num_queries(17 + 2 * len(registry.kinds())):
+    with django_assert_num_queries(16 + 2 * len(registry.kinds())):
         page = client.get(reverse("moderation:ops"), {"days": 30})
     assert page.status_code == 200
     body = page.content.decode()

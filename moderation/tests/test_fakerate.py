@@ -319,9 +319,9 @@ def test_labelling_list_query_count_is_fixed(client, review, moderator, n, djang
     settings.LANGUAGE_CODE = "en"
     _queue_data(review, n)
     client.force_login(moderator)
-    # session, user, groups (moderator check); the list with its context subqueries; the counts;
-    # the site header's counts.
-    with django_assert_num_queries(6):
+    # user, groups (moderator check); the list with its context subqueries; the counts;
+    # the site header's counts. The session is cached.
+    with django_assert_num_queries(5):
         page = client.get(reverse("moderation:fakerate"), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     body = page.content.decode()
@@ -366,7 +366,7 @@ def test_ops_page_fake_rate_section(client, review, moderator, n, django_assert_
     client.force_login(moderator)
     # The ops page's own queries (test_calibration) plus the fake-rate section's five (two for the
     # rate, three for the integrity lines' precision).
-    with django_assert_num_queries(17 + 2 * len(registry.kinds())):
+    with django_assert_num_queries(16 + 2 * len(registry.kinds())):
         page = client.get(reverse("moderation:ops"), {"days": 7})
     body = page.content.decode()
     assert 'id="fake-rate" data-status="red"' in body
