@@ -102,7 +102,7 @@ def test_coach_says_when_an_entry_looks_like_another_entry(api, challenge, djang
 
 def test_challenge_context_is_cached(api, challenge, django_assert_num_queries):
     coach(api, {"text": SHORT_IDEA, "challenge": challenge.pk})  # challenge read once, then cached
-    with django_assert_num_queries(2):  # user, near-duplicate lookup (the session is cached)
+    with django_assert_num_queries(1):  # near-duplicate lookup (the session and the user are cached)
         resp = coach(api, {"text": IDEA_ZH, "challenge": challenge.pk})
     assert resp.status_code == 200
 
@@ -189,8 +189,8 @@ def test_entry_page_query_count_is_fixed(
 ):
     entry = _submit_scored(shopper, challenge, IDEA_ZH, django_capture_on_commit_callbacks)
     client.force_login(shopper)
-    client.get(f"/entries/{entry.pk}/")  # warm caches (badges, levels, the header's counts, ...)
-    with django_assert_num_queries(6):
+    client.get(f"/entries/{entry.pk}/")  # warm caches (the user, badges, levels, the header's counts, ...)
+    with django_assert_num_queries(5):
         resp = client.get(f"/entries/{entry.pk}/")
     assert 'id="my-entry-quality"' in resp.content.decode()
 

@@ -337,9 +337,9 @@ def test_page_queries_do_not_grow_with_data(client, brand_staff, brand, product,
     with CaptureQueriesContext(connection) as small:
         assert client.get(URL, params).status_code == 200
     _grow(brand, product, 6)
-    # user, the user's two permission reads, brands, products, aspect rows, quotes, refresh time,
-    # themes (brand view only); the session and the header's counters come from the cache
-    expected = 8 if product_filter else 9
+    # the user's two permission reads, brands, products, aspect rows, quotes, refresh time, themes
+    # (brand view only); the session, the user and the header's counters come from the cache
+    expected = 7 if product_filter else 8
     with django_assert_num_queries(expected):
         html = client.get(URL, params).content.decode()
     assert len(small.captured_queries) == expected

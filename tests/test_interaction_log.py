@@ -207,8 +207,8 @@ def test_a_checkin_by_id_takes_the_account_age_from_the_request_user(client):
 # Session, user, savepoint, entry, participant insert + read, existing vote, slot count, vote insert,
 # counter update, counter read, the interaction row, release, entry author, entry images: 14 before
 # the interaction log, 15 with it.
-# Now (issue 16): the session comes from the cache, and the user is read as before.
-VOTE_QUERIES = 10  # 15 before issue 16 cut the vote path (tests/test_vote_path.py lists them)
+# Now (issue 16): the session and the user come from the cache (core/sessionauth.py).
+VOTE_QUERIES = 9  # 15 before issue 16 cut the vote path (tests/test_vote_path.py lists them)
 
 
 def test_vote_endpoint_query_count(client, django_assert_num_queries):

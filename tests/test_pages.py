@@ -88,13 +88,13 @@ def png_upload(name="photo.png", data=None):
 # + the authors' levels (gamification), the authors' badges (one query for the page)
 PRODUCT_PAGE_QUERIES_ANONYMOUS = 9
 PRODUCT_PAGE_QUERIES_ANONYMOUS_CACHED = 0  # the whole page comes from the cache
-# Signed in, the shared body of the page comes from the cache (community.pagecache): user, the
-# viewer's review (+ its tags, photos), the viewer's votes on the page, the own review's quality
-# score and hints (moderation.quality), the aspect tags of the details form (rendered live for a
-# viewer with a review of the product). The session, the product row, the id of the viewer's
-# review and the header's counts come from the cache (community.usercache).
+# Signed in, the shared body of the page comes from the cache (community.pagecache): the viewer's
+# review (+ its tags, photos), the viewer's votes on the page, the own review's quality score and
+# hints (moderation.quality), the aspect tags of the details form (rendered live for a viewer with
+# a review of the product). The session, the user (core/sessionauth.py), the product row, the id
+# of the viewer's review and the header's counts (community.usercache) come from the cache.
 # tests/test_product_page_bodies.py counts a viewer without a review.
-PRODUCT_PAGE_QUERIES_SIGNED_IN = 7
+PRODUCT_PAGE_QUERIES_SIGNED_IN = 6
 # The first signed-in view of a page version renders the body too: + the product, the viewer's review
 # id, the header's counts, the product's images, the review page, its tags, its photos, the photo
 # strip, the authors' levels and badges.

@@ -37,10 +37,11 @@ def card(html, review):
     return html[start:html.index("</article>", start)]
 
 
-# The user and the viewer's votes on the shown reviews. The session, the product row (stored under its
-# page version by the second viewer), the viewer's own-review id and the header's counts
-# (community.usercache), the body, the authors' levels and badges and the panel come from the cache.
-SIGNED_IN_WARM = 2
+# The viewer's votes on the shown reviews. The session, the user (core/sessionauth.py), the product
+# row (stored under its page version by the second viewer), the viewer's own-review id and the
+# header's counts (community.usercache), the body, the authors' levels and badges and the panel come
+# from the cache.
+SIGNED_IN_WARM = 1
 # A first visitor after the anonymous microcache expired (a fresh query string): product, nothing else.
 FIRST_VISITOR_WARM = 1
 
@@ -199,5 +200,5 @@ def test_the_stored_layout_matches_the_live_page(client, product, shopper, setti
     assert 'data-unread="1"' in live and ('href="/moderation/"' in live) is moderator
     # The path in the layout's forms is this request's, escaped (a tracking parameter included).
     odd = page(sort="newest", utm='"><b>x')
-    assert 'name="next" value="/products/%s/?sort=newest&amp;utm=%%22%%3E%%3Cb%%3Ex"' % product.slug in odd
+    assert f'name="next" value="/products/{product.slug}/?sort=newest&amp;utm=%22%3E%3Cb%3Ex"' in odd
     assert "<b>x" not in odd

@@ -100,7 +100,7 @@ def test_product_page_query_count_signed_in_with_rating_rows(client, product, sh
     client.get(product_url(product))  # the user's caches, as on any later page
     client.get(product_url(product))  # the product row, stored by the second visit
     # The shared body (cards and star-only rows) is stored by the first visit (community.pagecache):
-    # user, the viewer's votes (tests/test_product_page_bodies.py). The same at 6 and 600.
+    # the viewer's votes (tests/test_product_page_bodies.py). The same at 6 and 600.
     with django_assert_num_queries(SIGNED_IN_WARM):
         body = client.get(product_url(product)).content.decode()
     assert body.count('<div class="rating-row') == min(star_only_count(n), 20)

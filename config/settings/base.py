@@ -67,7 +67,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in user read from the cache (core/sessionauth.py).
+    "core.sessionauth.CachedAuthenticationMiddleware",
     # The device cookie and the keyed IP-prefix / device hashes integrity reads (docs/integrity.md).
     "core.client_signals.ClientSignalsMiddleware",
     # Query-string and form input no column can store (NUL): a 400 here, never a 500 in the database.

@@ -9,7 +9,9 @@ flight from storing it again:
 - a token deleted (signed out, rotated, account erased): its key is tombstoned, now and after
   commit; entries are only ever *added*, so a tombstone cannot be overwritten by a request that
   read the token before the delete;
-- a user saved (deactivated, anonymised, renamed, logged in): the user's entry is tombstoned and
+- a user saved (deactivated, anonymised, renamed; a log-in's ``last_login`` alone is not a
+  change): the user's entry is tombstoned, the user's generation (which the web sessions' cached
+  user is stored under, ``core.sessionauth``) replaced, and
   a mark set for ``RETIRE_SECONDS``; a request that stores an entry checks the marker afterwards and
   tombstones its own entry when the user changed meanwhile.
 
@@ -18,6 +20,7 @@ the account deletion path also deletes the tokens and saves the user, so it is a
 
 """
 import hashlib
+import secrets
 
 from django.core.cache import cache
 from django.db import transaction
@@ -43,6 +46,31 @@ def user_changed_key(user_id) -> str:
     return f"auth:user-changed:{int(user_id)}"
 
 
+def session_user_key(user_id) -> str:
+    """The signed-in user of web sessions (core.sessionauth), valid while the user's generation is."""
+    return f"auth:session-user:{int(user_id)}"
+
+
+def user_generation_key(user_id) -> str:
+    return f"auth:user-gen:{int(user_id)}"
+
+
+# A generation outlives every entry stored under it (SECONDS in core.sessionauth); one that
+# expires, or is evicted, is replaced by a new random one, which only makes entries miss.
+GENERATION_SECONDS = 24 * 3600
+
+
+def user_generation(user_id, found=None):
+    """The user's current generation token (made when missing): replaced by every change of the
+    user (``_retire_user``). ``found``: a ``get_many`` result that already asked for it."""
+    key = user_generation_key(user_id)
+    token = found.get(key) if found is not None else cache.get(key)
+    if token is None:
+        cache.add(key, secrets.token_hex(8), GENERATION_SECONDS)
+        token = cache.get(key)
+    return token
+
+
 class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         cache_key = token_cache_key(key)
@@ -65,6 +93,7 @@ def _retire_token(key):
 
 def _retire_user(user_id):
     cache.set(user_changed_key(user_id), 1, RETIRE_SECONDS)
+    cache.set(user_generation_key(user_id), secrets.token_hex(8), GENERATION_SECONDS)
     cache_key = cache.get(_user_index_key(user_id))
     if cache_key:
         cache.set(cache_key, _RETIRED, RETIRE_SECONDS)
@@ -75,7 +104,12 @@ def token_deleted(sender, instance, **kwargs):
     transaction.on_commit(lambda: _retire_token(instance.key))
 
 
-def user_saved(sender, instance, **kwargs):
+def user_saved(sender, instance, created=False, update_fields=None, **kwargs):
+    # A new account has nothing cached yet; a log-in saves last_login alone, which no cached
+    # look-up answers with. Neither retires anything (else every new or returning user would stay
+    # uncached for RETIRE_SECONDS).
+    if created or (update_fields is not None and set(update_fields) == {"last_login"}):
+        return
     user_tokens_forget(instance.pk)
 
 
