@@ -4,10 +4,11 @@ database for none of them (issue 16, "signed-in pages"):
 - the site header's counts: unread notifications and whether to link the moderation queue;
 - the id of a person's own review of a product (most shoppers have none on most pages).
 
-Each entry is dropped by the writes that change it, at once and again when the transaction commits
-(a reader between the two would otherwise store what it read before the commit): notifications
-sent, read or deleted, a change of groups; a review saved or deleted. Every entry also expires
-(``TTL``), so a write that goes around these paths is seen within minutes at worst.
+Each entry is retired by the writes that change it (notifications sent, read or deleted, a change
+of groups; a review saved or deleted): replaced by a tombstone for ``RETIRE_SECONDS``, at once and
+again when the transaction commits. Readers only ever *add* an entry, which a tombstone refuses,
+so a reader that ran its query before the commit cannot store what it read. Every entry also
+expires (``TTL``), so a write that goes around these paths is seen within minutes at worst.
 """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -19,18 +20,25 @@ from django.db.models.functions import Coalesce
 from community.models import MODERATORS_GROUP, Notification, Review
 
 TTL = 300
+# Longer than a request takes from its query to storing what it read.
+RETIRE_SECONDS = 5
 HEADER_KEY = "cocreate:hdr:{}"
 OWN_REVIEW_KEY = "cocreate:own:{}:{}"
 _NONE = 0  # stored for "no review": the cache cannot tell a stored None from a miss
+_RETIRED = "retired"
 
 
 def _forget(keys):
-    keys = list(keys)
-    if not keys:
+    tombstones = dict.fromkeys(keys, _RETIRED)
+    if not tombstones:
         return
-    cache.delete_many(keys)
+    cache.set_many(tombstones, RETIRE_SECONDS)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        transaction.on_commit(lambda: cache.set_many(tombstones, RETIRE_SECONDS))
+
+
+def _read(key, found):
+    return found.get(key) if found is not None and key in found else cache.get(key)
 
 
 def prime_keys(user, product) -> list:
@@ -44,8 +52,8 @@ def prime_keys(user, product) -> list:
 def header_counts(user, *, found=None) -> dict:
     """{"unread": n, "moderator": bool} for a signed-in user: from the cache, else one query."""
     key = HEADER_KEY.format(user.pk)
-    row = found.get(key) if found is not None and key in found else cache.get(key)
-    if row is None:
+    row = _read(key, found)
+    if row is None or row == _RETIRED:
         unread = (
             Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
             .order_by()
@@ -64,7 +72,7 @@ def header_counts(user, *, found=None) -> dict:
             .first()
         ) or (0, False)
         row = (int(row[0]), bool(row[1]))
-        cache.set(key, row, TTL)
+        cache.add(key, row, TTL)  # refused while the entry is retired
     unread, moderator = row
     return {"unread": unread, "moderator": moderator or user.is_superuser}
 
@@ -78,10 +86,10 @@ def own_review_id(*, product, user, found=None):
     if not user.is_authenticated:
         return None
     key = OWN_REVIEW_KEY.format(user.pk, product.pk)
-    own = found.get(key) if found is not None and key in found else cache.get(key)
-    if own is None:
+    own = _read(key, found)
+    if own is None or own == _RETIRED:
         own = Review.objects.filter(product=product, author=user).values_list("pk", flat=True).first() or _NONE
-        cache.set(key, own, TTL)
+        cache.add(key, own, TTL)  # refused while the entry is retired
     return own or None
 
 

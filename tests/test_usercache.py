@@ -96,3 +96,27 @@ def test_refreshed_rating_figures_show_on_the_next_signed_in_view(client, produc
     html = client.get(product_url(product)).content.decode()
     assert "Bulk review number 0" in html
     assert "3 ratings" in html
+
+
+def test_a_reader_that_ran_before_a_commit_stores_nothing(product, shopper, other_shopper):
+    """A write leaves a tombstone (now and on commit) and readers only add: what a reader read
+    before the write committed is answered to that reader but never stored."""
+    from community import usercache
+
+    own_key = usercache.OWN_REVIEW_KEY.format(shopper.pk, product.pk)
+    header_key = usercache.HEADER_KEY.format(shopper.pk)
+    assert usercache.own_review_id(product=product, user=shopper) is None
+    assert usercache.header_counts(shopper)["unread"] == 0
+    assert cache.get(own_key) == usercache._NONE and cache.get(header_key) == (0, False)
+    services.review_post(author=shopper, product=product, rating=4, tag_ids=[])  # its save retires the entry
+    services.notification_send(user_id=shopper.pk, kind="test", title="One", email=False)
+    assert cache.get(own_key) == cache.get(header_key) == "retired"
+    # Readers now query (the commit may not have happened for them yet) and store nothing...
+    assert usercache.own_review_id(product=product, user=shopper) is not None
+    assert usercache.header_counts(shopper)["unread"] == 1
+    assert cache.get(own_key) == cache.get(header_key) == "retired"
+    # ... until the tombstone expires: then the next reader stores what it reads.
+    cache.delete_many([own_key, header_key])
+    usercache.own_review_id(product=product, user=shopper)
+    usercache.header_counts(shopper)
+    assert cache.get(own_key) not in (None, "retired") and cache.get(header_key) == (1, False)
