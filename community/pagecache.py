@@ -36,6 +36,7 @@ from django.utils.translation import get_language
 from community.privacy.selectors import PUBLIC_PROFILE_GENERATION_KEY
 from community.reviewversions import review_list_changed
 from community.templatetags.cocreate import valid_timezone
+from core.versions import version_bump, version_read
 
 CARD_TEMPLATE = "community/_review_card.html"
 SUMMARY_TEMPLATE = "community/_product_summary.html"
@@ -277,31 +278,17 @@ def page_version_bump(product_id=None):
     and again when the current transaction commits, since a page rendered in between read the
     data before the commit under the new token. A product's stored review list answers (the API,
     ``community.reviewversions``) go with its page."""
-    from django.db import transaction
-
     if product_id is not None:
         review_list_changed(product_id)
-    key = PAGE_VERSION_KEY.format(ALL_PRODUCTS if product_id is None else int(product_id))
-    cache.set(key, _new_token(), None)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: cache.set(key, _new_token(), None))
-
-
-def _new_token():
-    import secrets
-
-    return secrets.token_hex(8)
+    version_bump([PAGE_VERSION_KEY.format(ALL_PRODUCTS if product_id is None else int(product_id))], None)
 
 
 def page_versions(product_id):
     """The product's and the global page tokens, in one cache round trip (created when missing)."""
     keys = [PAGE_VERSION_KEY.format(product_id), PAGE_VERSION_KEY.format(ALL_PRODUCTS), PUBLIC_PROFILE_GENERATION_KEY]
     found = cache.get_many(keys)
-    for key in keys[:2]:
-        if key not in found:
-            cache.add(key, _new_token(), None)
-            found[key] = cache.get(key)
-    return (found[keys[0]], found[keys[1]], int(found.get(PUBLIC_PROFILE_GENERATION_KEY) or 0))
+    return (version_read(keys[0], None, found=found), version_read(keys[1], None, found=found),
+            int(found.get(PUBLIC_PROFILE_GENERATION_KEY) or 0))
 
 
 PRODUCT_KEY = "cocreate:product:{}"

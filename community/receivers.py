@@ -74,7 +74,7 @@ def notification_changed(sender, instance, **kwargs):
 def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """The header links the moderation queue for moderators."""
     if action.startswith("post_"):
-        usercache.header_counts_forget(pk_set or [] if reverse else [instance.pk])
+        usercache.header_counts_forget((pk_set or []) if reverse else [instance.pk])
 
 
 def connect():

@@ -12,10 +12,7 @@ What is not versioned here: an author's level (gamification's cache), which the 
 show for at most ``REVIEW_LIST_SHARED_SECONDS``; a change of name or avatar retires every shared
 answer at once through the public-profile generation (community.privacy).
 """
-import secrets
-
-from django.core.cache import cache
-from django.db import transaction
+from core.versions import version_bump, version_read
 
 # A token outlives the answers stored under it by far; when it is evicted, the next reader
 # makes a new one, which only costs a rebuild.
@@ -28,23 +25,10 @@ def review_list_version_key(product_id) -> str:
 
 def review_list_version(product_id) -> str:
     """The current token (made when there is none); read it *before* reading the rows."""
-    key = review_list_version_key(product_id)
-    token = cache.get(key)
-    if token is None:
-        token = secrets.token_hex(8)
-        if not cache.add(key, token, VERSION_SECONDS):
-            token = cache.get(key) or token
-    return token
-
-
-def _bump(product_ids):
-    cache.set_many({review_list_version_key(pid): secrets.token_hex(8) for pid in product_ids}, VERSION_SECONDS)
+    return version_read(review_list_version_key(product_id), VERSION_SECONDS)
 
 
 def review_list_changed(*product_ids) -> None:
     """Retire every stored list answer of these products: now and again after commit."""
     ids = {int(pid) for pid in product_ids if pid is not None}
-    if not ids:
-        return
-    _bump(ids)
-    transaction.on_commit(lambda: _bump(ids))
+    version_bump([review_list_version_key(pid) for pid in ids], VERSION_SECONDS)

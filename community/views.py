@@ -32,6 +32,7 @@ from community.pagecache import (
     shared_page_set,
     summary_html,
 )
+from community.templatetags.site_header import header_counts_for
 from core.errors import ServiceError
 from core.http import ANCHOR_TAG, safe_next, wants_json
 from core.pagination import KnownCountPaginator
@@ -296,7 +297,7 @@ def _product_detail_from_body(request, slug, cache_key):
     found = cache.get_many([key, *usercache.prime_keys(request.user, product)])
     entry = found.get(key)
     if request.user.is_authenticated:
-        request._header_counts = usercache.header_counts(request.user, found=found)
+        header_counts_for(request, found=found)
     if entry is not None and entry["stamp"] != pagecache.authors_stamp(entry["authors"]):
         entry = None  # an author's level or badges changed
     prefetched = False

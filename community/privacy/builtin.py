@@ -3,7 +3,9 @@ of the third-party apps (allauth e-mail addresses, axes log-in records, sessions
 tokens, the admin log) and of this app, declared in the registry. Co-creation, trials,
 moderation and gamification declare theirs from their own ``privacy.py``."""
 import os
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -184,10 +186,6 @@ def _sessions_export(user):
 def _sessions_erase(user, keep_content):
     # Through the session engine: sessions are cached (cached_db), and a row deleted in the
     # database alone would still open from the cache.
-    from importlib import import_module
-
-    from django.conf import settings
-
     store = import_module(settings.SESSION_ENGINE).SessionStore
     keys = [s.session_key for s in _sessions(user)]
     for key in keys:

@@ -16,9 +16,10 @@ def header_counts(context):
     return header_counts_for(request)
 
 
-def header_counts_for(request):
+def header_counts_for(request, *, found=None):
     """The signed-in viewer's header counts, asked once per request (a page that renders the
-    header twice, or reads them before rendering it, still asks once)."""
+    header twice, or reads them before rendering it, still asks once). ``found``: a batched
+    cache read that asked for them too (``usercache.prime_keys``)."""
     if not hasattr(request, "_header_counts"):
-        request._header_counts = usercache.header_counts(request.user)
+        request._header_counts = usercache.header_counts(request.user, found=found)
     return request._header_counts

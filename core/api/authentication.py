@@ -20,16 +20,17 @@ the account deletion path also deletes the tokens and saves the user, so it is a
 
 """
 import hashlib
-import secrets
 
 from django.core.cache import cache
 from django.db import transaction
 from rest_framework.authentication import TokenAuthentication
 
+from core.versions import version_new, version_read
+
 TOKEN_CACHE_SECONDS = 60
 # How long a tombstone and a "user changed" mark last: longer than a request takes from reading
 # the token row to storing it (the same function, microseconds apart), short enough that a user
-# who just signed in (``last_login`` is a save) is cached again a few seconds later.
+# who was just changed is cached again a few seconds later.
 RETIRE_SECONDS = 10
 _RETIRED = "retired"
 
@@ -63,12 +64,7 @@ GENERATION_SECONDS = 24 * 3600
 def user_generation(user_id, found=None):
     """The user's current generation token (made when missing): replaced by every change of the
     user (``_retire_user``). ``found``: a ``get_many`` result that already asked for it."""
-    key = user_generation_key(user_id)
-    token = found.get(key) if found is not None else cache.get(key)
-    if token is None:
-        cache.add(key, secrets.token_hex(8), GENERATION_SECONDS)
-        token = cache.get(key)
-    return token
+    return version_read(user_generation_key(user_id), GENERATION_SECONDS, found=found)
 
 
 class CachedTokenAuthentication(TokenAuthentication):
@@ -93,7 +89,7 @@ def _retire_token(key):
 
 def _retire_user(user_id):
     cache.set(user_changed_key(user_id), 1, RETIRE_SECONDS)
-    cache.set(user_generation_key(user_id), secrets.token_hex(8), GENERATION_SECONDS)
+    cache.set(user_generation_key(user_id), version_new(), GENERATION_SECONDS)
     cache_key = cache.get(_user_index_key(user_id))
     if cache_key:
         cache.set(cache_key, _RETIRED, RETIRE_SECONDS)
