@@ -60,7 +60,7 @@ def _clean_tags(product, tag_ids):
     return tags
 
 
-def _review_submit(review):
+def _review_submit(review, *, first=False):
     """Route submitted content (text or photos) to screening: the one seam to moderation.
 
     Trusted authors (a privilege gamification grants) publish first and are screened
@@ -80,12 +80,14 @@ def _review_submit(review):
         published_first=trusted,
         language=review.language,
     )
-    signals.send_on_commit(signals.review_submitted, review_id=review.pk)
+    # ``first``: the review's first content, never published or quoted before.
+    signals.send_on_commit(signals.review_submitted, review_id=review.pk, first=first)
 
 
 def _after_review_change(review, *, was_public):
     review_list_changed(review.product_id)
-    enqueue_on_commit(_tasks().product_stats_refresh, product_id=review.product_id)
+    if review.is_public or was_public:  # the product's caches count published reviews only
+        enqueue_on_commit(_tasks().product_stats_refresh, product_id=review.product_id)
     if review.is_public and not was_public:
         signals.send_on_commit(
             signals.review_published,
@@ -184,7 +186,7 @@ def review_post(*, author: User, product: Product, rating, tag_ids=None, text=No
     if tags is not None:
         review.tags.set(tags)
     if content_changed or (review.status == Status.REJECTED and review.has_content):
-        _review_submit(review)
+        _review_submit(review, first=created)
         changed |= {"status", "status_reason", "published_at"}
     if not created:
         review.edited_at = timezone.now()

@@ -12,7 +12,8 @@ from django.dispatch import Signal
 
 # review_id, author_id, product_id, has_content (text or photos)
 review_published = Signal()
-# review_id: content (text/photos) was submitted or edited and awaits a decision
+# review_id, first (the review's first content: never published before): content (text/photos)
+# was submitted or edited and awaits a decision
 review_submitted = Signal()
 # review_id, author_id, product_id, status: a published review was hidden (rejected, removed, or held after reports)
 review_unpublished = Signal()

@@ -28,13 +28,49 @@ def version_read(key, seconds, *, found=None) -> str:
 
 
 def version_bump(keys, seconds) -> None:
-    """Replace the tokens under ``keys`` now and, inside a transaction, again when it commits."""
-    def bump():
-        cache.set_many({key: version_new() for key in keys}, seconds)
+    """Replace the tokens under ``keys`` now and, inside a transaction, again when it commits.
 
-    keys = list(keys)
+    The commit's replacements of one transaction are made together, once per key, however often
+    a key was bumped (a review post bumped its product's keys five times: five Redis round trips
+    on commit, now one). Each bump still replaces its keys at once: the transaction itself may
+    read what it wrote and store it under the current token."""
+    keys = list(dict.fromkeys(keys))
     if not keys:
         return
-    bump()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(bump)
+    _set_new(keys, seconds)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        _pending_bumps(connection).keys.update((key, seconds) for key in keys)
+
+
+def _set_new(keys, seconds):
+    cache.set_many({key: version_new() for key in keys}, seconds)
+
+
+class _CommitBumps:
+    """The keys a transaction bumped, replaced again in one call when it commits."""
+
+    def __init__(self):
+        self.keys = {}
+        self.spent = False
+
+    def __call__(self):
+        self.spent = True
+        by_lifetime = {}
+        for key, seconds in self.keys.items():
+            by_lifetime.setdefault(seconds, []).append(key)
+        for seconds, keys in by_lifetime.items():
+            _set_new(keys, seconds)
+
+
+def _pending_bumps(connection) -> _CommitBumps:
+    """This transaction's ``_CommitBumps``, registered on commit at its first bump. One whose
+    callback is no longer queued (its savepoint rolled back, or an earlier transaction ended)
+    is replaced, so a bump is never recorded where no commit will replay it; so is one already
+    run (tests run the callbacks of a transaction that goes on)."""
+    pending = getattr(connection, "_version_bumps", None)
+    if pending is None or pending.spent or not any(entry[1] is pending for entry in connection.run_on_commit):
+        pending = _CommitBumps()
+        connection._version_bumps = pending
+        transaction.on_commit(pending)
+    return pending

@@ -5,15 +5,25 @@ from moderation import calibration, services
 
 # ignore_result: nobody reads a screening's return value; storing it cost a Redis write per item.
 @shared_task(name="moderation.case_screen", soft_time_limit=20, time_limit=30, ignore_result=True)
-def case_screen(case_id, revision=None):
+def case_screen(case_id, revision=None, content_type=None):
     """Screen this case, and with it the other cases already waiting (micro-batching,
-    ``services.case_screen_batch``); returns how many were screened.
+    ``services.case_screen_batch``); returns how many were screened. Sent with ``content_type``
+    it was rung by first submissions (``services.screening_ring``) and answers for all of them.
 
     Run eagerly (no broker: the task runs inside the request that submitted the item, after its
     commit) it screens its own item only: a request does not take on other people's waiting
     items (their own requests screen them)."""
-    limit = 1 if case_screen.request.is_eager else None
-    return len(services.case_screen_batch(case_id=case_id, revision=revision, limit=limit))
+    if case_screen.request.is_eager:
+        return len(services.case_screen_batch(case_id=case_id, revision=revision, limit=1))
+    if content_type:
+        return len(services.screening_answer(case_id=case_id, revision=revision, content_type=content_type))
+    return len(services.case_screen_batch(case_id=case_id, revision=revision))
+
+
+@shared_task(name="moderation.screening_resume")
+def screening_resume():
+    """First submissions left waiting in screening (a lost task, an item a batch left): ring again."""
+    return services.screening_resume()
 
 
 @shared_task(name="moderation.expire_leases")

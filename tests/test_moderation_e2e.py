@@ -107,3 +107,47 @@ def test_clear_violation_is_hidden_within_five_seconds(
     assert _trail(case) == [("moderation.review.submitted", None), ("moderation.review.rejected", None)]
     assert Notification.objects.filter(user=shopper, kind="moderation.review.rejected").exists()
     print(f"clear violation hidden {elapsed:.2f}s after submission")
+
+
+def test_concurrent_submissions_are_all_screened_by_fewer_tasks(
+    celery_worker_process, celery_not_eager, screening_only_in_the_worker, product
+):
+    """Thirty first submissions from six threads at once, one solo worker, no beat: the door
+    (``services.screening_ring``) sends a task only when none is waiting to start, and no
+    submission is left without a task that sees it (a lost one would stay in screening)."""
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import UserFactory
+
+    authors = [UserFactory() for _ in range(30)]
+    errors = []
+
+    def post(part):
+        try:
+            for author in part:
+                community_services.review_post(
+                    author=author, product=product, rating=5,
+                    text=f"用了两周，质地清爽，吸收很快，皮肤更细腻了。第{author.pk}位买家的真实感受。",
+                )
+        except Exception as exc:  # reported below: a thread's failure must fail the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(authors[i::6],)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+    cases = Case.objects.filter(content_type="review", author__in=authors)
+    assert cases.count() == 30
+    wait_for(lambda: not cases.filter(state=Case.State.SCREENING).exists(),
+             TASK_TIMEOUT, "the worker to screen all 30", celery_worker_process)
+    assert all(c.screened_at for c in cases)
+    ran = len(re.findall(r"Task moderation\.case_screen\[[^\]]+\] succeeded", log_text(celery_worker_process.log_path)))
+    assert 1 <= ran <= 30
+    print(f"30 concurrent submissions screened by {ran} tasks")

@@ -41,6 +41,24 @@ def test_tiny_seed_is_consistent(seeded):
         assert row.level == level_compute(row.user_id, row.level_points)
 
 
+def test_pending_reviews_wait_in_the_moderation_queue(seeded, moderator):
+    """The scale run's moderation queue page is measured on a full queue: each pending review has
+    a queued case, prioritised as the service does, and a moderator can claim the first."""
+    from moderation import services
+    from moderation.models import Case
+
+    pending = set(Review.objects.filter(status=Review.Status.PENDING).values_list("id", flat=True))
+    cases = Case.objects.filter(content_type="review", state=Case.State.QUEUED)
+    assert pending and set(cases.values_list("object_id", flat=True)) == pending
+    for case in cases[:20]:
+        assert case.priority == services.priority_for(risk=case.risk, reach=0, report_weight=0.0,
+                                                      queued_at=case.queued_at)
+        assert case.queue_reasons and case.ai_decision == "queue" and 0.35 <= case.risk <= 0.85
+    top = cases.order_by("-priority").first()
+    claimed = services.case_claim_next(moderator=moderator)
+    assert claimed.pk == top.pk
+
+
 def test_one_event_per_interaction_with_signals(seeded):
     events = Counter(InteractionEvent.objects.values_list("action", flat=True))
     assert events["review_submit"] == Review.objects.count()

@@ -17,9 +17,12 @@ def _review_unpublished(sender, review_id, **kwargs):
 
 
 @receiver(signals.review_submitted, dispatch_uid="insights.review_submitted")
-def _review_submitted(sender, review_id, **kwargs):
-    # new or edited text waits for a decision: the old quote no longer says what the review says
-    services.review_unquote(review_id=review_id)
+def _review_submitted(sender, review_id, first=False, **kwargs):
+    # edited text waits for a decision: the old quote no longer says what the review says. A
+    # review's first text has nothing quoted yet (and its publication marks it for the next run):
+    # nothing to do, and no wait on the state row a run holds.
+    if not first:
+        services.review_unquote(review_id=review_id)
 
 
 @receiver(signals.review_published, dispatch_uid="insights.review_published")

@@ -342,6 +342,7 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="default")
 CELERY_QUEUE_PREFIX = env("CELERY_QUEUE_PREFIX", default="")
 CELERY_QUEUE_PATTERNS = [
     ("moderation.case_screen", "screening"),
+    ("moderation.screening_resume", "screening"),
     ("*.screen_*", "screening"),
     ("*_screen", "screening"),
     ("*email*", "email"),
@@ -411,6 +412,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "moderation-expire-leases": {
         "task": "moderation.expire_leases",
+        "schedule": 60,
+    },
+    # First submissions screened in batches, one task per batch (moderation.services.screening_ring):
+    # an item whose task was lost with its worker, or that a batch left, is rung for again.
+    "moderation-screening-resume": {
+        "task": "moderation.screening_resume",
         "schedule": 60,
     },
     # The integrity scan (issue 11): invalidate clear fake interactions, open ring cases, hold fake

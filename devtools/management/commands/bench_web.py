@@ -57,7 +57,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed-hot-reviews", type=int, default=10_000)
         parser.add_argument("--seed-products", type=int, default=2_000)
         parser.add_argument("--only", choices=["product", "product-uncached", "product-signed-in", "api",
-                                               "api-signed-in", "leaderboard", "dashboard", "dashboard-api", "trivial"],
+                                               "api-signed-in", "leaderboard", "profile", "moderation-queue",
+                                               "dashboard", "dashboard-api", "trivial"],
                             action="append",
                             help="measure only these targets (repeatable)")
         parser.add_argument("--out", default="/tmp/cocreate-bench", help="folder for locust CSVs and logs")
@@ -134,16 +135,19 @@ class Command(BaseCommand):
 
     def _signed_in_headers(self, o, env, out):
         """{target key: headers}: a session cookie for the signed-in page, a token for the API."""
-        wanted = {"product-signed-in", "api-signed-in", "dashboard", "dashboard-api"}
+        wanted = {"product-signed-in", "api-signed-in", "profile", "moderation-queue", "dashboard", "dashboard-api"}
         if not any(t.key in wanted for t in self._targets(o)):
             return {}
         path = out / "signed_in.json"
         benchutil.manage(["bench_web", "--signed-in-setup", str(path)], {**env, "COCREATE_VOTES_PER_DAY": "0"})
         data = json.loads(path.read_text())
         self.stdout.write(f"Signed-in shopper {data['user']}: voted on {data['votes']} of the first page's reviews")
-        return {"product-signed-in": {"Cookie": f"{data['cookie_name']}={data['session']}"},
+        shopper, staff = (f"{data['cookie_name']}={data[key]}" for key in ("session", "staff_session"))
+        return {"product-signed-in": {"Cookie": shopper},
                 "api-signed-in": {"Authorization": f"Token {data['token']}"},
-                "dashboard": {"Cookie": f"{data['cookie_name']}={data['staff_session']}"},
+                "profile": {"Cookie": shopper},
+                "moderation-queue": {"Cookie": staff},
+                "dashboard": {"Cookie": staff},
                 "dashboard-api": {"Authorization": f"Token {data['staff_token']}"}}
 
     def _signed_in_setup(self, path):
@@ -151,12 +155,12 @@ class Command(BaseCommand):
         an API token and helpful votes on 3 of the first page's reviews."""
         from django.conf import settings
         from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Permission
+        from django.contrib.auth.models import Group, Permission
         from django.test import Client
         from rest_framework.authtoken.models import Token
 
         from community import selectors, services
-        from community.models import HelpfulVote, Product
+        from community.models import MODERATORS_GROUP, HelpfulVote, Product
 
         User = get_user_model()
         user = User.objects.filter(email=BENCH_SHOPPER).first()
@@ -180,6 +184,8 @@ class Command(BaseCommand):
             staff.save()
             staff.user_permissions.add(Permission.objects.get(codename="view_dashboard",
                                                               content_type__app_label="dashboard"))
+        # ... and a moderator, for the moderation queue's target.
+        staff.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
         staff_client = Client()
         staff_client.force_login(staff)
         staff_token, _ = Token.objects.get_or_create(user=staff)
@@ -240,6 +246,10 @@ class Command(BaseCommand):
                              GOAL_API_P95),
             # Informational: the public leaderboards page (gamification's cached boards).
             benchutil.Target("leaderboard", "leaderboards page", "/leaderboards/"),
+            # Issue 16's scale run: the signed-in shopper's own profile, and the moderation queue
+            # page as a moderator (the seed queues its pending reviews: 2% of them).
+            benchutil.Target("profile", "own profile, signed in", "/me/", GOAL_PRODUCT_P95),
+            benchutil.Target("moderation-queue", "moderation queue", "/moderation/", GOAL_PRODUCT_P95),
             # Issue 12: the growth dashboard and its API as an operator (10 concurrent: --users 10).
             benchutil.Target("dashboard", "growth dashboard, operator", "/dashboard/", GOAL_DASHBOARD_P95),
             benchutil.Target("dashboard-api", "dashboard KPI API, operator", "/api/dashboard/kpis/",

@@ -31,6 +31,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, connection
@@ -74,14 +75,26 @@ class Command(BaseCommand):
         parser.add_argument("--submitters", type=int, default=0,
                             help="submitting threads (default: one per 15 reviews/s)")
         parser.add_argument("--window", type=float, default=10.0, help="seconds per line of the time series")
+        parser.add_argument("--goal-p95", type=float, default=GOAL_P95,
+                            help="seconds; issue 16's run at --rate 50 asks for 1 (and every window within it)")
+        parser.add_argument("--worker-cpu", type=int, default=None, metavar="N",
+                            help="pin the measured worker to CPU N and this process (the submitters) to the "
+                                 "others, as a worker with a core of its own (PostgreSQL and Redis are not moved)")
 
     def handle(self, *args, n, concurrency, rate, warmup, seed, timeout, classifier, duration=None,
-               one_queue=False, no_side_worker=False, debug_worker=False, submitters=0, window=10.0, **options):
+               one_queue=False, no_side_worker=False, debug_worker=False, submitters=0, window=10.0,
+               goal_p95=GOAL_P95, worker_cpu=None, **options):
         if duration:
             n = max(1, int(rate * duration))
         if n < 1 or concurrency < 1 or rate <= 0:
             raise CommandError("--n, --concurrency and --rate must be positive")
         self._prepare_database()
+        if worker_cpu is not None:
+            cpus = os.sched_getaffinity(0)
+            if worker_cpu not in cpus or len(cpus) < 2:
+                raise CommandError(f"--worker-cpu {worker_cpu}: this process may run on CPUs {sorted(cpus)}")
+            os.sched_setaffinity(0, cpus - {worker_cpu})
+        self.worker_cpu = worker_cpu
         model_dir = tempfile.mkdtemp(prefix="latency-models-")
         settings.COCREATE_MODEL_DIR = Path(model_dir)  # never touch the real model directory
         if classifier:
@@ -123,7 +136,7 @@ class Command(BaseCommand):
                 self._queue_delete(side_queue)
         self._report(measured, cold, n=n, rate=rate, concurrency=concurrency, log_path=log_path,
                      classifier=classifier, one_queue=one_queue, side_worker=len(workers) > 1,
-                     debug_worker=debug_worker, submitters=submitters, window=window)
+                     debug_worker=debug_worker, submitters=submitters, window=window, goal_p95=goal_p95)
 
     # --- set-up ----------------------------------------------------------------------------
 
@@ -146,6 +159,9 @@ class Command(BaseCommand):
             self.stdout.write(f"created database {name}")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("flush", interactive=False, verbosity=0)
+        # ... and what the cache kept of it: a screening door shut by an earlier run's task that no
+        # worker took (moderation.services.screening_ring) would hold the first submissions back.
+        cache.clear()
 
         wordlist_load(entries=default_words())
 
@@ -189,7 +205,9 @@ class Command(BaseCommand):
             **getattr(self, "worker_env", {}),
         }
         pool = ["-P", "solo"] if concurrency == 1 else ["-P", "prefork", "-c", str(concurrency)]
-        cmd = [sys.executable, "-m", "celery", "-A", "devtools.latency_celery:app", "worker", "-l", "info", *pool,
+        pin = ["taskset", "-c", str(self.worker_cpu)] if getattr(self, "worker_cpu", None) is not None \
+            and queue == screen_queue else []
+        cmd = [*pin, sys.executable, "-m", "celery", "-A", "devtools.latency_celery:app", "worker", "-l", "info", *pool,
                "-Q", queue,
                "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         with open(log_path, "wb") as log:
@@ -201,7 +219,8 @@ class Command(BaseCommand):
                 proc.kill()
                 raise CommandError(f"the worker did not start; its log: {log_path}")
             time.sleep(0.2)
-        self.stdout.write(f"worker ready ({' '.join(pool)}), queue {queue}, log {log_path}")
+        self.stdout.write(f"worker ready ({' '.join(pool)}{', on CPU ' + pin[-1] if pin else ''}), queue {queue}, "
+                          f"log {log_path}")
         return proc, log_path
 
     def _use_queue(self, queue, default_queue=None):
@@ -288,7 +307,7 @@ class Command(BaseCommand):
     # --- the report --------------------------------------------------------------------------
 
     def _report(self, measured, cold, *, n, rate, concurrency, log_path, classifier, one_queue=True,
-                side_worker=False, debug_worker=True, submitters=1, window=10.0):
+                side_worker=False, debug_worker=True, submitters=1, window=10.0, goal_p95=GOAL_P95):
         w = self.stdout.write
         rows = measured["rows"]
         lat = sorted(r["latency"] for r in rows)
@@ -327,18 +346,22 @@ class Command(BaseCommand):
                 f"{name} {count} x {mean * 1000:.1f} ms" for name, (count, mean) in sorted(durations.items())))
         if measured.get("side_backlog") is not None:
             w(f"side queue (non-screening tasks) left at the end: {measured['side_backlog']}")
-        self._time_series(rows, window)
+        windows = self._time_series(rows, window)
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         w(f"machine: {os.cpu_count()} CPUs, load average {load} (1/5/15 min) at the end of the run")
-        verdict = "met" if p95 <= GOAL_P95 else "NOT met"
-        w(f"goal p95 <= {GOAL_P95:g}s (with one worker process; this run: {concurrency}): {verdict}")
+        if getattr(self, "worker_cpu", None) is not None:
+            w(f"measured worker pinned to CPU {self.worker_cpu}; the submitters to the others")
+        flat = bool(windows) and all(p <= goal_p95 for p in windows)
+        verdict = "met" if p95 <= goal_p95 and flat and not measured.get("unscreened") else "NOT met"
+        w(f"goal p95 <= {goal_p95:g}s overall and in every {window:g}s window (flat), everything screened "
+          f"(with one worker process; this run: {concurrency}): {verdict}")
         w(f"worker log: {log_path}")
 
     def _time_series(self, rows, window):
         """p50/p95 by submission time, and the backlog (submitted, not yet decided) at each
         window's end: flat means the worker keeps up."""
         if not rows:
-            return
+            return []
         t0 = min(r["submitted"] for r in rows)
         submitted = sorted((r["submitted"] - t0).total_seconds() for r in rows)
         screened = sorted((r["screened"] - t0).total_seconds() for r in rows)
@@ -346,6 +369,7 @@ class Command(BaseCommand):
         for r in rows:
             buckets.setdefault(int((r["submitted"] - t0).total_seconds() // window), []).append(r["latency"])
         self.stdout.write("  window (s)   n     p50     p95   backlog at end")
+        p95s = []
         for k in sorted(buckets):
             lat = sorted(buckets[k])
             end = (k + 1) * window
@@ -353,6 +377,8 @@ class Command(BaseCommand):
             p95 = lat[min(len(lat) - 1, math.ceil(0.95 * len(lat)) - 1)]
             self.stdout.write(f"  {k * window:5.0f}-{end:<5.0f} {len(lat):4d} {statistics.median(lat):6.3f}s "
                               f"{p95:6.3f}s   {backlog}")
+            p95s.append(p95)
+        return p95s
 
 
 def _cpu_seconds(pid):

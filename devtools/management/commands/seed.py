@@ -13,6 +13,7 @@ same way ``product_stats_refresh`` / ``review_recount_votes`` compute them, so
 Seed rows are recognisable: users ``seedNNNNNN@seed.cocreate.local`` and
 products whose slug starts with ``seed-``. ``--reset`` deletes exactly those.
 """
+import json
 import math
 import random
 import time
@@ -44,7 +45,7 @@ from devtools import demodata
 from devtools.seed_interactions import CHALLENGE_TAG, InteractionSeeder
 from gamification.models import ActivityDay, PointsEntry, UserPoints
 from moderation.detectors.duplicate import band_keys, signature, to_bytes
-from moderation.models import LshBucket, RingCaseEvent, TextFingerprint
+from moderation.models import Case, LshBucket, RingCaseEvent, TextFingerprint
 
 SEED_EMAIL_DOMAIN = "seed.cocreate.local"
 SEED_PRODUCT_PREFIX = "seed-"
@@ -135,6 +136,7 @@ class Command(BaseCommand):
                                    write_users=lambda all_joined: self._write_users(user_ids[0], all_joined))
             if fingerprints:
                 self._fingerprints()
+            self._moderation_cases()
             self._sequences()
             t = time.monotonic()
         # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: PostgreSQL checks them all here.
@@ -568,6 +570,33 @@ class Command(BaseCommand):
                 for statement in connection.ops.sequence_reset_sql(self.style, [TextFingerprint]):
                     cursor.execute(statement)
         self._done("fingerprints", len(pairs), t)
+
+    def _moderation_cases(self):
+        """The pending reviews (2% of them) wait in the moderation queue, screened and queued as the
+        worker leaves them: a case each, with a risk, a reason, and the queue's static priority
+        (``moderation.services.priority_for``), so the queue page is measured on a full queue."""
+        from moderation.services import priority_for
+
+        t = time.monotonic()
+        pending = list(Review.objects.filter(status=Review.Status.PENDING, product__slug__startswith=SEED_PRODUCT_PREFIX)
+                       .order_by("id").values_list("id", "author_id", "language", "created_at"))
+        rng = random.Random(len(pending))
+        reasons = [["classifier"], ["contact"], ["duplicate"], ["absolute_claim"], ["low_quality"], ["burst"]]
+
+        json_value = json.dumps if self.pg else (lambda value: value)  # COPY takes JSON columns as text
+
+        def rows():
+            for review_id, author_id, language, created in pending:
+                risk = round(rng.uniform(0.35, 0.85), 3)
+                queued = created + timedelta(seconds=rng.randint(1, 30))
+                yield ("review", review_id, author_id, language, Case.State.QUEUED, risk,
+                       json_value(rng.choice(reasons)), json_value([]), "queue", queued, queued,
+                       priority_for(risk=risk, reach=0, report_weight=0.0, queued_at=queued), created, queued)
+
+        columns = ["content_type", "object_id", "author_id", "language", "state", "risk", "queue_reasons", "detectors",
+                   "ai_decision", "screened_at", "queued_at", "priority", "created_at", "updated_at"]
+        self._load(Case, columns, rows(), len(pending), "moderation cases")
+        self._done("moderation cases (the pending reviews, queued)", len(pending), t)
 
     def _sequences(self):
         """Explicit ids were written: move the id sequences past them (PostgreSQL only needs this)."""
