@@ -21,7 +21,7 @@ from core.errors import PermissionDeniedError, ServiceError
 from core.i18n import source_text
 from core.queue import enqueue_on_commit
 from core.text import clean_user_text
-from moderation import registry
+from moderation import registry, selectors
 from moderation.models import Appeal, Case, Event, RejectReason, Report, WordEntry
 
 log = logging.getLogger(__name__)
@@ -672,8 +672,7 @@ def case_claim_next(*, moderator, content_type=None, reason=None, language=None)
     if language:
         qs = qs.filter(language=language)
     if reason:
-        # The JSON list's text holds each reason quoted; a text match works on every database.
-        qs = qs.filter(queue_reasons__icontains=f'"{reason}"')
+        qs = qs.filter(selectors.has_reason(reason))
     case = qs.select_for_update(skip_locked=True, of=("self",)).order_by("-priority", "id").first()
     if case is None:
         return None

@@ -60,7 +60,8 @@ def test_entry_page_offers_report_forms_for_others_content_only(client, entry, e
     assert f'name="object_id" value="{theirs.pk}"' in body
     assert f'name="next" value="{url}#comment-{theirs.pk}"' in body
     assert "What is wrong with this comment?" in body
-    assert f'name="object_id" value="{mine.pk}"' not in body  # one's own comment: no control
+    # one's own comment: no control (its anchor, not its id: an entry's id may equal a comment's)
+    assert f'name="next" value="{url}#comment-{mine.pk}"' not in body
     assert '<option value="fake">Fake or misleading</option>' in body and "Fake review" not in body
     assert "/accounts/login/?next=" not in body
 
@@ -68,7 +69,7 @@ def test_entry_page_offers_report_forms_for_others_content_only(client, entry, e
     body = client.get(url).content.decode()
     assert body.count('action="/moderation/report/"') == 2
     assert '<input type="hidden" name="content_type" value="entry">' not in body
-    assert f'name="object_id" value="{mine.pk}"' in body
+    assert f'name="next" value="{url}#comment-{mine.pk}"' in body
 
 
 def test_own_pending_entry_has_no_report_control(client):
