@@ -453,6 +453,15 @@ def shell_wrap(request, template, context, *, identity, body):
     return _fill(before, request, signed_in=True) + body + _fill(after, request, signed_in=True)
 
 
+def shell_page(request, template, body_template, context, *, identity=""):
+    """A signed-in page from its stored layout (``shell_wrap``) around ``body_template`` rendered
+    live for this request, in the viewer's time zone as the layout's {% timezone %} would set it.
+    ``template`` shows ``page_body`` when given one, else includes ``body_template``."""
+    with timezone.override(_zone(request)):
+        body = render_to_string(body_template, context, request)
+    return shell_wrap(request, template, context, identity=identity, body=body)
+
+
 def person_panel_key(request, product, versions, *, photo_limit):
     """The person's panel when they have no review of this product: the same for every such
     viewer but for the CSRF token (a marker here), so it is stored too."""

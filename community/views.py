@@ -644,12 +644,12 @@ def profile(request):
     reviews = _attach_appeal_links(_decorate_reviews(page.object_list, None))  # one's own: no votes to show
     for review in reviews:
         review.is_own = True
-    return render(
-        request,
-        "community/profile.html",
-        {"form": form, "page": page, "reviews": reviews, "level": hooks.user_level(user.pk)},
-        status=status,
-    )
+    context = {"form": form, "page": page, "reviews": reviews, "level": hooks.user_level(user.pk)}
+    if status == 200 and pagecache.page_bodies_on() and not len(messages.get_messages(request)):
+        # The layout around the page (header, navigation, footer) is the same on every view: stored.
+        return HttpResponse(pagecache.shell_page(request, "community/profile.html", "community/_profile_body.html",
+                                                 context))
+    return render(request, "community/profile.html", context, status=status)
 
 
 @login_required

@@ -1,5 +1,7 @@
 """The own profile page (``/me/``, issue 16's scale run measures it) costs the same number of
 queries whatever the shopper has written: a page of reviews, their photos and tags in bulk."""
+import re
+
 import pytest
 
 from tests import factories
@@ -22,3 +24,48 @@ def test_own_profile_page_query_count(client, shopper, brand, category, django_a
     assert resp.status_code == 200
     body = resp.content.decode()
     assert body.count('class="review-card') == min(n, 10)
+
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.mark.parametrize("moderator", [False, True])
+def test_the_stored_layout_of_the_profile_matches_the_live_page(client, shopper, other_shopper, brand, category,
+                                                                settings, moderator):
+    """``/me/`` from its stored layout (``pagecache.shell_page``) is the page rendered live, byte for
+    byte but for the CSRF tokens; another shopper sharing the layout sees their own page; a message
+    after saving is shown (that view is rendered whole)."""
+    from django.contrib.auth.models import Group
+
+    from community import services
+    from community.models import MODERATORS_GROUP
+
+    factories.review_with_words(author=shopper, product=factories.ProductFactory(brand=brand, category=category))
+    services.notification_send(user_id=shopper.pk, kind="test", title="One", email=False)
+    if moderator:
+        shopper.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    shopper.timezone = "America/New_York"
+    shopper.save()
+    client.force_login(shopper)
+
+    def page():
+        return CSRF.sub("", client.get("/me/").content.decode())
+
+    settings.PAGE_FRAGMENT_SECONDS = 0
+    live = page()
+    settings.PAGE_FRAGMENT_SECONDS = 3600
+    stored = [page() for _ in range(3)]  # cold, then the layout from the cache
+    assert ["slot-" in html for html in stored + [live]] == [False] * 4
+    assert stored[0] == stored[1] == stored[2] == live
+    assert 'data-unread="1"' in live and ('href="/moderation/"' in live) is moderator
+    assert shopper.email in live and "Sturdy lid" in live
+
+    client.force_login(other_shopper)  # the same layout, their own page
+    other = page()
+    assert other_shopper.email in other and shopper.email not in other and "Sturdy lid" not in other
+
+    client.force_login(shopper)
+    resp = client.post("/me/", {"display_name": "Mia", "timezone": "Asia/Shanghai"}, follow=True,
+                       HTTP_ACCEPT_LANGUAGE="en")
+    body = resp.content.decode()
+    assert 'class="wrap messages"' in body and "Mia" in body
