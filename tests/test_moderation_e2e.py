@@ -149,5 +149,5 @@ def test_concurrent_submissions_are_all_screened_by_fewer_tasks(
              TASK_TIMEOUT, "the worker to screen all 30", celery_worker_process)
     assert all(c.screened_at for c in cases)
     ran = len(re.findall(r"Task moderation\.case_screen\[[^\]]+\] succeeded", log_text(celery_worker_process.log_path)))
-    assert 1 <= ran <= 30
+    assert 1 <= ran < 30  # without the door each submission sends a task of its own (3 seen here)
     print(f"30 concurrent submissions screened by {ran} tasks")
