@@ -265,19 +265,23 @@ def _remembers_nothing(detector):
     return getattr(type(detector), "remember", None) is Detector.remember
 
 
-def remember_all(inp: ScreenInput, *, detectors=None):
+def remember_all(inp: ScreenInput, *, detectors=None, together=False):
     """Let each detector index this item (fingerprints), each in its own savepoint so one
-    failure neither stops the others nor breaks the caller's transaction. Returns the
-    names of detectors whose ``remember`` failed."""
+    failure neither stops the others nor breaks the caller's transaction. ``together``: all in
+    one savepoint (two statements fewer per detector past the first; a failure loses this item's
+    fingerprints of every detector, not only its own), as a screening batch does per item.
+    Returns the names of detectors whose ``remember`` failed (with ``together``, all of them)."""
     normalized_for(inp)
+    active = [d for d in (DETECTORS if detectors is None else detectors) if not _remembers_nothing(d)]
+    groups = [active] if together and active else [[d] for d in active]
     failures = []
-    for detector in DETECTORS if detectors is None else detectors:
-        if _remembers_nothing(detector):
-            continue  # the base class's no-op: not even a transaction for it
+    for group in groups:
         try:
             with transaction.atomic():
-                detector.remember(inp)
+                for detector in group:
+                    detector.remember(inp)
         except Exception:
-            log.exception("detector %s could not remember %s#%s", detector.name, inp.content_type, inp.object_id)
-            failures.append(detector.name)
+            log.exception("detectors %s could not remember %s#%s", [d.name for d in group], inp.content_type,
+                          inp.object_id)
+            failures.extend(d.name for d in group)
     return failures

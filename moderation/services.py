@@ -434,7 +434,7 @@ def case_screen_batch(*, case_id, revision=None, limit=None, tried=None):
                         continue
                     _screen_store(item, screened)
                     if screened.inp is not None:
-                        pipeline.remember_all(screened.inp)
+                        pipeline.remember_all(screened.inp, together=True)
             except Exception:
                 log.exception("screening: could not store the decision of case %s", item.pk)
                 failed.append(item.pk)
@@ -597,6 +597,8 @@ def _notify_author(case, *, approve, note):
 
 
 def _resolve_reports(case, *, upheld):
+    if not case.report_weight:  # every report (weight >= 0.5) sets it on the locked case: none to resolve
+        return
     reports = list(Report.objects.filter(content_type=case.content_type, object_id=case.object_id,
                                          status=Report.Status.OPEN))
     if not reports:

@@ -294,6 +294,32 @@ def test_remember_all_survives_a_failing_detector(shopper):
     assert TextFingerprint.objects.count() == 1
 
 
+def test_remember_all_together_is_one_savepoint_and_one_outcome(shopper):
+    """A screening batch remembers each item's fingerprints in one savepoint: a failing detector
+    loses the item's other fingerprints too, and the caller's transaction goes on."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from moderation.detectors.duplicate import DuplicateDetector
+    from moderation.detectors.images import ImageDetector
+
+    class BadMemory(Detector):
+        name = "bad_memory"
+
+        def remember(self, inp):
+            raise RuntimeError("disk full")
+
+    def inp(object_id):
+        return ScreenInput(text=CLEAN * 2, content_type="review", object_id=object_id, author_id=shopper.pk)
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert pipeline.remember_all(inp(1), detectors=[DuplicateDetector(), ImageDetector()], together=True) == []
+    assert sum(q["sql"].startswith("SAVEPOINT") for q in ctx.captured_queries) == 1
+    assert pipeline.remember_all(inp(2), detectors=[DuplicateDetector(), BadMemory()], together=True) == [
+        "duplicate", "bad_memory"]
+    assert list(TextFingerprint.objects.values_list("object_id", flat=True)) == [1]
+
+
 # --- the management command ----------------------------------------------------------------------------
 
 
