@@ -343,29 +343,45 @@ def screening_answer(*, case_id, revision=None, content_type):
     (beat, every minute) picks them up."""
     _door_open(content_type)
     tried = []
-    screened = case_screen_batch(case_id=case_id, revision=revision, tried=tried)
-    if not tried:  # its case was no longer waiting
-        lead = _waiting_unheld(content_type)
-        if lead is None:
-            return screened
-        screened = case_screen_batch(case_id=lead, revision=1, tried=tried)
-    nxt = _waiting_unheld(content_type, exclude=tried)
-    if nxt is not None:
-        screening_ring(content_type, case_id=nxt)
-    return screened
+    try:
+        screened = case_screen_batch(case_id=case_id, revision=revision, tried=tried)
+        if not tried:  # its case was no longer waiting
+            lead = _waiting_unheld(content_type)
+            if lead is None:
+                return screened
+            screened = case_screen_batch(case_id=lead, revision=1, tried=tried)
+        return screened
+    finally:  # also when this task's own item failed (ScreeningFailed): the others committed before it
+        nxt = _waiting_unheld(content_type, exclude=tried)
+        if nxt is not None:
+            screening_ring(content_type, case_id=nxt)
+
+
+# First submissions older than the batch window that ``screening_resume`` sends a task of their
+# own for, per run (the oldest-touched first; a case whose content vanished comes round again).
+SCREEN_RESUME_OLD = getattr(settings, "MODERATION_SCREEN_RESUME_OLD", 200)
 
 
 def screening_resume(*, older_than=30):
     """Beat, every minute: ring for every kind with first submissions waiting in screening for
     more than ``older_than`` seconds (a task lost with its worker, an item a batch left). A door
-    already shut means a task is on its way. Returns the kinds rung for."""
-    since = timezone.now() - timedelta(seconds=older_than)
+    already shut means a task is on its way. Batches take only cases of the last
+    ``MODERATION_SCREEN_BATCH_WINDOW``: older ones (the workers were down or behind for longer)
+    get a task of their own, up to ``SCREEN_RESUME_OLD`` a run. Returns the kinds rung for."""
+    now = timezone.now()
+    since, window = now - timedelta(seconds=older_than), now - SCREEN_BATCH_WINDOW
+    stuck = Case.objects.filter(state=State.SCREENING, revision=1)
     rung = []
-    for content_type, lead in (Case.objects.filter(state=State.SCREENING, revision=1, created_at__lt=since,
-                                                   created_at__gte=timezone.now() - SCREEN_BATCH_WINDOW)
+    for content_type, lead in (stuck.filter(created_at__lt=since, created_at__gte=window)
                                .values("content_type").annotate(lead=Min("id")).values_list("content_type", "lead")):
         if screening_ring(content_type, case_id=lead):
             rung.append(content_type)
+    old = list(stuck.filter(created_at__lt=min(since, window)).order_by("updated_at", "id")
+               .values_list("pk", flat=True)[:SCREEN_RESUME_OLD])
+    if old:
+        Case.objects.filter(pk__in=old).update(updated_at=now)  # the next run takes the next ones
+        for pk in old:
+            _tasks().case_screen.apply_async(kwargs={"case_id": pk, "revision": 1})
     return rung
 
 
@@ -391,8 +407,8 @@ def case_screen_batch(*, case_id, revision=None, limit=None, tried=None):
     deadline = time.monotonic() + SCREEN_BATCH_SECONDS
     if limit <= 1:  # batching off: the one-item path
         case = case_screen(case_id=case_id, revision=revision)
-        if case is not None and tried is not None:
-            tried.append(case.pk)
+        if tried is not None:  # tried, whatever came of it (content gone: still in screening)
+            tried.append(case_id)
         return [case] if case is not None else []
     case = Case.objects.filter(pk=case_id).only("id", "content_type", "object_id", "state", "revision", "author").first()
     if not _still_screening(case, revision):

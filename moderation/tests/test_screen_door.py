@@ -42,9 +42,10 @@ def _submit(product, texts, capture):
 
 
 def _deliver(box, capture):
-    """Run what was sent, in order, as one worker would, until nothing is left."""
+    """Run what was sent, in order, as one worker would, until nothing is left (or 50 runs: a
+    chain that never ends fails the test instead of hanging it)."""
     runs = []
-    while box:
+    while box and len(runs) < 50:
         kwargs = box.pop(0)
         with capture(execute=True):
             runs.append(tasks.case_screen(**kwargs))
@@ -148,3 +149,60 @@ def test_a_failing_door_cache_sends_the_task(product, sent, django_capture_on_co
     monkeypatch.setattr(services.cache, "add", down)
     cases = _submit(product, TEXTS[:2], django_capture_on_commit_callbacks)
     assert [kw["case_id"] for kw in sent] == [c.pk for c in cases]
+
+
+def test_a_task_whose_own_item_fails_still_rings_for_the_rest(product, sent, django_capture_on_commit_callbacks,
+                                                             monkeypatch):
+    monkeypatch.setattr(services, "SCREEN_BATCH", 2)
+    cases = _submit(product, TEXTS[:5], django_capture_on_commit_callbacks)
+    store = services._screen_store
+
+    def flaky(case, screened):
+        if case.pk == cases[0].pk:
+            raise RuntimeError("database hiccup")
+        store(case, screened)
+
+    monkeypatch.setattr(services, "_screen_store", flaky)
+    kwargs = sent.pop()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ScreeningFailed):
+        tasks.case_screen(**kwargs)
+    assert _states(cases) == ["screening", "approved", "screening", "screening", "screening"]
+    assert [kw["case_id"] for kw in sent] == [cases[2].pk]  # the next batch, rung though the task failed
+    monkeypatch.setattr(services, "_screen_store", store)  # the hiccup passed
+    assert _deliver(sent, django_capture_on_commit_callbacks) == [2, 2]  # the failed one went first
+    assert _states(cases) == ["approved"] * 5
+
+
+def test_resume_sends_a_task_of_its_own_for_cases_older_than_the_batch_window(
+        product, sent, django_capture_on_commit_callbacks, monkeypatch):
+    """Workers down or behind for longer than the window: batches no longer take those cases."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cases = _submit(product, TEXTS[:3], django_capture_on_commit_callbacks)
+    sent.clear()  # the task was lost
+    cache.delete(services._door_key("review"))
+    Case.objects.filter(pk__in=[c.pk for c in cases[:2]]).update(
+        created_at=timezone.now() - services.SCREEN_BATCH_WINDOW - timedelta(minutes=5))
+    monkeypatch.setattr(services, "SCREEN_RESUME_OLD", 1)
+    assert services.screening_resume() == []  # the third is not 30 s old yet
+    assert sent == [{"case_id": cases[0].pk, "revision": 1}]
+    assert _deliver(sent, django_capture_on_commit_callbacks) == [2]  # its own, and the third in the window
+    assert services.screening_resume() == []
+    assert sent == [{"case_id": cases[1].pk, "revision": 1}]  # the next run takes the next one
+    assert _deliver(sent, django_capture_on_commit_callbacks) == [1]
+    assert _states(cases) == ["approved"] * 3
+
+
+@pytest.mark.parametrize("batch", [1, 16])
+def test_an_item_whose_content_vanished_does_not_ring_without_end(product, sent, django_capture_on_commit_callbacks,
+                                                                 monkeypatch, batch):
+    from community.models import Review
+
+    monkeypatch.setattr(services, "SCREEN_BATCH", batch)
+    cases = _submit(product, TEXTS[:2], django_capture_on_commit_callbacks)
+    Review.objects.filter(pk=cases[0].object_id).delete()
+    runs = _deliver(sent, django_capture_on_commit_callbacks)
+    assert runs == ([0, 1, 0] if batch == 1 else [1]) and not sent  # the gone item is tried, then left
+    assert _states(cases[1:]) == ["approved"]

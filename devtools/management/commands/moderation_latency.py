@@ -77,13 +77,16 @@ class Command(BaseCommand):
         parser.add_argument("--window", type=float, default=10.0, help="seconds per line of the time series")
         parser.add_argument("--goal-p95", type=float, default=GOAL_P95,
                             help="seconds; issue 16's run at --rate 50 asks for 1 (and every window within it)")
+        parser.add_argument("--nice", type=int, default=0, metavar="N",
+                            help="run the submitting threads at this niceness (the load generator yields "
+                                 "the CPU to the worker, PostgreSQL and Redis, as web servers elsewhere would)")
         parser.add_argument("--worker-cpu", type=int, default=None, metavar="N",
                             help="pin the measured worker to CPU N and this process (the submitters) to the "
                                  "others, as a worker with a core of its own (PostgreSQL and Redis are not moved)")
 
     def handle(self, *args, n, concurrency, rate, warmup, seed, timeout, classifier, duration=None,
                one_queue=False, no_side_worker=False, debug_worker=False, submitters=0, window=10.0,
-               goal_p95=GOAL_P95, worker_cpu=None, **options):
+               goal_p95=GOAL_P95, worker_cpu=None, nice=0, **options):
         if duration:
             n = max(1, int(rate * duration))
         if n < 1 or concurrency < 1 or rate <= 0:
@@ -95,6 +98,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--worker-cpu {worker_cpu}: this process may run on CPUs {sorted(cpus)}")
             os.sched_setaffinity(0, cpus - {worker_cpu})
         self.worker_cpu = worker_cpu
+        self.nice = nice
         model_dir = tempfile.mkdtemp(prefix="latency-models-")
         settings.COCREATE_MODEL_DIR = Path(model_dir)  # never touch the real model directory
         if classifier:
@@ -117,6 +121,8 @@ class Command(BaseCommand):
             texts = bench_texts(n + warmup, seed=seed)
             cold = self._run(texts[:warmup], authors[:warmup], products, rate=rate, timeout=timeout,
                              worker=worker, log_path=log_path, submitters=1)
+            if nice:  # Linux: per thread; the submitting threads started below inherit it
+                os.nice(nice)
             cpu_before = _cpu_seconds(worker.pid)
             measured = self._run(texts[warmup:], authors[warmup:], products, rate=rate, timeout=timeout,
                                  worker=worker, log_path=log_path, submitters=submitters)
@@ -351,6 +357,8 @@ class Command(BaseCommand):
         w(f"machine: {os.cpu_count()} CPUs, load average {load} (1/5/15 min) at the end of the run")
         if getattr(self, "worker_cpu", None) is not None:
             w(f"measured worker pinned to CPU {self.worker_cpu}; the submitters to the others")
+        if getattr(self, "nice", 0):
+            w(f"submitting threads at niceness {self.nice}")
         flat = bool(windows) and all(p <= goal_p95 for p in windows)
         verdict = "met" if p95 <= goal_p95 and flat and not measured.get("unscreened") else "NOT met"
         w(f"goal p95 <= {goal_p95:g}s overall and in every {window:g}s window (flat), everything screened "
