@@ -40,7 +40,13 @@ def version_bump(keys, seconds) -> None:
     _set_new(keys, seconds)
     connection = transaction.get_connection()
     if connection.in_atomic_block:
-        _pending_bumps(connection).keys.update((key, seconds) for key in keys)
+        pending = _pending_bumps(connection)
+        pending.keys.update((key, seconds) for key in keys)
+        # One callback per bump, all replaying the same keys: the first to run makes the call and
+        # the rest find nothing. A callback dropped with a rolled-back savepoint loses nothing
+        # (its keys are replayed by another, at worst retiring a token more than needed), and a
+        # test that runs the callbacks of a block runs this bump's.
+        transaction.on_commit(pending.replay)
 
 
 def _set_new(keys, seconds):
@@ -52,25 +58,22 @@ class _CommitBumps:
 
     def __init__(self):
         self.keys = {}
-        self.spent = False
 
-    def __call__(self):
-        self.spent = True
+    def replay(self):
+        keys, self.keys = self.keys, {}
         by_lifetime = {}
-        for key, seconds in self.keys.items():
+        for key, seconds in keys.items():
             by_lifetime.setdefault(seconds, []).append(key)
-        for seconds, keys in by_lifetime.items():
-            _set_new(keys, seconds)
+        for seconds, group in by_lifetime.items():
+            _set_new(group, seconds)
 
 
 def _pending_bumps(connection) -> _CommitBumps:
-    """This transaction's ``_CommitBumps``, registered on commit at its first bump. One whose
-    callback is no longer queued (its savepoint rolled back, or an earlier transaction ended)
-    is replaced, so a bump is never recorded where no commit will replay it; so is one already
-    run (tests run the callbacks of a transaction that goes on)."""
+    """This transaction's ``_CommitBumps``: the one a queued callback still replays, else a new
+    one (an earlier transaction's ended, or all its callbacks were dropped or have run)."""
     pending = getattr(connection, "_version_bumps", None)
-    if pending is None or pending.spent or not any(entry[1] is pending for entry in connection.run_on_commit):
+    if pending is None or not any(getattr(entry[1], "__self__", None) is pending
+                                  for entry in connection.run_on_commit):
         pending = _CommitBumps()
         connection._version_bumps = pending
-        transaction.on_commit(pending)
     return pending
