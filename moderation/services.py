@@ -421,9 +421,7 @@ def case_screen_batch(*, case_id, revision=None, limit=None, tried=None):
         if not _still_screening(case, revision):
             return []
         others = list(
-            Case.objects.select_for_update(skip_locked=True)
-            .filter(state=State.SCREENING, content_type=case.content_type, revision=1,
-                    created_at__gte=timezone.now() - SCREEN_BATCH_WINDOW)
+            _waiting(case.content_type).select_for_update(skip_locked=True)
             .exclude(pk=case.pk).order_by("id")[:limit - 1]
         )
         if others:  # their rows without waiting: one held is being edited (left to its own task)

@@ -52,6 +52,20 @@ def _deliver(box, capture):
     return runs
 
 
+def _fail_storing(monkeypatch, case):
+    """Storing ``case``'s decision fails (a database hiccup); returns the real ``_screen_store``
+    to put back once it passes."""
+    store = services._screen_store
+
+    def flaky(item, screened):
+        if item.pk == case.pk:
+            raise RuntimeError("database hiccup")
+        store(item, screened)
+
+    monkeypatch.setattr(services, "_screen_store", flaky)
+    return store
+
+
 def _states(cases):
     return [Case.objects.get(pk=c.pk).state for c in cases]
 
@@ -116,14 +130,7 @@ def test_resume_rings_for_items_left_waiting(product, sent, django_capture_on_co
 
 def test_a_failing_item_does_not_ring_again_at_once(product, sent, django_capture_on_commit_callbacks, monkeypatch):
     cases = _submit(product, TEXTS[:3], django_capture_on_commit_callbacks)
-    store = services._screen_store
-
-    def flaky(case, screened):
-        if case.pk == cases[1].pk:
-            raise RuntimeError("database hiccup")
-        store(case, screened)
-
-    monkeypatch.setattr(services, "_screen_store", flaky)
+    store = _fail_storing(monkeypatch, cases[1])
     assert _deliver(sent, django_capture_on_commit_callbacks) == [2]  # and nothing rung for the failed one
     assert _states(cases) == ["approved", "screening", "approved"]
     monkeypatch.setattr(services, "_screen_store", store)
@@ -155,14 +162,7 @@ def test_a_task_whose_own_item_fails_still_rings_for_the_rest(product, sent, dja
                                                              monkeypatch):
     monkeypatch.setattr(services, "SCREEN_BATCH", 2)
     cases = _submit(product, TEXTS[:5], django_capture_on_commit_callbacks)
-    store = services._screen_store
-
-    def flaky(case, screened):
-        if case.pk == cases[0].pk:
-            raise RuntimeError("database hiccup")
-        store(case, screened)
-
-    monkeypatch.setattr(services, "_screen_store", flaky)
+    store = _fail_storing(monkeypatch, cases[0])
     kwargs = sent.pop()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ScreeningFailed):
         tasks.case_screen(**kwargs)
