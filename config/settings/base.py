@@ -332,6 +332,10 @@ DASHBOARD_COMPUTE_LOCK_SECONDS = env.int("DASHBOARD_COMPUTE_LOCK_SECONDS", defau
 # --- Celery: eager (in-process, errors propagate) unless a broker is configured ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
+# Nobody reads a task's return value. Storing it cost a Redis write per task, and with a
+# result backend every send also SUBSCRIBEd and UNSUBSCRIBEd to the result's channel: two
+# more round trips on each request that enqueues (a vote, a review).
+CELERY_TASK_IGNORE_RESULT = env.bool("CELERY_TASK_IGNORE_RESULT", default=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not bool(REDIS_URL))
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
