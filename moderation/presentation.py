@@ -2,8 +2,15 @@
 SLA display shared by the moderation pages and the moderation API."""
 from datetime import timedelta
 
+from django.template.defaultfilters import date as date_format
+from django.template.defaultfilters import floatformat, truncatechars
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+
+from community.templatetags.cocreate import valid_timezone
 
 SLA = timedelta(hours=24)
 SLA_WARN = timedelta(hours=12)  # half the SLA gone: the age badge turns amber
@@ -161,3 +168,44 @@ def case_segments(case):
 def pct(value, digits=1):
     """A share as a percentage for the pages ("4.2%"), or a dash when there is none."""
     return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def queue_rows_html(cases, *, viewer):
+    """The queue's rows (``<li>`` items), escaped by ``format_html``. Built here rather than in
+    ``moderation/queue.html``: the template engine spent about 1.5 ms of CPU on each of the 50
+    rows (a ``{% url %}``, two ``{% blocktranslate %}``, four filters), most of the page's CPU
+    (docs/benchmarks.md, "The moderation queue page"). Cases must be decorated
+    (``case_decorate``). Times are shown in the viewer's time zone, as the layout does."""
+    zone = valid_timezone(getattr(viewer, "timezone", None)) or timezone.get_current_timezone()
+    url = reverse("moderation:case", args=[0])[:-2]  # ".../0/" -> the prefix; one reverse per page
+    no_content = format_html('<span class="muted">{}</span>', gettext("The content no longer exists."))
+    rows = []
+    for case in cases:
+        if case.held_by_me:
+            held = format_html('<span class="tag-held tag-mine">{}</span>', gettext("yours"))
+        elif case.held:
+            held = format_html('<span class="tag-held">{}</span>',
+                               gettext("held by %(n)s") % {"n": case.claimed_by.public_name})
+        else:
+            held = ""
+        preview = case.preview
+        if preview:
+            excerpt = format_html("<b>{}</b>{} · {}", preview.title,
+                                  f" · {preview.rating}★" if preview.rating else "", truncatechars(case.safe_text, 200))
+        else:
+            excerpt = no_content
+        rows.append((
+            " is-held" if case.held and not case.held_by_me else "", case.pk, case.pk,
+            gettext("Select item %(id)s") % {"id": case.pk}, f"{url}{case.pk}/", case.sla,
+            date_format(timezone.localtime(case.queued_at, zone), "Y-m-d H:i") if case.queued_at else "", case.age,
+            case.kind_label, round(case.risk * 10), gettext("risk %(r)s") % {"r": floatformat(case.risk, 2)},
+            format_html_join("", '<span class="tag-reason">{}</span>', ((label,) for label in case.reason_labels)),
+            held, excerpt,
+        ))
+    return format_html_join(
+        "\n", '<li class="mod-item{}" id="case-{}">'
+        '<label class="mod-pick"><input type="checkbox" class="bulk-pick" name="ids" value="{}" form="bulk-form">'
+        '<span class="visually-hidden">{}</span></label>'
+        '<a href="{}" class="mod-item-link"><span class="mod-item-top">'
+        '<span class="age age-{}" title="{}">{}</span> <span class="kind">{}</span> '
+        '<span class="risk risk-{}">{}</span> {} {}</span> <span class="excerpt">{}</span></a></li>', rows)

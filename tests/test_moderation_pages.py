@@ -4,6 +4,7 @@ appeals, and the shopper's notifications page and header badge.
 State is built through services (review_post runs real screening on commit); the
 query-budget tests bulk-create queued items, as the page tests do for hundreds of reviews.
 """
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -88,8 +89,9 @@ def bulk_queue(product, n, *, prefix="q"):
 
 # --- query budgets --------------------------------------------------------------------------------
 
-# user, moderator check, queue page (author + holder joined), previews (reviews with product and
-# author joined, their photos), queue summary, own counts today, header badge (the session is cached)
+# user, moderator check, queue page (holder joined), previews (reviews with product joined, their
+# photos), queue counts (cached for a few seconds; cold here), own counts today, header badge (the
+# session is cached)
 QUEUE_PAGE_QUERIES = 9  # + open ring cases (the link badge)
 
 
@@ -105,6 +107,51 @@ def test_queue_page_query_count(client, product, moderator, django_assert_num_qu
     assert PHONE not in body  # masked in the list
     assert "•••••••5678" in body
     assert f"<b>{n}</b> waiting" in body
+
+
+def test_queue_rows_escape_content_link_items_and_show_who_holds_them(client, product, moderator, settings):
+    """The rows are built by ``presentation.queue_rows_html``, not the template: escaping, links,
+    the holder, and the viewer's time zone must survive that."""
+    settings.MODERATION_QUEUE_COUNTS_SECONDS = 0
+    cases = bulk_queue(product, 3)
+    Review.objects.filter(pk=cases[0].object_id).update(text='<script>alert("x")</script> call me')
+    other = make_moderator()
+    other.display_name = "<b>Mod</b>"
+    other.save(update_fields=["display_name"])
+    lease = timezone.now() + timedelta(minutes=10)
+    Case.objects.filter(pk=cases[1].pk).update(claimed_by=other, lease_expires_at=lease)
+    Case.objects.filter(pk=cases[2].pk).update(claimed_by=moderator, lease_expires_at=lease)
+    moderator.timezone = "America/New_York"
+    moderator.save(update_fields=["timezone"])
+
+    client.force_login(moderator)
+    body = client.get("/moderation/").content.decode()
+    assert "<script>alert" not in body and "· &lt;script&gt;alert(&quot;" in body
+    assert "<b>Mod</b>" not in body and "held by &lt;b&gt;Mod&lt;/b&gt;" in body
+    assert f'<li class="mod-item is-held" id="case-{cases[1].pk}">' in body
+    assert f'<li class="mod-item" id="case-{cases[2].pk}">' in body and "tag-held tag-mine" in body
+    for case in cases:
+        assert f'<a href="/moderation/cases/{case.pk}/" class="mod-item-link">' in body
+        assert f'value="{case.pk}" form="bulk-form"' in body
+    shown = timezone.localtime(cases[0].queued_at, zoneinfo.ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M")
+    assert f'title="{shown}"' in body
+    assert body.count('<span class="tag-reason">Contact details</span>') == 3
+    assert f"<b>{product}</b> · 2★ · " in body
+
+
+def test_queue_counts_are_shared_for_a_few_seconds_and_the_rows_are_always_fresh(
+    client, product, moderator, settings
+):
+    settings.MODERATION_QUEUE_COUNTS_SECONDS = 5
+    cases = bulk_queue(product, 2)
+    client.force_login(moderator)
+    assert "<b>2</b> waiting" in client.get("/moderation/").content.decode()
+    Case.objects.filter(pk=cases[0].pk).update(state=Case.State.APPROVED)
+    body = client.get("/moderation/").content.decode()
+    assert "<b>2</b> waiting" in body  # the counts, from the shared answer
+    assert body.count('<li class="mod-item') == 1 and f'id="case-{cases[0].pk}"' not in body  # the rows: fresh
+    settings.MODERATION_QUEUE_COUNTS_SECONDS = 0
+    assert "<b>1</b> waiting" in client.get("/moderation/").content.decode()
 
 
 # user, moderator check, case (author, holder, decider joined), preview + photos, history,

@@ -158,12 +158,15 @@ class ReviewAdapter(registry.ContentAdapter):
     def previews(self, object_ids):
         from django.urls import NoReverseMatch, reverse
 
-        out = {}
-        for review in self._qs().prefetch_related("photos").filter(pk__in=list(object_ids)):
-            try:
-                url = reverse("community:product_detail", args=[review.product.slug])
-            except NoReverseMatch:
-                url = ""
+        out, urls = {}, {}
+        for review in Review.objects.select_related("product").prefetch_related("photos").filter(pk__in=list(object_ids)):
+            slug = review.product.slug
+            if slug not in urls:  # the queue shows 50 previews, many of the same product
+                try:
+                    urls[slug] = reverse("community:product_detail", args=[slug])
+                except NoReverseMatch:
+                    urls[slug] = ""
+            url = urls[slug]
             out[review.pk] = registry.Preview(
                 text=review.text,
                 title=str(review.product),

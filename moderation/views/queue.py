@@ -67,6 +67,7 @@ def queue(request):
     ]
     return render(request, "moderation/queue.html", {
         "cases": cases,
+        "rows": presentation.queue_rows_html(cases, viewer=request.user),
         "stats": stats,
         "filters": filters,
         "has_filters": any(filters.values()),
