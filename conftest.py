@@ -69,10 +69,12 @@ def _media_root(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
+    from core import localcache
     from moderation.learning.store import cache_clear
     from moderation.pipeline import thresholds_invalidate
 
     cache.clear()
+    localcache.clear()  # each process's copy of the grants and the current policy
     cache_clear()  # the in-process copy of the active models: each test starts from its own database
     thresholds_invalidate()  # likewise the per-process copy of the screening thresholds
     yield

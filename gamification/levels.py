@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 
 from community.models import HelpfulVote
 from community.services import notification_send
+from core import localcache
 from gamification.models import Level, PrivilegeGrant, UserPoints
 
 LEVELS_CACHE_KEY = "gamification:levels:v1"
@@ -38,7 +39,12 @@ def levels_table() -> list[dict]:
 
 
 def grants_table() -> dict:
-    """{privilege: (min_level, value)} for active grants."""
+    """{privilege: (min_level, value)} for active grants (read on most signed-in requests: kept
+    by each process for a few seconds too, ``core.localcache``)."""
+    return localcache.remember(GRANTS_CACHE_KEY, _grants_load)
+
+
+def _grants_load() -> dict:
     grants = cache.get(GRANTS_CACHE_KEY)
     if grants is None:
         grants = {
@@ -51,6 +57,7 @@ def grants_table() -> dict:
 
 def tables_invalidate():
     cache.delete_many([LEVELS_CACHE_KEY, GRANTS_CACHE_KEY])
+    localcache.forget(GRANTS_CACHE_KEY)
 
 
 def level_row(number) -> dict:

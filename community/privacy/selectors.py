@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from community.privacy.models import ConsentRecord, DataExport, DeletionRequest, PolicyVersion, StaffAccessRecord
+from core import localcache
 
 Purpose = ConsentRecord.Purpose
 # Purposes a person switches on or off; the policy itself (and what it makes necessary) is
@@ -21,7 +22,13 @@ _POLICY_CACHE_SECONDS = 300
 
 
 def policy_current() -> PolicyVersion | None:
-    """The newest published policy version (cached; the admin's save forgets the cache)."""
+    """The newest published policy version (cached; the admin's save forgets the cache). Every
+    signed-in page asks (the consent banner), so each process also keeps it a few seconds
+    (``core.localcache``)."""
+    return localcache.remember(_POLICY_CACHE_KEY, _policy_load)
+
+
+def _policy_load() -> PolicyVersion | None:
     cached = cache.get(_POLICY_CACHE_KEY)
     if cached is not None:
         return cached or None  # False: none published
@@ -32,6 +39,7 @@ def policy_current() -> PolicyVersion | None:
 
 def policy_cache_forget() -> None:
     cache.delete(_POLICY_CACHE_KEY)
+    localcache.forget(_POLICY_CACHE_KEY)
 
 
 def policy_get(*, version: str) -> PolicyVersion | None:

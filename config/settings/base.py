@@ -162,6 +162,13 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Small tables read on nearly every request (privilege grants, the current privacy policy) are
+# also kept by each process this long (core.localcache); 0 reads them from the cache every time.
+LOCAL_CACHE_SECONDS = env.int("LOCAL_CACHE_SECONDS", default=10)
+# The moderation queue's counts (one scan of every queued case) are shared by all moderators'
+# page loads this long (moderation.selectors.queue_counts); 0 counts on every load.
+MODERATION_QUEUE_COUNTS_SECONDS = env.int("MODERATION_QUEUE_COUNTS_SECONDS", default=5)
+
 # Sessions are read from the cache and written through to the database: a signed-in request
 # reads no session row. The cache must be shared by every process that serves requests (Redis;
 # the embedded default's local-memory cache serves only `manage.py runserver`'s one process).
