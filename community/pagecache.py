@@ -462,6 +462,27 @@ def shell_page(request, template, body_template, context, *, identity=""):
     return shell_wrap(request, template, context, identity=identity, body=body)
 
 
+def unbound_form_html(form, template):
+    """``template`` rendered for an unbound ``form`` (its fields: labels, widgets, help), stored
+    under a digest of everything that output depends on: the form's class, its initial values and
+    choices, the language and the deployment's static token. Content-addressed, so nothing has
+    to retire it: a person who changes their name or time zone gets another key. Django renders
+    every widget, and every option of a select, through templates: a quarter of the own profile
+    page's CPU (docs/benchmarks.md)."""
+    from django.templatetags.static import static
+
+    choices = tuple((name, tuple(getattr(field, "choices", ()) or ())) for name, field in form.fields.items())
+    key = "cocreate:form:" + _digest((
+        type(form).__module__, type(form).__qualname__, template, sorted(form.initial.items()), choices,
+        get_language(), static("css/app.css"),
+    ))
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(template, {"form": form})
+        cache.set(key, html, page_bodies_seconds())
+    return mark_safe(html)  # rendered by the template engine, which escaped it
+
+
 def person_panel_key(request, product, versions, *, photo_limit):
     """The person's panel when they have no review of this product: the same for every such
     viewer but for the CSRF token (a marker here), so it is stored too."""

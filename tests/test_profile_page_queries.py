@@ -69,3 +69,8 @@ def test_the_stored_layout_of_the_profile_matches_the_live_page(client, shopper,
                        HTTP_ACCEPT_LANGUAGE="en")
     body = resp.content.decode()
     assert 'class="wrap messages"' in body and "Mia" in body
+    # The form's fields are stored under their own values: the next view shows the saved ones.
+    again = page()
+    assert 'name="display_name" value="Mia"' in again
+    assert '<option value="Asia/Shanghai" selected>' in again and '<option value="America/New_York" selected>' not in again
+    assert again.count('name="timezone"') == 1
