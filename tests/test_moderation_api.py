@@ -77,8 +77,8 @@ def test_shopper_endpoints_need_sign_in(api, method, path):
 
 # --- the queue ------------------------------------------------------------------------------------
 
-# user, moderator check, count, page (author + holder joined), previews (reviews with product and
-# author joined, their photos); the session is cached
+# user, moderator check, count, page (holder joined), previews (reviews with their product, their
+# photos); the session is cached
 QUEUE_API_QUERIES = 6
 
 
@@ -97,6 +97,19 @@ def test_queue_list_query_count_and_masking(product, moderator, mod_api, django_
     assert first["reasons"] == [{"code": "contact", "label": "Contact details"},
                                 {"code": "personal_data", "label": "Personal data"}]
     assert first["sla"] == "ok" and first["claimed_by"] is None and first["held_by_me"] is False
+
+
+def test_queue_previews_carry_title_link_and_photos_in_the_authors_order(product, moderator, mod_api):
+    from community.models import ReviewPhoto
+
+    cases = bulk_queue(product, 2)
+    first = cases[0].object_id
+    ReviewPhoto.objects.create(review_id=first, image="reviews/b.jpg", thumbnail="reviews/thumbs/b.jpg", position=2)
+    ReviewPhoto.objects.create(review_id=first, image="reviews/a.jpg", position=1)
+    items = {i["object_id"]: i["preview"] for i in mod_api.get("/api/moderation/queue/").json()["results"]}
+    assert items[first]["image_urls"] == ["/media/reviews/a.jpg", "/media/reviews/thumbs/b.jpg"]
+    assert items[cases[1].object_id]["image_urls"] == []
+    assert items[first]["title"] == str(product) and items[first]["url"] == f"/products/{product.slug}/"
 
 
 def test_queue_list_paginates_and_filters(product, moderator, mod_api, django_capture_on_commit_callbacks):

@@ -2,7 +2,7 @@
 Decisions are applied through community's review services."""
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Review
+from community.models import Review, ReviewPhoto
 from community.services import (
     review_content_purge,
     review_moderate,
@@ -156,22 +156,28 @@ class ReviewAdapter(registry.ContentAdapter):
             return ""
 
     def previews(self, object_ids):
+        """One query for the reviews with their products, one for their photos (grouped here:
+        ``prefetch_related`` built a related manager per review, a third of this call's CPU), and
+        one URL reverse per page (product slugs need no quoting)."""
+        from urllib.parse import quote
+
         from django.urls import NoReverseMatch, reverse
 
-        out, urls = {}, {}
-        for review in Review.objects.select_related("product").prefetch_related("photos").filter(pk__in=list(object_ids)):
-            slug = review.product.slug
-            if slug not in urls:  # the queue shows 50 previews, many of the same product
-                try:
-                    urls[slug] = reverse("community:product_detail", args=[slug])
-                except NoReverseMatch:
-                    urls[slug] = ""
-            url = urls[slug]
+        reviews = list(Review.objects.select_related("product").filter(pk__in=list(object_ids)))
+        photos = {}
+        for photo in ReviewPhoto.objects.filter(review_id__in=[r.pk for r in reviews]):  # in position order
+            photos.setdefault(photo.review_id, []).append(photo.thumbnail_or_image_url)
+        try:
+            product_url = reverse("community:product_detail", args=["slug"])
+        except NoReverseMatch:
+            product_url = ""
+        out = {}
+        for review in reviews:
             out[review.pk] = registry.Preview(
                 text=review.text,
                 title=str(review.product),
-                url=url,
-                image_urls=[p.thumbnail_or_image_url for p in review.photos.all()],
+                url=product_url.replace("/slug/", f"/{quote(review.product.slug)}/", 1) if product_url else "",
+                image_urls=photos.get(review.pk, []),
                 rating=review.rating,
                 language=review.language,
                 status=review.status,
