@@ -24,19 +24,6 @@ def is_moderator(user):
     return any(g.name == "moderators" for g in user.groups.all())
 
 
-def queue_list(*, content_type=None, reason=None, language=None, limit=QUEUE_PAGE_SIZE):
-    qs = Case.objects.filter(state=State.QUEUED).select_related("author", "claimed_by")
-    if content_type:
-        qs = qs.filter(content_type=content_type)
-    if language:
-        qs = qs.filter(language=language)
-    cases = list(qs.order_by("-priority", "id")[: limit * 3 if reason else limit])
-    if reason:  # JSON containment is not portable to SQLite; filter the (bounded) page in Python
-        cases = [c for c in cases if reason in (c.queue_reasons or [])][:limit]
-    attach_previews(cases)
-    return cases
-
-
 def attach_previews(cases):
     """One query per registered content kind, not per item."""
     by_kind = {}
@@ -47,21 +34,6 @@ def attach_previews(cases):
         for case in items:
             case.preview = previews.get(case.object_id)
     return cases
-
-
-def queue_stats(*, moderator):
-    now = timezone.now()
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    agg = Case.objects.filter(state=State.QUEUED).aggregate(
-        total=Count("id"),
-        overdue=Count("id", filter=Q(queued_at__lt=now - timedelta(hours=24))),
-        claimed=Count("id", filter=Q(claimed_by__isnull=False, lease_expires_at__gt=now)),
-    )
-    mine = Case.objects.filter(decided_by=moderator, decided_at__gte=day_start).aggregate(
-        approved=Count("id", filter=Q(state=State.APPROVED)),
-        rejected=Count("id", filter=Q(state=State.REJECTED)),
-    )
-    return {**agg, "my_approved": mine["approved"], "my_rejected": mine["rejected"]}
 
 
 def case_get(*, case_id):
