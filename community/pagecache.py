@@ -422,12 +422,18 @@ class _ShellRequest(_MarkerRequest):
         self._header_counts = header  # read by the {% header_counts %} tag
 
 
+def _deploy_token():
+    """Part of every stored layout's and form's key: the hashed name of the site's stylesheet,
+    which a deployment that changes the templates' look changes too."""
+    from django.templatetags.static import static
+
+    return static("css/app.css")
+
+
 def shell_wrap(request, template, context, *, identity, body):
     """``template`` (which extends base.html and shows ``page_body``) around ``body`` for a
     signed-in viewer, its layout rendered once per ``identity`` (what the page's own blocks show,
     e.g. the title), language, header counts, policy banner and URL name, then filled."""
-    from django.templatetags.static import static
-
     from community.privacy.context_processors import policy_banner_for
     from community.templatetags.site_header import header_counts_for
 
@@ -437,7 +443,7 @@ def shell_wrap(request, template, context, *, identity, body):
     match = request.resolver_match
     key = "cocreate:shell:" + _digest((
         template, identity, get_language(), (header["unread"], header["moderator"]),
-        getattr(banner, "version", None), match.url_name, match.app_name, static("css/app.css"),
+        getattr(banner, "version", None), match.url_name, match.app_name, _deploy_token(),
     ))
     parts = cache.get(key)
     if parts is None:
@@ -469,12 +475,10 @@ def unbound_form_html(form, template):
     to retire it: a person who changes their name or time zone gets another key. Django renders
     every widget, and every option of a select, through templates: a quarter of the own profile
     page's CPU (docs/benchmarks.md)."""
-    from django.templatetags.static import static
-
     choices = tuple((name, tuple(getattr(field, "choices", ()) or ())) for name, field in form.fields.items())
     key = "cocreate:form:" + _digest((
         type(form).__module__, type(form).__qualname__, template, sorted(form.initial.items()), choices,
-        get_language(), static("css/app.css"),
+        get_language(), _deploy_token(),
     ))
     html = cache.get(key)
     if html is None:

@@ -645,9 +645,10 @@ def profile(request):
     for review in reviews:
         review.is_own = True
     context = {"form": form, "page": page, "reviews": reviews, "level": hooks.user_level(user.pk)}
-    if not form.is_bound and pagecache.page_bodies_on():
+    stored = pagecache.page_bodies_on()
+    if stored and not form.is_bound:
         context["form_fields"] = pagecache.unbound_form_html(form, "community/_profile_fields.html")
-    if status == 200 and pagecache.page_bodies_on() and not len(messages.get_messages(request)):
+    if stored and status == 200 and not len(messages.get_messages(request)):
         # The layout around the page (header, navigation, footer) is the same on every view: stored.
         return HttpResponse(pagecache.shell_page(request, "community/profile.html", "community/_profile_body.html",
                                                  context))

@@ -216,7 +216,7 @@ def participant_lock(challenge, user):
     lock is written out: it runs on every vote, and the ORM spent ~8x its CPU building it."""
     sql = (f"SELECT id FROM {ChallengeParticipant._meta.db_table} WHERE challenge_id = %s AND user_id = %s"
            + (" FOR UPDATE" if connection.features.has_select_for_update else ""))
-    params = [getattr(challenge, "pk", challenge), getattr(user, "pk", user)]
+    params = [challenge.pk, user.pk]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if cursor.fetchone() is not None:
