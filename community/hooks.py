@@ -34,8 +34,9 @@ content_quality_band = Hook("content_quality_band", lambda content_type, object_
 
 # --- answered by gamification -------------------------------------------------------------
 
-# A user's level (an object with ``number`` and ``name``), or None.
-user_level = Hook("user_level", lambda user_id: None)
+# A user's level (a dict with ``number`` and ``name``) from a user id or a user object (kept on
+# the object for the request), or None.
+user_level = Hook("user_level", lambda user: None)
 # {user_id: level} for many users at once (one query).
 user_levels = Hook("user_levels", lambda user_ids: {})
 # {user_id: [badges]} for many users at once.

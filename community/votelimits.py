@@ -11,7 +11,7 @@ withdrawal does not give the slot back (so toggling cannot farm anything). The c
 The day's count is a cache counter (Redis in production) moved by one atomic INCR, so two
 concurrent votes at the cap's edge can never both pass; the take is the last check before
 the vote row is written, so a vote refused for another reason never uses a slot. The
-counter lives two days under a key naming the local date; should Redis lose it, the day
+counter lives two days after its last vote under a key naming the local date; should Redis lose it, the day
 starts again from zero (a cap is a brake on abuse, not an account of record).
 """
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import hooks
+from core import windowcount
 from core.errors import ServiceError
 
 KEY = "votes-day:{user_id}:{day}"
@@ -37,7 +38,7 @@ def vote_daily_cap(user) -> int | None:
     base = int(settings.COCREATE_VOTES_PER_DAY or 0)
     if base <= 0:
         return None
-    level = hooks.user_level(user.pk)
+    level = hooks.user_level(user)
     return int(base * vote_level_multiplier(level["number"] if level else 1))
 
 
@@ -54,13 +55,7 @@ def vote_daily_take(user) -> None:
     cap = vote_daily_cap(user)
     if cap is None:
         return
-    key = _key(user.pk)
-    cache.add(key, 0, TTL)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr: start the day again
-        cache.add(key, 0, TTL)
-        used = cache.incr(key)
+    used = windowcount.incr_expiring(_key(user.pk), TTL)  # one round trip
     if used > cap:
         raise ServiceError(
             _("You have used all %(n)d of today's votes. Your daily votes grow as your level rises; "

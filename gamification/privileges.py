@@ -18,13 +18,9 @@ PRIVILEGES = {
 
 
 def _level_number(user) -> int:
-    number = getattr(user, "_gamification_level", None)
-    if number is None:
-        from gamification.selectors import user_levels
+    from gamification.selectors import user_level
 
-        number = user_levels([user.pk])[user.pk]["number"]
-        user._gamification_level = number  # memoised for this request / object
-    return number
+    return user_level(user)["number"]  # memoised on the user object for this request
 
 
 def user_can(user, privilege):

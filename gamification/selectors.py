@@ -78,11 +78,18 @@ def user_levels(user_ids) -> dict:
     return {i: _localise(row) for i, row in found.items()}
 
 
-def user_level(user_id) -> dict:
-    """The user's level for display on review cards and profiles: {"number", "name", ...}."""
-    if user_id is None:
+def user_level(user) -> dict:
+    """The user's level for display on review cards and profiles: {"number", "name", ...}.
+    ``user``: a user id, or a user object, on which the answer is kept for the rest of the request
+    (a vote asked three times: its daily cap, its privileges and its interaction log row)."""
+    if user is None:
         return _level_dict(1)
-    return user_levels([user_id])[int(user_id)]
+    if isinstance(user, int):
+        return user_levels([user])[user]
+    row = getattr(user, "_gamification_level_row", None)
+    if row is None:
+        row = user._gamification_level_row = user_levels([user.pk])[user.pk]
+    return row
 
 
 def user_points(user_id) -> dict:

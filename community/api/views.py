@@ -24,7 +24,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from community import hooks, selectors, services
 from community.api import serializers as s
@@ -32,6 +31,7 @@ from community.models import Review
 from community.pagecache import shared_page_get, shared_page_set
 from community.reviewversions import review_list_version, review_list_version_key
 from core.api.parsers import JSONParser
+from core.api.throttling import AnonRateThrottle
 from core.api.base import (
     ApiPagination,
     BaseApi,

@@ -53,7 +53,7 @@ def interaction_record(*, action, actor=None, actor_id=None, target=None, target
     now = timezone.now()
     signals = client_signals.current()
     joined = _actor_joined(actor, actor_id, signals)
-    level = hooks.user_level(actor_id)
+    level = hooks.user_level(actor if actor is not None else actor_id)
     return InteractionEvent.objects.create(
         actor_id=actor_id, action=action, at=now,
         target_ct=ContentType.objects.get_for_model(target) if target is not None else None,

@@ -543,7 +543,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "core.api.throttling.AnonRateThrottle",
         "core.api.throttling.SignedInRateThrottle",
     ],
     # How many proxies sit in front of gunicorn: DRF then takes the client address from

@@ -111,7 +111,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--cprofile", type=int, default=0, metavar="N",
                             help="also print the N functions with the most cumulative CPU time (cProfile)")
-        parser.add_argument("--sql", action="store_true", help="print the statements of the last task")
+        parser.add_argument("--sql", action="store_true", help="print the statements of the task with the most (a whole batch when batching)")
         parser.add_argument("--batch", type=int, default=1,
                             help="micro-batch size (services.SCREEN_BATCH) for the run: 1 screens one item per "
                                  "task; K lets a task screen up to K waiting items (all are waiting here), the "
@@ -178,6 +178,7 @@ class Command(BaseCommand):
             cpu_profile = cProfile.Profile(time.process_time)
             cpu_profile.enable()
         walls, cpus, queries = [], [], []
+        biggest = _QueryCounter()
         try:
             for case_id, revision in cases[warmup:]:
                 counter = _QueryCounter()
@@ -187,6 +188,8 @@ class Command(BaseCommand):
                     walls.append(time.perf_counter() - w0)
                     cpus.append(time.process_time() - c0)
                 queries.append(counter.n)
+                if counter.n > biggest.n:
+                    biggest = counter
         finally:
             if profiler is not None:
                 profiler.stop()
@@ -215,7 +218,7 @@ class Command(BaseCommand):
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         w(f"machine: {os.cpu_count()} CPUs, load average {load} (1/5/15 min)")
         if sql:
-            for number, statement in enumerate(counter.statements, 1):
+            for number, statement in enumerate(biggest.statements, 1):
                 w(f"{number:3d} {statement[:220]}")
         if cpu_profile is not None:
             import io
