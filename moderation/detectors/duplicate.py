@@ -11,7 +11,7 @@ import hashlib
 
 import numpy as np
 from datasketch import MinHash
-from django.db import transaction
+from django.db import connection, transaction
 
 from moderation.detectors.base import (
     FLAG,
@@ -89,8 +89,6 @@ def bucket_rows(keys):
     key. A crowded bucket (a template phrase thousands of shoppers typed) costs the same as
     a quiet one: on PostgreSQL each key is a LATERAL index-only scan of the
     (key, fingerprint_id) index that stops after ``MAX_CANDIDATES`` rows."""
-    from django.db import connection
-
     from moderation.models import LshBucket
 
     keys = list(keys)
@@ -120,17 +118,24 @@ class DuplicateDetector(Detector):
     def candidates(self, inp, keys):
         from moderation.models import TextFingerprint
 
-        fp_ids = {fp for _key, fp in bucket_rows(keys)}
+        fp_ids = sorted({fp for _key, fp in bucket_rows(keys)})
         if not fp_ids:
             return []
-        qs = TextFingerprint.objects.filter(id__in=fp_ids)
+        # Written out: once per screened item, and the ORM spent ~8x this statement's CPU on it.
+        where, params = [f"id IN ({', '.join(['%s'] * len(fp_ids))})"], list(fp_ids)
         if inp.object_id is not None:
-            qs = qs.exclude(content_type=inp.content_type, object_id=inp.object_id)
+            where.append("NOT (content_type = %s AND object_id = %s)")
+            params += [inp.content_type, inp.object_id]
         if inp.author_id is not None:
-            qs = qs.exclude(author_id=inp.author_id)  # keeps author-less rows (descriptions)
-        return qs.order_by("-id").values_list("content_type", "object_id", "author_id", "scope", "signature")[
-            :MAX_CANDIDATES
-        ]
+            where.append("(author_id IS NULL OR author_id <> %s)")  # keeps author-less rows (descriptions)
+            params.append(inp.author_id)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT content_type, object_id, author_id, scope, signature FROM {TextFingerprint._meta.db_table} "
+                f"WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT %s",
+                [*params, MAX_CANDIDATES],
+            )
+            return cursor.fetchall()
 
     def run(self, inp: ScreenInput) -> DetectorResult:
         norm = normalized_for(inp)

@@ -12,7 +12,7 @@ module constants, overridable from Django settings:
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db import connection
 from django.utils import timezone
 
 from moderation.detectors.base import FLAG, HOLD, Detector, DetectorResult, ScreenInput
@@ -38,10 +38,16 @@ class VelocityDetector(Detector):
         now = timezone.now()
         ten_min_ago = now - datetime.timedelta(minutes=10)
         hour_ago = now - datetime.timedelta(hours=1)
-        counts = Case.objects.filter(author_id=inp.author_id, created_at__gte=hour_ago).aggregate(
-            hour=Count("id"), ten=Count("id", filter=Q(created_at__gte=ten_min_ago))
-        )
-        ten, hour = counts["ten"] or 0, counts["hour"] or 0
+        # Written out: the ORM spent ~6x this statement's CPU building the aggregate, once per
+        # screened item (docs/benchmarks.md, "Screening end to end").
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*), COUNT(*) FILTER (WHERE created_at >= %s) FROM {Case._meta.db_table} "
+                "WHERE author_id = %s AND created_at >= %s",
+                [ten_min_ago, inp.author_id, hour_ago],
+            )
+            hour, ten = cursor.fetchone()
+        ten, hour = ten or 0, hour or 0
         data = {"last_10min": ten, "last_hour": hour}
         if ten >= _setting("BURST_10MIN_HOLD", BURST_10MIN_HOLD) or hour >= _setting("BURST_HOUR", BURST_HOUR):
             return DetectorResult(name=self.name, labels=["burst"], score=HOLD_SCORE, action=HOLD, data=data)

@@ -350,6 +350,16 @@ def test_same_author_and_same_item_do_not_count(shopper):
     assert itself.labels == []
 
 
+def test_an_author_less_fingerprint_is_a_description_for_every_author(shopper):
+    # Reference texts (product descriptions) are stored with no author: an author's own-items
+    # exclusion must keep them (NULL is not "another author"), and a copy of one is flagged.
+    DuplicateDetector().remember(ScreenInput(text=REVIEW, content_type="product", object_id=7, author_id=None))
+    result = DuplicateDetector().run(ScreenInput(text=REVIEW, content_type="review", object_id=3,
+                                                 author_id=shopper.pk))
+    assert result.labels == ["copies_description"]
+    assert result.data["description"] == pytest.approx(1.0)
+
+
 def test_remember_is_idempotent_and_replaces_on_edit(shopper, other_shopper):
     detector = DuplicateDetector()
     inp = ScreenInput(text=REVIEW, content_type="review", object_id=1, author_id=shopper.pk)
@@ -490,9 +500,10 @@ def test_burst_in_ten_minutes(shopper):
     cases(shopper, 10, minutes_ago=120, start=100)  # long ago: not counted
     assert run(VelocityDetector(), "x", author_id=shopper.pk).labels == []
     cases(shopper, 1, minutes_ago=1, start=200)
+    cases(shopper, 3, minutes_ago=30, start=300)  # in the hour, not in the ten minutes
     result = run(VelocityDetector(), "x", author_id=shopper.pk)
     assert result.labels == ["burst"] and result.action == FLAG
-    assert result.data == {"last_10min": 5, "last_hour": 5}
+    assert result.data == {"last_10min": 5, "last_hour": 8}
 
 
 def test_burst_in_an_hour_is_held(shopper):
