@@ -148,3 +148,25 @@ def test_two_votes_at_the_caps_edge_never_both_pass(settings, monkeypatch):
         assert len(passed) == 1, (results, errors)
         assert len(refused) == 1 and refused[0].code == "vote_daily_limit"
         assert EntryVote.objects.filter(user=voter).count() == 1
+
+
+def test_the_votes_entry_read_gives_what_the_orm_gives(django_assert_num_queries):
+    """``vote_entry_get`` (one written-out statement on PostgreSQL) loads the same entry, challenge
+    and author as the ORM; fields it leaves out load on access, as with ``.only()``."""
+    from community.cocreation.models import Entry
+
+    challenge = make_challenge(allow_overlap=True, votes_per_user=7, min_account_age_days_to_vote=2)
+    entry = published_entry(challenge)
+    with django_assert_num_queries(1):
+        got = services.vote_entry_get(entry.pk)
+        fields = {f.attname: getattr(got, f.attname) for f in Entry._meta.concrete_fields}
+        rules = (got.challenge.pk, got.challenge.accepts_votes, got.challenge.votes_per_user,
+                 got.challenge.min_account_age_days_to_vote)
+        name = got.author.public_name
+    orm = Entry.objects.select_related("challenge", "author").get(pk=entry.pk)
+    assert fields == {f.attname: getattr(orm, f.attname) for f in Entry._meta.concrete_fields}
+    assert rules == (challenge.pk, True, 7, 2)
+    assert name == orm.author.public_name
+    with django_assert_num_queries(1):  # a field the vote does not read: loaded on access
+        assert got.challenge.title_zh == orm.challenge.title_zh
+    assert services.vote_entry_get(entry.pk + 1000) is None
