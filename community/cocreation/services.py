@@ -492,7 +492,7 @@ _vote_entry_sql = None
 
 def _vote_entry_query():
     """(SQL, [(model, attnames)]) of the vote's one read: the entry joined to its challenge and
-    author, the columns named above in each model's field order."""
+    author, the columns named above in each model's field order, then the entry's image names."""
     global _vote_entry_sql
     if _vote_entry_sql is None:
         author_model = Entry._meta.get_field("author").related_model
@@ -503,7 +503,9 @@ def _vote_entry_query():
         ]
         q = connection.ops.quote_name
         columns = ", ".join(f"{alias}.{q(f.column)}" for _m, alias, fields in parts for f in fields)
-        sql = (f"SELECT {columns} FROM {q(Entry._meta.db_table)} e "
+        images = (f"ARRAY(SELECT i.{q(EntryImage._meta.get_field('image').column)} FROM "
+                  f"{q(EntryImage._meta.db_table)} i WHERE i.entry_id = e.id ORDER BY i.position, i.id)")
+        sql = (f"SELECT {columns}, {images} FROM {q(Entry._meta.db_table)} e "
                f"JOIN {q(Challenge._meta.db_table)} c ON c.id = e.challenge_id "
                f"JOIN {q(author_model._meta.db_table)} u ON u.id = e.author_id WHERE e.id = %s")
         _vote_entry_sql = (sql, [(model, [f.attname for f in fields]) for model, _a, fields in parts])
@@ -512,7 +514,8 @@ def _vote_entry_query():
 
 def vote_entry_get(entry_id):
     """The entry with its challenge and author (only the fields a vote reads; any other is loaded
-    on access, as with ``.only()``), or None. On PostgreSQL one written-out statement built once per
+    on access, as with ``.only()``), or None. On PostgreSQL the entry also carries ``image_names``
+    (the answer's pictures, read in the same statement). On PostgreSQL one written-out statement built once per
     process: through the ORM, ``select_related(...).only(...)`` cost ~0.9 ms of CPU per vote to
     compile, ~6x the statement itself. Elsewhere (SQLite, whose values need the ORM's
     converters) the same objects come through the ORM."""
@@ -530,6 +533,7 @@ def vote_entry_get(entry_id):
         objects.append(model.from_db(connection.alias, attnames, row[start:start + len(attnames)]))
         start += len(attnames)
     entry, challenge, author = objects
+    entry.image_names = row[start]  # the answer's pictures, in their order, without a query of their own
     Entry._meta.get_field("challenge").set_cached_value(entry, challenge)
     Entry._meta.get_field("author").set_cached_value(entry, author)
     return entry

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from community.api.serializers import BrandOutputSerializer
 from community.cocreation import selectors, services
-from community.cocreation.models import Challenge
+from community.cocreation.models import Challenge, EntryImage
 from core.api.base import ApiPagination, BaseApi, check_id, error_responses, parse_input
 from core.api.parsers import JSONParser
 
@@ -86,6 +86,10 @@ class EntryOutputSerializer(serializers.Serializer):
         return obj.adopted_note if obj.adopted_at else ""
 
     def get_images(self, obj) -> list[str]:
+        names = getattr(obj, "image_names", None)  # read with the entry by the vote path
+        if names is not None:
+            storage = EntryImage._meta.get_field("image").storage
+            return [storage.url(name) for name in names]
         return [img.image.url for img in obj.images.all()]
 
     def get_voted(self, obj) -> bool:
