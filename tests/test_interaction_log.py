@@ -168,10 +168,11 @@ def test_the_row_rolls_back_with_the_action(product):
 def test_a_failing_log_write_undoes_the_action(product, monkeypatch):
     review, voter = _review(product), old_user()
 
-    def broken(**kwargs):
+    def broken(obj):
+        assert isinstance(obj, InteractionEvent)
         raise RuntimeError("insert failed")
 
-    monkeypatch.setattr(InteractionEvent.objects, "create", broken)
+    monkeypatch.setattr("community.integrity.services.insert_one", broken)
     with pytest.raises(RuntimeError):
         services.review_vote_helpful(user=voter, review_id=review.pk, helpful=True)
     assert not HelpfulVote.objects.filter(review=review).exists()
