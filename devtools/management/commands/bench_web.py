@@ -342,10 +342,12 @@ class Command(BaseCommand):
                 continue
             share = r.rps / trivial.rps
             cpu_share = (server_cpu_ms(trivial) / server_cpu_ms(r)) if server_cpu_ms(r) and server_cpu_ms(trivial) else 0
-            ok = share >= goal or cpu_share >= goal
+            # Issue 16: the share of the trivial view's throughput, and by server CPU per request too
+            # (the steadier figure when locust, on the same cores, caps the trivial view).
+            ok = share >= goal and cpu_share >= goal
             verdicts.append(ok)
             w(f"{r.target.label} throughput = {share:.0%} of the trivial view's, by server CPU per request "
-              f"{cpu_share:.0%} (goal >= {goal:.0%}): {'PASS' if ok else 'FAIL'}")
+              f"{cpu_share:.0%} (goal >= {goal:.0%} by both): {'PASS' if ok else 'FAIL'}")
         first = by_key.get("product-uncached")
         if first and not first.error and server_cpu_ms(first):
             ok = server_cpu_ms(first) <= GOAL_FIRST_VISITOR_CPU_MS
