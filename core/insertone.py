@@ -7,6 +7,7 @@ Values are prepared exactly as ``save()`` prepares them (each field's ``pre_save
 for models no receiver listens to (``tests/test_insertone.py`` checks the ones it is used for).
 """
 from django.db import connections, router
+from django.db.models import NOT_PROVIDED
 
 _statements: dict = {}
 
@@ -15,7 +16,13 @@ def _statement(model, connection):
     key = (model, connection.alias)
     found = _statements.get(key)
     if found is None:
-        fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+        meta = model._meta
+        unsupported = [f.name for f in meta.concrete_fields
+                       if getattr(f, "generated", False) or getattr(f, "db_default", NOT_PROVIDED) is not NOT_PROVIDED]
+        if meta.parents or meta.proxy or unsupported:
+            raise TypeError(f"insert_one handles plain models only (no inheritance, generated or db_default "
+                            f"fields): {model.__name__} {unsupported}")
+        fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
         q = connection.ops.quote_name
         sql = (f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
                f"VALUES ({', '.join(['%s'] * len(fields))})")
@@ -33,7 +40,12 @@ def insert_one(obj):
     using = router.db_for_write(model, instance=obj)
     connection = connections[using]
     sql, fields, returning = _statement(model, connection)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    if obj.pk is not None:
+        raise ValueError("insert_one makes new rows: the instance already has a primary key")
+    values = [f.pre_save(obj, True) for f in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        raise TypeError("insert_one takes values, not expressions")
+    params = [f.get_db_prep_save(value, connection) for f, value in zip(fields, values)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         obj.pk = cursor.fetchone()[0] if returning else cursor.lastrowid

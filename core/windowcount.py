@@ -1,16 +1,15 @@
-"""Counters of events per time window in the shared cache, one round trip per count: the rate
-limits' bookkeeping (``core.api.throttling``) and the daily vote cap (``community.votelimits``).
+"""Counting events in the shared cache in one round trip: the rate limits' logs
+(``core.api.throttling``) and the daily vote cap's counter (``community.votelimits``).
 
 DRF's own throttles keep the time of every request of the last window in one cached list, read,
-unpickled, trimmed and written back on each request (two Redis round trips, and for the signed-in
-user throttle at 600 a minute a list of up to 600 floats). A counter per window is one ``INCR``
-in a pipeline with its ``EXPIRE`` and the read of the previous window's counter.
+unpickled, trimmed and written back by the web process on each request (two Redis round trips,
+and for the signed-in throttle at 600 a minute a list of up to 600 floats). Here the same log is
+a Redis sorted set that Redis trims and counts itself, in one pipeline; a day's counter is one
+``INCR`` with its ``EXPIRE``.
 
-On django-redis the pipeline goes to the raw client; on any other cache backend (the embedded
-default's local memory) the same answers come from ``add``/``incr``/``get``.
+On django-redis the pipelines go to the raw client; on any other cache backend (the embedded
+default's local memory) the same answers come from ordinary cache calls.
 """
-import time
-
 from django.core.cache import cache
 
 
@@ -39,34 +38,32 @@ def incr_expiring(key, seconds) -> int:
         return cache.incr(key)
 
 
-def decr(key) -> None:
-    """Take one back from the counter under ``key`` (a refused request is not counted)."""
-    try:
-        cache.decr(key)
-    except ValueError:  # expired meanwhile: nothing to take back
-        pass
-
-
-def window_key(key, seconds, now) -> str:
-    return f"{key}:{int(now // seconds)}"
-
-
-def count_in_window(key, seconds, *, now=None) -> tuple[int, int, float]:
-    """Count one event under ``key`` in the current window of ``seconds``. Returns (this window's
-    count, this one included; the previous window's count; how far into this window ``now`` is,
-    from 0 to 1). One round trip on Redis."""
-    now = time.time() if now is None else now
-    window = int(now // seconds)
-    current, previous = f"{key}:{window}", f"{key}:{window - 1}"
-    ttl = int(2 * seconds) + 1  # the previous window is still read during the next one
+def log_event(key, seconds, *, now, member) -> tuple[int, float]:
+    """Add an event at ``now`` (a unique ``member``) to the log under ``key``, forget the events
+    older than ``seconds`` and return (how many remain, this one included; the time of the oldest).
+    On Redis a sorted set, in one pipelined round trip; elsewhere a list in the cache."""
     client = _raw_client()
     if client is not None:
-        raw = cache.make_key(current)
+        raw = cache.make_key(key)
         pipe = client.pipeline(transaction=False)
-        pipe.incr(raw)
-        pipe.expire(raw, ttl)
-        pipe.get(cache.make_key(previous))
-        count, _, before = pipe.execute()
-    else:
-        count, before = incr_expiring(current, ttl), cache.get(previous)
-    return int(count), int(before or 0), now / seconds - window
+        pipe.zremrangebyscore(raw, "-inf", now - seconds)
+        pipe.zadd(raw, {member: now})
+        pipe.zcard(raw)
+        pipe.zrange(raw, 0, 0, withscores=True)
+        pipe.expire(raw, int(seconds) + 1)
+        _, _, count, oldest, _ = pipe.execute()
+        return int(count), float(oldest[0][1]) if oldest else now
+    events = [(t, m) for t, m in cache.get(key, []) if t > now - seconds] + [(now, member)]
+    cache.set(key, events, seconds)
+    return len(events), min(t for t, _m in events)
+
+
+def unlog_event(key, member, seconds) -> None:
+    """Take an event back out of the log under ``key`` (a refused request is not counted)."""
+    client = _raw_client()
+    if client is not None:
+        client.zrem(cache.make_key(key), member)
+        return
+    events = cache.get(key)
+    if events:
+        cache.set(key, [(t, m) for t, m in events if m != member], seconds)

@@ -80,16 +80,19 @@ def user_levels(user_ids) -> dict:
 
 def user_level(user) -> dict:
     """The user's level for display on review cards and profiles: {"number", "name", ...}.
-    ``user``: a user id, or a user object, on which the answer is kept for the rest of the request
-    (a vote asked three times: its daily cap, its privileges and its interaction log row)."""
+    ``user``: a user id, or a user object, on which the level is kept for as long as the object
+    lives (a vote asked three times: its daily cap, its privileges and its interaction log row).
+    Request objects live for one request; a loop that keeps user objects across changes of level
+    (the replay command) hands out a fresh copy each time."""
     if user is None:
         return _level_dict(1)
-    if isinstance(user, int):
-        return user_levels([user])[user]
+    if not hasattr(user, "pk"):
+        user_id = int(user)
+        return user_levels([user_id])[user_id]
     row = getattr(user, "_gamification_level_row", None)
     if row is None:
         row = user._gamification_level_row = user_levels([user.pk])[user.pk]
-    return row
+    return _localise(row)  # kept with both names: the display name follows the active language
 
 
 def user_points(user_id) -> dict:

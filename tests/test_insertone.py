@@ -46,3 +46,15 @@ def test_a_constraint_still_refuses_the_row():
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_one(EntryVote(challenge=challenge, entry=entry, user=voter))
     assert EntryVote.objects.filter(entry=entry, user=voter).count() == 1
+
+
+def test_it_refuses_what_it_does_not_handle():
+    challenge = make_challenge(allow_overlap=True)
+    vote = insert_one(EntryVote(challenge=challenge, entry=published_entry(challenge), user=factories.UserFactory()))
+    events = InteractionEvent.objects.count()
+    with pytest.raises(ValueError):  # already saved: insert_one only makes new rows
+        insert_one(vote)
+    with pytest.raises(TypeError):  # an expression is not a value
+        from django.db.models.functions import Now
+        insert_one(InteractionEvent(actor_id=vote.user_id, action="checkin", at=Now()))
+    assert EntryVote.objects.count() == 1 and InteractionEvent.objects.count() == events

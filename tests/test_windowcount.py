@@ -1,13 +1,14 @@
-"""Window counters (core.windowcount) and the sliding-window throttles built on them
-(core.api.throttling): the counts, the estimate across a window's edge, refused requests not
-counted, and the Retry-After they give. Runs on the configured cache (Redis under CI)."""
+"""The request logs and counters in the cache (core.windowcount) and the throttles built on them
+(core.api.throttling): DRF's rule exactly (no more than the rate in any ``duration`` seconds,
+refused requests not counted), its Retry-After, and keys that expire. Runs on the configured
+cache (Redis under CI)."""
 import pytest
 from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from core import windowcount
-from core.api.throttling import SignedInRateThrottle, SlidingWindowThrottle, window_wait
+from core.api.throttling import SignedInRateThrottle, SortedLogThrottle
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -20,62 +21,65 @@ def _clean_cache():
     cache.clear()
 
 
-def test_count_in_window_counts_this_window_and_reads_the_previous_one():
-    assert windowcount.count_in_window("t:a", 60, now=600.0) == (1, 0, 0.0)
-    assert windowcount.count_in_window("t:a", 60, now=615.0) == (2, 0, 0.25)
-    # The next window starts at 1 and sees the 2 of the one before.
-    assert windowcount.count_in_window("t:a", 60, now=675.0) == (1, 2, 0.25)
-    # Two windows on, the first one is no longer "previous".
-    assert windowcount.count_in_window("t:a", 60, now=735.0) == (1, 1, 0.25)
-    windowcount.decr(windowcount.window_key("t:a", 60, 735.0))
-    assert windowcount.count_in_window("t:a", 60, now=736.0)[0] == 1
+def _ttl(key):
+    client = windowcount._raw_client()
+    return client.ttl(cache.make_key(key)) if client is not None else None
 
 
-def test_incr_expiring_counts_up_from_one_and_reads_back():
+def test_the_log_counts_the_last_window_and_forgets_older_events():
+    assert windowcount.log_event("t:log", 60, now=100.0, member="a") == (1, 100.0)
+    assert windowcount.log_event("t:log", 60, now=130.0, member="b") == (2, 100.0)
+    assert windowcount.log_event("t:log", 60, now=160.5, member="c") == (2, 130.0)  # "a" is over a minute old
+    windowcount.unlog_event("t:log", "c", 60)
+    assert windowcount.log_event("t:log", 60, now=161.0, member="d") == (2, 130.0)
+    if _ttl("t:log") is not None:
+        assert 0 < _ttl("t:log") <= 61
+
+
+def test_incr_expiring_counts_up_from_one_and_expires():
     assert [windowcount.incr_expiring("t:day", 3600) for _ in range(3)] == [1, 2, 3]
     assert cache.get("t:day") == 3
+    if _ttl("t:day") is not None:
+        assert 3500 < _ttl("t:day") <= 3600
 
 
-@pytest.mark.parametrize("count, before, elapsed, limit, expected", [
-    (2, 0, 0.5, 5, 0.0),      # room now, nothing fading: no wait
-    (2, 4, 0.25, 5, 15.0),    # room for 2 more once 2 of the previous 4 have faded: at 50% of the window
-    (2, 4, 0.75, 5, 0.0),     # and that point has passed
-    (5, 0, 0.5, 5, 30 + 12),  # full: the next window, once 1 of this window's 5 has faded (20% in)
-    (0, 0, 0.5, 0, 60.0),     # a zero rate: a whole window
-])
-def test_window_wait(count, before, elapsed, limit, expected):
-    assert window_wait(count, before, elapsed, limit, 60) == pytest.approx(expected)
-
-
-class ThreeAMinute(SlidingWindowThrottle):
+class ThreeAMinute(SortedLogThrottle):
     rate = "3/min"
+    clock = 0.0
 
-    def __init__(self, now):
+    def __init__(self):
         super().__init__()
-        self.timer = lambda: now
+        self.timer = lambda: ThreeAMinute.clock
 
     def get_cache_key(self, request, view):
         return "t:three"
 
 
-def _allowed(now):
-    return ThreeAMinute(now).allow_request(None, None)
+def _at(now):
+    ThreeAMinute.clock = now
+    throttle = ThreeAMinute()
+    return throttle.allow_request(None, None), throttle
 
 
-def test_a_burst_across_the_window_edge_is_refused():
-    assert [_allowed(119.0) for _ in range(3)] == [True, True, True]
-    # A fixed window would start again at 120 s; the previous window's 3 still weigh almost fully.
-    throttle = ThreeAMinute(121.0)
-    assert throttle.allow_request(None, None) is False
-    assert throttle.wait() == pytest.approx((1 - 2 / 3 - 1 / 60) * 60)  # until a third of them has faded
-    # Refused requests are not counted: once a third of the window has gone by, one more passes.
-    assert [_allowed(121.5) for _ in range(5)] == [False] * 5
-    assert _allowed(141.0) is True
-    assert _allowed(141.5) is False
+def test_no_more_than_the_rate_in_any_minute_and_refusals_are_not_counted():
+    assert [_at(119.0)[0] for _ in range(3)] == [True, True, True]
+    allowed, throttle = _at(121.0)  # a new minute on the clock, but the last 60 s hold three
+    assert allowed is False and throttle.wait() == pytest.approx(58.0)
+    assert [_at(t)[0] for t in (150.0, 170.0, 178.9)] == [False] * 3
+    # Refused requests were not logged: once the first three are a minute old, three more pass.
+    assert [_at(179.5)[0] for _ in range(4)] == [True, True, True, False]
+
+
+def test_a_list_drf_left_under_the_key_does_not_break_the_throttle():
+    # Just after a deploy, Redis still holds DRF's own logs (pickled lists) under the throttles' keys.
+    cache.set("t:three", [118.0, 117.0], 60)
+    assert _at(119.0)[0] is True
+    assert cache.get("t:three") == [118.0, 117.0]
 
 
 def test_the_privileged_headroom_is_asked_only_past_the_rate(monkeypatch):
     monkeypatch.setattr(SignedInRateThrottle, "THROTTLE_RATES", {"user": "2/min"})
+    monkeypatch.setattr(SignedInRateThrottle, "timer", lambda self: 1000.0)
     asked = []
     monkeypatch.setattr("core.hooks.user_can", lambda user, privilege: asked.append(privilege) or True)
     request = Request(APIRequestFactory().get("/api/me/"))

@@ -15,7 +15,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.api.authentication import CachedTokenAuthentication
-from core.api.throttling import SlidingWindowThrottle
+from core.api.throttling import SortedLogThrottle
 
 # The largest id a bigint column holds: ids past it are "not found", never a database error.
 MAX_ID = 2**63 - 1
@@ -37,7 +37,7 @@ class ErrorOutputSerializer(serializers.Serializer):
 # --- plumbing every API view shares ----------------------------------------------------
 
 
-class WritesRateThrottle(ScopedRateThrottle, SlidingWindowThrottle):
+class WritesRateThrottle(ScopedRateThrottle, SortedLogThrottle):
     """The "writes" scope, counted on unsafe methods only, so reading a view never
     uses up the budget for writing through it."""
 

@@ -1,22 +1,23 @@
-"""The API's throttles (and the web forms' writes budget, ``core.ratelimit``), counted with a
-sliding-window estimate in one cache round trip per throttle (``core.windowcount``).
+"""The API's throttles (and the web forms' writes budget, ``core.ratelimit``): DRF's rates, scopes
+and cache keys, with the log of requests kept where it is cheap to keep (``core.windowcount``).
 
 DRF's ``SimpleRateThrottle`` stores the time of every request of the last window as one cached
-list and rewrites it on each request: a GET and a SET, and unpickling and pickling a list that
-for the signed-in throttle (600 a minute) holds up to 600 floats. Here each window has a counter,
-and a request is let through while ``previous window's count x (share of the window still to
-come) + this window's count`` stays within the rate: the usual sliding-window approximation,
-which never lets through more than the rate in any one window and needs no list. A refused
-request is taken back off the count, as DRF does not record refused requests either.
+list, which the web process reads, unpickles, trims, pickles and writes back on each request: two
+Redis round trips, and for the signed-in throttle (600 a minute) a list of up to 600 floats. Here
+the same log is a Redis sorted set that Redis trims and counts in one pipelined round trip. The
+rule is DRF's, exactly: a request passes while the last ``duration`` seconds hold no more than the
+rate, itself included; a refused request is taken back out, as DRF does not record it either.
 """
+import uuid
+
 from rest_framework.throttling import AnonRateThrottle as DrfAnonRateThrottle
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 from core import hooks, windowcount
 
 
-class SlidingWindowThrottle(SimpleRateThrottle):
-    """``SimpleRateThrottle``'s rates, scopes and cache keys, counted per window instead of listed."""
+class SortedLogThrottle(SimpleRateThrottle):
+    """``SimpleRateThrottle`` with its log in a sorted set (one round trip, no pickled list)."""
 
     def allow_request(self, request, view):
         if self.rate is None:
@@ -25,15 +26,12 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         if self.key is None:
             return True
         self.now = self.timer()
-        self.count, self.before, self.elapsed = windowcount.count_in_window(self.key, self.duration, now=self.now)
-        estimate = self.before * (1 - self.elapsed) + self.count
-        if estimate <= self.num_requests:
+        member = uuid.uuid4().hex
+        log = f"{self.key}:log"  # not DRF's key itself: a list DRF stored there (before a deploy) is a string
+        self.count, self.oldest = windowcount.log_event(log, self.duration, now=self.now, member=member)
+        if self.count <= self.num_requests or self.count <= self.limit_past_rate(request):
             return True
-        self.limit = self.limit_past_rate(request)
-        if estimate <= self.limit:
-            return True
-        windowcount.decr(windowcount.window_key(self.key, self.duration, self.now))
-        self.count -= 1
+        windowcount.unlog_event(log, member, self.duration)
         return False
 
     def limit_past_rate(self, request):
@@ -42,24 +40,8 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         return self.num_requests
 
     def wait(self):
-        """Seconds until one more request would be let through."""
-        return window_wait(self.count, self.before, self.elapsed, self.limit, self.duration)
-
-
-def window_wait(count, before, elapsed, limit, duration) -> float:
-    """Seconds from now (``elapsed`` of the way into the current window of ``duration`` seconds)
-    until ``before * (1 - f) + count + 1 <= limit``, ``f`` the share of the window gone by, as the
-    previous window's share fades, or in the next window, where this window's ``count`` fades."""
-    room = limit - count - 1
-    if room >= 0:
-        if before <= 0:
-            return 0.0
-        share = max(1 - room / before, elapsed)
-        return (share - elapsed) * duration
-    if count <= 0 or limit < 1:
-        return float(duration)
-    share = max(1 - (limit - 1) / count, 0.0)
-    return (1 - elapsed + share) * duration
+        """Seconds until the oldest request in the log leaves the window."""
+        return max(self.duration - (self.now - self.oldest), 0.0)
 
 
 class PrivilegedHeadroomMixin:
@@ -75,11 +57,11 @@ class PrivilegedHeadroomMixin:
         return self.num_requests
 
 
-class AnonRateThrottle(DrfAnonRateThrottle, SlidingWindowThrottle):
+class AnonRateThrottle(DrfAnonRateThrottle, SortedLogThrottle):
     """Anonymous requests, per client address (``NUM_PROXIES`` decides which one)."""
 
 
-class SignedInRateThrottle(PrivilegedHeadroomMixin, UserRateThrottle, SlidingWindowThrottle):
+class SignedInRateThrottle(PrivilegedHeadroomMixin, UserRateThrottle, SortedLogThrottle):
     """The per-user throttle for signed-in requests only: anonymous ones already pay the
     anon throttle, and both would key on the same IP (two Redis round trips for one)."""
 

@@ -21,7 +21,7 @@ from rest_framework.throttling import UserRateThrottle
 from community.cocreation.selectors import challenge_get
 from community.selectors import product_get
 from core.api.base import MAX_ID, BaseApi, error_responses, parse_input
-from core.api.throttling import SlidingWindowThrottle
+from core.api.throttling import SortedLogThrottle
 from moderation.detectors.base import ScreenInput
 from moderation.quality import scorer
 from moderation.quality.bands import band_label
@@ -64,7 +64,7 @@ class QualityCoachOutputSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
-class QualityCoachRateThrottle(UserRateThrottle, SlidingWindowThrottle):
+class QualityCoachRateThrottle(UserRateThrottle, SortedLogThrottle):
     scope = "quality_coach"
 
     def __init__(self):

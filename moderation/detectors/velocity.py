@@ -40,11 +40,12 @@ class VelocityDetector(Detector):
         hour_ago = now - datetime.timedelta(hours=1)
         # Written out: the ORM spent ~6x this statement's CPU building the aggregate, once per
         # screened item (docs/benchmarks.md, "Screening end to end").
+        adapt = connection.ops.adapt_datetimefield_value
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT COUNT(*), COUNT(*) FILTER (WHERE created_at >= %s) FROM {Case._meta.db_table} "
                 "WHERE author_id = %s AND created_at >= %s",
-                [ten_min_ago, inp.author_id, hour_ago],
+                [adapt(ten_min_ago), inp.author_id, adapt(hour_ago)],  # as the ORM passes them (naive UTC on SQLite)
             )
             hour, ten = cursor.fetchone()
         ten, hour = ten or 0, hour or 0

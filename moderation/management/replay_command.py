@@ -27,6 +27,7 @@ an error naming its line number. Output, one JSON line per input line, in order:
   never counted: ``invalidated`` with the reason ``refused:<code>``; a vote on content held for
   moderation: ``held`` with ``refused:not_published``.
 """
+import copy
 import hashlib
 import json
 from contextlib import ExitStack
@@ -150,7 +151,9 @@ class Loader:
                 user = User.objects.create_user(username=username, email=f"{username}@{REPLAY_DOMAIN}",
                                                 display_name=name[:40], date_joined=ts, email_notifications=False)
             self.users[name] = user
-        return user
+        # A copy per action: what a request memoises on its user object (the level for privileges,
+        # caps and the interaction log) must not outlive the action, as it does not outlive a request.
+        return copy.copy(user)
 
     def brand(self, name):
         from community.models import Brand
