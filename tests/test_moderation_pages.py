@@ -513,3 +513,35 @@ def test_opening_a_notification_marks_it_read_and_follows_its_link(client, shopp
     assert client.get(f"/notifications/{theirs.pk}/open/").status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
+
+
+def test_the_stored_layout_of_the_queue_matches_the_live_page(client, product, moderator, settings):
+    """The queue from its stored layout (``pagecache.shell_page``) is the page rendered live, byte for
+    byte but for the CSRF tokens, on every load; the rows stay fresh; a page with a message to show
+    is rendered whole."""
+    import re
+
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    settings.MODERATION_QUEUE_COUNTS_SECONDS = 0
+    bulk_queue(product, 4)
+    moderator.timezone = "America/New_York"
+    moderator.save()
+    client.force_login(moderator)
+
+    def page():
+        return csrf.sub("", client.get("/moderation/").content.decode())
+
+    settings.PAGE_FRAGMENT_SECONDS = 0
+    live = page()
+    settings.PAGE_FRAGMENT_SECONDS = 3600
+    stored = [page() for _ in range(3)]  # cold, then the layout from the cache
+    assert ["slot-" in html for html in stored + [live]] == [False] * 4
+    assert stored[0] == stored[1] == stored[2] == live
+    assert live.count('<li class="mod-item') == 4 and "moderation.css" in live and "moderation.js" in live
+    bulk_queue(product, 1, prefix="later")  # the rows are read fresh under the stored layout
+    assert page().count('<li class="mod-item') == 5
+
+    Case.objects.filter(state=Case.State.QUEUED).update(state=Case.State.APPROVED)
+    resp = client.post("/moderation/claim/", follow=True, HTTP_ACCEPT_LANGUAGE="en")  # nothing to claim
+    body = resp.content.decode()
+    assert "The queue is empty. Nice work!" in body and 'class="wrap messages"' in body

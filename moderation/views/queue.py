@@ -7,13 +7,14 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community import pagecache
 from core.errors import ServiceError
 from core.http import message_at, safe_next, wants_json
 from core.ratelimit import writes_limited
@@ -65,7 +66,7 @@ def queue(request):
          "current": (filters["reason"] or "") == code}
         for code, key in TABS
     ]
-    return render(request, "moderation/queue.html", {
+    context = {
         "cases": cases,
         "rows": presentation.queue_rows_html(cases, viewer=request.user),
         "stats": stats,
@@ -78,7 +79,13 @@ def queue(request):
         "reject_reasons": RejectReason.choices,
         "page_size": QUEUE_PAGE_SIZE,
         "rings_open": ring_review.open_case_count(),
-    })
+    }
+    if pagecache.page_bodies_on() and not len(messages.get_messages(request)):
+        # The layout around the queue (header, navigation, footer) is the same on every load: stored,
+        # as the profile's is; a page with a message to show renders whole.
+        return HttpResponse(pagecache.shell_page(request, "moderation/queue.html", "moderation/_queue_body.html",
+                                                 context))
+    return render(request, "moderation/queue.html", context)
 
 
 @require_POST
