@@ -277,9 +277,10 @@ def test_prize_draw_is_committed_revealed_and_reproducible():
     # Anyone recomputes the winners from the revealed seed and the published list.
     assert draw.draw_winners(challenge.draw_seed, challenge.draw_participant_ids, 2) == challenge.draw_winner_ids
     assert len(set(challenge.draw_winner_ids)) == 2
-    assert draw.draw_winners("other-seed", challenge.draw_participant_ids, 5) != draw.draw_winners(
-        challenge.draw_seed, challenge.draw_participant_ids, 5
-    ) or len(challenge.draw_participant_ids) < 2
+    # Another seed draws another order: over 20 fixed seeds, not all the same (two random seeds alone
+    # give the same order of 5 one time in 120, which made this test fail now and then).
+    orders = {tuple(draw.draw_winners(f"other-seed-{i}", challenge.draw_participant_ids, 5)) for i in range(20)}
+    assert len(orders) > 1
     services.challenges_advance(now=start + timedelta(days=8))  # idempotent: no second draw
     assert ChallengeEvent.objects.filter(challenge=challenge, action="community.challenge.drawn").count() == 1
 
