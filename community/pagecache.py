@@ -24,8 +24,11 @@ import hashlib
 import re
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -466,6 +469,15 @@ def shell_page(request, template, body_template, context, *, identity=""):
     with timezone.override(_zone(request)):
         body = render_to_string(body_template, context, request)
     return shell_wrap(request, template, context, identity=identity, body=body)
+
+
+def page_with_stored_layout(request, template, body_template, context, *, status=200):
+    """The response of a signed-in page whose layout may be stored: from it (``shell_page``) when
+    stored parts are on and the page is a plain 200 with no message to show; else rendered whole
+    (the stored layout has no place for messages)."""
+    if page_bodies_on() and status == 200 and not len(messages.get_messages(request)):
+        return HttpResponse(shell_page(request, template, body_template, context))
+    return render(request, template, context, status=status)
 
 
 def unbound_form_html(form, template):

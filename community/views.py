@@ -645,14 +645,11 @@ def profile(request):
     for review in reviews:
         review.is_own = True
     context = {"form": form, "page": page, "reviews": reviews, "level": hooks.user_level(user.pk)}
-    stored = pagecache.page_bodies_on()
-    if stored and not form.is_bound:
+    if pagecache.page_bodies_on() and not form.is_bound:
         context["form_fields"] = pagecache.unbound_form_html(form, "community/_profile_fields.html")
-    if stored and status == 200 and not len(messages.get_messages(request)):
-        # The layout around the page (header, navigation, footer) is the same on every view: stored.
-        return HttpResponse(pagecache.shell_page(request, "community/profile.html", "community/_profile_body.html",
-                                                 context))
-    return render(request, "community/profile.html", context, status=status)
+    # The layout around the page (header, navigation, footer) is the same on every view: stored.
+    return pagecache.page_with_stored_layout(request, "community/profile.html", "community/_profile_body.html",
+                                             context, status=status)
 
 
 @login_required

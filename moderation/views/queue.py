@@ -7,7 +7,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -80,12 +80,8 @@ def queue(request):
         "page_size": QUEUE_PAGE_SIZE,
         "rings_open": ring_review.open_case_count(),
     }
-    if pagecache.page_bodies_on() and not len(messages.get_messages(request)):
-        # The layout around the queue (header, navigation, footer) is the same on every load: stored,
-        # as the profile's is; a page with a message to show renders whole.
-        return HttpResponse(pagecache.shell_page(request, "moderation/queue.html", "moderation/_queue_body.html",
-                                                 context))
-    return render(request, "moderation/queue.html", context)
+    # The layout around the queue (header, navigation, footer) is the same on every load: stored.
+    return pagecache.page_with_stored_layout(request, "moderation/queue.html", "moderation/_queue_body.html", context)
 
 
 @require_POST
