@@ -515,11 +515,11 @@ def _vote_entry_query():
 
 def vote_entry_get(entry_id):
     """The entry with its challenge and author (only the fields a vote reads; any other is loaded
-    on access, as with ``.only()``), or None. On PostgreSQL the entry also carries ``image_names``
-    (the answer's pictures, read in the same statement). On PostgreSQL one written-out statement built once per
-    process: through the ORM, ``select_related(...).only(...)`` cost ~0.9 ms of CPU per vote to
-    compile, ~6x the statement itself. Elsewhere (SQLite, whose values need the ORM's
-    converters) the same objects come through the ORM."""
+    on access, as with ``.only()``), or None. On PostgreSQL they come from one written-out
+    statement built once per process (through the ORM, ``select_related(...).only(...)`` cost
+    ~0.9 ms of CPU per vote to compile, ~6x the statement itself), and the entry also carries
+    ``image_names``, the answer's pictures read in the same statement. Elsewhere (SQLite, whose
+    values need the ORM's converters) the same objects come through the ORM."""
     if connection.vendor != "postgresql":
         return (Entry.objects.select_related("challenge", "author").only(*VOTE_ENTRY_FIELDS)
                 .filter(pk=entry_id).order_by().first())
