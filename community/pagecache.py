@@ -39,15 +39,28 @@ from django.utils.translation import get_language
 from community.privacy.selectors import PUBLIC_PROFILE_GENERATION_KEY
 from community.reviewversions import review_list_changed
 from community.templatetags.cocreate import valid_timezone
+from core import localcache
 from core.versions import version_bump, version_read
 
 CARD_TEMPLATE = "community/_review_card.html"
 SUMMARY_TEMPLATE = "community/_product_summary.html"
 
 
+_markers: dict = {}
+
+
+def _marker(name, length) -> str:
+    """A digest of the site's secret, stable across processes (stored parts are shared), not
+    guessable from outside; computed once per process and secret."""
+    key = (settings.SECRET_KEY, name, length)
+    found = _markers.get(key)
+    if found is None:
+        found = _markers[key] = salted_hmac("cocreate.views.page-cache", name).hexdigest()[:length]
+    return found
+
+
 def csrf_marker():
-    # Stable across processes (cached pages are shared), not guessable from outside.
-    return "csrf-" + salted_hmac("cocreate.views.page-cache", "csrf-marker").hexdigest()[:32]
+    return "csrf-" + _marker("csrf-marker", 32)
 
 
 # Stands for the request's path in a stored fragment: letters and dashes only, so neither
@@ -273,7 +286,7 @@ PERSON_TEMPLATE = "community/_product_person.html"
 
 def _slot(name) -> str:
     # Inside an HTML comment; user text is escaped, so it can never forge one ("<" becomes "&lt;").
-    return "<!--slot-" + salted_hmac("cocreate.views.page-cache", "slot-marker").hexdigest()[:24] + f"-{name}-->"
+    return "<!--slot-" + _marker("slot-marker", 24) + f"-{name}-->"
 
 
 def page_version_bump(product_id=None):
@@ -286,12 +299,34 @@ def page_version_bump(product_id=None):
     version_bump([PAGE_VERSION_KEY.format(ALL_PRODUCTS if product_id is None else int(product_id))], None)
 
 
-def page_versions(product_id):
-    """The product's and the global page tokens, in one cache round trip (created when missing)."""
-    keys = [PAGE_VERSION_KEY.format(product_id), PAGE_VERSION_KEY.format(ALL_PRODUCTS), PUBLIC_PROFILE_GENERATION_KEY]
-    found = cache.get_many(keys)
+def _page_version_keys(product_id):
+    return [PAGE_VERSION_KEY.format(product_id), PAGE_VERSION_KEY.format(ALL_PRODUCTS), PUBLIC_PROFILE_GENERATION_KEY]
+
+
+def page_versions(product_id, *, found=None):
+    """The product's and the global page tokens, in one cache round trip (created when missing).
+    ``found``: a ``get_many`` result that already asked for them."""
+    keys = _page_version_keys(product_id)
+    if found is None:
+        found = cache.get_many(keys)
     return (version_read(keys[0], None, found=found), version_read(keys[1], None, found=found),
             int(found.get(PUBLIC_PROFILE_GENERATION_KEY) or 0))
+
+
+def stored_get(key):
+    """A stored part under a content-addressed key (the layout, the person panel, a page body):
+    this process's copy (``core.localcache``), else the shared cache's, kept here from then on."""
+    value = localcache.content_get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is not None:
+            localcache.content_set(key, value)
+    return value
+
+
+def stored_set(key, value):
+    cache.set(key, value, page_bodies_seconds())
+    localcache.content_set(key, value)
 
 
 PRODUCT_KEY = "cocreate:product:{}"
@@ -306,10 +341,18 @@ def product_light(slug):
     from community import selectors
 
     key = PRODUCT_KEY.format(_digest(slug))
-    entry = cache.get(key)
+    # The id this process last saw under the slug: the entry and its page versions in one round trip.
+    hinted = localcache.hint_get(key)
+    if hinted is not None:
+        found = cache.get_many([key, *_page_version_keys(hinted)])
+        entry = found.get(key)
+    else:
+        found, entry = None, cache.get(key)
     if entry is not None:
         pk, stored, stored_versions = entry
-        versions = page_versions(pk)
+        if pk != hinted:
+            localcache.hint_set(key, pk)
+        versions = page_versions(pk, found=found if pk == hinted else None)
         if stored is not None and stored_versions == versions[:2]:
             return stored, versions
         product = selectors.product_get_light(slug=slug)  # read after the versions: storable under them
@@ -322,6 +365,7 @@ def product_light(slug):
         return None, None
     versions = page_versions(product.pk)
     cache.set(key, (product.pk, None, None), page_bodies_seconds())
+    localcache.hint_set(key, product.pk)
     return product, versions
 
 
@@ -448,7 +492,7 @@ def shell_wrap(request, template, context, *, identity, body):
         template, identity, get_language(), (header["unread"], header["moderator"]),
         getattr(banner, "version", None), match.url_name, match.app_name, _deploy_token(),
     ))
-    parts = cache.get(key)
+    parts = stored_get(key)
     if parts is None:
         slot = _slot(SHELL_SLOT_NAME)
         html = render_to_string(template, {
@@ -457,26 +501,63 @@ def shell_wrap(request, template, context, *, identity, body):
         })
         before, _sep, after = html.partition(slot)
         parts = (before, after)
-        cache.set(key, parts, page_bodies_seconds())
+        stored_set(key, parts)
     before, after = parts
     return _fill(before, request, signed_in=True) + body + _fill(after, request, signed_in=True)
 
 
-def shell_page(request, template, body_template, context, *, identity=""):
-    """A signed-in page from its stored layout (``shell_wrap``) around ``body_template`` rendered
-    live for this request, in the viewer's time zone as the layout's {% timezone %} would set it.
-    ``template`` shows ``page_body`` when given one, else includes ``body_template``."""
-    with timezone.override(_zone(request)):
-        body = render_to_string(body_template, context, request)
+def shell_page(request, template, body_template, context, *, identity="", body_identity=None, live=()):
+    """A signed-in page from its stored layout (``shell_wrap``) around ``body_template``, in the
+    viewer's time zone as the layout's {% timezone %} would set it. ``template`` shows
+    ``page_body`` when given one, else includes ``body_template``.
+
+    The body is rendered live for this request, unless ``body_identity`` is given: then it is
+    stored too (``stored_body``), with the context values named in ``live`` put in per request."""
+    if body_identity is not None:
+        body = stored_body(request, body_template, context, identity=body_identity, live=live)
+    else:
+        with timezone.override(_zone(request)):
+            body = render_to_string(body_template, context, request)
     return shell_wrap(request, template, context, identity=identity, body=body)
 
 
-def page_with_stored_layout(request, template, body_template, context, *, status=200):
+def stored_body(request, body_template, context, *, identity, live):
+    """``body_template`` rendered once per ``identity`` (everything the body shows but the
+    ``live`` values; it must not read the request or the user), language, time zone and
+    deployment, with a slot for each ``live`` value, then filled for this request: the live
+    values, the CSRF token and the path."""
+    zone = _zone(request)
+    key = "cocreate:storedbody:" + _digest((body_template, identity, get_language(), str(zone or ""),
+                                             _deploy_token(), tuple(live)))
+    parts = stored_get(key)
+    if parts is None:
+        slots = {_slot(f"live-{name}"): name for name in live}
+        with timezone.override(zone):
+            html = render_to_string(body_template, {
+                **context, **{name: mark_safe(marker) for marker, name in slots.items()},
+                "request": _MarkerRequest(request.user), "csrf_token": csrf_marker(),
+            })
+        parts, pos = [], 0
+        if slots:
+            for found in re.finditer("|".join(re.escape(marker) for marker in slots), html):
+                parts.extend([html[pos:found.start()], (slots[found.group(0)],)])
+                pos = found.end()
+        parts.append(html[pos:])
+        parts = tuple(parts)
+        stored_set(key, parts)
+    # The token and path go into the stored text only: a live value is put in as it is.
+    return mark_safe("".join(str(context[part[0]]) if isinstance(part, tuple) else _fill(part, request, signed_in=True)
+                             for part in parts))
+
+
+def page_with_stored_layout(request, template, body_template, context, *, status=200, body_identity=None, live=()):
     """The response of a signed-in page whose layout may be stored: from it (``shell_page``) when
     stored parts are on and the page is a plain 200 with no message to show; else rendered whole
-    (the stored layout has no place for messages)."""
+    (the stored layout has no place for messages). ``body_identity`` and ``live``: the body is
+    stored too (``stored_body``)."""
     if page_bodies_on() and status == 200 and not len(messages.get_messages(request)):
-        return HttpResponse(shell_page(request, template, body_template, context))
+        return HttpResponse(shell_page(request, template, body_template, context,
+                                       body_identity=body_identity, live=live))
     return render(request, template, context, status=status)
 
 

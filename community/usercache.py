@@ -28,10 +28,16 @@ _NONE = 0  # stored for "no review": the cache cannot tell a stored None from a 
 _RETIRED = "retired"
 
 
+# Counts the retirements this process made: what was read with the user before one (e.g. in a
+# request that then marks notifications read) is not used after it.
+_retired_here = [0]
+
+
 def _forget(keys):
     tombstones = dict.fromkeys(keys, _RETIRED)
     if not tombstones:
         return
+    _retired_here[0] += 1
     cache.set_many(tombstones, RETIRE_SECONDS)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: cache.set_many(tombstones, RETIRE_SECONDS))
@@ -43,16 +49,39 @@ def _read(key, found):
 
 def prime_keys(user, product) -> list:
     """The keys a page reads in its own batched cache read (``cache.get_many``), handed back to
-    ``header_counts`` and ``own_review_id`` as ``found``: one round trip instead of three."""
+    ``header_counts`` and ``own_review_id`` as ``found``: one round trip instead of three. The
+    header's key is left out when it was read with the user (``header_prime``)."""
     if not user.is_authenticated:
         return []
-    return [HEADER_KEY.format(user.pk), OWN_REVIEW_KEY.format(user.pk, product.pk)]
+    own = OWN_REVIEW_KEY.format(user.pk, product.pk)
+    return [own] if _read_with_user(user) is not None else [HEADER_KEY.format(user.pk), own]
+
+
+_HEADER_READ = "_cocreate_header_read"
+
+
+def header_prime_keys(user_id) -> list:
+    """The header's entry, read with the signed-in user (``core.userprime``)."""
+    return [HEADER_KEY.format(int(user_id))]
+
+
+def header_prime(user, found) -> None:
+    """Keep what the read with the signed-in user found under the header's key (nothing: a miss)."""
+    key = HEADER_KEY.format(user.pk)
+    setattr(user, _HEADER_READ, (_retired_here[0], {key: found[key]} if key in found else {}))
+
+
+def _read_with_user(user):
+    """What ``header_prime`` kept, unless this process retired a header entry since."""
+    kept = getattr(user, _HEADER_READ, None)
+    return kept[1] if kept is not None and kept[0] == _retired_here[0] else None
 
 
 def header_counts(user, *, found=None) -> dict:
     """{"unread": n, "moderator": bool} for a signed-in user: from the cache, else one query."""
     key = HEADER_KEY.format(user.pk)
-    row = _read(key, found)
+    read_with_user = _read_with_user(user)
+    row = read_with_user.get(key) if read_with_user is not None else _read(key, found)
     if row is None or row == _RETIRED:
         unread = (
             Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)

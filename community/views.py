@@ -33,6 +33,7 @@ from community.pagecache import (
     summary_html,
 )
 from community.templatetags.site_header import header_counts_for
+from core import localcache
 from core.errors import ServiceError
 from core.http import ANCHOR_TAG, safe_next, wants_json
 from core.pagination import KnownCountPaginator
@@ -293,9 +294,13 @@ def _product_detail_from_body(request, slug, cache_key):
         raise Http404(_("No such product."))
     sort, show_all, page = _product_query(request, product, lazy=True)
     key = pagecache.body_key(request, product, versions, sort=sort, show_all=show_all, page_number=page.number)
-    # The body, the header's counts and the viewer's own-review id in one round trip.
-    found = cache.get_many([key, *usercache.prime_keys(request.user, product)])
-    entry = found.get(key)
+    # The body (this process's copy when it has one: its key names its content), the header's
+    # counts and the viewer's own-review id in one round trip.
+    entry = localcache.content_get(key)
+    found = cache.get_many([*([key] if entry is None else []), *usercache.prime_keys(request.user, product)])
+    if entry is None and found.get(key) is not None:
+        entry = found[key]
+        localcache.content_set(key, entry)
     if request.user.is_authenticated:
         header_counts_for(request, found=found)
     if entry is not None and entry["stamp"] != pagecache.authors_stamp(entry["authors"]):
@@ -333,7 +338,7 @@ def _product_detail_from_body(request, slug, cache_key):
         }, reviews=reviews, rating_only=rating_only)
         entry["authors"] = sorted({r.author_id for r in reviews if getattr(r, "author_public", False)})
         entry["stamp"] = pagecache.authors_stamp(entry["authors"])
-        cache.set(key, entry, pagecache.page_bodies_seconds())
+        pagecache.stored_set(key, entry)
 
     # Most viewers have no review of the product: a light query says so, the full one follows if not.
     own = (_own_review(request, product)
@@ -386,10 +391,10 @@ def _person_panel(request, product, own, *, prefetched, versions):
         return mark_safe(render_panel())
     photo_limit = services.review_photo_limit(request.user) if request.user.is_authenticated else None
     key = pagecache.person_panel_key(request, product, versions, photo_limit=photo_limit)
-    html = cache.get(key)
+    html = pagecache.stored_get(key)
     if html is None:
         html = render_panel()
-        cache.set(key, html, pagecache.page_bodies_seconds())
+        pagecache.stored_set(key, html)
     return mark_safe(html)
 
 

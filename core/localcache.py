@@ -7,9 +7,20 @@ signed-in product page (docs/benchmarks.md, issue 16). Here a process keeps its 
 still forgets the shared entry, and ``forget`` drops this process's copy at once, so the process
 that made the change sees it immediately and every other process within that many seconds.
 Values are treated as read-only: callers must not mutate what they get.
+
+A second tier keeps values stored under *content-addressed* keys (``content_get`` /
+``content_set``): keys that name what the value shows (a digest of every input, or a version
+token that every change replaces), so no key is ever given different content. Such a value needs
+no expiry and no invalidation: a change makes another key, and the old one is simply no longer
+asked for. The signed-in product page's layout, person panel and stored body are read here
+before the shared cache (issue 16: each was a Redis round trip per page view, and the body an
+unpickle of tens of kilobytes). The tier is bounded by size (``LOCAL_FRAGMENT_CACHE_BYTES`` per
+process, least recently used out first; 0 turns it off), and holds only immutable values
+(strings, and tuples or dicts of them).
 """
 import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 
@@ -42,3 +53,73 @@ def forget(*keys):
 def clear():
     with _lock:
         _store.clear()
+        _content.clear()
+        _content_size[0] = 0
+        _hints.clear()
+
+
+# --- content-addressed values ------------------------------------------------------------------
+
+_content: OrderedDict = OrderedDict()  # key -> (value, size)
+_content_size = [0]
+
+
+def _limit() -> int:
+    return int(getattr(settings, "LOCAL_FRAGMENT_CACHE_BYTES", 16 * 1024 * 1024) or 0)
+
+
+def size_of(value) -> int:
+    """About what ``value`` (strings, numbers, and tuples, lists or dicts of them) takes, in bytes."""
+    if isinstance(value, str):
+        return len(value) + 50
+    if isinstance(value, dict):
+        return sum(size_of(k) + size_of(v) for k, v in value.items()) + 100
+    if isinstance(value, (tuple, list)):
+        return sum(size_of(v) for v in value) + 50
+    return 30
+
+
+def content_get(key):
+    """The value this process holds under the content-addressed ``key``, or None."""
+    found = _content.get(key)
+    if found is None:
+        return None
+    try:
+        _content.move_to_end(key)
+    except KeyError:  # dropped by another thread meanwhile
+        pass
+    return found[0]
+
+
+def content_set(key, value):
+    """Keep ``value`` (immutable, never mutated by a reader) under the content-addressed ``key``."""
+    limit = _limit()
+    size = size_of(value)
+    if size > limit // 4:  # also when the tier is off (limit 0)
+        return
+    with _lock:
+        old = _content.pop(key, None)
+        if old is not None:
+            _content_size[0] -= old[1]
+        _content[key] = (value, size)
+        _content_size[0] += size
+        while _content_size[0] > limit and _content:
+            _old_key, (_value, old_size) = _content.popitem(last=False)
+            _content_size[0] -= old_size
+
+
+# A hint per key that names something by a changeable handle (a product's slug -> its id), for
+# reading a dependent key in the same round trip. A wrong hint only costs a second round trip:
+# the reader checks it against what it reads.
+_hints: dict = {}
+_HINTS_MAX = 10000
+
+
+def hint_get(key):
+    return _hints.get(key)
+
+
+def hint_set(key, value):
+    if len(_hints) >= _HINTS_MAX:
+        _hints.clear()
+    _hints[key] = value

@@ -95,6 +95,18 @@ def user_level(user) -> dict:
     return _localise(row)  # kept with both names: the display name follows the active language
 
 
+def user_level_prime_keys(user_id) -> list:
+    """The user's level entry, read with the signed-in user (``core.userprime``)."""
+    return [USER_LEVEL_CACHE_KEY.format(int(user_id))]
+
+
+def user_level_prime(user, found) -> None:
+    """Keep the level read with the signed-in user on the user object, as ``user_level`` does."""
+    row = found.get(USER_LEVEL_CACHE_KEY.format(user.pk))
+    if isinstance(row, dict) and getattr(user, "_gamification_level_row", None) is None:
+        user._gamification_level_row = row
+
+
 def user_points(user_id) -> dict:
     row = UserPoints.objects.filter(user_id=user_id).first()
     if row is None:

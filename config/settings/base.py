@@ -165,6 +165,9 @@ else:
 # Small tables read on nearly every request (privilege grants, the current privacy policy) are
 # also kept by each process this long (core.localcache); 0 reads them from the cache every time.
 LOCAL_CACHE_SECONDS = env.int("LOCAL_CACHE_SECONDS", default=10)
+# Stored page parts under content-addressed keys (the signed-in product page's layout, panel and
+# body) are also kept by each process, up to this many bytes (core.localcache); 0 turns that off.
+LOCAL_FRAGMENT_CACHE_BYTES = env.int("LOCAL_FRAGMENT_CACHE_BYTES", default=16 * 1024 * 1024)
 # The moderation queue's counts (one scan of every queued case) are shared by all moderators'
 # page loads this long (moderation.selectors.queue_counts); 0 counts on every load.
 MODERATION_QUEUE_COUNTS_SECONDS = env.int("MODERATION_QUEUE_COUNTS_SECONDS", default=5)
@@ -172,7 +175,9 @@ MODERATION_QUEUE_COUNTS_SECONDS = env.int("MODERATION_QUEUE_COUNTS_SECONDS", def
 # Sessions are read from the cache and written through to the database: a signed-in request
 # reads no session row. The cache must be shared by every process that serves requests (Redis;
 # the embedded default's local-memory cache serves only `manage.py runserver`'s one process).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# core.sessionauth's engine is Django's cached_db, reading the signed-in user's cache entries in
+# the same round trip as the session.
+SESSION_ENGINE = "core.sessionauth"
 
 AUTH_USER_MODEL = "community.User"
 AUTHENTICATION_BACKENDS = [
