@@ -10,7 +10,7 @@ from django.utils import timezone
 from community import hooks
 from moderation import registry
 from moderation.detectors.base import ACTION_RANK
-from moderation.models import Case, Event, Report
+from moderation.models import Case, Event, Report, RingCase
 
 State = Case.State
 QUEUE_PAGE_SIZE = 50
@@ -216,14 +216,30 @@ def queue_queryset(*, content_type=None, reason=None, language=None):
     return qs.order_by("-priority", "id")
 
 
+# What a queue row shows of a case and of whoever holds it (presentation.case_decorate and
+# queue_rows_html): the rest of the row (the notes, the author, the scores) is left unread.
+QUEUE_ROW_FIELDS = (
+    "content_type", "object_id", "queue_reasons", "queued_at", "risk", "detectors", "lease_expires_at",
+    "claimed_by", "claimed_by__is_active", "claimed_by__username", "claimed_by__display_name", "claimed_by__email",
+)
+
+
+def queue_rows(*, limit, content_type=None, reason=None, language=None):
+    """The first ``limit`` cases of the queue, with the fields a queue row shows."""
+    qs = queue_queryset(content_type=content_type, reason=reason, language=language)
+    return list(qs.only(*QUEUE_ROW_FIELDS)[:limit])
+
+
 QUEUE_COUNTS_KEY = "moderation:queue-counts"
 
 
 def queue_counts(*, now=None) -> dict:
-    """Queued cases: total, past the SLA, held, reported, appealed, appeals past the SLA. One
-    scan of the whole queue (30-40 ms of PostgreSQL at 40,000 queued cases), so its answer is
-    shared by every moderator's page for ``MODERATION_QUEUE_COUNTS_SECONDS`` (default 5; 0
-    counts on every load). The rows listed under the counts are always read fresh."""
+    """Queued cases: total, past the SLA, held, reported, appealed, appeals past the SLA; and the
+    open ring cases (``rings_open``, linked from the queue). One scan of the whole queue (30-40 ms
+    of PostgreSQL at 40,000 queued cases), so its answer is shared by every moderator's page for
+    ``MODERATION_QUEUE_COUNTS_SECONDS`` (default 5; 0 counts on every load). The rows listed
+    under the counts are always read fresh."""
+
     seconds = getattr(settings, "MODERATION_QUEUE_COUNTS_SECONDS", 5)
     found = cache.get(QUEUE_COUNTS_KEY) if seconds else None
     if found is not None:
@@ -238,6 +254,7 @@ def queue_counts(*, now=None) -> dict:
         appeals=Count("id", filter=has_reason("appeal")),
         appeals_overdue=Count("id", filter=overdue & has_reason("appeal")),
     )
+    counts["rings_open"] = RingCase.objects.filter(status=RingCase.Status.OPEN).count()
     if seconds:
         cache.set(QUEUE_COUNTS_KEY, counts, seconds)
     return counts

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community import pagecache
+from community.templatetags.site_header import header_counts_for
 from core.errors import ServiceError
 from core.http import message_at, safe_next, wants_json
 from core.ratelimit import writes_limited
-from moderation import presentation, registry, ring_review, selectors, services
+from moderation import presentation, registry, selectors, services
 from moderation.forms import AppealForm, BulkForm, DecideForm, ReportForm
 from moderation.models import Case, RejectReason
 
@@ -32,7 +33,9 @@ def moderator_required(view):
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not selectors.is_moderator(request.user):
+        # The header's cached counts say it (retired at once by a change of groups) and are read
+        # with the signed-in user: no query of the user's groups per page.
+        if not header_counts_for(request)["moderator"]:
             return render(request, "moderation/forbidden.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -54,7 +57,7 @@ def _filters(source):
 @moderator_required
 def queue(request):
     filters = _filters(request.GET)
-    cases = list(selectors.queue_queryset(**filters)[:QUEUE_PAGE_SIZE])
+    cases = selectors.queue_rows(limit=QUEUE_PAGE_SIZE, **filters)
     selectors.attach_previews(cases)
     now = timezone.now()
     for case in cases:
@@ -78,10 +81,15 @@ def queue(request):
         "reasons": [(code, presentation.queue_reason_label(code)) for code in selectors.QUEUE_REASONS],
         "reject_reasons": RejectReason.choices,
         "page_size": QUEUE_PAGE_SIZE,
-        "rings_open": ring_review.open_case_count(),
+        "rings_open": stats["rings_open"],  # shared, as the queue's counts are
     }
     # The layout around the queue (header, navigation, footer) is the same on every load: stored.
-    return pagecache.page_with_stored_layout(request, "moderation/queue.html", "moderation/_queue_body.html", context)
+    # So is the body around the rows (counts, tabs, filters, bulk form) for given counts and
+    # filters; the rows are always built for this load.
+    body_identity = (sorted(filters.items(), key=lambda kv: kv[0]), sorted(stats.items()), bool(cases),
+                     len(cases) >= QUEUE_PAGE_SIZE)
+    return pagecache.page_with_stored_layout(request, "moderation/queue.html", "moderation/_queue_body.html", context,
+                                             body_identity=body_identity, live=("rows",))
 
 
 @require_POST
