@@ -110,6 +110,22 @@ def test_queue_page_query_count(client, product, moderator, django_assert_num_qu
     assert f"<b>{n}</b> waiting" in body
 
 
+def test_the_queue_counts_the_moderators_own_decisions_of_today(client, product, moderator):
+    cases = bulk_queue(product, 6)
+    now = timezone.now()
+    other = make_moderator()
+    decided = [(moderator, Case.State.APPROVED, now), (moderator, Case.State.APPROVED, now),
+               (moderator, Case.State.REJECTED, now),
+               (moderator, Case.State.REJECTED, now - timedelta(days=2)),  # not today
+               (other, Case.State.APPROVED, now)]  # someone else's
+    for case, (who, state, when) in zip(cases, decided):
+        Case.objects.filter(pk=case.pk).update(state=state, decided_by=who, decided_at=when)
+    client.force_login(moderator)
+    body = client.get("/moderation/").content.decode()
+    assert "You today: 2 approved, 1 rejected" in body
+    assert body.count('<li class="mod-item') == 1
+
+
 def test_queue_rows_escape_content_link_items_and_show_who_holds_them(client, product, moderator, settings):
     """The rows are built by ``presentation.queue_rows_html``, not the template: escaping, links,
     the holder, and the viewer's time zone must survive that."""

@@ -156,21 +156,38 @@ class ReviewAdapter(registry.ContentAdapter):
             return ""
 
     def previews(self, object_ids):
-        """One query for the reviews' shown columns with their products' (plain rows: building a
-        review and a product instance per row was most of this call's CPU, and the queue page
-        shows 50), one for their photos (grouped here: ``prefetch_related`` built a related
-        manager per review), and one URL reverse per page (product slugs need no quoting)."""
+        """Two written-out statements: the reviews' shown columns with their products' names, and
+        their photos (the queue page shows 50 previews on every load; building a review and a
+        product instance per row, and the ORM's statements, were most of this call's CPU); one
+        URL reverse per page (product slugs need no quoting)."""
         from urllib.parse import quote
 
+        from django.db import connection
         from django.urls import NoReverseMatch, reverse
 
+        from community.models import Product
         from core.i18n import localized
 
-        rows = list(Review.objects.filter(pk__in=list(object_ids)).values_list(
-            "pk", "text", "rating", "language", "status", "product__slug", "product__name_zh", "product__name_en"))
-        photos = {}
-        for photo in ReviewPhoto.objects.filter(review_id__in=[row[0] for row in rows]):  # in position order
-            photos.setdefault(photo.review_id, []).append(photo.thumbnail_or_image_url)
+        ids = [int(i) for i in object_ids]
+        if not ids:
+            return {}
+        marks = ", ".join(["%s"] * len(ids))
+        image, thumbnail = ReviewPhoto._meta.get_field("image"), ReviewPhoto._meta.get_field("thumbnail")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT r.id, r.text, r.rating, r.language, r.status, p.slug, p.name_zh, p.name_en "
+                f"FROM {Review._meta.db_table} r JOIN {Product._meta.db_table} p ON p.id = r.product_id "
+                f"WHERE r.id IN ({marks})", ids)
+            rows = cursor.fetchall()
+            photos = {}
+            if rows:
+                cursor.execute(
+                    f"SELECT review_id, {image.column}, {thumbnail.column} FROM {ReviewPhoto._meta.db_table} "
+                    f"WHERE review_id IN ({', '.join(['%s'] * len(rows))}) ORDER BY position, id",  # the model's order
+                    [row[0] for row in rows])
+                for review_id, image_name, thumbnail_name in cursor.fetchall():  # thumbnail_or_image_url
+                    url = thumbnail.storage.url(thumbnail_name) if thumbnail_name else image.storage.url(image_name)
+                    photos.setdefault(review_id, []).append(url)
         try:
             product_url = reverse("community:product_detail", args=["slug"])
         except NoReverseMatch:
