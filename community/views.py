@@ -649,7 +649,7 @@ def profile(request):
     reviews = _attach_appeal_links(_decorate_reviews(page.object_list, None))  # one's own: no votes to show
     for review in reviews:
         review.is_own = True
-    context = {"form": form, "page": page, "reviews": reviews, "level": hooks.user_level(user.pk)}
+    context = {"form": form, "page": page, "reviews": reviews, "level": hooks.user_level(user)}  # read with the user
     if pagecache.page_bodies_on() and not form.is_bound:
         context["form_fields"] = pagecache.unbound_form_html(form, "community/_profile_fields.html")
     # The layout around the page (header, navigation, footer) is the same on every view: stored.

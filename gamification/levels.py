@@ -27,6 +27,12 @@ FALLBACK_LEVEL = {"number": 1, "name_zh": "新手", "name_en": "Newcomer", "min_
 
 
 def levels_table() -> list[dict]:
+    """The levels in order (read several times by a profile page, and by every level computed:
+    kept by each process for a few seconds too, ``core.localcache``). Read-only rows."""
+    return localcache.remember(LEVELS_CACHE_KEY, _levels_load)
+
+
+def _levels_load() -> list[dict]:
     rows = cache.get(LEVELS_CACHE_KEY)
     if rows is None:
         rows = list(
@@ -57,7 +63,7 @@ def _grants_load() -> dict:
 
 def tables_invalidate():
     cache.delete_many([LEVELS_CACHE_KEY, GRANTS_CACHE_KEY])
-    localcache.forget(GRANTS_CACHE_KEY)
+    localcache.forget(LEVELS_CACHE_KEY, GRANTS_CACHE_KEY)
 
 
 def level_row(number) -> dict:
