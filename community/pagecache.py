@@ -332,19 +332,23 @@ def stored_set(key, value):
 PRODUCT_KEY = "cocreate:product:{}"
 
 
-def product_light(slug):
-    """The product row with its brand and category, and its page versions: ``(product, versions)``,
-    ``(None, None)`` for no active product. The row is stored with the page versions read before
-    it, and used while they are current (every write to a product, its brand or its category
-    retires them), so a signed-in page view usually reads it without a query. The first reader
-    of a slug stores only its id: it read the row before it knew which versions to read."""
+def product_light(slug, *, also=None):
+    """The product row with its brand and category, its page versions, and what was found of the
+    keys ``also(product_id)`` names: ``(product, versions, found)``; ``(None, None, None)`` for no
+    active product. ``found`` is None when those keys were not read (the caller reads them).
+
+    The row is stored with the page versions read before it, and used while they are current
+    (every write to a product, its brand or its category retires them), so a signed-in page view
+    usually reads it without a query. The first reader of a slug stores only its id: it read the
+    row before it knew which versions to read. With the id this process last saw under the slug,
+    the entry, its versions and the ``also`` keys are read in one round trip."""
     from community import selectors
 
     key = PRODUCT_KEY.format(_digest(slug))
-    # The id this process last saw under the slug: the entry and its page versions in one round trip.
     hinted = localcache.hint_get(key)
+    extra = list(also(hinted)) if also is not None and hinted is not None else []
     if hinted is not None:
-        found = cache.get_many([key, *_page_version_keys(hinted)])
+        found = cache.get_many([key, *_page_version_keys(hinted), *extra])
         entry = found.get(key)
     else:
         found, entry = None, cache.get(key)
@@ -353,20 +357,21 @@ def product_light(slug):
         if pk != hinted:
             localcache.hint_set(key, pk)
         versions = page_versions(pk, found=found if pk == hinted else None)
+        also_found = {k: found[k] for k in extra if k in found} if pk == hinted and also is not None else None
         if stored is not None and stored_versions == versions[:2]:
-            return stored, versions
+            return stored, versions, also_found
         product = selectors.product_get_light(slug=slug)  # read after the versions: storable under them
         if product is not None and product.pk == pk:
             cache.set(key, (pk, product, versions[:2]), page_bodies_seconds())
-            return product, versions
+            return product, versions, also_found
     else:
         product = selectors.product_get_light(slug=slug)
     if product is None:
-        return None, None
+        return None, None, None
     versions = page_versions(product.pk)
     cache.set(key, (product.pk, None, None), page_bodies_seconds())
     localcache.hint_set(key, product.pk)
-    return product, versions
+    return product, versions, None
 
 
 def body_key(request, product, versions, *, sort, show_all, page_number):

@@ -53,7 +53,7 @@ def prime_keys(user, product) -> list:
     header's key is left out when it was read with the user (``header_prime``)."""
     if not user.is_authenticated:
         return []
-    own = OWN_REVIEW_KEY.format(user.pk, product.pk)
+    own = OWN_REVIEW_KEY.format(user.pk, getattr(product, "pk", product))  # a product or its id
     return [own] if _read_with_user(user) is not None else [HEADER_KEY.format(user.pk), own]
 
 

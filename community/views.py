@@ -289,15 +289,19 @@ def _person_context(request, product, own):
 def _product_detail_from_body(request, slug, cache_key):
     """The page from its stored shared body (community.pagecache), the person's parts put in place.
     None when this viewer's page cannot be assembled from it (their own star-only rating is listed)."""
-    product, versions = pagecache.product_light(slug)  # the versions are read before anything the body shows
+    # The versions are read before anything the body shows; the header's counts and the viewer's
+    # own-review id with them when this process knows the slug's product.
+    product, versions, found = pagecache.product_light(
+        slug, also=lambda product_id: usercache.prime_keys(request.user, product_id))
     if product is None:
         raise Http404(_("No such product."))
     sort, show_all, page = _product_query(request, product, lazy=True)
     key = pagecache.body_key(request, product, versions, sort=sort, show_all=show_all, page_number=page.number)
-    # The body (this process's copy when it has one: its key names its content), the header's
-    # counts and the viewer's own-review id in one round trip.
+    # The body (this process's copy when it has one: its key names its content), and the
+    # per-person keys if they were not read with the product, in one round trip.
     entry = localcache.content_get(key)
-    found = cache.get_many([*([key] if entry is None else []), *usercache.prime_keys(request.user, product)])
+    wanted = [*([key] if entry is None else []), *(usercache.prime_keys(request.user, product) if found is None else [])]
+    found = {**(found or {}), **(cache.get_many(wanted) if wanted else {})}
     if entry is None and found.get(key) is not None:
         entry = found[key]
         localcache.content_set(key, entry)

@@ -1,13 +1,14 @@
 """What a warm signed-in product page asks the cache, and why fewer asks change nothing it shows
-(issue 16, signed-in pages): the session with its user and the user's level in one read
-(core.sessionauth.SessionStore, core.userprime), the product row with its page versions in one
-read (a per-process hint of the slug's id), the header's counts and own-review id in one read;
-the layout, the person's panel and the stored body from this process's copy (core.localcache),
-as their keys name their content."""
+(issue 16, signed-in pages): the session with its user, the user's level and the header's counts
+in one read (core.sessionauth.SessionStore, core.userprime); the product row with its page
+versions and the viewer's own-review id in one read (a per-process hint of the slug's id); the
+layout, the person's panel and the stored body from this process's copy (core.localcache), as
+their keys name their content."""
 import pytest
 from django.core.cache import cache, caches
 from django.test import Client
 
+from community import usercache
 from community.models import Product
 from core import localcache
 from core.api.authentication import session_user_key
@@ -18,9 +19,9 @@ from tests.test_pages import add_bulk_reviews, product_url
 
 pytestmark = pytest.mark.django_db
 
-# The session, its user and the user's level; the product and its page versions; the header's
-# counts and the viewer's own-review id.
-SIGNED_IN_WARM_READS = 3
+# The session with its user, the user's level and the header's counts; the product with its page
+# versions and the viewer's own-review id.
+SIGNED_IN_WARM_READS = 2
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +58,7 @@ def warm(client, url, times=3):
         assert client.get(url).status_code == 200
 
 
-def test_a_warm_signed_in_page_reads_the_cache_three_times_and_writes_nothing(product, shopper, cache_calls):
+def test_a_warm_signed_in_page_reads_the_cache_twice_and_writes_nothing(product, shopper, cache_calls):
     add_bulk_reviews(product, 12)
     client = Client()
     client.force_login(shopper)
@@ -68,6 +69,20 @@ def test_a_warm_signed_in_page_reads_the_cache_three_times_and_writes_nothing(pr
     session_read = cache_calls[0][1]
     assert session_user_key(shopper.pk) in session_read
     assert USER_LEVEL_CACHE_KEY.format(shopper.pk) in session_read
+    assert usercache.HEADER_KEY.format(shopper.pk) in session_read
+    assert usercache.OWN_REVIEW_KEY.format(shopper.pk, product.pk) in cache_calls[1][1]
+
+
+def test_header_counts_read_with_the_user_are_not_used_after_this_process_retires_them(shopper):
+    from community.models import Notification
+
+    usercache.header_counts(shopper)  # stored: nothing unread
+    found = cache.get_many([usercache.HEADER_KEY.format(shopper.pk)])
+    usercache.header_prime(shopper, found)
+    assert usercache.header_counts(shopper)["unread"] == 0
+    Notification.objects.create(user=shopper, kind="level_up", title="t")
+    usercache.header_counts_forget([shopper.pk])  # what sending a notification does
+    assert usercache.header_counts(shopper)["unread"] == 1  # not the copy read with the user
 
 
 def test_with_the_process_tier_off_every_stored_part_comes_from_the_shared_cache(product, shopper, settings,
@@ -79,8 +94,8 @@ def test_with_the_process_tier_off_every_stored_part_comes_from_the_shared_cache
     warm(client, product_url(product))
     cache_calls.clear()
     with_tier_off = client.get(product_url(product)).content.decode()
-    # The body with the per-person keys, the panel and the layout: each asked of the cache again.
-    assert len(cache_calls) == SIGNED_IN_WARM_READS + 2
+    # The body, the panel and the layout: each asked of the shared cache again.
+    assert len(cache_calls) == SIGNED_IN_WARM_READS + 3
     settings.LOCAL_FRAGMENT_CACHE_BYTES = 16 * 1024 * 1024
     warm(client, product_url(product), times=2)
     with_tier_on = client.get(product_url(product)).content.decode()
