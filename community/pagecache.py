@@ -474,12 +474,20 @@ class _ShellRequest(_MarkerRequest):
         self._header_counts = header  # read by the {% header_counts %} tag
 
 
+_deploy_tokens: dict = {}
+
+
 def _deploy_token():
     """Part of every stored layout's and form's key: the hashed name of the site's stylesheet,
-    which a deployment that changes the templates' look changes too."""
+    which a deployment that changes the templates' look changes too. Asked once per process and
+    static-files configuration (the manifest is read once per process anyway)."""
     from django.templatetags.static import static
 
-    return static("css/app.css")
+    config = (settings.STATIC_URL, repr(getattr(settings, "STORAGES", {}).get("staticfiles")))
+    token = _deploy_tokens.get(config)
+    if token is None:
+        token = _deploy_tokens[config] = static("css/app.css")
+    return token
 
 
 def shell_wrap(request, template, context, *, identity, body):
