@@ -324,8 +324,8 @@ def stored_get(key):
     return value
 
 
-def stored_set(key, value):
-    cache.set(key, value, page_bodies_seconds())
+def stored_set(key, value, seconds=None):
+    cache.set(key, value, page_bodies_seconds() if seconds is None else seconds)
     localcache.content_set(key, value)
 
 
@@ -534,6 +534,9 @@ def shell_page(request, template, body_template, context, *, identity="", body_i
     return shell_wrap(request, template, context, identity=identity, body=body)
 
 
+STORED_BODY_SECONDS = 300
+
+
 def stored_body(request, body_template, context, *, identity, live):
     """``body_template`` rendered once per ``identity`` (everything the body shows but the
     ``live`` values; it must not read the request or the user), language, time zone and
@@ -557,7 +560,8 @@ def stored_body(request, body_template, context, *, identity, live):
                 pos = found.end()
         parts.append(html[pos:])
         parts = tuple(parts)
-        stored_set(key, parts)
+        # Keyed by counts that change with every decision: kept a few minutes, not the hour others are.
+        stored_set(key, parts, min(page_bodies_seconds(), STORED_BODY_SECONDS))
     # The token and path go into the stored text only: a live value is put in as it is.
     return mark_safe("".join(str(context[part[0]]) if isinstance(part, tuple) else _fill(part, request, signed_in=True)
                              for part in parts))

@@ -12,11 +12,15 @@ A second tier keeps values stored under *content-addressed* keys (``content_get`
 ``content_set``): keys that name what the value shows (a digest of every input, or a version
 token that every change replaces), so no key is ever given different content. Such a value needs
 no expiry and no invalidation: a change makes another key, and the old one is simply no longer
-asked for. The signed-in product page's layout, person panel and stored body are read here
+asked for. (A stored product page body is also checked on every read against its authors'
+levels and badges, and stored again under its key when they changed.) The signed-in product
+page's layout, person panel and stored body are read here
 before the shared cache (issue 16: each was a Redis round trip per page view, and the body an
 unpickle of tens of kilobytes). The tier is bounded by size (``LOCAL_FRAGMENT_CACHE_BYTES`` per
-process, least recently used out first; 0 turns it off), and holds only immutable values
-(strings, and tuples or dicts of them).
+process, least recently used out first; 0 turns it off) and by age (``CONTENT_MAX_SECONDS``: a
+process asks the shared cache again after that, so what another process stored again under a
+key reaches it within a minute), and holds only immutable values (strings, and tuples or dicts
+of them).
 """
 import threading
 import time
@@ -60,8 +64,9 @@ def clear():
 
 # --- content-addressed values ------------------------------------------------------------------
 
-_content: OrderedDict = OrderedDict()  # key -> (value, size)
+_content: OrderedDict = OrderedDict()  # key -> (value, size, expires at)
 _content_size = [0]
+CONTENT_MAX_SECONDS = 60
 
 
 def _limit() -> int:
@@ -82,7 +87,7 @@ def size_of(value) -> int:
 def content_get(key):
     """The value this process holds under the content-addressed ``key``, or None."""
     found = _content.get(key)
-    if found is None:
+    if found is None or found[2] <= time.monotonic():
         return None
     try:
         _content.move_to_end(key)
@@ -101,10 +106,10 @@ def content_set(key, value):
         old = _content.pop(key, None)
         if old is not None:
             _content_size[0] -= old[1]
-        _content[key] = (value, size)
+        _content[key] = (value, size, time.monotonic() + CONTENT_MAX_SECONDS)
         _content_size[0] += size
         while _content_size[0] > limit and _content:
-            _old_key, (_value, old_size) = _content.popitem(last=False)
+            _old_key, (_value, old_size, _expires) = _content.popitem(last=False)
             _content_size[0] -= old_size
 
 

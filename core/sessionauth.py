@@ -57,7 +57,7 @@ class SessionStore(cached_db.SessionStore):
 
     def load(self):
         user_id = localcache.hint_get(_hint_key(self.session_key)) if self.session_key else None
-        if user_id is None:
+        if user_id is None or settings.SESSION_CACHE_ALIAS != "default":  # the user's entries live in "default"
             return super().load()
         try:
             found = self._cache.get_many([self.cache_key, *_user_keys(user_id)])

@@ -27,8 +27,9 @@ FALLBACK_LEVEL = {"number": 1, "name_zh": "新手", "name_en": "Newcomer", "min_
 
 
 def levels_table() -> list[dict]:
-    """The levels in order (read several times by a profile page, and by every level computed:
-    kept by each process for a few seconds too, ``core.localcache``). Read-only rows."""
+    """The levels in order, for display (read several times by a profile page: kept by each process
+    for a few seconds too, ``core.localcache``). Read-only rows. The level a user is given is
+    computed from the shared table (``level_compute``), never from this copy."""
     return localcache.remember(LEVELS_CACHE_KEY, _levels_load)
 
 
@@ -66,11 +67,12 @@ def tables_invalidate():
     localcache.forget(LEVELS_CACHE_KEY, GRANTS_CACHE_KEY)
 
 
-def level_row(number) -> dict:
-    for row in levels_table():
+def level_row(number, *, table=None) -> dict:
+    table = table or levels_table()
+    for row in table:
         if row["number"] == number:
             return row
-    return levels_table()[0]
+    return table[0]
 
 
 def breadth(user_id) -> dict:
@@ -91,8 +93,9 @@ def _meets(row, level_points, got) -> bool:
 def level_compute(user_id, level_points) -> int:
     """The highest level whose points and breadth the user meets (breadth queried only if needed)."""
     got = None
-    best = levels_table()[0]["number"]
-    for row in levels_table():
+    table = _levels_load()  # what is stored follows an operator's edit at once: not this process's copy
+    best = table[0]["number"]
+    for row in table:
         if level_points < row["min_points"]:
             break
         if row["min_distinct_voters"] or row["min_distinct_days"]:
@@ -105,8 +108,8 @@ def level_compute(user_id, level_points) -> int:
 
 def level_refresh(points: UserPoints) -> int:
     """Recompute the locked ``points`` row's level after its level points changed; notify on a level-up."""
-    table = levels_table()
-    current = level_row(points.level)
+    table = _levels_load()  # as level_compute: the shared table, never this process's copy
+    current = level_row(points.level, table=table)
     nxt = next((r for r in table if r["number"] > points.level), None)
     if points.level_points >= current["min_points"] and (nxt is None or points.level_points < nxt["min_points"]):
         return points.level  # fast path: still between this rung and the next, no query

@@ -80,6 +80,8 @@ def on_interactions_judged(sender, event_ids, actions, **kwargs):
 @receiver([post_save, post_delete], sender=PrivilegeGrant)
 def on_table_change(sender, **kwargs):
     tables_invalidate()
+    # Again on commit: a read between the save and the commit stored the rows as they were.
+    transaction.on_commit(tables_invalidate)
 
 
 # --- badges and leaderboards ------------------------------------------------------------------

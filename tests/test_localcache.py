@@ -40,3 +40,28 @@ def test_a_grant_change_is_seen_at_once_by_the_process_that_made_it(shopper):
     grant.save()
     assert privilege_value(shopper, "more_photos") == grant.value
     assert levels.grants_table()["more_photos"] == (1, grant.value)
+
+
+def test_a_content_addressed_value_is_asked_of_the_shared_cache_again_after_a_minute(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(localcache.time, "monotonic", lambda: clock[0])
+    localcache.content_set("body", "v1")
+    clock[0] += localcache.CONTENT_MAX_SECONDS - 1
+    assert localcache.content_get("body") == "v1"
+    clock[0] += 2  # past its age: another process may have stored the key again meanwhile
+    assert localcache.content_get("body") is None
+
+
+def test_a_level_is_computed_from_the_shared_table_not_this_processs_copy(shopper):
+    from django.core.cache import cache
+
+    from gamification.levels import LEVELS_CACHE_KEY, level_compute, levels_table
+    from gamification.models import Level
+
+    second = Level.objects.get(number=2)
+    assert level_compute(shopper.pk, second.min_points) >= 2
+    levels_table()  # this process's copy, for display
+    # Another process raises the threshold: its save retires the shared entry (and its own copy).
+    Level.objects.filter(pk=second.pk).update(min_points=second.min_points + 1000)
+    cache.delete(LEVELS_CACHE_KEY)
+    assert level_compute(shopper.pk, second.min_points) == 1

@@ -90,10 +90,10 @@ def bulk_queue(product, n, *, prefix="q"):
 
 # --- query budgets --------------------------------------------------------------------------------
 
-# user, the header's counts (they also answer the moderator check; cached after this cold load),
-# queue page (holder joined), previews (reviews with product names, their photos), queue counts
-# (cached for a few seconds; cold here), own counts today (the session is cached)
-QUEUE_PAGE_QUERIES = 8  # + open ring cases (the link badge; cached with the queue counts)
+# user, moderator check, queue page (holder joined), previews (reviews with product names, their
+# photos), queue counts (cached for a few seconds; cold here), own counts today, header badge (the
+# session is cached)
+QUEUE_PAGE_QUERIES = 9  # + open ring cases (the link badge; cached with the queue counts)
 
 
 @pytest.mark.parametrize("n", [5, 50])
@@ -108,6 +108,23 @@ def test_queue_page_query_count(client, product, moderator, django_assert_num_qu
     assert PHONE not in body  # masked in the list
     assert "•••••••5678" in body
     assert f"<b>{n}</b> waiting" in body
+
+
+@pytest.mark.parametrize("how", ["removed", "group cleared", "group deleted"])
+def test_taking_someone_out_of_the_moderators_ends_their_access_at_once(client, product, moderator, how):
+    bulk_queue(product, 2)
+    client.force_login(moderator)
+    for _ in range(2):  # the header's counts (with their moderation link) are cached now
+        assert client.get("/moderation/").status_code == 200
+    group = Group.objects.get(name="moderators")
+    if how == "removed":
+        moderator.groups.remove(group)
+    elif how == "group cleared":
+        group.user_set.clear()
+    else:
+        group.delete()
+    assert client.get("/moderation/").status_code == 403
+    assert client.post(f"/moderation/cases/{Case.objects.first().pk}/decide/", {"decision": "approve"}).status_code == 403
 
 
 def test_the_queue_counts_the_moderators_own_decisions_of_today(client, product, moderator):
@@ -171,10 +188,10 @@ def test_queue_counts_are_shared_for_a_few_seconds_and_the_rows_are_always_fresh
     assert "<b>1</b> waiting" in client.get("/moderation/").content.decode()
 
 
-# user, the header's counts (they also answer the moderator check), case (author, holder, decider
-# joined), preview + photos, history, author's past cases, author's level (gamification; the
-# cache is cold in tests), reports on the item, appeal (the session is cached)
-CASE_PAGE_QUERIES = 10
+# user, moderator check, case (author, holder, decider joined), preview + photos, history,
+# author's past cases, author's level (gamification; the cache is cold in tests), reports on the
+# item, appeal, header badge (the session is cached)
+CASE_PAGE_QUERIES = 11
 
 
 def test_case_page_query_count(client, product, moderator, django_assert_num_queries):

@@ -422,9 +422,8 @@ def _populate_audit(product, moderator, n):
 @pytest.mark.parametrize("n", [5, 50])
 def test_audit_queue_query_count(product, mod_client, moderator, django_assert_num_queries, n):
     _populate_audit(product, moderator, n)
-    # user, the site header's counts (also the moderator check), next sample, reviews, photos,
-    # progress (the session is cached)
-    with django_assert_num_queries(6):
+    # user, groups, next sample, reviews, photos, progress, the site header's counts (the session is cached)
+    with django_assert_num_queries(7):
         page = mod_client.get(reverse("moderation:audit"))
     assert page.status_code == 200 and page.context["sample"] is not None
 

@@ -319,9 +319,9 @@ def test_labelling_list_query_count_is_fixed(client, review, moderator, n, djang
     settings.LANGUAGE_CODE = "en"
     _queue_data(review, n)
     client.force_login(moderator)
-    # user; the site header's counts (also the moderator check); the list with its context
-    # subqueries; the counts. The session is cached.
-    with django_assert_num_queries(4):
+    # user, groups (moderator check); the list with its context subqueries; the counts;
+    # the site header's counts. The session is cached.
+    with django_assert_num_queries(5):
         page = client.get(reverse("moderation:fakerate"), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     body = page.content.decode()

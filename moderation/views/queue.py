@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community import pagecache
-from community.templatetags.site_header import header_counts_for
 from core.errors import ServiceError
 from core.http import message_at, safe_next, wants_json
 from core.ratelimit import writes_limited
@@ -33,9 +32,7 @@ def moderator_required(view):
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        # The header's cached counts say it (retired at once by a change of groups) and are read
-        # with the signed-in user: no query of the user's groups per page.
-        if not header_counts_for(request)["moderator"]:
+        if not selectors.is_moderator(request.user):  # fresh: a removal ends access at once
             return render(request, "moderation/forbidden.html", status=403)
         return view(request, *args, **kwargs)
 
