@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from community.cocreation.models import Entry
 from community.models import HelpfulVote, Review
 from community.services import notification_send, notification_send_many
+from core import localcache
 from core.errors import ServiceError
 from gamification.models import Badge, UserBadge
 
@@ -341,10 +342,17 @@ BADGES_CACHE_TTL = 600
 _VERSION_KEY = "gamification:badges:version"
 
 
-def _badges_cache_keys(ids):
+def _badges_version():
     from django.core.cache import cache
 
-    version = cache.get_or_set(_VERSION_KEY, 1, None)
+    return cache.get_or_set(_VERSION_KEY, 1, None)
+
+
+def _badges_cache_keys(ids, *, version=None):
+    # The version moves only when a badge itself is edited: readers take this process's copy,
+    # kept for a few seconds (core.localcache), so a page's badge lists cost one round trip, not two.
+    if version is None:
+        version = localcache.remember(_VERSION_KEY, _badges_version)
     return {f"gamification:user-badges:{version}:{i}": i for i in ids}
 
 
@@ -357,8 +365,11 @@ def badges_cache_forget(user_ids=None):
             cache.incr(_VERSION_KEY)
         except ValueError:
             cache.set(_VERSION_KEY, 2, None)
+        localcache.forget(_VERSION_KEY)  # this process at once; the others within LOCAL_CACHE_SECONDS
         return
-    cache.delete_many(list(_badges_cache_keys(user_ids)))
+    # Under the shared version and this process's copy of it (which may be a few seconds behind).
+    keys = {**_badges_cache_keys(user_ids, version=_badges_version()), **_badges_cache_keys(user_ids)}
+    cache.delete_many(list(keys))
 
 
 def badges_for_users(user_ids, *, per_user=3) -> dict[int, list[Badge]]:

@@ -65,3 +65,17 @@ def test_a_level_is_computed_from_the_shared_table_not_this_processs_copy(shoppe
     Level.objects.filter(pk=second.pk).update(min_points=second.min_points + 1000)
     cache.delete(LEVELS_CACHE_KEY)
     assert level_compute(shopper.pk, second.min_points) == 1
+
+
+def test_a_badge_grant_retires_the_list_under_the_shared_version_when_this_processs_copy_is_behind(shopper):
+    from django.core.cache import cache
+
+    from gamification import badges
+
+    badges.badges_for_users([shopper.pk])  # this process's copy of the version, and the list under it
+    old_key = next(iter(badges._badges_cache_keys([shopper.pk])))
+    cache.incr(badges._VERSION_KEY)  # another process edited a badge (its own copy forgotten, not ours)
+    new_key = next(iter(badges._badges_cache_keys([shopper.pk], version=badges._badges_version())))
+    cache.set(new_key, ["a list read by another process"])
+    badges.badges_cache_forget([shopper.pk])  # what a grant does on commit, here
+    assert cache.get(new_key) is None and cache.get(old_key) is None
