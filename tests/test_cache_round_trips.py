@@ -178,3 +178,25 @@ def test_the_process_tier_keeps_to_its_size():
     with override_settings(LOCAL_FRAGMENT_CACHE_BYTES=0):
         localcache.content_set("off", "z")
         assert localcache.content_get("off") is None
+
+
+def test_the_review_list_api_learns_the_products_id_from_an_answer_another_process_stored(
+        product, shopper, cache_calls):
+    from community.api import views as api_views
+
+    add_bulk_reviews(product, 12)
+    client = Client()
+    client.force_login(shopper)
+    url = f"/api/products/{product.slug}/reviews/"
+    assert client.get(url).status_code == 200  # builds and stores the shared answer
+    api_views._PRODUCT_IDS.clear()  # a process that has not seen this product
+
+    def reads_of_the_answer():
+        cache_calls.clear()
+        assert client.get(url).status_code == 200
+        return [keys for name, keys in cache_calls
+                if any(str(k).startswith(("api:reviews:", "cocreate:reviews-version:")) for k in keys)]
+
+    first = reads_of_the_answer()
+    again = reads_of_the_answer()
+    assert len(first) == 2 and len(again) == 1, (first, again)  # the answer, then its version with it

@@ -128,6 +128,12 @@ def _shared_list_key(request):
     return "api:reviews:shared:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _remember_product_id(slug, product_id):
+    if len(_PRODUCT_IDS) > 10_000:
+        _PRODUCT_IDS.clear()
+    _PRODUCT_IDS[slug] = product_id
+
+
 def _stored_list(key, slug):
     """(the stored answer if its product's list version is still the current one, or None; the
     public-profile generation). The product's id as this process last saw it for the slug lets
@@ -137,6 +143,7 @@ def _stored_list(key, slug):
         entry, generation = shared_page_get(key)
         if not isinstance(entry, dict):
             return None, generation
+        _remember_product_id(slug, entry["product_id"])  # the next request: one round trip, not two
         version = cache.get(review_list_version_key(entry["product_id"]))
     else:
         entry, generation, version = shared_page_get(key, also=review_list_version_key(product_id))
@@ -229,9 +236,7 @@ class ProductReviewListApi(BaseApi):
         product = selectors.product_get_for_review(slug=slug)
         if product is None:
             raise NotFound(_("Product not found."))
-        if len(_PRODUCT_IDS) > 10_000:
-            _PRODUCT_IDS.clear()
-        _PRODUCT_IDS[slug] = product.pk
+        _remember_product_id(slug, product.pk)
         if key is not None and own is _UNKNOWN:
             own = _viewer_state(product.pk, request.user, [])[0]
         if key is not None and _sees_shared_list(own):
