@@ -405,6 +405,18 @@ class BodyRequest(_MarkerRequest):
         self.GET.update(params)
 
 
+def _cut_at_slots(html, slots) -> list:
+    """``html`` cut at every marker of ``slots`` ({marker: value}) in the order they stand in it:
+    text, the marker's value, text, ..., text."""
+    parts, pos = [], 0
+    if slots:
+        for found in re.finditer("|".join(re.escape(marker) for marker in slots), html):
+            parts.extend([html[pos:found.start()], slots[found.group(0)]])
+            pos = found.end()
+    parts.append(html[pos:])
+    return parts
+
+
 def body_render(request, context, *, reviews, rating_only):
     """Render the shared body once: each shared card and the person's panel as slots.
     Returns the entry to store: {"parts": [...], "cards": {pk: html}, ...}."""
@@ -422,12 +434,7 @@ def body_render(request, context, *, reviews, rating_only):
     # cards): text, slot, text, ... where a slot is a card's id or None for the panel.
     slots = {_slot(f"card-{pk}"): pk for pk in cards}
     slots[_slot("person")] = None
-    parts, pos = [], 0
-    for found in re.finditer("|".join(re.escape(marker) for marker in slots), html):
-        parts.extend([html[pos:found.start()], slots[found.group(0)]])
-        pos = found.end()
-    parts.append(html[pos:])
-    return {"parts": parts, "cards": cards,
+    return {"parts": _cut_at_slots(html, slots), "cards": cards,
             "review_ids": [r.pk for r in reviews], "rating_only_ids": [r.pk for r in rating_only]}
 
 
@@ -553,13 +560,7 @@ def stored_body(request, body_template, context, *, identity, live):
                 **context, **{name: mark_safe(marker) for marker, name in slots.items()},
                 "request": _MarkerRequest(request.user), "csrf_token": csrf_marker(),
             })
-        parts, pos = [], 0
-        if slots:
-            for found in re.finditer("|".join(re.escape(marker) for marker in slots), html):
-                parts.extend([html[pos:found.start()], (slots[found.group(0)],)])
-                pos = found.end()
-        parts.append(html[pos:])
-        parts = tuple(parts)
+        parts = tuple(_cut_at_slots(html, {marker: (name,) for marker, name in slots.items()}))
         # Keyed by counts that change with every decision: kept a few minutes, not the hour others are.
         stored_set(key, parts, min(page_bodies_seconds(), STORED_BODY_SECONDS))
     # The token and path go into the stored text only: a live value is put in as it is.

@@ -5,6 +5,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -151,8 +152,6 @@ class CpuMeter:
             self._accumulate()
 
     def start(self):
-        import threading
-
         self.t0 = time.monotonic()
         self.last, self.idle0 = self._sample()
         self.seconds = {}

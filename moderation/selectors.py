@@ -255,7 +255,6 @@ def queue_counts(*, now=None) -> dict:
     of PostgreSQL at 40,000 queued cases), so its answer is shared by every moderator's page for
     ``MODERATION_QUEUE_COUNTS_SECONDS`` (default 5; 0 counts on every load). The rows listed
     under the counts are always read fresh."""
-
     seconds = getattr(settings, "MODERATION_QUEUE_COUNTS_SECONDS", 5)
     found = cache.get(QUEUE_COUNTS_KEY) if seconds else None
     if found is not None:

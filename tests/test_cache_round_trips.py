@@ -182,14 +182,12 @@ def test_the_process_tier_keeps_to_its_size():
 
 def test_the_review_list_api_learns_the_products_id_from_an_answer_another_process_stored(
         product, shopper, cache_calls):
-    from community.api import views as api_views
-
     add_bulk_reviews(product, 12)
     client = Client()
     client.force_login(shopper)
     url = f"/api/products/{product.slug}/reviews/"
     assert client.get(url).status_code == 200  # builds and stores the shared answer
-    api_views._PRODUCT_IDS.clear()  # a process that has not seen this product
+    localcache.clear()  # a process that has not seen this product
 
     def reads_of_the_answer():
         cache_calls.clear()

@@ -30,6 +30,7 @@ from community.api import serializers as s
 from community.models import Review
 from community.pagecache import shared_page_get, shared_page_set
 from community.reviewversions import review_list_version, review_list_version_key
+from core import localcache
 from core.api.parsers import JSONParser
 from core.api.throttling import AnonRateThrottle
 from core.api.base import (
@@ -111,9 +112,13 @@ def _review_response(request, review_id, *, status_code=status.HTTP_200_OK):
 _CARD_TAIL = b'"is_own":false,"my_vote":null}'
 _JSON_VALUES = {True: b"true", False: b"false", None: b"null"}
 _UNKNOWN = object()
-# slug -> product id, per process: only a hint for which list version to read with the stored
-# answer (a renamed product's version changes in the admin, retiring what was stored for it).
-_PRODUCT_IDS = {}
+
+
+def _product_id_hint(slug) -> str:
+    """The key of this process's hint slug -> product id (``core.localcache``): only a hint for
+    which list version to read with the stored answer (a renamed product's version changes in the
+    admin, retiring what was stored for it)."""
+    return "api-review-list-product:" + slug
 
 
 def _shared_list_key(request):
@@ -128,22 +133,16 @@ def _shared_list_key(request):
     return "api:reviews:shared:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _remember_product_id(slug, product_id):
-    if len(_PRODUCT_IDS) > 10_000:
-        _PRODUCT_IDS.clear()
-    _PRODUCT_IDS[slug] = product_id
-
-
 def _stored_list(key, slug):
     """(the stored answer if its product's list version is still the current one, or None; the
     public-profile generation). The product's id as this process last saw it for the slug lets
     the version be read in the same cache round trip (an answer built for another id is not used)."""
-    product_id = _PRODUCT_IDS.get(slug)
+    product_id = localcache.hint_get(_product_id_hint(slug))
     if product_id is None:
         entry, generation = shared_page_get(key)
         if not isinstance(entry, dict):
             return None, generation
-        _remember_product_id(slug, entry["product_id"])  # the next request: one round trip, not two
+        localcache.hint_set(_product_id_hint(slug), entry["product_id"])  # the next request: one round trip
         version = cache.get(review_list_version_key(entry["product_id"]))
     else:
         entry, generation, version = shared_page_get(key, also=review_list_version_key(product_id))
@@ -236,7 +235,7 @@ class ProductReviewListApi(BaseApi):
         product = selectors.product_get_for_review(slug=slug)
         if product is None:
             raise NotFound(_("Product not found."))
-        _remember_product_id(slug, product.pk)
+        localcache.hint_set(_product_id_hint(slug), product.pk)
         if key is not None and own is _UNKNOWN:
             own = _viewer_state(product.pk, request.user, [])[0]
         if key is not None and _sees_shared_list(own):

@@ -160,6 +160,7 @@ class ReviewAdapter(registry.ContentAdapter):
         their photos (the queue page shows 50 previews on every load; building a review and a
         product instance per row, and the ORM's statements, were most of this call's CPU); one
         URL reverse per page (product slugs need no quoting)."""
+        from types import SimpleNamespace
         from urllib.parse import quote
 
         from django.db import connection
@@ -196,7 +197,7 @@ class ReviewAdapter(registry.ContentAdapter):
         for pk, text, rating, language, status, slug, name_zh, name_en in rows:
             out[pk] = registry.Preview(
                 text=text,
-                title=localized(_ProductName(name_zh, name_en), "name"),  # as str(product)
+                title=localized(SimpleNamespace(name_zh=name_zh, name_en=name_en), "name"),  # as str(product)
                 url=product_url.replace("/slug/", f"/{quote(slug)}/", 1) if product_url else "",
                 image_urls=photos.get(pk, []),
                 rating=rating,
@@ -204,13 +205,6 @@ class ReviewAdapter(registry.ContentAdapter):
                 status=status,
             )
         return out
-
-
-class _ProductName:
-    __slots__ = ("name_zh", "name_en")
-
-    def __init__(self, name_zh, name_en):
-        self.name_zh, self.name_en = name_zh, name_en
 
 
 registry.register(ReviewAdapter())

@@ -83,7 +83,7 @@ def queue(request):
     # The layout around the queue (header, navigation, footer) is the same on every load: stored.
     # So is the body around the rows (counts, tabs, filters, bulk form) for given counts and
     # filters; the rows are always built for this load.
-    body_identity = (sorted(filters.items(), key=lambda kv: kv[0]), sorted(stats.items()), bool(cases),
+    body_identity = (sorted(filters.items()), sorted(stats.items()), bool(cases),
                      len(cases) >= QUEUE_PAGE_SIZE)
     return pagecache.page_with_stored_layout(request, "moderation/queue.html", "moderation/_queue_body.html", context,
                                              body_identity=body_identity, live=("rows",))
