@@ -12,12 +12,7 @@ default's local memory) the same answers come from ordinary cache calls.
 """
 from django.core.cache import cache
 
-
-def _raw_client():
-    """The Redis client under django-redis, or None for another backend."""
-    client = getattr(cache, "client", None)
-    get_client = getattr(client, "get_client", None)
-    return get_client(write=True) if get_client is not None else None
+from core.sharedredis import raw_client as _raw_client
 
 
 def incr_expiring(key, seconds) -> int:
@@ -42,17 +37,31 @@ def log_event(key, seconds, *, now, member) -> tuple[int, float]:
     """Add an event at ``now`` (a unique ``member``) to the log under ``key``, forget the events
     older than ``seconds`` and return (how many remain, this one included; the time of the oldest).
     On Redis a sorted set, in one pipelined round trip; elsewhere a list in the cache."""
+    (result,) = log_events([(key, seconds, now, member)])
+    return result
+
+
+def log_events(events) -> list[tuple[int, float]]:
+    """``log_event`` for several logs at once, ``events`` being (key, seconds, now, member): on
+    Redis all in one pipelined round trip (a request's rate limits)."""
     client = _raw_client()
-    if client is not None:
+    if client is None:
+        return [_log_event_cached(key, seconds, now=now, member=member) for key, seconds, now, member in events]
+    pipe = client.pipeline(transaction=False)
+    for key, seconds, now, member in events:
         raw = cache.make_key(key)
-        pipe = client.pipeline(transaction=False)
         pipe.zremrangebyscore(raw, "-inf", now - seconds)
         pipe.zadd(raw, {member: now})
         pipe.zcard(raw)
         pipe.zrange(raw, 0, 0, withscores=True)
         pipe.expire(raw, int(seconds) + 1)
-        _, _, count, oldest, _ = pipe.execute()
-        return int(count), float(oldest[0][1]) if oldest else now
+    replies = pipe.execute()
+    return [(int(count), float(oldest[0][1]) if oldest else now)
+            for (_, _, count, oldest, _), (_key, _seconds, now, _member)
+            in zip((replies[i:i + 5] for i in range(0, len(replies), 5)), events)]
+
+
+def _log_event_cached(key, seconds, *, now, member):
     events = [(t, m) for t, m in cache.get(key, []) if t > now - seconds] + [(now, member)]
     cache.set(key, events, seconds)
     return len(events), min(t for t, _m in events)

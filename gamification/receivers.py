@@ -14,9 +14,11 @@ from community.cocreation import signals as cocreation_signals
 from community.integrity import signals as integrity_signals
 from community.trials import signals as trials_signals
 from core.queue import enqueue_on_commit
-from gamification import badges, leaderboards, tasks
+from gamification import badges, leaderboards, tasks, votesettle
 from gamification.levels import tables_invalidate
 from gamification.models import Level, PointsEntry, PrivilegeGrant
+
+log = logging.getLogger(__name__)
 
 
 @receiver(signals.review_published)
@@ -31,9 +33,25 @@ def on_review_unpublished(sender, review_id, status=None, **kwargs):
         enqueue_on_commit(tasks.review_points_revoke, review_id=review_id)
 
 
+def _vote_settle(kind, target_id, voter_id, task, **ids):
+    """A vote's points: its pair joins the pending settlements, and the vote that finds the door
+    open sends the batch task (gamification/votesettle.py); without a broker and a shared Redis,
+    or should Redis refuse, the vote's own task as before."""
+    if votesettle.in_use():
+        try:
+            rang = votesettle.pending_add(kind, target_id, voter_id)
+        except Exception:  # noqa: BLE001 - Redis refused: the vote's own task still settles it
+            log.warning("votes: could not add to the pending settlements; sending the vote's task", exc_info=True)
+        else:
+            if rang:
+                tasks.votes_settle.apply_async()
+            return
+    enqueue_on_commit(task, voter_id=voter_id, **ids)
+
+
 @receiver(signals.review_voted)
 def on_review_voted(sender, review_id, voter_id, **kwargs):
-    enqueue_on_commit(tasks.helpful_vote_points_settle, review_id=review_id, voter_id=voter_id)
+    _vote_settle("helpful", review_id, voter_id, tasks.helpful_vote_points_settle, review_id=review_id)
 
 
 @receiver([cocreation_signals.entry_published, cocreation_signals.entry_unpublished])
@@ -43,12 +61,12 @@ def on_entry_visibility(sender, entry_id, **kwargs):
 
 @receiver(cocreation_signals.entry_voted)
 def on_entry_voted(sender, entry_id, voter_id, **kwargs):
-    enqueue_on_commit(tasks.entry_vote_points_settle, entry_id=entry_id, voter_id=voter_id)
+    _vote_settle("entry", entry_id, voter_id, tasks.entry_vote_points_settle, entry_id=entry_id)
 
 
 @receiver(cocreation_signals.poll_voted)
 def on_poll_voted(sender, option_id, voter_id, **kwargs):
-    enqueue_on_commit(tasks.poll_vote_points_settle, option_id=option_id, voter_id=voter_id)
+    _vote_settle("poll", option_id, voter_id, tasks.poll_vote_points_settle, option_id=option_id)
 
 
 @receiver(cocreation_signals.entry_won)
@@ -92,8 +110,6 @@ def on_table_change(sender, **kwargs):
 # - every new ledger row moves its user on the Redis leaderboards after commit,
 # and rows that can satisfy ledger-based criteria (challenge wins, adopted
 # ideas, streak milestones) enqueue a badge check too.
-
-log = logging.getLogger(__name__)
 
 # Ledger actions that feed badge criteria (prefixes).
 BADGE_ACTIONS = ("community.challenge.won", "community.idea.adopted", "gamification.streak.")

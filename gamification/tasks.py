@@ -1,7 +1,7 @@
 """Celery entry points: thin, take ids, call one service, safe to run twice."""
 from celery import shared_task
 
-from gamification import badges, leaderboards, services
+from gamification import badges, leaderboards, services, votesettle
 
 
 @shared_task(name="gamification.review_points_settle", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -36,6 +36,16 @@ def entry_points_settle(entry_id):
 @shared_task(name="gamification.entry_vote_points_settle", **RETRY)
 def entry_vote_points_settle(entry_id, voter_id):
     services.entry_vote_points_settle(entry_id=entry_id, voter_id=voter_id)
+
+
+@shared_task(name="gamification.votes_settle", **RETRY)
+def votes_settle():
+    """The votes' pending settlements, in batches (gamification/votesettle.py); rung by the votes
+    and run by beat every minute. Rings for the next run when pairs are left."""
+    result = votesettle.settle_pending()
+    if result["left"] and votesettle.ring():
+        votes_settle.apply_async()
+    return result
 
 
 @shared_task(name="gamification.poll_vote_points_settle", **RETRY)

@@ -418,6 +418,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboard.rollups_reconcile",
         "schedule": 24 * 60 * 60,
     },
+    # Votes' points settle in batches (gamification/votesettle.py): the votes ring for a run; this
+    # one covers a lost task and puts back the pairs of a run that died or failed.
+    "gamification-votes-settle": {
+        "task": "gamification.votes_settle",
+        "schedule": 60,
+    },
     "gamification-points-vest-due": {
         "task": "gamification.points_vest_due",
         "schedule": 15 * 60,

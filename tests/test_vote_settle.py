@@ -1,0 +1,146 @@
+"""Votes' points settled in batches (issue 16; gamification/votesettle.py): repeated taps on one
+pair coalesce, one task per batch, a claim left by a dead run or holding a failed pair is put back,
+and through a real worker every standing vote ends with exactly one standing award."""
+import time
+
+import pytest
+from django.db.models import Q
+from rest_framework.authtoken.models import Token
+
+from community.cocreation import services as cocreation_services
+from gamification import services, tasks, votesettle
+from gamification.models import PointsEntry
+from tests.challenge_helpers import make_challenge, old_user, published_entry
+from tests.worker import wait_for
+
+pytestmark = [pytest.mark.redis]
+
+
+def standing(entry_id, voter_id) -> int:
+    """How many unreversed awards the voter holds for a vote on the entry (0 or 1)."""
+    key = f"{services.ENTRY_VOTE_CAST}:{entry_id}:{voter_id}"
+    return PointsEntry.objects.filter(Q(key=key) | Q(key__startswith=f"{key}#"), amount__gt=0,
+                                      reverses__isnull=True, reversals__isnull=True).count()
+
+
+def pending():
+    client = votesettle.raw_client()
+    return {m.decode() for m in client.smembers(votesettle._keys()[0])}
+
+
+@pytest.fixture
+def batches(monkeypatch):
+    """The batches in use (as with a broker and real workers); the tasks the votes send are kept."""
+    sent = []
+    monkeypatch.setattr(votesettle, "in_use", lambda: True)
+    monkeypatch.setattr(tasks.votes_settle, "apply_async", lambda *a, **kw: sent.append(kw))
+    return sent
+
+
+@pytest.mark.django_db
+def test_taps_coalesce_into_one_pending_pair_and_one_task(batches, django_capture_on_commit_callbacks):
+    challenge = make_challenge(allow_overlap=True, votes_per_user=5)
+    entry, other = published_entry(challenge), published_entry(challenge)
+    voter = old_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):  # vote, withdraw, vote
+            cocreation_services.entry_vote_toggle(user=voter, entry_id=entry.pk)
+        cocreation_services.entry_vote_toggle(user=voter, entry_id=other.pk)
+    assert pending() == {f"entry:{entry.pk}:{voter.pk}", f"entry:{other.pk}:{voter.pk}"}
+    assert len(batches) == 1  # the first vote rang; the door stayed shut for the others
+    assert not PointsEntry.objects.filter(user=voter).exists()  # nothing on the request path
+
+    result = tasks.votes_settle()
+    assert result == {"settled": 2, "failed": 0, "recovered": 0, "left": 0}
+    assert standing(entry.pk, voter.pk) == 1 and standing(other.pk, voter.pk) == 1
+    assert pending() == set()
+
+    with django_capture_on_commit_callbacks(execute=True):  # the run opened the door: this rings
+        cocreation_services.entry_vote_toggle(user=voter, entry_id=entry.pk)
+    assert len(batches) == 2
+    tasks.votes_settle()
+    assert standing(entry.pk, voter.pk) == 0 and standing(other.pk, voter.pk) == 1
+    tasks.votes_settle()  # nothing pending: changes nothing
+    assert PointsEntry.objects.filter(user=voter).count() == 3  # two awards, one reversal
+
+
+@pytest.mark.django_db
+def test_a_claim_left_by_a_dead_run_is_put_back(batches):
+    challenge = make_challenge(allow_overlap=True, votes_per_user=5)
+    entry, voter = published_entry(challenge), old_user()
+    cocreation_services.entry_vote_toggle(user=voter, entry_id=entry.pk)
+    votesettle.pending_add("entry", entry.pk, voter.pk)
+    pending_key, _door, claims = votesettle._keys()
+    client = votesettle.raw_client()
+    claim = votesettle.key("gamification:{votesettle}:claim:dead")
+    claimed = votesettle._script(client, votesettle._CLAIM)(keys=[pending_key, claim, claims], args=[10, time.time()])
+    assert len(claimed) == 1 and pending() == set()  # the run died here
+
+    assert tasks.votes_settle()["settled"] == 0  # a live run leaves a young claim alone
+    assert standing(entry.pk, voter.pk) == 0
+    later = votesettle.settle_pending(now=time.time() + votesettle.CLAIM_STALE_SECONDS + 1)
+    assert later == {"settled": 1, "failed": 0, "recovered": 1, "left": 0}
+    assert standing(entry.pk, voter.pk) == 1
+    assert not client.exists(claim) and client.zcard(claims) == 0
+
+
+@pytest.mark.django_db
+def test_a_failing_pair_is_kept_and_retried_later_without_holding_the_others(batches, monkeypatch):
+    challenge = make_challenge(allow_overlap=True, votes_per_user=5)
+    entries, voter = [published_entry(challenge) for _ in range(3)], old_user()
+    for e in entries:
+        cocreation_services.entry_vote_toggle(user=voter, entry_id=e.pk)
+        votesettle.pending_add("entry", e.pk, voter.pk)
+    real = votesettle.SETTLE["entry"]
+
+    def flaky(target, voter_id):
+        if target == entries[1].pk:
+            raise OSError("database went away")
+        return real(target, voter_id)
+
+    monkeypatch.setitem(votesettle.SETTLE, "entry", flaky)
+    assert votesettle.settle_pending() == {"settled": 2, "failed": 1, "recovered": 0, "left": 0}
+    assert [standing(e.pk, voter.pk) for e in entries] == [1, 0, 1]
+    monkeypatch.setitem(votesettle.SETTLE, "entry", real)
+    assert votesettle.settle_pending()["settled"] == 0  # not at once: minutes later
+    later = votesettle.settle_pending(now=time.time() + votesettle.CLAIM_STALE_SECONDS + 1)
+    assert later["settled"] == 1 and [standing(e.pk, voter.pk) for e in entries] == [1, 1, 1]
+
+
+@pytest.mark.django_db
+def test_without_batches_each_vote_sends_its_own_task(monkeypatch, django_capture_on_commit_callbacks):
+    """Eager Celery (tests, the embedded default): the vote's own task, settled at once."""
+    assert not votesettle.in_use()
+    challenge = make_challenge(allow_overlap=True, votes_per_user=5)
+    entry, voter = published_entry(challenge), old_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        cocreation_services.entry_vote_toggle(user=voter, entry_id=entry.pk)
+    assert standing(entry.pk, voter.pk) == 1 and pending() == set()
+
+
+@pytest.mark.postgres
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_api_votes_settle_through_a_real_worker(celery_not_eager, celery_worker_process, client):
+    """Four voters tap through the API (vote, some withdraw, some vote again) with a worker
+    running: every standing vote ends with one standing award, every withdrawn one with none,
+    and nothing is left pending."""
+    challenge = make_challenge(allow_overlap=True, votes_per_user=10)
+    entries = [published_entry(challenge) for _ in range(3)]
+    voters = [old_user() for _ in range(4)]
+    headers = {v.pk: {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=v).key}"} for v in voters}
+    taps = {}
+    for i, voter in enumerate(voters):
+        for j, entry in enumerate(entries):
+            for _ in range(1 + (i + j) % 3):  # 1, 2 or 3 taps: voted, withdrawn, voted again
+                r = client.post(f"/api/entries/{entry.pk}/vote/", **headers[voter.pk])
+                assert r.status_code == 200, r.content
+                taps[(entry.pk, voter.pk)] = r.json()["voted"]
+    assert any(taps.values()) and not all(taps.values())
+
+    def settled():
+        return not pending() and all(standing(e, v) == int(voted) for (e, v), voted in taps.items())
+
+    wait_for(settled, 60, "the votes' points", celery_worker_process)
+    assert "gamification.votes_settle" in celery_worker_process.log_path.read_text()
+    assert "gamification.entry_vote_points_settle[" not in celery_worker_process.log_path.read_text()
