@@ -198,3 +198,42 @@ def test_the_review_list_api_learns_the_products_id_from_an_answer_another_proce
     first = reads_of_the_answer()
     again = reads_of_the_answer()
     assert len(first) == 2 and len(again) == 1, (first, again)  # the answer, then its version with it
+
+
+def test_an_api_vote_reads_the_voters_level_with_the_token(cache_calls, django_capture_on_commit_callbacks):
+    """The token's entry and the level of the user this process last saw with the token come in one
+    read; the level is used only when the token is that user's."""
+    from rest_framework.authtoken.models import Token
+
+    from core.api.authentication import _hint_key, token_cache_key, user_changed_key
+    from gamification.selectors import user_level
+    from tests.challenge_helpers import make_challenge, old_user, published_entry
+
+    challenge = make_challenge(allow_overlap=True, votes_per_user=20)
+    entries = [published_entry(challenge) for _ in range(4)]
+    voter = old_user()
+    token = Token.objects.create(user=voter)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    level_key = USER_LEVEL_CACHE_KEY.format(voter.pk)
+    cache.delete_many([user_changed_key(voter.pk), token_cache_key(token.key)])  # made a moment ago
+    user_level(voter.pk)  # stored, as after the voter's first request
+    for _ in range(2):  # reads only (an eager points task after a vote may save the user, which retires the token's entry)
+        assert client.get(f"/api/entries/{entries[0].pk}/").status_code == 200
+    cache_calls.clear()
+    assert client.post(f"/api/entries/{entries[2].pk}/vote/").status_code == 200
+    reads = [keys for name, keys in cache_calls if name in ("get", "get_many") and level_key in keys]
+    assert [set(keys) for keys in reads] == [
+        {token_cache_key(token.key), level_key, usercache.HEADER_KEY.format(voter.pk)}], cache_calls
+
+    # A token remembered for another user: that user's entries are read but not handed over.
+    other = old_user()
+    localcache.hint_set(_hint_key(token_cache_key(token.key)), other.pk)
+    cache.set(USER_LEVEL_CACHE_KEY.format(other.pk), {"number": 9, "name_zh": "x", "name_en": "x"}, 60)
+    cache.delete_many([user_changed_key(voter.pk), token_cache_key(token.key)])  # the vote's points saved the user
+    for _ in range(2):
+        assert client.get(f"/api/entries/{entries[0].pk}/").status_code == 200
+    localcache.hint_set(_hint_key(token_cache_key(token.key)), other.pk)
+    cache_calls.clear()
+    assert client.post(f"/api/entries/{entries[3].pk}/vote/").status_code == 200
+    assert any(level_key in keys for name, keys in cache_calls if name == "get_many" and len(keys) == 1), cache_calls
+    assert localcache.hint_get(_hint_key(token_cache_key(token.key))) == voter.pk

@@ -384,6 +384,32 @@ def test_incremental_equals_rebuild_with_late_and_changed_reviews(brand, django_
     assert snapshot() == incremental
 
 
+def test_an_entry_vote_reaches_the_next_run_without_a_mark(brand):
+    """Votes write no dirty mark (issue 16): the run finds the challenge by the entries' voted_at."""
+    from community.cocreation.models import Entry
+    from community.insights.models import InsightsDirty
+
+    challenge = make_challenge(brand, kind=Challenge.Kind.IDEA, allow_overlap=True, votes_per_user=5)
+    entry = published_entry(challenge, text="我想要一款桂花乌龙味的气泡水，清爽不甜，夏天喝正好。")
+    services.insights_run()
+    services.insights_run()  # the first run is a rebuild; this one moves the watermark on
+    assert IdeaTheme.objects.get(entry_id=entry.pk).votes == 0
+    InsightsDirty.objects.all().delete()
+    voters = [factories.UserFactory(date_joined=timezone.now() - timedelta(days=30)) for _ in range(2)]
+    for voter in voters:
+        cocreation_services.entry_vote_toggle(user=voter, entry_id=entry.pk)
+    assert not InsightsDirty.objects.exists()
+    assert Entry.objects.get(pk=entry.pk).voted_at is not None
+    services.insights_run()
+    assert IdeaTheme.objects.get(entry_id=entry.pk).votes == 2
+    cocreation_services.entry_vote_toggle(user=voters[0], entry_id=entry.pk)  # withdrawn
+    services.insights_run()
+    incremental = snapshot()
+    assert IdeaTheme.objects.get(entry_id=entry.pk).votes == 1
+    services.insights_rebuild()
+    assert snapshot() == incremental
+
+
 def test_commands(capsys, product, brand):
     review(product, "包装很好。", 5)
     call_command("insights", "rebuild")

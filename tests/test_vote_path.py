@@ -5,7 +5,7 @@ transaction; BEGIN/COMMIT in production, not counted), the entry with its challe
 author (and, on PostgreSQL, its images), the participant lock, the user's votes in the challenge
 (one aggregate), the vote INSERT or DELETE, the counter UPDATE ... RETURNING, the interaction row,
 and elsewhere the entry's images for the answer. The challenge counter moves after commit (one UPDATE) and the points
-come from a Celery task enqueued on commit.
+are settled after commit (gamification/votesettle.py; one task per vote when Celery is eager).
 """
 import pytest
 from django.db import connection
@@ -43,7 +43,7 @@ def test_entry_vote_api_queries_are_exact(client, django_assert_num_queries, dja
     client.post(f"/api/entries/{entries[1].pk}/vote/", **h)  # the participant row exists from here on
     with django_capture_on_commit_callbacks(execute=False) as callbacks, django_assert_num_queries(vote_queries()):
         assert client.post(f"/api/entries/{entries[0].pk}/vote/", **h).json()["voted"] is True
-    # after commit: the challenge counter's UPDATE and the points task (Celery), nothing in the request
+    # after commit: the challenge counter's UPDATE and the vote event (points, quality), nothing in the request
     assert len(callbacks) == 2
     assert not PointsEntry.objects.filter(key__endswith=f":{entries[0].pk}:{voter.pk}").exists()
     with django_assert_num_queries(vote_queries()):  # the toggle withdraws

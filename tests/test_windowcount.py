@@ -2,6 +2,8 @@
 (core.api.throttling): DRF's rule exactly (no more than the rate in any ``duration`` seconds,
 refused requests not counted), its Retry-After, and keys that expire. Runs on the configured
 cache (Redis under CI)."""
+import time
+
 import pytest
 from django.core.cache import cache
 from rest_framework.request import Request
@@ -87,3 +89,26 @@ def test_the_privileged_headroom_is_asked_only_past_the_rate(monkeypatch):
     results = [SignedInRateThrottle().allow_request(request, None) for _ in range(10)]
     assert results == [True] * 2 * SignedInRateThrottle.PRIVILEGED_FACTOR + [False, False]
     assert len(asked) == 10 - 2  # not for the two within the plain rate
+
+
+def test_a_signed_in_write_logs_both_its_limits_in_one_round_trip_and_keeps_drfs_rule(monkeypatch):
+    """The user's budget and the writes' budget of an API write go in one pipeline (issue 16, the
+    vote path); each still refuses on its own rate, and a refused request is not counted."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from core.api.base import WritesRateThrottle
+
+    monkeypatch.setattr(SignedInRateThrottle, "THROTTLE_RATES", {"user": "100/min"})
+    monkeypatch.setattr(WritesRateThrottle, "THROTTLE_RATES", {"writes": "3/min"})
+    batches = []
+    real = windowcount.log_events
+    monkeypatch.setattr(windowcount, "log_events", lambda events: batches.append(len(events)) or real(events))
+    user = factories.UserFactory()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    codes = [client.post("/api/entries/999999/vote/").status_code for _ in range(5)]
+    assert codes == [404, 404, 404, 429, 429]  # the writes' budget (3) refuses; the user's (100) never
+    assert batches == [2] * 5  # both logs, one round trip per request
+    # The three allowed are in the writes' log, the two refused are not.
+    assert windowcount.log_event(f"throttle_writes_{user.pk}:log", 60, now=time.time(), member="probe")[0] == 4

@@ -219,6 +219,9 @@ class Entry(models.Model):
     vote_count = models.PositiveIntegerField(_("valid votes"), default=0)
     quality_score = models.PositiveSmallIntegerField(_("quality"), null=True, blank=True)
     fair_score = models.FloatField(default=0.0, verbose_name=_("fair order score"))
+    # When the vote count last moved (a vote, a withdrawal, an invalidation): brand insights find
+    # the challenges to refresh by it, where a mark row per vote used to cost a statement and a commit.
+    voted_at = models.DateTimeField(_("last vote at"), null=True, blank=True, editable=False)
     is_winner = models.BooleanField(_("winner"), default=False)
     won_at = models.DateTimeField(null=True, blank=True, verbose_name=_("won at"))
     adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True)

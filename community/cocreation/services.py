@@ -41,7 +41,7 @@ from community.signals import send_on_commit
 from community.votelimits import vote_daily_take
 from core import hooks as core_hooks
 from core.errors import PermissionDeniedError, ServiceError
-from core.insertone import insert_one
+from core.insertone import delete_one, insert_one
 from core.text import clean_user_text, guess_language
 
 State = Challenge.State
@@ -433,14 +433,16 @@ def _entry_votes_add(entry, delta, *, voter_id, now=None):
     vote's transaction, so the entry's row lock is held only from here to the commit: voters on
     the same entry queue for milliseconds, not for the whole request. Increments never
     lose an update; ``counters_rebuild`` re-derives both caches from rows nightly."""
+    now = now or timezone.now()
     bonus = fair_score(0, _age_hours(entry, now), entry.quality_score)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Entry._meta.db_table} SET vote_count = vote_count + %s, "
-            "fair_score = LN(vote_count + %s + 1) + %s WHERE id = %s RETURNING vote_count, quality_score",
-            [delta, delta, bonus, entry.pk],
+            "fair_score = LN(vote_count + %s + 1) + %s, voted_at = %s WHERE id = %s RETURNING vote_count, quality_score",
+            [delta, delta, bonus, connection.ops.adapt_datetimefield_value(now), entry.pk],
         )
         entry.vote_count, entry.quality_score = cursor.fetchone()
+    entry.voted_at = now
     entry.fair_score = fair_score(entry.vote_count, _age_hours(entry, now), entry.quality_score)
     challenge_votes_add_on_commit(entry.challenge_id, delta)
     send_on_commit(signals.entry_voted, entry_id=entry.pk, challenge_id=entry.challenge_id, voter_id=voter_id,
@@ -552,7 +554,8 @@ def _entry_vote(*, user, entry_id, withdraw_only) -> tuple[Entry | None, bool]:
     challenge and author, the participant lock, the user's votes in the challenge (count and
     the one on this entry, one aggregate), the vote INSERT (or DELETE), the counter UPDATE ...
     RETURNING, the interaction row; after commit the challenge's counter UPDATE. The points
-    are awarded by a Celery task enqueued on commit (idempotent by ledger key)."""
+    are settled after commit by gamification (the ``entry_voted`` event; in batches with a broker,
+    gamification/votesettle.py), idempotent by ledger key."""
     entry = vote_entry_get(entry_id)
     if entry is None or not (entry.is_public or entry.author_id == user.pk):
         raise ServiceError(_("Entry not found."), code="not_found", status_code=404)
@@ -572,7 +575,7 @@ def _entry_vote(*, user, entry_id, withdraw_only) -> tuple[Entry | None, bool]:
     if existing is not None:
         vote_id, valid = existing
         vote_withdraw_check(EntryVote(pk=vote_id, valid=valid))
-        EntryVote.objects.filter(pk=vote_id).delete()
+        delete_one(EntryVote, vote_id)  # written out: nothing cascades from or listens to a vote row
         _entry_votes_add(entry, -1, voter_id=user.pk)
         interaction_record(actor=user, action="entry_vote_withdraw", target=entry, target_author_id=entry.author_id)
         return entry, False

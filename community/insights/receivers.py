@@ -40,8 +40,8 @@ def _entry_unpublished(sender, challenge_id, **kwargs):
     services.entry_unquote(challenge_id=challenge_id)
 
 
+# Votes leave no mark: the run finds the challenges whose entries' votes moved (Entry.voted_at).
 @receiver(cocreation_signals.entry_published, dispatch_uid="insights.entry_published")
-@receiver(cocreation_signals.entry_voted, dispatch_uid="insights.entry_voted")
 @receiver(cocreation_signals.entry_adopted, dispatch_uid="insights.entry_adopted")
 def _entry_changed(sender, challenge_id, **kwargs):
     services.insights_mark(kind=Kind.CHALLENGE, object_id=challenge_id)

@@ -2,8 +2,8 @@
 
 ``insights_run`` (Celery beat, every ``INSIGHTS_REFRESH_SECONDS``) is incremental: it re-reads
 the reviews created, edited or published since the watermark (less ``OVERLAP`` for
-transactions that committed late) plus the reviews and brands the receivers marked dirty,
-replaces their aspect mentions and suggestion sentences, recomputes the daily aspect rows of
+transactions that committed late) plus the reviews and brands the receivers marked dirty and
+the brands of challenges whose entries' votes moved in that window (``Entry.voted_at``), replaces their aspect mentions and suggestion sentences, recomputes the daily aspect rows of
 the (product, day) pairs they touched, and regroups the ideas of the brands they touched.
 Every step replaces rows from the source rows, so a run repeated, or overlapping another's
 window, changes nothing: incremental equals ``insights_rebuild`` (tested).
@@ -223,11 +223,15 @@ def _state():
     return InsightsState.objects.select_for_update().get(name=STATE)
 
 
-def _dirty():
+def _dirty(since):
+    """(mark ids, review ids, brand ids) to refresh: the marks, and the challenges whose entries'
+    votes moved since ``since`` (votes leave no mark: ``Entry.voted_at``, set by the vote's own
+    counter update)."""
     rows = list(InsightsDirty.objects.order_by("id").values_list("id", "kind", "object_id")[:50_000])
     review_ids = {oid for _, kind, oid in rows if kind == InsightsDirty.Kind.REVIEW}
     brand_ids = {oid for _, kind, oid in rows if kind == InsightsDirty.Kind.BRAND}
     challenge_ids = {oid for _, kind, oid in rows if kind == InsightsDirty.Kind.CHALLENGE}
+    challenge_ids |= set(Entry.objects.filter(voted_at__gt=since).values_list("challenge_id", flat=True).distinct())
     if challenge_ids:
         brand_ids |= set(Challenge.objects.filter(pk__in=challenge_ids).values_list("brand_id", flat=True))
     return [r[0] for r in rows], review_ids, brand_ids
@@ -240,8 +244,8 @@ def insights_run(*, now=None) -> dict:
         state = _state()
         if state.watermark is None:
             return _rebuild(state, start)
-        dirty_ids, review_ids, brand_ids = _dirty()
         since = state.watermark - OVERLAP
+        dirty_ids, review_ids, brand_ids = _dirty(since)
         review_ids |= set(
             Review.objects.filter(Q(created_at__gt=since) | Q(edited_at__gt=since) | Q(published_at__gt=since))
             .values_list("id", flat=True)

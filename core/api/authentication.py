@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import transaction
 from rest_framework.authentication import TokenAuthentication
 
+from core import localcache, userprime
 from core.versions import version_new, version_read
 
 TOKEN_CACHE_SECONDS = 60
@@ -67,12 +68,28 @@ def user_generation(user_id, found=None):
     return version_read(user_generation_key(user_id), GENERATION_SECONDS, found=found)
 
 
+def _hint_key(cache_key) -> str:
+    return "token-user:" + cache_key
+
+
 class CachedTokenAuthentication(TokenAuthentication):
+    """The token's entry is read with the per-user entries other layers register
+    (``core.userprime``: the level) of the user this process last saw with the token, in one
+    ``get_many``; they are handed over only when the token's user is that user."""
+
     def authenticate_credentials(self, key):
         cache_key = token_cache_key(key)
-        cached = cache.get(cache_key)
+        hinted = localcache.hint_get(_hint_key(cache_key))
+        extra = userprime.keys(hinted) if hinted is not None else []
+        found = cache.get_many([cache_key, *extra]) if extra else {}
+        cached = found.pop(cache_key, None) if extra else cache.get(cache_key)
         if cached is not None and cached != _RETIRED:
-            return cached.user, cached
+            user = cached.user
+            if hinted == user.pk:
+                userprime.apply(user, found)
+            else:
+                localcache.hint_set(_hint_key(cache_key), user.pk)
+            return user, cached
         token = self.get_model().objects.select_related("user").defer("user__password").filter(key=key).first()
         if token is None or not token.user.is_active:
             return super().authenticate_credentials(key)  # refuses, with DRF's own messages

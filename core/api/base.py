@@ -15,7 +15,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.api.authentication import CachedTokenAuthentication
-from core.api.throttling import SortedLogThrottle
+from core.api.throttling import SortedLogThrottle, allow_requests
 
 # The largest id a bigint column holds: ids past it are "not found", never a database error.
 MAX_ID = 2**63 - 1
@@ -41,10 +41,16 @@ class WritesRateThrottle(ScopedRateThrottle, SortedLogThrottle):
     """The "writes" scope, counted on unsafe methods only, so reading a view never
     uses up the budget for writing through it."""
 
-    def allow_request(self, request, view):
+    def log_key(self, request, view):
         if request.method in SAFE_METHODS:
-            return True
-        return super().allow_request(request, view)
+            return None
+        # As ScopedRateThrottle.allow_request: the scope, and so the rate, come from the view.
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return None
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().log_key(request, view)
 
 
 class ApiPagination(PageNumberPagination):
@@ -71,6 +77,14 @@ class BaseApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, WritesRateThrottle]
     throttle_scope = "writes"
+
+    def check_throttles(self, request):
+        """DRF's, with the rate limits' logs in one round trip (``throttling.allow_requests``)."""
+        throttles = self.get_throttles()
+        durations = [t.wait() for t, allowed in zip(throttles, allow_requests(throttles, request, self)) if not allowed]
+        if durations:
+            # As DRF: a throttle whose rate changed may not know its wait (None).
+            self.throttled(request, max((d for d in durations if d is not None), default=None))
 
 
 def check_id(value, message):

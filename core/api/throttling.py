@@ -19,16 +19,21 @@ from core import hooks, windowcount
 class SortedLogThrottle(SimpleRateThrottle):
     """``SimpleRateThrottle`` with its log in a sorted set (one round trip, no pickled list)."""
 
-    def allow_request(self, request, view):
+    def log_key(self, request, view):
+        """The log this request is counted in, or None (not counted: allowed)."""
         if self.rate is None:
-            return True
+            return None
         self.key = self.get_cache_key(request, view)
         if self.key is None:
-            return True
-        self.now = self.timer()
-        member = uuid.uuid4().hex
-        log = f"{self.key}:log"  # not DRF's key itself: a list DRF stored there (before a deploy) is a string
-        self.count, self.oldest = windowcount.log_event(log, self.duration, now=self.now, member=member)
+            return None
+        return f"{self.key}:log"  # not DRF's key itself: a list DRF stored there (before a deploy) is a string
+
+    def allow_request(self, request, view):
+        return allow_requests([self], request, view) == [True]
+
+    def judge(self, request, log, member, count, oldest) -> bool:
+        """After the request went in the log: allowed, or taken back out and refused."""
+        self.count, self.oldest = count, oldest
         if self.count <= self.num_requests or self.count <= self.limit_past_rate(request):
             return True
         windowcount.unlog_event(log, member, self.duration)
@@ -42,6 +47,26 @@ class SortedLogThrottle(SimpleRateThrottle):
     def wait(self):
         """Seconds until the oldest request in the log leaves the window."""
         return max(self.duration - (self.now - self.oldest), 0.0)
+
+
+def allow_requests(throttles, request, view) -> list[bool]:
+    """Each throttle's ``allow_request``, with the logs of the ``SortedLogThrottle`` ones written and
+    counted in one round trip (a signed-in write passes two: the user's and the writes' budget).
+    As DRF does, every throttle is asked, also after one refused."""
+    answers, logged = [], []
+    for throttle in throttles:
+        log = throttle.log_key(request, view) if isinstance(throttle, SortedLogThrottle) else None
+        if log is None:
+            answers.append(True if isinstance(throttle, SortedLogThrottle) else throttle.allow_request(request, view))
+            continue
+        throttle.now = throttle.timer()
+        logged.append((len(answers), throttle, log, uuid.uuid4().hex))
+        answers.append(None)
+    if logged:
+        counts = windowcount.log_events([(log, t.duration, t.now, member) for _i, t, log, member in logged])
+        for (i, throttle, log, member), (count, oldest) in zip(logged, counts):
+            answers[i] = throttle.judge(request, log, member, count, oldest)
+    return answers
 
 
 class PrivilegedHeadroomMixin:

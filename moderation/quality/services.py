@@ -7,6 +7,7 @@ content through the adapter too (``set_quality`` -> ``community.services.review_
 so a new kind of content is scored by adding two adapter methods.
 """
 import logging
+import time
 from dataclasses import dataclass
 from functools import partial
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from community.services import notification_send
+from core import localcache
 from core.i18n import source_text
 from moderation import registry
 from moderation.quality import batch, scorer
@@ -178,8 +180,18 @@ def quality_rescore_soon(*, content_type, object_id):
     from moderation import tasks
 
     seconds = _debounce_seconds()
-    if not cache.add(rescore_debounce_key(content_type, object_id), 1, seconds + 30):
+    key = rescore_debounce_key(content_type, object_id)
+    # This process rang for the item less than a window ago: that task waits out the window before
+    # it clears the key, so the key is still there and adding it would fail (one Redis round trip
+    # fewer on most votes). Eager tasks clear the key at once, so there every change asks.
+    eager = tasks.quality_rescore.app.conf.task_always_eager
+    rang_until = localcache.hint_get(key)
+    if not eager and rang_until is not None and time.monotonic() < rang_until:
         return False
+    if not cache.add(key, 1, seconds + 30):
+        return False
+    if not eager:
+        localcache.hint_set(key, time.monotonic() + seconds)
     transaction.on_commit(partial(
         tasks.quality_rescore.apply_async,
         kwargs={"content_type": content_type, "object_id": object_id},

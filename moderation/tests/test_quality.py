@@ -201,6 +201,30 @@ def test_rescore_is_debounced(post_review, settings):
 
 
 @pytest.mark.django_db
+def test_a_process_that_rang_skips_the_shared_key_for_the_window(post_review, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+    """With a broker, the task waits out the window before it clears the key: the process that
+    rang knows the key is there and asks the cache nothing until then."""
+    from django.core.cache import cache
+
+    from moderation import tasks
+    from moderation.quality.services import quality_rescore_soon, rescore_debounce_key
+
+    review = post_review(DETAILED_EN, rating=4)
+    sent, adds = [], []
+    monkeypatch.setitem(tasks.quality_rescore.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(tasks.quality_rescore, "apply_async", lambda **kw: sent.append(kw))
+    real_add = cache.add
+    monkeypatch.setattr(cache, "add", lambda *a, **kw: adds.append(a[0]) or real_add(*a, **kw))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert quality_rescore_soon(content_type="review", object_id=review.pk) is True
+        assert quality_rescore_soon(content_type="review", object_id=review.pk) is False
+        assert quality_rescore_soon(content_type="review", object_id=review.pk) is False
+    assert adds == [rescore_debounce_key("review", review.pk)] and len(sent) == 1
+    assert cache.get(rescore_debounce_key("review", review.pk)) == 1
+
+
+@pytest.mark.django_db
 def test_low_quality_never_ranks_first_or_featured(product, post_review, settings):
     from community import selectors
 
