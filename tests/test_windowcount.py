@@ -112,3 +112,11 @@ def test_a_signed_in_write_logs_both_its_limits_in_one_round_trip_and_keeps_drfs
     assert batches == [2] * 5  # both logs, one round trip per request
     # The three allowed are in the writes' log, the two refused are not.
     assert windowcount.log_event(f"throttle_writes_{user.pk}:log", 60, now=time.time(), member="probe")[0] == 4
+
+
+@pytest.mark.redis
+def test_a_redis_without_the_script_loads_it_and_counts_once():
+    client = windowcount._raw_client()
+    client.script_flush()  # a restarted Redis
+    assert windowcount.log_event("t:fresh", 60, now=100.0, member="a") == (1, 100.0)
+    assert windowcount.log_event("t:fresh", 60, now=100.5, member="b") == (2, 100.0)
