@@ -1,7 +1,7 @@
 """The Redis client under the shared cache, for what the cache API cannot say in one round trip
-(pipelines, sets, scripts): the rate limits' logs (``core.windowcount``) and the votes' pending
-settlements (``gamification.votesettle``). Keys go through ``cache.make_key``, so they carry the
-cache's prefix and version and a test's ``cache.clear()`` forgets them."""
+(pipelines, scripts): the rate limits' logs and the daily vote cap (``core.windowcount``). Keys go
+through ``cache.make_key``, so they carry the cache's prefix and version and a test's
+``cache.clear()`` forgets them."""
 from django.core.cache import cache
 
 
@@ -11,7 +11,3 @@ def raw_client():
     client = getattr(cache, "client", None)
     get_client = getattr(client, "get_client", None)
     return get_client(write=True) if get_client is not None else None
-
-
-def key(name):
-    return cache.make_key(name)

@@ -44,7 +44,10 @@ def _vote_settle(kind, target_id, voter_id, task, **ids):
             log.warning("votes: could not add to the pending settlements; sending the vote's task", exc_info=True)
         else:
             if rang:
-                tasks.votes_settle.apply_async()
+                try:
+                    tasks.votes_settle.apply_async()
+                except Exception:  # noqa: BLE001 - the pair is kept: beat's run settles it within a minute
+                    log.warning("votes: could not send the settle task; beat's run will settle the pair", exc_info=True)
             return
     enqueue_on_commit(task, voter_id=voter_id, **ids)
 

@@ -14,27 +14,33 @@ pair added before it is in the claim. A claim moves up to ``BATCH`` pairs out of
 into a claim set, atomically (a Lua script), and records it with its time. The claim set is
 deleted only after every pair in it has been tried; a pair whose settlement failed stays in
 the claim (a retry minutes later). A claim left by a worker that died, or holding pairs that
-failed, is put back by the first run that finds it older than ``CLAIM_STALE_SECONDS``. Beat runs
+failed, is put back by the first run that finds it older than ``CLAIM_STALE_SECONDS``; a run
+whose claim was put back meanwhile (it took that long) lists its failures under the claim again. Beat runs
 the task every minute, which also covers a lost task.
 
-Without a broker (eager tasks) or without Redis (the embedded default's local-memory cache), each
-vote sends its own task, as before (the receivers decide, ``in_use``).
+The keys live in the broker's Redis, beside the default queue whose name they start with, not in
+the cache: a pending pair is as durable as the task message it replaces, and flushing the cache
+(``cache.clear()`` runs FLUSHDB) loses none. Keys carry the hash tag ``{votesettle}``, so the
+scripts' keys share one slot on a Redis Cluster. A pair that fails ``MAX_ATTEMPTS`` times is
+dropped with an error in the log (the per-vote task gave up after 5 retries too).
 
-Keys carry the hash tag ``{votesettle}``, so the scripts' keys share one slot on a Redis Cluster.
+Without a Redis broker (eager tasks, the embedded default) each vote sends its own task, as before
+(the receivers decide, ``in_use``).
 """
 import logging
 import time
 import uuid
 
+import redis
 from celery import current_app
 from django.conf import settings
 
-from core.sharedredis import key, raw_client
 from gamification import services
 
 log = logging.getLogger(__name__)
 
-BATCH = getattr(settings, "GAMIFICATION_VOTE_SETTLE_BATCH", 500)
+# Lua's unpack() takes about 8,000 values at most: a claim stays well below.
+BATCH = min(getattr(settings, "GAMIFICATION_VOTE_SETTLE_BATCH", 500), 5000)
 # A run takes no further batch after this many seconds (well inside a task's time limit) and
 # rings for the next run instead.
 RUN_SECONDS = getattr(settings, "GAMIFICATION_VOTE_SETTLE_RUN_SECONDS", 20.0)
@@ -42,6 +48,8 @@ RUN_SECONDS = getattr(settings, "GAMIFICATION_VOTE_SETTLE_RUN_SECONDS", 20.0)
 DOOR_SECONDS = 60
 # A claim older than this belongs to a run that died (runs stop taking batches after RUN_SECONDS).
 CLAIM_STALE_SECONDS = 300
+# A pair that failed this many times is dropped (logged as an error).
+MAX_ATTEMPTS = 5
 
 SETTLE = {
     "entry": lambda target, voter: services.entry_vote_points_settle(entry_id=target, voter_id=voter),
@@ -49,6 +57,7 @@ SETTLE = {
     "helpful": lambda target, voter: services.helpful_vote_points_settle(review_id=target, voter_id=voter),
 }
 
+# KEYS: pending, claim, claims; ARGV: how many, the claim's time.
 _CLAIM = """
 local m = redis.call('SPOP', KEYS[1], ARGV[1])
 if #m > 0 then
@@ -57,6 +66,7 @@ if #m > 0 then
 end
 return m
 """
+# KEYS: pending, claims; ARGV: claims made before this time are put back.
 _RECOVER = """
 local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
 for _, c in ipairs(old) do
@@ -67,23 +77,49 @@ for _, c in ipairs(old) do
 end
 return #old
 """
+# KEYS: claim, claims; ARGV: the claim's time, then the pairs that failed. The claim keeps them,
+# listed under its own time (listed again if a run that found it stale put it back meanwhile):
+# the first run after CLAIM_STALE_SECONDS retries them.
+_FINISH = """
+redis.call('DEL', KEYS[1])
+if #ARGV == 1 then
+  redis.call('ZREM', KEYS[2], KEYS[1])
+else
+  redis.call('SADD', KEYS[1], unpack(ARGV, 2))
+  redis.call('ZADD', KEYS[2], ARGV[1], KEYS[1])
+end
+return 1
+"""
+_clients = {}
 _scripts = {}
 
 
+def _client():
+    """The broker's Redis (a client per URL and process)."""
+    url = current_app.conf.broker_url
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url)
+    return _clients[url]
+
+
+def _key(name):
+    return f"{current_app.conf.task_default_queue}:{{votesettle}}:{name}"
+
+
 def _keys():
-    return key("gamification:{votesettle}:pending"), key("gamification:{votesettle}:door"), \
-        key("gamification:{votesettle}:claims")
+    return _key("pending"), _key("door"), _key("claims")
 
 
 def _script(client, source):
-    if source not in _scripts:
-        _scripts[source] = client.register_script(source)
-    return _scripts[source]
+    if (id(client), source) not in _scripts:
+        _scripts[id(client), source] = client.register_script(source)
+    return _scripts[id(client), source]
 
 
 def in_use() -> bool:
-    """Batches need a broker (a task that runs later, elsewhere) and a Redis every process shares."""
-    return not current_app.conf.task_always_eager and raw_client() is not None
+    """Batches need a Redis broker: a task that runs later, elsewhere, and a set beside its queue."""
+    conf = current_app.conf
+    return not conf.task_always_eager and str(conf.broker_url or "").startswith(("redis://", "rediss://"))
 
 
 def pending_add(kind, target_id, voter_id) -> bool:
@@ -92,7 +128,7 @@ def pending_add(kind, target_id, voter_id) -> bool:
     if kind not in SETTLE:
         raise ValueError(f"unknown vote kind {kind!r}")
     pending, door, _claims = _keys()
-    pipe = raw_client().pipeline(transaction=False)
+    pipe = _client().pipeline(transaction=False)
     pipe.sadd(pending, f"{kind}:{int(target_id)}:{int(voter_id)}")
     pipe.set(door, 1, nx=True, ex=DOOR_SECONDS)
     return bool(pipe.execute()[1])
@@ -101,7 +137,7 @@ def pending_add(kind, target_id, voter_id) -> bool:
 def ring() -> bool:
     """Shut the door and say whether it was open (a run that leaves pairs behind rings for the next)."""
     _pending, door, _claims = _keys()
-    return bool(raw_client().set(door, 1, nx=True, ex=DOOR_SECONDS))
+    return bool(_client().set(door, 1, nx=True, ex=DOOR_SECONDS))
 
 
 def _settle_one(member) -> None:
@@ -113,36 +149,42 @@ def settle_pending(*, batch=BATCH, run_seconds=RUN_SECONDS, now=None) -> dict:
     """The task: open the door, put back claims left by runs that died, then claim and settle
     batches until none is pending or ``run_seconds`` have passed. A pair that fails stays in its
     claim, which keeps its time: the first run after ``CLAIM_STALE_SECONDS`` puts it back, so a
-    failing pair is retried minutes later and never holds up a run. Returns {"settled",
-    "failed", "recovered" (claims put back), "left" (pairs still pending: the caller rings)}."""
-    client = raw_client()
-    if client is None:  # no shared Redis: every vote sent its own task
-        return {"settled": 0, "failed": 0, "recovered": 0, "left": 0}
+    failing pair is retried minutes later and never holds up a run; after ``MAX_ATTEMPTS`` it is
+    dropped. ``now``: the time claims are judged stale against (tests). Returns {"settled",
+    "failed", "dropped", "recovered" (claims put back), "left" (pairs still pending: the
+    caller rings)}."""
+    if not in_use():  # eager: every vote sent its own task
+        return {"settled": 0, "failed": 0, "dropped": 0, "recovered": 0, "left": 0}
+    client = _client()
     pending, door, claims = _keys()
+    attempts = _key("attempts")
     client.delete(door)
     now = time.time() if now is None else now
     recovered = _script(client, _RECOVER)(keys=[pending, claims], args=[now - CLAIM_STALE_SECONDS])
-    settled = failed = 0
+    settled = failed = dropped = 0
     started = time.monotonic()
     while time.monotonic() - started < run_seconds:
-        claim = key(f"gamification:{{votesettle}}:claim:{uuid.uuid4().hex}")
-        members = _script(client, _CLAIM)(keys=[pending, claim, claims], args=[batch, now])
+        claim, claimed_at = _key(f"claim:{uuid.uuid4().hex}"), time.time()
+        members = _script(client, _CLAIM)(keys=[pending, claim, claims], args=[batch, claimed_at])
         if not members:
             break
-        kept = []
+        kept, done = [], []
         for member in members:
             try:
                 _settle_one(member)
                 settled += 1
+                done.append(member)
             except Exception:  # noqa: BLE001 - one pair's failure must not lose the others
-                log.exception("vote settlement failed for %r; retried after %ss", member, CLAIM_STALE_SECONDS)
-                kept.append(member)
+                if client.hincrby(attempts, member, 1) >= MAX_ATTEMPTS:
+                    log.error("vote settlement of %r failed %d times; dropped", member, MAX_ATTEMPTS, exc_info=True)
+                    client.hdel(attempts, member)
+                    dropped += 1
+                else:
+                    log.exception("vote settlement failed for %r; retried after %ss", member, CLAIM_STALE_SECONDS)
+                    kept.append(member)
         failed += len(kept)
-        pipe = client.pipeline(transaction=True)
-        pipe.delete(claim)
-        if kept:
-            pipe.sadd(claim, *kept)
-        else:
-            pipe.zrem(claims, claim)
-        pipe.execute()
-    return {"settled": settled, "failed": failed, "recovered": int(recovered), "left": int(client.scard(pending))}
+        _script(client, _FINISH)(keys=[claim, claims], args=[claimed_at, *kept])
+        if done and client.hlen(attempts):
+            client.hdel(attempts, *done)
+    return {"settled": settled, "failed": failed, "dropped": dropped, "recovered": int(recovered),
+            "left": int(client.scard(pending))}

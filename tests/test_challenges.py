@@ -244,10 +244,11 @@ def test_invalidated_vote_is_kept_excluded_and_its_points_reversed(django_captur
         services.entry_vote_toggle(user=voters[0], entry_id=entry.pk)  # cannot withdraw and re-vote it clean
     # Counts are caches: the rebuild finds nothing to change on healthy data, and repairs drift.
     assert services.counters_rebuild_challenges() == 0
-    Entry.objects.filter(pk=entry.pk).update(vote_count=99)
+    Entry.objects.filter(pk=entry.pk).update(vote_count=99, voted_at=None)
     assert services.counters_rebuild_challenges() == 1
     entry.refresh_from_db()
     assert entry.vote_count == 2
+    assert entry.voted_at is not None  # brand insights refresh its challenge on their next run
 
 
 def test_fair_order_gives_new_entries_exposure():

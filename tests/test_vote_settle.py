@@ -24,13 +24,13 @@ def standing(entry_id, voter_id) -> int:
 
 
 def pending():
-    client = votesettle.raw_client()
-    return {m.decode() for m in client.smembers(votesettle._keys()[0])}
+    return {m.decode() for m in votesettle._client().smembers(votesettle._keys()[0])}
 
 
 @pytest.fixture
 def batches(monkeypatch):
     """The batches in use (as with a broker and real workers); the tasks the votes send are kept."""
+    votesettle._client().delete(*votesettle._keys(), votesettle._key("attempts"))
     sent = []
     monkeypatch.setattr(votesettle, "in_use", lambda: True)
     monkeypatch.setattr(tasks.votes_settle, "apply_async", lambda *a, **kw: sent.append(kw))
@@ -51,7 +51,7 @@ def test_taps_coalesce_into_one_pending_pair_and_one_task(batches, django_captur
     assert not PointsEntry.objects.filter(user=voter).exists()  # nothing on the request path
 
     result = tasks.votes_settle()
-    assert result == {"settled": 2, "failed": 0, "recovered": 0, "left": 0}
+    assert result == {"settled": 2, "failed": 0, "dropped": 0, "recovered": 0, "left": 0}
     assert standing(entry.pk, voter.pk) == 1 and standing(other.pk, voter.pk) == 1
     assert pending() == set()
 
@@ -71,15 +71,15 @@ def test_a_claim_left_by_a_dead_run_is_put_back(batches):
     cocreation_services.entry_vote_toggle(user=voter, entry_id=entry.pk)
     votesettle.pending_add("entry", entry.pk, voter.pk)
     pending_key, _door, claims = votesettle._keys()
-    client = votesettle.raw_client()
-    claim = votesettle.key("gamification:{votesettle}:claim:dead")
+    client = votesettle._client()
+    claim = votesettle._key("claim:dead")
     claimed = votesettle._script(client, votesettle._CLAIM)(keys=[pending_key, claim, claims], args=[10, time.time()])
     assert len(claimed) == 1 and pending() == set()  # the run died here
 
     assert tasks.votes_settle()["settled"] == 0  # a live run leaves a young claim alone
     assert standing(entry.pk, voter.pk) == 0
     later = votesettle.settle_pending(now=time.time() + votesettle.CLAIM_STALE_SECONDS + 1)
-    assert later == {"settled": 1, "failed": 0, "recovered": 1, "left": 0}
+    assert later == {"settled": 1, "failed": 0, "dropped": 0, "recovered": 1, "left": 0}
     assert standing(entry.pk, voter.pk) == 1
     assert not client.exists(claim) and client.zcard(claims) == 0
 
@@ -99,12 +99,53 @@ def test_a_failing_pair_is_kept_and_retried_later_without_holding_the_others(bat
         return real(target, voter_id)
 
     monkeypatch.setitem(votesettle.SETTLE, "entry", flaky)
-    assert votesettle.settle_pending() == {"settled": 2, "failed": 1, "recovered": 0, "left": 0}
+    assert votesettle.settle_pending() == {"settled": 2, "failed": 1, "dropped": 0, "recovered": 0, "left": 0}
     assert [standing(e.pk, voter.pk) for e in entries] == [1, 0, 1]
     monkeypatch.setitem(votesettle.SETTLE, "entry", real)
     assert votesettle.settle_pending()["settled"] == 0  # not at once: minutes later
     later = votesettle.settle_pending(now=time.time() + votesettle.CLAIM_STALE_SECONDS + 1)
     assert later["settled"] == 1 and [standing(e.pk, voter.pk) for e in entries] == [1, 1, 1]
+
+
+@pytest.mark.django_db
+def test_a_run_whose_claim_was_put_back_meanwhile_keeps_its_failures_listed(batches, monkeypatch):
+    challenge = make_challenge(allow_overlap=True, votes_per_user=5)
+    entry, voter = published_entry(challenge), old_user()
+    cocreation_services.entry_vote_toggle(user=voter, entry_id=entry.pk)
+    votesettle.pending_add("entry", entry.pk, voter.pk)
+    real = votesettle.SETTLE["entry"]
+
+    def slow_and_failing(target, voter_id):
+        # Another run finds this claim stale (this one took too long) and puts it back ...
+        assert votesettle.settle_pending(now=time.time() + votesettle.CLAIM_STALE_SECONDS + 1,
+                                         run_seconds=0)["recovered"] == 1
+        votesettle._client().delete(votesettle._keys()[0])  # ... and the pair it put back was taken
+        raise OSError("lock wait timeout")
+
+    monkeypatch.setitem(votesettle.SETTLE, "entry", slow_and_failing)
+    assert votesettle.settle_pending()["failed"] == 1
+    assert pending() == set()
+    assert votesettle._client().zcard(votesettle._keys()[2]) == 1  # listed again, not lost in an unlisted set
+    monkeypatch.setitem(votesettle.SETTLE, "entry", real)
+    later = votesettle.settle_pending(now=time.time() + votesettle.CLAIM_STALE_SECONDS + 1)
+    assert (later["recovered"], later["settled"]) == (1, 1) and standing(entry.pk, voter.pk) == 1
+
+
+@pytest.mark.django_db
+def test_a_pair_that_keeps_failing_is_dropped_after_the_last_attempt(batches, monkeypatch):
+    votesettle.pending_add("entry", 10**9, 10**9)
+
+    def broken(target, voter_id):
+        raise OSError("always")
+
+    monkeypatch.setitem(votesettle.SETTLE, "entry", broken)
+    results = [votesettle.settle_pending(now=time.time() + i * (votesettle.CLAIM_STALE_SECONDS + 1))
+               for i in range(votesettle.MAX_ATTEMPTS)]
+    assert [r["failed"] for r in results] == [1] * (votesettle.MAX_ATTEMPTS - 1) + [0]
+    assert results[-1]["dropped"] == 1
+    client = votesettle._client()
+    assert pending() == set() and client.zcard(votesettle._keys()[2]) == 0
+    assert client.hlen(votesettle._key("attempts")) == 0
 
 
 @pytest.mark.django_db

@@ -388,7 +388,8 @@ def counters_rebuild_challenges() -> int:
             entry = Entry.objects.select_for_update().get(pk=entry_id)
             n = EntryVote.objects.filter(entry_id=entry_id, valid=True).count()
             if entry.vote_count != n:
-                Entry.objects.filter(pk=entry_id).update(vote_count=n)
+                # voted_at: brand insights refresh the challenges whose entries' counts moved
+                Entry.objects.filter(pk=entry_id).update(vote_count=n, voted_at=timezone.now())
                 changed += 1
     for challenge_id in Challenge.objects.values_list("pk", flat=True):
         changed += challenge_recount(challenge_id=challenge_id)

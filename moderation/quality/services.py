@@ -190,8 +190,8 @@ def quality_rescore_soon(*, content_type, object_id):
         return False
     if not cache.add(key, 1, seconds + 30):
         return False
-    if not eager:
-        localcache.hint_set(key, time.monotonic() + seconds)
+    if not eager:  # a few seconds short of the window: the worker's clock may run ahead of this one
+        localcache.hint_set(key, time.monotonic() + max(seconds - 5, 0))
     transaction.on_commit(partial(
         tasks.quality_rescore.apply_async,
         kwargs={"content_type": content_type, "object_id": object_id},
