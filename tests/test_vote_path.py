@@ -180,3 +180,26 @@ def test_the_votes_entry_read_gives_what_the_orm_gives(django_assert_num_queries
     with django_assert_num_queries(1):  # a field the vote does not read: loaded on access
         assert got.challenge.title_zh == orm.challenge.title_zh
     assert services.vote_entry_get(entry.pk + 1000) is None
+
+
+def test_the_entry_answer_equals_drfs_field_by_field_answer(settings):
+    """EntryOutputSerializer builds its answer directly (no per-instance copy of the fields); it must
+    say exactly what its declared fields say, for every kind of value they hold."""
+    from django.utils import timezone
+    from rest_framework import serializers as drf
+
+    from community.cocreation.api.challenges import EntryOutputSerializer
+    from community.cocreation.models import Entry, EntryImage
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    challenge = make_challenge(allow_overlap=True)
+    plain = published_entry(challenge)
+    rich = published_entry(challenge, text="做一款无糖的桂花乌龙 <b>&</b>")
+    Entry.objects.filter(pk=rich.pk).update(quality_score=73, is_winner=True, adopted_at=timezone.now(),
+                                            adopted_note="明年上市", vote_count=4)
+    EntryImage.objects.create(entry=rich, image="entries/a.jpg", position=0)
+    for entry in Entry.objects.select_related("author").prefetch_related("images").filter(pk__in=[plain.pk, rich.pk]):
+        for voted in (set(), {entry.pk}):
+            serializer = EntryOutputSerializer(entry, context={"voted": voted})
+            assert serializer.data == drf.Serializer.to_representation(serializer, entry)
+            assert list(serializer.data) == list(EntryOutputSerializer().fields)

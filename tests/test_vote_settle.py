@@ -38,7 +38,7 @@ def batches(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_taps_coalesce_into_one_pending_pair_and_one_task(batches, django_capture_on_commit_callbacks):
+def test_taps_coalesce_into_one_pending_pair_and_one_task(batches, default_rules, django_capture_on_commit_callbacks):
     challenge = make_challenge(allow_overlap=True, votes_per_user=5)
     entry, other = published_entry(challenge), published_entry(challenge)
     voter = old_user()
@@ -65,7 +65,7 @@ def test_taps_coalesce_into_one_pending_pair_and_one_task(batches, django_captur
 
 
 @pytest.mark.django_db
-def test_a_claim_left_by_a_dead_run_is_put_back(batches):
+def test_a_claim_left_by_a_dead_run_is_put_back(batches, default_rules):
     challenge = make_challenge(allow_overlap=True, votes_per_user=5)
     entry, voter = published_entry(challenge), old_user()
     cocreation_services.entry_vote_toggle(user=voter, entry_id=entry.pk)
@@ -85,7 +85,7 @@ def test_a_claim_left_by_a_dead_run_is_put_back(batches):
 
 
 @pytest.mark.django_db
-def test_a_failing_pair_is_kept_and_retried_later_without_holding_the_others(batches, monkeypatch):
+def test_a_failing_pair_is_kept_and_retried_later_without_holding_the_others(batches, default_rules, monkeypatch):
     challenge = make_challenge(allow_overlap=True, votes_per_user=5)
     entries, voter = [published_entry(challenge) for _ in range(3)], old_user()
     for e in entries:
@@ -108,7 +108,7 @@ def test_a_failing_pair_is_kept_and_retried_later_without_holding_the_others(bat
 
 
 @pytest.mark.django_db
-def test_a_run_whose_claim_was_put_back_meanwhile_keeps_its_failures_listed(batches, monkeypatch):
+def test_a_run_whose_claim_was_put_back_meanwhile_keeps_its_failures_listed(batches, default_rules, monkeypatch):
     challenge = make_challenge(allow_overlap=True, votes_per_user=5)
     entry, voter = published_entry(challenge), old_user()
     cocreation_services.entry_vote_toggle(user=voter, entry_id=entry.pk)
@@ -149,7 +149,7 @@ def test_a_pair_that_keeps_failing_is_dropped_after_the_last_attempt(batches, mo
 
 
 @pytest.mark.django_db
-def test_without_batches_each_vote_sends_its_own_task(monkeypatch, django_capture_on_commit_callbacks):
+def test_without_batches_each_vote_sends_its_own_task(default_rules, django_capture_on_commit_callbacks):
     """Eager Celery (tests, the embedded default): the vote's own task, settled at once."""
     assert not votesettle.in_use()
     challenge = make_challenge(allow_overlap=True, votes_per_user=5)
@@ -162,7 +162,7 @@ def test_without_batches_each_vote_sends_its_own_task(monkeypatch, django_captur
 @pytest.mark.postgres
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_api_votes_settle_through_a_real_worker(celery_not_eager, celery_worker_process, client):
+def test_api_votes_settle_through_a_real_worker(celery_not_eager, celery_worker_process, client, default_rules):
     """Four voters tap through the API (vote, some withdraw, some vote again) with a worker
     running: every standing vote ends with one standing award, every withdrawn one with none,
     and nothing is left pending."""
