@@ -102,12 +102,13 @@ def _client():
     return _clients[url]
 
 
-def _key(name):
-    return f"{current_app.conf.task_default_queue}:{{votesettle}}:{name}"
+def _key(name, queue=None):
+    return f"{queue or current_app.conf.task_default_queue}:{{votesettle}}:{name}"
 
 
 def _keys():
-    return _key("pending"), _key("door"), _key("claims")
+    queue = current_app.conf.task_default_queue  # one look-up: Celery's conf is slow to ask
+    return _key("pending", queue), _key("door", queue), _key("claims", queue)
 
 
 def _script(client, source):

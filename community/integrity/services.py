@@ -43,13 +43,16 @@ def _actor_joined(actor, actor_id, signals):
     return get_user_model().objects.filter(pk=actor_id).values_list("date_joined", flat=True).first()
 
 
+_ACTIONS = frozenset(Action.values)  # Choices.values builds a new list on every access
+
+
 def interaction_record(*, action, actor=None, actor_id=None, target=None, target_author_id=None) -> InteractionEvent:
     """Log one interaction in the caller's transaction (one INSERT), with the current request's
     signals when there is a request. Pass ``actor`` (a user) or ``actor_id``; ``target`` is the
     object acted on (None for a check-in). The actor's level comes from the ``user_level`` hook
     (gamification's per-user cache); a subquery inside the INSERT measured more CPU per call.
     The row goes in through ``core.insertone`` (no post_save: nothing listens to this model)."""
-    if action not in Action.values:
+    if action not in _ACTIONS:
         raise ValueError(f"unknown interaction action {action!r}")
     actor_id = actor.pk if actor is not None else actor_id
     now = timezone.now()
