@@ -15,7 +15,12 @@ import hashlib
 from django.core.cache import cache
 from redis.exceptions import NoScriptError
 
-from core.sharedredis import raw_client as _raw_client
+
+def _raw_client():
+    """The Redis client under django-redis, or None for another backend."""
+    client = getattr(cache, "client", None)
+    get_client = getattr(client, "get_client", None)
+    return get_client(write=True) if get_client is not None else None
 
 
 def incr_expiring(key, seconds) -> int:

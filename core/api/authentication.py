@@ -81,8 +81,11 @@ class CachedTokenAuthentication(TokenAuthentication):
         cache_key = token_cache_key(key)
         hinted = localcache.hint_get(_hint_key(cache_key))
         extra = userprime.keys(hinted) if hinted is not None else []
-        found = cache.get_many([cache_key, *extra]) if extra else {}
-        cached = found.pop(cache_key, None) if extra else cache.get(cache_key)
+        if extra:
+            found = cache.get_many([cache_key, *extra])
+            cached = found.pop(cache_key, None)
+        else:
+            found, cached = {}, cache.get(cache_key)
         if cached is not None and cached != _RETIRED:
             user = cached.user
             if hinted == user.pk:
