@@ -78,10 +78,10 @@ def user_points_lock(user_id) -> UserPoints:
     return row
 
 
-def _lock_users(*user_ids):
-    """Lock several users' ledgers in id order, so two transactions never wait on each other."""
-    for user_id in sorted(set(user_ids)):
-        user_points_lock(user_id)
+def _lock_users(*user_ids) -> dict:
+    """Lock several users' ledgers in id order, so two transactions never wait on each other;
+    {user_id: their locked row}."""
+    return {user_id: user_points_lock(user_id) for user_id in sorted(set(user_ids))}
 
 
 def _source_ref(source):
@@ -95,9 +95,11 @@ def _source_ref(source):
 
 
 def _append(points: UserPoints, *, amount, action, source_type, source_id, key, reverses=None, vests_at=None,
-            counts_toward_level=True, reason="") -> PointsEntry | None:
-    """Insert one chained row and bump the cached sums; ``points`` must be locked. None if the key exists."""
-    if PointsEntry.objects.filter(key=key).exists():
+            counts_toward_level=True, reason="", key_checked=False) -> PointsEntry | None:
+    """Insert one chained row and bump the cached sums; ``points`` must be locked. None if the key exists.
+    ``key_checked``: the caller found the key unused under the lock (the insert's own check, the
+    unique constraint, still answers a race)."""
+    if not key_checked and PointsEntry.objects.filter(key=key).exists():
         return None
     entry = PointsEntry(
         user_id=points.user_id,
@@ -149,12 +151,17 @@ def points_award(*, user_id, amount, action, source=None, key, counts_toward_lev
         raise ValueError("points_award needs an idempotency key")
     if int(amount) < 0:
         raise ValueError("points_award takes a positive amount; use points_spend or points_reverse")
-    points = user_points_lock(user_id)
+    return _award(user_points_lock(user_id), amount=amount, action=action, source=source, key=key,
+                  counts_toward_level=counts_toward_level, vest_days=vest_days, reason=reason)
+
+
+def _award(points, *, amount, action, source, key, counts_toward_level, vest_days, reason, key_checked=False):
+    """``points_award`` for a caller that holds the user's lock in its own transaction."""
     source_type, source_id = _source_ref(source)
     vests_at = _now() + timedelta(days=vest_days) if vest_days else None
     entry = _append(
         points, amount=amount, action=action, source_type=source_type, source_id=source_id, key=key,
-        vests_at=vests_at, counts_toward_level=counts_toward_level, reason=reason,
+        vests_at=vests_at, counts_toward_level=counts_toward_level, reason=reason, key_checked=key_checked,
     )
     if entry is not None and counts_toward_level and amount:
         from gamification.levels import level_refresh
@@ -199,7 +206,12 @@ def points_reverse(*, entry_id, reason, key=None) -> PointsEntry | None:
     if user_id is None:
         return None
     points = user_points_lock(user_id)
-    original = PointsEntry.objects.get(pk=entry_id)
+    return _reverse(points, PointsEntry.objects.get(pk=entry_id), reason=reason, key=key)
+
+
+def _reverse(points, original, *, reason, key=None):
+    """``points_reverse`` for a caller that holds the lock of ``original``'s user (``points``) and
+    read ``original`` under it."""
     if original.reverses_id is not None or original.reversals.exists():
         return None
     # A pending original is cancelled by a row that is pending too and never vests, so
@@ -209,6 +221,7 @@ def points_reverse(*, entry_id, reason, key=None) -> PointsEntry | None:
         points, amount=-original.amount, action=original.action, source_type=original.source_type,
         source_id=original.source_id, key=key or f"reverse:{original.pk}", reverses=original, vests_at=vests_at,
         counts_toward_level=original.counts_toward_level, reason=reason,
+        key_checked=key is None,  # reverse:<id> is written only here, with the reversal checked above
     )
     if entry is not None and original.counts_toward_level and original.amount:
         from gamification.levels import level_refresh
@@ -343,12 +356,21 @@ def points_award_for_action(*, user_id, action, source=None, key, reason="", amo
     Idempotent on ``key``; a key whose award was reversed may award again (``key#n``).
     Returns None when nothing was awarded (no active rule, cap reached, key already awarded).
     """
+    return _award_for_action(None, user_id=user_id, action=action, source=source, key=key, reason=reason,
+                             amount=amount, quality_source=quality_source)
+
+
+def _award_for_action(points, *, user_id, action, source=None, key, reason="", amount=None, quality_source=None):
+    """``points_award_for_action`` inside the caller's transaction: ``points`` is the user's row when
+    the caller holds its lock already (the vote settlements), else None (locked here, once the rule
+    says there is something to award)."""
     from gamification.models import Rule
 
     rule = Rule.objects.filter(action=action, is_active=True).first()
     if rule is None or (rule.points <= 0 and amount is None):
         return None
-    points = user_points_lock(user_id)  # caps are checked under the user's lock: no race past a cap
+    if points is None:
+        points = user_points_lock(user_id)  # caps are checked under the user's lock: no race past a cap
     key = _next_key(key)
     if key is None:
         return None
@@ -369,11 +391,9 @@ def points_award_for_action(*, user_id, action, source=None, key, reason="", amo
             amount = min(amount, rule.daily_cap_points - used)
     if amount <= 0:
         return None
-    return points_award(
-        user_id=points.user_id, amount=amount, action=action, source=source, key=key,
-        counts_toward_level=rule.counts_toward_level, vest_days=vest_days_default() if rule.vests else None,
-        reason=reason,
-    )
+    return _award(points, amount=amount, action=action, source=source, key=key,
+                  counts_toward_level=rule.counts_toward_level, vest_days=vest_days_default() if rule.vests else None,
+                  reason=reason, key_checked=True)  # _next_key found it unused under the lock
 
 
 # --- reactions to community's domain signals (called from tasks) -----------------------------
@@ -434,36 +454,43 @@ def helpful_vote_points_settle(*, review_id, voter_id) -> dict:
     with transaction.atomic():
         # Lock both ledgers (in id order) before reading the vote: a vote and its withdrawal
         # settling at once then serialise, and the later one sees the earlier one's award.
-        _lock_users(review.author_id, voter_id)
+        locked = _lock_users(review.author_id, voter_id)
         row = HelpfulVote.objects.filter(review_id=review_id, user_id=voter_id).values_list(
             "helpful", "valid", "invalid_reason").first()
         # An invalidated vote earns nothing, like a withdrawn one; its reversal says why.
         vote = row[0] if row and row[1] else None
         withdrawn = (row[2] or "gamification.fraud") if row and not row[1] else "community.vote.withdrawn"
         if vote is True and review.status == Review.Status.PUBLISHED:
-            result["author"] = points_award_for_action(
-                user_id=review.author_id, action="community.review.helpful_received", source=review, key=author_key
+            result["author"] = _award_for_action(
+                locked[review.author_id], user_id=review.author_id, action="community.review.helpful_received",
+                source=review, key=author_key,
             )
         else:
-            result["author"] = _reverse_key(author_key, withdrawn)
+            result["author"] = _reverse_key(author_key, withdrawn, locked[review.author_id])
         if vote is not None:
-            result["voter"] = points_award_for_action(
-                user_id=voter_id, action="community.review.vote_cast", source=review, key=voter_key
+            result["voter"] = _award_for_action(
+                locked[voter_id], user_id=voter_id, action="community.review.vote_cast", source=review, key=voter_key
             )
         else:
-            result["voter"] = _reverse_key(voter_key, withdrawn)
+            result["voter"] = _reverse_key(voter_key, withdrawn, locked[voter_id])
     return result
 
 
-def _reverse_key(base_key, reason):
-    """Reverse the standing award under ``base_key`` (or its ``#n`` re-award), if any."""
-    standing = (
-        PointsEntry.objects.filter(Q(key=base_key) | Q(key__startswith=f"{base_key}#"), reverses__isnull=True,
-                                   reversals__isnull=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return points_reverse(entry_id=standing, reason=reason) if standing else None
+def _reverse_key(base_key, reason, points=None):
+    """Reverse the standing award under ``base_key`` (or its ``#n`` re-award), if any. ``points``: the
+    row of the award's user when the caller holds its lock (the award is then read and reversed
+    under it, without locking again)."""
+    standing = PointsEntry.objects.filter(Q(key=base_key) | Q(key__startswith=f"{base_key}#"), reverses__isnull=True,
+                                          reversals__isnull=True)
+    if points is None:
+        standing_id = standing.values_list("pk", flat=True).first()
+        return points_reverse(entry_id=standing_id, reason=reason) if standing_id else None
+    original = standing.first()
+    if original is None:
+        return None
+    if original.user_id != points.user_id:  # not the ledger the caller locked
+        return points_reverse(entry_id=original.pk, reason=reason)
+    return _reverse(points, original, reason=reason)
 
 
 
@@ -488,14 +515,14 @@ def entry_points_settle(*, entry_id) -> PointsEntry | None:
         return None
     key = f"{ENTRY_PUBLISHED}:{entry_id}"
     with transaction.atomic():
-        user_points_lock(author_id)  # then read: a publication and a removal settle in order
+        points = user_points_lock(author_id)  # then read: a publication and a removal settle in order
         entry = Entry.objects.select_related("challenge").get(pk=entry_id)
         if entry.is_public:
-            return points_award_for_action(
-                user_id=entry.author_id, action=ENTRY_PUBLISHED, source=entry.challenge, key=key,
+            return _award_for_action(
+                points, user_id=entry.author_id, action=ENTRY_PUBLISHED, source=entry.challenge, key=key,
                 amount=entry.challenge.participation_points, quality_source=entry,
             )
-        return _reverse_key(key, "community.entry.removed")
+        return _reverse_key(key, "community.entry.removed", points)
 
 
 def _vote_points_settle(*, action, key, read_vote, voter_id, source_of):
@@ -503,12 +530,12 @@ def _vote_points_settle(*, action, key, read_vote, voter_id, source_of):
     The voter's ledger is locked before the vote is read, so a vote and its withdrawal settling at
     the same time serialise and the later one sees the earlier one's award."""
     with transaction.atomic():
-        user_points_lock(voter_id)
+        points = user_points_lock(voter_id)
         vote = read_vote()
         if vote is not None and vote.valid:
-            return points_award_for_action(user_id=voter_id, action=action, source=source_of(vote), key=key)
+            return _award_for_action(points, user_id=voter_id, action=action, source=source_of(vote), key=key)
         reason = "community.vote.withdrawn" if vote is None else (vote.invalid_reason or "gamification.fraud")
-        return _reverse_key(key, reason)
+        return _reverse_key(key, reason, points)
 
 
 def entry_vote_points_settle(*, entry_id, voter_id) -> PointsEntry | None:
