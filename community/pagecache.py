@@ -81,14 +81,21 @@ def _obj_state(obj):
     return sorted((k, v) for k, v in vars(obj).items() if not k.startswith("_"))
 
 
-def shared_page_get(key, *, also=None):
+def shared_page_keys(key, *, also=None) -> list:
+    """The cache keys ``shared_page_get`` reads."""
+    return [key, PUBLIC_PROFILE_GENERATION_KEY] + ([also] if also else [])
+
+
+def shared_page_get(key, *, also=None, found=None):
     """A whole page (or response body) stored for every anonymous visitor, and the current
     public-profile generation, in one cache round trip. The page comes back only when it was
     built at that generation: after someone gives or withdraws public-profile consent, no
     stored page shows their level or badges as they were (community.privacy.selectors).
-    ``also``: one more key read in the same round trip; its value is returned third."""
-    keys = [key, PUBLIC_PROFILE_GENERATION_KEY] + ([also] if also else [])
-    found = cache.get_many(keys)
+    ``also``: one more key read in the same round trip; its value is returned third.
+    ``found``: the values of ``shared_page_keys`` as another round trip read them ({key: value},
+    as ``cache.get_many``), instead of reading them here."""
+    if found is None:
+        found = cache.get_many(shared_page_keys(key, also=also))
     generation = int(found.get(PUBLIC_PROFILE_GENERATION_KEY) or 0)
     entry = found.get(key)
     page = entry[1] if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation else None

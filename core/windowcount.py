@@ -62,12 +62,14 @@ return {redis.call('ZCARD', KEYS[1]), oldest[2]}
 _LOG_STEP_SHA = hashlib.sha1(_LOG_STEP.encode()).hexdigest()
 
 
-def _log_steps(client, events):
+def _log_steps(client, events, raw_keys=()):
     # EVALSHA by hand: redis-py's Script objects in a pipeline ask SCRIPT EXISTS first, a round
     # trip of its own on every execute.
     pipe = client.pipeline(transaction=False)
     for key, seconds, now, member in events:
         pipe.evalsha(_LOG_STEP_SHA, 1, cache.make_key(key), repr(float(now)), repr(float(seconds)), member)
+    if raw_keys:
+        pipe.mget(raw_keys)
     return pipe.execute()
 
 
@@ -75,16 +77,28 @@ def log_events(events) -> list[tuple[int, float]]:
     """``log_event`` for several logs at once, ``events`` being (key, seconds, now, member): on
     Redis one scripted step per log, all in one pipelined round trip (a request's rate limits).
     Each step names one key, so the logs may live on different nodes of a cluster."""
+    return log_events_and_read(events, ())[0]
+
+
+def log_events_and_read(events, keys) -> tuple[list[tuple[int, float]], dict]:
+    """``log_events``, and ``cache.get_many(keys)`` in the same round trip (what an API view reads
+    first, fetched with the request's rate limits: ``core.api.base.BaseApi.cache_reads``). The
+    keys are read after the steps, by one ``MGET``."""
     client = _raw_client()
     if client is None:
-        return [_log_event_cached(key, seconds, now=now, member=member) for key, seconds, now, member in events]
+        return ([_log_event_cached(key, seconds, now=now, member=member) for key, seconds, now, member in events],
+                cache.get_many(keys) if keys else {})
+    raw_keys = [cache.make_key(key) for key in keys]
     try:
-        replies = _log_steps(client, events)
+        replies = _log_steps(client, events, raw_keys)
     except NoScriptError:  # a new or restarted Redis: no step ran, so load the script and run them
         client.script_load(_LOG_STEP)
-        replies = _log_steps(client, events)
-    return [(int(count), float(oldest) if oldest is not None else now)
-            for (count, oldest), (_key, _seconds, now, _member) in zip(replies, events)]
+        replies = _log_steps(client, events, raw_keys)
+    values = replies.pop() if raw_keys else ()
+    counts = [(int(count), float(oldest) if oldest is not None else now)
+              for (count, oldest), (_key, _seconds, now, _member) in zip(replies, events)]
+    # As django-redis's get_many: the keys found, decoded.
+    return counts, {key: cache.client.decode(value) for key, value in zip(keys, values) if value is not None}
 
 
 def _log_event_cached(key, seconds, *, now, member):

@@ -102,8 +102,9 @@ def test_a_signed_in_write_logs_both_its_limits_in_one_round_trip_and_keeps_drfs
     monkeypatch.setattr(SignedInRateThrottle, "THROTTLE_RATES", {"user": "100/min"})
     monkeypatch.setattr(WritesRateThrottle, "THROTTLE_RATES", {"writes": "3/min"})
     batches = []
-    real = windowcount.log_events
-    monkeypatch.setattr(windowcount, "log_events", lambda events: batches.append(len(events)) or real(events))
+    real = windowcount.log_events_and_read
+    monkeypatch.setattr(windowcount, "log_events_and_read",
+                        lambda events, keys: batches.append(len(events)) or real(events, keys))
     user = factories.UserFactory()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
@@ -120,3 +121,43 @@ def test_a_redis_without_the_script_loads_it_and_counts_once():
     client.script_flush()  # a restarted Redis
     assert windowcount.log_event("t:fresh", 60, now=100.0, member="a") == (1, 100.0)
     assert windowcount.log_event("t:fresh", 60, now=100.5, member="b") == (2, 100.0)
+
+
+def test_reads_ride_with_the_logs_and_equal_the_caches_answers():
+    """An API view's first reads go in the round trip of the request's rate limits (issue 16: the
+    signed-in review list): the values are the cache's own, missing keys left out, also after a
+    restarted Redis lost the script."""
+    cache.set_many({"r:a": {"body": b"x", "n": 1}, "r:b": 7})
+    counts, found = windowcount.log_events_and_read([("t:read", 60, 100.0, "m1")], ["r:a", "r:b", "r:none"])
+    assert counts == [(1, 100.0)]
+    assert found == cache.get_many(["r:a", "r:b", "r:none"]) == {"r:a": {"body": b"x", "n": 1}, "r:b": 7}
+    client = windowcount._raw_client()
+    if client is not None:
+        client.script_flush()
+    counts, found = windowcount.log_events_and_read([("t:read", 60, 101.0, "m2")], ["r:b"])
+    assert counts == [(2, 100.0)] and found == {"r:b": 7}
+    assert windowcount.log_events_and_read([], ["r:a"])[1] == {"r:a": {"body": b"x", "n": 1}}  # no limit to log
+
+
+@pytest.mark.redis
+def test_a_warm_review_list_answer_costs_two_redis_round_trips_with_a_token(monkeypatch, product):
+    """The token with the user's level, then the rate limit's log with the stored answer, the
+    public-profile generation and the list version: two round trips (three before)."""
+    import redis.connection
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from tests.test_pages import add_bulk_reviews
+
+    add_bulk_reviews(product, 12)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=factories.UserFactory()).key}")
+    url = f"/api/products/{product.slug}/reviews/"
+    first = client.get(url)  # builds and stores the shared answer; this process learns the product's id
+    sent = []
+    real = redis.connection.AbstractConnection.send_packed_command
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
+                        lambda self, command, *a, **kw: sent.append(command) or real(self, command, *a, **kw))
+    again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    assert len(sent) == 2, sent

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from community import hooks, selectors, services
 from community.api import serializers as s
 from community.models import Review
-from community.pagecache import shared_page_get, shared_page_set
+from community.pagecache import shared_page_get, shared_page_keys, shared_page_set
 from community.reviewversions import review_list_version, review_list_version_key
 from core import localcache
 from core.api.parsers import JSONParser
@@ -133,19 +133,19 @@ def _shared_list_key(request):
     return "api:reviews:shared:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _stored_list(key, slug):
+def _stored_list(key, slug, product_id, found):
     """(the stored answer if its product's list version is still the current one, or None; the
-    public-profile generation). The product's id as this process last saw it for the slug lets
-    the version be read in the same cache round trip (an answer built for another id is not used)."""
-    product_id = localcache.hint_get(_product_id_hint(slug))
+    public-profile generation), from ``found``, what ``cache_reads`` read. ``product_id``: the
+    slug's product as this process last saw it, whose version was read with the answer (an answer
+    built for another id is not used); None: the version is read here, for the answer's product."""
     if product_id is None:
-        entry, generation = shared_page_get(key)
+        entry, generation = shared_page_get(key, found=found)
         if not isinstance(entry, dict):
             return None, generation
         localcache.hint_set(_product_id_hint(slug), entry["product_id"])  # the next request: one round trip
         version = cache.get(review_list_version_key(entry["product_id"]))
     else:
-        entry, generation, version = shared_page_get(key, also=review_list_version_key(product_id))
+        entry, generation, version = shared_page_get(key, also=review_list_version_key(product_id), found=found)
         if not isinstance(entry, dict) or entry["product_id"] != product_id:
             return None, generation
     return (entry if entry["version"] == version else None), generation
@@ -217,15 +217,27 @@ class ProductDetailApi(BaseApi):
 class ProductReviewListApi(BaseApi):
     pagination_class = ApiPagination
 
+    list_key = list_product_id = None
+
+    def cache_reads(self, request):
+        """The stored answer, the public-profile generation and (once this process knows the slug's
+        product) its list version: read with the rate limits, the answer's one round trip."""
+        self.list_key = _shared_list_key(request)
+        if self.list_key is None:
+            return []
+        self.list_product_id = localcache.hint_get(_product_id_hint(self.kwargs["slug"]))
+        version_key = review_list_version_key(self.list_product_id) if self.list_product_id is not None else None
+        return shared_page_keys(self.list_key, also=version_key)
+
     @extend_schema(
         operation_id="products_reviews_list",
         parameters=[s.ReviewListFilterSerializer],
         responses={200: s.ReviewOutputSerializer(many=True), **error_responses(400, 404, 429)},
     )
     def get(self, request, slug):
-        key, own = _shared_list_key(request), _UNKNOWN
+        key, own = self.list_key, _UNKNOWN
         if key is not None:
-            entry, generation = _stored_list(key, slug)
+            entry, generation = _stored_list(key, slug, self.list_product_id, self.cache_found)
             if entry is not None:
                 own, votes = _viewer_state(entry["product_id"], request.user, [card[0] for card in entry["cards"]])
                 if _sees_shared_list(own):

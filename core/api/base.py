@@ -3,6 +3,8 @@ permissions, the "writes" throttle), pagination, input parsing, id checks and th
 documented error responses. The error shape itself is rendered by
 ``core.api.errors.exception_handler``.
 """
+from types import MappingProxyType
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -15,7 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.api.authentication import CachedTokenAuthentication
-from core.api.throttling import SortedLogThrottle, allow_requests
+from core.api.throttling import SortedLogThrottle, allow_requests_and_read
 
 # The largest id a bigint column holds: ids past it are "not found", never a database error.
 MAX_ID = 2**63 - 1
@@ -78,10 +80,20 @@ class BaseApi(APIView):
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, WritesRateThrottle]
     throttle_scope = "writes"
 
+    # What ``cache_reads`` asked for, as read ({key: value}, the keys found).
+    cache_found = MappingProxyType({})
+
+    def cache_reads(self, request) -> list:
+        """Cache keys the handler reads first. They are read in the round trip that logs the request's
+        rate limits, before the handler runs, and handed to it as ``self.cache_found``."""
+        return []
+
     def check_throttles(self, request):
-        """DRF's, with the rate limits' logs in one round trip (``throttling.allow_requests``)."""
+        """DRF's, with the rate limits' logs and the view's first reads (``cache_reads``) in one round
+        trip (``throttling.allow_requests_and_read``)."""
         throttles = self.get_throttles()
-        durations = [t.wait() for t, allowed in zip(throttles, allow_requests(throttles, request, self)) if not allowed]
+        answers, self.cache_found = allow_requests_and_read(throttles, request, self, self.cache_reads(request))
+        durations = [t.wait() for t, allowed in zip(throttles, answers) if not allowed]
         if durations:
             # As DRF: a throttle whose rate changed may not know its wait (None).
             self.throttled(request, max((d for d in durations if d is not None), default=None))

@@ -53,6 +53,12 @@ def allow_requests(throttles, request, view) -> list[bool]:
     """Each throttle's ``allow_request``, with the logs of the ``SortedLogThrottle`` ones written and
     counted in one round trip (a signed-in write passes two: the user's and the writes' budget).
     As DRF does, every throttle is asked, also after one refused."""
+    return allow_requests_and_read(throttles, request, view, ())[0]
+
+
+def allow_requests_and_read(throttles, request, view, keys) -> tuple[list[bool], dict]:
+    """``allow_requests``, and the cache's values of ``keys`` ({key: value}, the keys found) read in
+    the same round trip."""
     answers, logged = [], []
     for throttle in throttles:
         log = throttle.log_key(request, view) if isinstance(throttle, SortedLogThrottle) else None
@@ -62,11 +68,11 @@ def allow_requests(throttles, request, view) -> list[bool]:
         throttle.now = throttle.timer()
         logged.append((len(answers), throttle, log, uuid.uuid4().hex))
         answers.append(None)
-    if logged:
-        counts = windowcount.log_events([(log, t.duration, t.now, member) for _i, t, log, member in logged])
-        for (i, throttle, log, member), (count, oldest) in zip(logged, counts):
-            answers[i] = throttle.judge(request, log, member, count, oldest)
-    return answers
+    counts, found = windowcount.log_events_and_read(
+        [(log, t.duration, t.now, member) for _i, t, log, member in logged], keys)
+    for (i, throttle, log, member), (count, oldest) in zip(logged, counts):
+        answers[i] = throttle.judge(request, log, member, count, oldest)
+    return answers, found
 
 
 class PrivilegedHeadroomMixin:
