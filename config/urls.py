@@ -45,10 +45,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The shoppers' API first: its paths share no route with the others (tests/test_urls_order.py),
+    # and its hot reads (review lists, votes) then resolve without walking the others' patterns.
+    path("api/", include((community_api, "api"))),
     path("api/", include("moderation.api.urls")),
     path("api/", include("gamification.api.urls")),
     path("api/", include("gamification.api.recognition")),
-    path("api/", include((community_api, "api"))),
     path("api/", include((dashboard_api.urlpatterns, "dashboard_api"))),
     path("moderation/", include("moderation.urls")),
     path("dashboard/brand/insights/", include("community.insights.urls")),

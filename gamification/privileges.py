@@ -18,9 +18,9 @@ PRIVILEGES = {
 
 
 def _level_number(user) -> int:
-    from gamification.selectors import user_level
+    from gamification.selectors import user_level_number
 
-    return user_level(user)["number"]  # memoised on the user object for this request
+    return user_level_number(user)  # memoised on the user object for this request
 
 
 def user_can(user, privilege):

@@ -89,10 +89,20 @@ def user_level(user) -> dict:
     if not hasattr(user, "pk"):
         user_id = int(user)
         return user_levels([user_id])[user_id]
+    return _localise(_level_row_kept(user))  # kept with both names: the display name follows the active language
+
+
+def user_level_number(user) -> int:
+    """``user_level(user)["number"]`` of a user object, without the display names (privilege checks
+    ask it on every signed-in product page: the names cost a language look-up)."""
+    return _level_row_kept(user)["number"]
+
+
+def _level_row_kept(user) -> dict:
     row = getattr(user, "_gamification_level_row", None)
     if row is None:
         row = user._gamification_level_row = user_levels([user.pk])[user.pk]
-    return _localise(row)  # kept with both names: the display name follows the active language
+    return row
 
 
 def user_level_prime_keys(user_id) -> list:

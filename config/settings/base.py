@@ -572,6 +572,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # DRF's, with the common Accept headers answered without parsing them (core/api/negotiation.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.QuickContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,

@@ -1,0 +1,42 @@
+"""The API's content negotiation (core/api/negotiation.py) answers as DRF's does, for the headers it
+answers itself and for the ones it hands on."""
+import pytest
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from core.api.negotiation import QuickContentNegotiation
+
+RENDERERS = [JSONRenderer(), BrowsableAPIRenderer()]
+
+
+@pytest.mark.parametrize("path, headers", [
+    ("/api/x/", {}),
+    ("/api/x/", {"HTTP_ACCEPT": "*/*"}),
+    ("/api/x/", {"HTTP_ACCEPT": "application/json"}),
+    ("/api/x/", {"HTTP_ACCEPT": "application/json; indent=4"}),
+    ("/api/x/", {"HTTP_ACCEPT": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}),
+    ("/api/x/", {"HTTP_ACCEPT": "text/html"}),
+    ("/api/x/?format=api", {"HTTP_ACCEPT": "*/*"}),
+    ("/api/x/?format=json", {}),
+])
+def test_the_quick_negotiation_answers_as_drfs(path, headers):
+    request = Request(APIRequestFactory().get(path, **headers))
+    renderer, media_type = QuickContentNegotiation().select_renderer(request, RENDERERS)
+    drf_renderer, drf_media_type = DefaultContentNegotiation().select_renderer(request, RENDERERS)
+    assert (type(renderer), media_type) == (type(drf_renderer), drf_media_type)
+
+
+def test_a_format_suffix_goes_to_drf():
+    request = Request(APIRequestFactory().get("/api/x.api", HTTP_ACCEPT="*/*"))
+    renderer, _media_type = QuickContentNegotiation().select_renderer(request, RENDERERS, format_suffix="api")
+    assert isinstance(renderer, BrowsableAPIRenderer)
+
+
+@pytest.mark.django_db
+def test_the_api_uses_it(client):
+    from rest_framework.settings import api_settings
+
+    assert api_settings.DEFAULT_CONTENT_NEGOTIATION_CLASS is QuickContentNegotiation
+    assert client.get("/api/products/", HTTP_ACCEPT="*/*")["Content-Type"] == "application/json"
