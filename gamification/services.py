@@ -466,31 +466,32 @@ def helpful_vote_points_settle(*, review_id, voter_id) -> dict:
                 source=review, key=author_key,
             )
         else:
-            result["author"] = _reverse_key(author_key, withdrawn, locked[review.author_id])
+            result["author"] = _reverse_key(author_key, withdrawn, locked)
         if vote is not None:
             result["voter"] = _award_for_action(
                 locked[voter_id], user_id=voter_id, action="community.review.vote_cast", source=review, key=voter_key
             )
         else:
-            result["voter"] = _reverse_key(voter_key, withdrawn, locked[voter_id])
+            result["voter"] = _reverse_key(voter_key, withdrawn, locked)
     return result
 
 
-def _reverse_key(base_key, reason, points=None):
-    """Reverse the standing award under ``base_key`` (or its ``#n`` re-award), if any. ``points``: the
-    row of the award's user when the caller holds its lock (the award is then read and reversed
-    under it, without locking again)."""
+def _reverse_key(base_key, reason, locked=None):
+    """Reverse the standing award under ``base_key`` (or its ``#n`` re-award), if any. ``locked``:
+    {user_id: row} of the ledgers the caller holds locked; an award on one of them is read and
+    reversed under that lock and through that row (which so stays current for the caller's next
+    write), any other through ``points_reverse``."""
     standing = PointsEntry.objects.filter(Q(key=base_key) | Q(key__startswith=f"{base_key}#"), reverses__isnull=True,
                                           reversals__isnull=True)
-    if points is None:
+    if not locked:
         standing_id = standing.values_list("pk", flat=True).first()
         return points_reverse(entry_id=standing_id, reason=reason) if standing_id else None
     original = standing.first()
     if original is None:
         return None
-    if original.user_id != points.user_id:  # not the ledger the caller locked
+    if original.user_id not in locked:
         return points_reverse(entry_id=original.pk, reason=reason)
-    return _reverse(points, original, reason=reason)
+    return _reverse(locked[original.user_id], original, reason=reason)
 
 
 
@@ -522,7 +523,7 @@ def entry_points_settle(*, entry_id) -> PointsEntry | None:
                 points, user_id=entry.author_id, action=ENTRY_PUBLISHED, source=entry.challenge, key=key,
                 amount=entry.challenge.participation_points, quality_source=entry,
             )
-        return _reverse_key(key, "community.entry.removed", points)
+        return _reverse_key(key, "community.entry.removed", {author_id: points})
 
 
 def _vote_points_settle(*, action, key, read_vote, voter_id, source_of):
@@ -535,7 +536,7 @@ def _vote_points_settle(*, action, key, read_vote, voter_id, source_of):
         if vote is not None and vote.valid:
             return _award_for_action(points, user_id=voter_id, action=action, source=source_of(vote), key=key)
         reason = "community.vote.withdrawn" if vote is None else (vote.invalid_reason or "gamification.fraud")
-        return _reverse_key(key, reason, points)
+        return _reverse_key(key, reason, {voter_id: points})
 
 
 def entry_vote_points_settle(*, entry_id, voter_id) -> PointsEntry | None:
