@@ -1,6 +1,7 @@
 """The API's content negotiation (core/api/negotiation.py) answers as DRF's does, for the headers it
 answers itself and for the ones it hands on."""
 import pytest
+from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -8,9 +9,18 @@ from rest_framework.test import APIRequestFactory
 
 from core.api.negotiation import QuickContentNegotiation
 
-RENDERERS = [JSONRenderer(), BrowsableAPIRenderer()]
+class CharsetJSONRenderer(JSONRenderer):
+    media_type = "application/json; charset=utf-8"
 
 
+RENDERER_LISTS = {
+    "the API's": [JSONRenderer(), BrowsableAPIRenderer()],
+    "browsable first": [BrowsableAPIRenderer(), JSONRenderer()],
+    "a first type with parameters": [CharsetJSONRenderer(), BrowsableAPIRenderer()],
+}
+
+
+@pytest.mark.parametrize("renderers", RENDERER_LISTS.values(), ids=RENDERER_LISTS.keys())
 @pytest.mark.parametrize("path, headers", [
     ("/api/x/", {}),
     ("/api/x/", {"HTTP_ACCEPT": "*/*"}),
@@ -21,17 +31,29 @@ RENDERERS = [JSONRenderer(), BrowsableAPIRenderer()]
     ("/api/x/?format=api", {"HTTP_ACCEPT": "*/*"}),
     ("/api/x/?format=json", {}),
 ])
-def test_the_quick_negotiation_answers_as_drfs(path, headers):
-    request = Request(APIRequestFactory().get(path, **headers))
-    renderer, media_type = QuickContentNegotiation().select_renderer(request, RENDERERS)
-    drf_renderer, drf_media_type = DefaultContentNegotiation().select_renderer(request, RENDERERS)
-    assert (type(renderer), media_type) == (type(drf_renderer), drf_media_type)
+def test_the_quick_negotiation_answers_as_drfs(path, headers, renderers):
+    def answer(negotiation):
+        request = Request(APIRequestFactory().get(path, **headers))
+        try:
+            renderer, media_type = negotiation.select_renderer(request, renderers)
+        except NotAcceptable:
+            return "406"
+        return type(renderer), media_type
+
+    assert answer(QuickContentNegotiation()) == answer(DefaultContentNegotiation())
 
 
 def test_a_format_suffix_goes_to_drf():
     request = Request(APIRequestFactory().get("/api/x.api", HTTP_ACCEPT="*/*"))
-    renderer, _media_type = QuickContentNegotiation().select_renderer(request, RENDERERS, format_suffix="api")
+    renderer, _media_type = QuickContentNegotiation().select_renderer(
+        request, RENDERER_LISTS["the API's"], format_suffix="api")
     assert isinstance(renderer, BrowsableAPIRenderer)
+
+
+def test_no_renderer_is_drfs_406():
+    request = Request(APIRequestFactory().get("/api/x/"))
+    with pytest.raises(NotAcceptable):
+        QuickContentNegotiation().select_renderer(request, [])
 
 
 @pytest.mark.django_db

@@ -85,7 +85,8 @@ class BaseApi(APIView):
 
     def cache_reads(self, request) -> list:
         """Cache keys the handler reads first. They are read in the round trip that logs the request's
-        rate limits, before the handler runs, and handed to it as ``self.cache_found``."""
+        rate limits, before the handler runs, and handed to it as ``self.cache_found``; also when a
+        limit then refuses the request (it cannot wait for the answer without a round trip more)."""
         return []
 
     def check_throttles(self, request):

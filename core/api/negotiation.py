@@ -11,9 +11,12 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 class QuickContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
-        if format_suffix is None and self.settings.URL_FORMAT_OVERRIDE not in request.query_params:
+        # A first renderer whose type has parameters (``application/json; charset=utf-8``) does not
+        # match ``*/*`` in DRF: DRF decides, as it does with no renderer at all (406).
+        first = renderers[0] if renderers else None
+        if first is not None and ";" not in first.media_type and format_suffix is None \
+                and self.settings.URL_FORMAT_OVERRIDE not in request.query_params:
             accept = request.META.get("HTTP_ACCEPT", "*/*")
-            first = renderers[0]
             if accept == "*/*" or accept == first.media_type:
                 return first, first.media_type
         return super().select_renderer(request, renderers, format_suffix)
