@@ -24,17 +24,26 @@ the cache: a pending pair is as durable as the task message it replaces, and flu
 scripts' keys share one slot on a Redis Cluster. A pair that fails ``MAX_ATTEMPTS`` times is
 dropped with an error in the log (the per-vote task gave up after 5 retries too).
 
+A Redis that lost its keys (a restart without its append-only file, a failover to a replica that
+lagged) loses the pending pairs with them. The task finds out: an epoch key it sets with ``SET NX``
+is gone. It then lists again every pair voted, changed or withdrawn in the last ``RELIST_HOURS``,
+from the interaction log, which each vote writes in its own transaction (``relist``); settling a
+pair twice changes nothing. A first run on a new Redis relists too, once.
+
 Without a Redis broker (eager tasks, the embedded default) each vote sends its own task, as before
 (the receivers decide, ``in_use``).
 """
 import logging
 import time
 import uuid
+from datetime import timedelta
 
 import redis
 from celery import current_app
 from django.conf import settings
+from django.utils import timezone
 
+from community.integrity.models import InteractionEvent
 from gamification import services
 
 log = logging.getLogger(__name__)
@@ -50,6 +59,18 @@ DOOR_SECONDS = 60
 CLAIM_STALE_SECONDS = 300
 # A pair that failed this many times is dropped (logged as an error).
 MAX_ATTEMPTS = 5
+# After the broker's Redis lost its keys, the pairs of this many hours are listed again.
+RELIST_HOURS = getattr(settings, "GAMIFICATION_VOTE_SETTLE_RELIST_HOURS", 6)
+# The interaction log's vote actions, and the kind of pair each settles.
+LOGGED_KINDS = {
+    InteractionEvent.Action.HELPFUL_VOTE: "helpful",
+    InteractionEvent.Action.UNHELPFUL_VOTE: "helpful",
+    InteractionEvent.Action.HELPFUL_WITHDRAW: "helpful",
+    InteractionEvent.Action.ENTRY_VOTE: "entry",
+    InteractionEvent.Action.ENTRY_VOTE_WITHDRAW: "entry",
+    InteractionEvent.Action.POLL_VOTE: "poll",
+    InteractionEvent.Action.POLL_VOTE_WITHDRAW: "poll",
+}
 
 SETTLE = {
     "entry": lambda target, voter: services.entry_vote_points_settle(entry_id=target, voter_id=voter),
@@ -141,6 +162,26 @@ def ring() -> bool:
     return bool(_client().set(door, 1, nx=True, ex=DOOR_SECONDS))
 
 
+def relist(*, hours=RELIST_HOURS, chunk=5000) -> int:
+    """Add every pair the interaction log shows voted, changed or withdrawn in the last ``hours`` to
+    the pending set (a set: each pair once). Returns how many log rows were read."""
+    pending, _door, _claims = _keys()
+    client = _client()
+    rows = (InteractionEvent.objects.filter(at__gte=timezone.now() - timedelta(hours=hours),
+                                            action__in=list(LOGGED_KINDS), target_id__isnull=False)
+            .values_list("action", "target_id", "actor_id").order_by())
+    read, batch = 0, []
+    for action, target_id, actor_id in rows.iterator(chunk_size=chunk):
+        batch.append(f"{LOGGED_KINDS[action]}:{int(target_id)}:{int(actor_id)}")
+        read += 1
+        if len(batch) >= chunk:
+            client.sadd(pending, *batch)
+            batch = []
+    if batch:
+        client.sadd(pending, *batch)
+    return read
+
+
 def _settle_one(member) -> None:
     kind, target, voter = member.decode().split(":")
     SETTLE[kind](int(target), int(voter))
@@ -153,13 +194,18 @@ def settle_pending(*, batch=BATCH, run_seconds=RUN_SECONDS, now=None) -> dict:
     failing pair is retried minutes later and never holds up a run; after ``MAX_ATTEMPTS`` it is
     dropped. ``now``: the time claims are judged stale against (tests). Returns {"settled",
     "failed", "dropped", "recovered" (claims put back), "left" (pairs still pending: the
-    caller rings)}."""
+    caller rings), "relisted" (log rows listed again after the Redis lost its keys)}."""
     if not in_use():  # eager: every vote sent its own task
-        return {"settled": 0, "failed": 0, "dropped": 0, "recovered": 0, "left": 0}
+        return {"settled": 0, "failed": 0, "dropped": 0, "recovered": 0, "left": 0, "relisted": 0}
     client = _client()
     pending, door, claims = _keys()
     attempts = _key("attempts")
     client.delete(door)
+    relisted = 0
+    if client.set(_key("epoch"), int(time.time()), nx=True):  # gone: this Redis lost what was pending
+        relisted = relist()
+        log.warning("vote settlement: the broker's Redis had no epoch key; %d vote log rows of the last %s h "
+                    "listed again", relisted, RELIST_HOURS)
     now = time.time() if now is None else now
     recovered = _script(client, _RECOVER)(keys=[pending, claims], args=[now - CLAIM_STALE_SECONDS])
     settled = failed = dropped = 0
@@ -188,4 +234,4 @@ def settle_pending(*, batch=BATCH, run_seconds=RUN_SECONDS, now=None) -> dict:
         if done and client.hlen(attempts):
             client.hdel(attempts, *done)
     return {"settled": settled, "failed": failed, "dropped": dropped, "recovered": int(recovered),
-            "left": int(client.scard(pending))}
+            "left": int(client.scard(pending)), "relisted": relisted}

@@ -2,12 +2,15 @@
 pair coalesce, one task per batch, a claim left by a dead run or holding a failed pair is put back,
 and through a real worker every standing vote ends with exactly one standing award."""
 import time
+from datetime import timedelta
 
 import pytest
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from community.cocreation import services as cocreation_services
+from community.integrity.models import InteractionEvent
 from gamification import services, tasks, votesettle
 from gamification.models import PointsEntry
 from tests.challenge_helpers import make_challenge, old_user, published_entry
@@ -31,6 +34,7 @@ def pending():
 def batches(monkeypatch):
     """The batches in use (as with a broker and real workers); the tasks the votes send are kept."""
     votesettle._client().delete(*votesettle._keys(), votesettle._key("attempts"))
+    votesettle._client().set(votesettle._key("epoch"), 1)  # this Redis lost nothing (see the relist test)
     sent = []
     monkeypatch.setattr(votesettle, "in_use", lambda: True)
     monkeypatch.setattr(tasks.votes_settle, "apply_async", lambda *a, **kw: sent.append(kw))
@@ -51,7 +55,7 @@ def test_taps_coalesce_into_one_pending_pair_and_one_task(batches, default_rules
     assert not PointsEntry.objects.filter(user=voter).exists()  # nothing on the request path
 
     result = tasks.votes_settle()
-    assert result == {"settled": 2, "failed": 0, "dropped": 0, "recovered": 0, "left": 0}
+    assert result == {"settled": 2, "failed": 0, "dropped": 0, "recovered": 0, "left": 0, "relisted": 0}
     assert standing(entry.pk, voter.pk) == 1 and standing(other.pk, voter.pk) == 1
     assert pending() == set()
 
@@ -79,7 +83,7 @@ def test_a_claim_left_by_a_dead_run_is_put_back(batches, default_rules):
     assert tasks.votes_settle()["settled"] == 0  # a live run leaves a young claim alone
     assert standing(entry.pk, voter.pk) == 0
     later = votesettle.settle_pending(now=time.time() + votesettle.CLAIM_STALE_SECONDS + 1)
-    assert later == {"settled": 1, "failed": 0, "dropped": 0, "recovered": 1, "left": 0}
+    assert later == {"settled": 1, "failed": 0, "dropped": 0, "recovered": 1, "left": 0, "relisted": 0}
     assert standing(entry.pk, voter.pk) == 1
     assert not client.exists(claim) and client.zcard(claims) == 0
 
@@ -99,7 +103,7 @@ def test_a_failing_pair_is_kept_and_retried_later_without_holding_the_others(bat
         return real(target, voter_id)
 
     monkeypatch.setitem(votesettle.SETTLE, "entry", flaky)
-    assert votesettle.settle_pending() == {"settled": 2, "failed": 1, "dropped": 0, "recovered": 0, "left": 0}
+    assert votesettle.settle_pending() == {"settled": 2, "failed": 1, "dropped": 0, "recovered": 0, "left": 0, "relisted": 0}
     assert [standing(e.pk, voter.pk) for e in entries] == [1, 0, 1]
     monkeypatch.setitem(votesettle.SETTLE, "entry", real)
     assert votesettle.settle_pending()["settled"] == 0  # not at once: minutes later
@@ -157,6 +161,31 @@ def test_without_batches_each_vote_sends_its_own_task(default_rules, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         cocreation_services.entry_vote_toggle(user=voter, entry_id=entry.pk)
     assert standing(entry.pk, voter.pk) == 1 and pending() == set()
+
+
+@pytest.mark.django_db
+def test_pairs_a_redis_lost_are_listed_again_from_the_interaction_log(batches, default_rules,
+                                                                       django_capture_on_commit_callbacks):
+    """A broker Redis that lost its keys (no epoch) loses the pending pairs: the next run lists
+    again every pair the interaction log shows in the last RELIST_HOURS, and settles them; the
+    runs after it do not, and an older pair is not listed."""
+    challenge = make_challenge(allow_overlap=True, votes_per_user=5)
+    entry, other, old_entry = published_entry(challenge), published_entry(challenge), published_entry(challenge)
+    voter = old_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        for target in (entry, other, other, old_entry):  # other: voted, then withdrawn
+            cocreation_services.entry_vote_toggle(user=voter, entry_id=target.pk)
+    InteractionEvent.objects.filter(action="entry_vote", target_id=old_entry.pk).update(
+        at=timezone.now() - timedelta(hours=votesettle.RELIST_HOURS, minutes=5))
+    client = votesettle._client()
+    client.delete(*votesettle._keys(), votesettle._key("epoch"))  # the restart: pending pairs and epoch gone
+    assert pending() == set()
+
+    result = tasks.votes_settle()
+    assert result["relisted"] == 3 and result["settled"] == 2 and result["left"] == 0  # entry, other (twice)
+    assert standing(entry.pk, voter.pk) == 1 and standing(other.pk, voter.pk) == 0
+    assert standing(old_entry.pk, voter.pk) == 0  # older than the window: not listed again
+    assert tasks.votes_settle()["relisted"] == 0  # the epoch is back
 
 
 @pytest.mark.postgres
