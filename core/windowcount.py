@@ -45,7 +45,7 @@ def log_event(key, seconds, *, now, member) -> tuple[int, float]:
     """Add an event at ``now`` (a unique ``member``) to the log under ``key``, forget the events
     older than ``seconds`` and return (how many remain, this one included; the time of the oldest).
     On Redis a sorted set, in one pipelined round trip; elsewhere a list in the cache."""
-    (result,) = log_events([(key, seconds, now, member)])
+    (result,), _found = log_events_and_read([(key, seconds, now, member)], ())
     return result
 
 
@@ -73,17 +73,12 @@ def _log_steps(client, events, raw_keys=()):
     return pipe.execute()
 
 
-def log_events(events) -> list[tuple[int, float]]:
-    """``log_event`` for several logs at once, ``events`` being (key, seconds, now, member): on
-    Redis one scripted step per log, all in one pipelined round trip (a request's rate limits).
-    Each step names one key, so the logs may live on different nodes of a cluster."""
-    return log_events_and_read(events, ())[0]
-
-
 def log_events_and_read(events, keys) -> tuple[list[tuple[int, float]], dict]:
-    """``log_events``, and ``cache.get_many(keys)`` in the same round trip (what an API view reads
-    first, fetched with the request's rate limits: ``core.api.base.BaseApi.cache_reads``). The
-    keys are read after the steps, by one ``MGET``."""
+    """``log_event`` for several logs at once, ``events`` being (key, seconds, now, member), and
+    ``cache.get_many(keys)``, all in one round trip: on Redis one scripted step per log, then one
+    ``MGET`` (a request's rate limits, and what an API view reads first:
+    ``core.api.base.BaseApi.cache_reads``). Each step names one key, so the logs may live on
+    different nodes of a cluster."""
     client = _raw_client()
     if client is None:
         return ([_log_event_cached(key, seconds, now=now, member=member) for key, seconds, now, member in events],

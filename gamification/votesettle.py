@@ -144,6 +144,11 @@ def in_use() -> bool:
     return not conf.task_always_eager and str(conf.broker_url or "").startswith(("redis://", "rediss://"))
 
 
+def _member(kind, target_id, voter_id) -> str:
+    """A pending pair as the set keeps it (``_settle_one`` reads it back)."""
+    return f"{kind}:{int(target_id)}:{int(voter_id)}"
+
+
 def pending_add(kind, target_id, voter_id) -> bool:
     """After a vote's commit: remember its pair and ring the door. Returns whether the door was
     open (the caller then sends ``votes_settle``). Raises what Redis raises."""
@@ -151,7 +156,7 @@ def pending_add(kind, target_id, voter_id) -> bool:
         raise ValueError(f"unknown vote kind {kind!r}")
     pending, door, _claims = _keys()
     pipe = _client().pipeline(transaction=False)
-    pipe.sadd(pending, f"{kind}:{int(target_id)}:{int(voter_id)}")
+    pipe.sadd(pending, _member(kind, target_id, voter_id))
     pipe.set(door, 1, nx=True, ex=DOOR_SECONDS)
     return bool(pipe.execute()[1])
 
@@ -172,7 +177,7 @@ def relist(*, hours=RELIST_HOURS, chunk=5000) -> int:
             .values_list("action", "target_id", "actor_id").order_by())
     read, batch = 0, []
     for action, target_id, actor_id in rows.iterator(chunk_size=chunk):
-        batch.append(f"{LOGGED_KINDS[action]}:{int(target_id)}:{int(actor_id)}")
+        batch.append(_member(LOGGED_KINDS[action], target_id, actor_id))
         read += 1
         if len(batch) >= chunk:
             client.sadd(pending, *batch)

@@ -29,7 +29,7 @@ class SortedLogThrottle(SimpleRateThrottle):
         return f"{self.key}:log"  # not DRF's key itself: a list DRF stored there (before a deploy) is a string
 
     def allow_request(self, request, view):
-        return allow_requests([self], request, view) == [True]
+        return allow_requests_and_read([self], request, view, ())[0] == [True]
 
     def judge(self, request, log, member, count, oldest) -> bool:
         """After the request went in the log: allowed, or taken back out and refused."""
@@ -49,16 +49,11 @@ class SortedLogThrottle(SimpleRateThrottle):
         return max(self.duration - (self.now - self.oldest), 0.0)
 
 
-def allow_requests(throttles, request, view) -> list[bool]:
-    """Each throttle's ``allow_request``, with the logs of the ``SortedLogThrottle`` ones written and
-    counted in one round trip (a signed-in write passes two: the user's and the writes' budget).
-    As DRF does, every throttle is asked, also after one refused."""
-    return allow_requests_and_read(throttles, request, view, ())[0]
-
-
 def allow_requests_and_read(throttles, request, view, keys) -> tuple[list[bool], dict]:
-    """``allow_requests``, and the cache's values of ``keys`` ({key: value}, the keys found) read in
-    the same round trip."""
+    """Each throttle's ``allow_request``, with the logs of the ``SortedLogThrottle`` ones written and
+    counted in one round trip (a signed-in write passes two: the user's and the writes' budget),
+    and the cache's values of ``keys`` ({key: value}, the keys found) read in it too. As DRF does,
+    every throttle is asked, also after one refused."""
     answers, logged = [], []
     for throttle in throttles:
         log = throttle.log_key(request, view) if isinstance(throttle, SortedLogThrottle) else None
