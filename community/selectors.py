@@ -1,10 +1,11 @@
 """Non-trivial reads. Querysets come back with what their pages need already joined,
 so list pages cost a fixed number of queries whatever the data size."""
-from django.db import connections, router
+from django.db import router
 from django.db.models import F, Prefetch, Q
 
 from community.models import AspectTag, Brand, Category, Product, Review, ReviewPhoto
 from community.privacy.selectors import public_profile_granted_expr
+from core import prepared
 
 Status = Review.Status
 
@@ -134,7 +135,8 @@ def review_list_viewer_state(*, product_id, user, review_ids):
     """What a review list shows only to ``user``: their own review of the product as
     ``(status, status_reason)`` or None, and their votes on the listed reviews as
     ``{review_id: helpful}`` (``helpful_votes_for_user``), in one round trip. Plain SQL: on the
-    shared review list this replaces two ORM queries, whose compilation cost more than they do."""
+    shared review list this replaces two ORM queries, whose compilation cost more than they do;
+    prepared where the connection allows it (core/prepared.py)."""
     from community.models import HelpfulVote
 
     reviews, votes = Review._meta.db_table, HelpfulVote._meta.db_table
@@ -146,13 +148,11 @@ def review_list_viewer_state(*, product_id, user, review_ids):
                 f" WHERE user_id = %s AND review_id IN ({', '.join(['%s'] * len(ids))})")
         params += [int(user.pk), *ids]
     own, found = None, {}
-    with connections[router.db_for_read(Review)].cursor() as cursor:
-        cursor.execute(sql, params)
-        for review_id, status, reason, helpful in cursor.fetchall():
-            if status is not None:
-                own = (status, reason)
-            else:
-                found[review_id] = bool(helpful)
+    for review_id, status, reason, helpful in prepared.fetch_all(router.db_for_read(Review), sql, params):
+        if status is not None:
+            own = (status, reason)
+        else:
+            found[review_id] = bool(helpful)
     return own, found
 
 
@@ -239,13 +239,13 @@ def helpful_votes_for_user(*, user, review_ids):
     if user is None or not user.is_authenticated or not review_ids:
         return {}
     # Plain SQL, as in review_list_viewer_state: every signed-in product page asks this, and
-    # compiling the ORM query cost more than running it.
+    # compiling the ORM query cost more than running it; prepared where the connection allows
+    # it, as PostgreSQL spent longer planning it than running it (core/prepared.py).
     ids = [int(pk) for pk in review_ids]
     sql = (f"SELECT review_id, helpful FROM {HelpfulVote._meta.db_table}"
            f" WHERE user_id = %s AND review_id IN ({', '.join(['%s'] * len(ids))})")
-    with connections[router.db_for_read(HelpfulVote)].cursor() as cursor:
-        cursor.execute(sql, [int(user.pk), *ids])
-        return {review_id: bool(helpful) for review_id, helpful in cursor.fetchall()}
+    rows = prepared.fetch_all(router.db_for_read(HelpfulVote), sql, [int(user.pk), *ids])
+    return {review_id: bool(helpful) for review_id, helpful in rows}
 
 
 def product_get_for_review(*, slug):
