@@ -1,6 +1,6 @@
-"""The API's URL includes share no route, so their order in config/urls.py changes no answer (the
-shoppers' API goes first, for its hot reads: issue 16). A sample path of every route of one include
-resolves in no other."""
+"""The API's URL includes share no route, nor do the page includes at the root, so their order in
+config/urls.py changes no answer (the shoppers' API and pages go first, for their hot reads: issue
+16). A sample path of every route of one include resolves in no other."""
 import re
 
 from django.urls import Resolver404
@@ -24,13 +24,16 @@ def _sample(route):
     return re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES[m.group(1) or "str"], route)
 
 
-def test_no_api_route_resolves_in_another_api_include():
-    includes = [p for p in urls.urlpatterns if isinstance(p, URLResolver) and str(p.pattern) == "api/"]
-    assert len(includes) == 5 and includes[0].namespace == "api"  # the shoppers' API first
-    checked = 0
+def _includes(prefix):
+    return [p for p in urls.urlpatterns if isinstance(p, URLResolver) and str(p.pattern) == prefix]
+
+
+def _overlaps(includes, prefix):
+    """(routes checked, [a route of one include that also resolves in another])."""
+    checked, overlaps = 0, []
     for i, include in enumerate(includes):
         for route in _routes(include.url_patterns):
-            path = "api/" + _sample(route)
+            path = prefix + _sample(route)
             assert include.resolve(path), path
             for j, other in enumerate(includes):
                 if j == i:
@@ -39,6 +42,29 @@ def test_no_api_route_resolves_in_another_api_include():
                     match = other.resolve(path)
                 except Resolver404:
                     continue
-                raise AssertionError(f"{path} resolves in include {i} and in include {j} ({match.view_name})")
+                overlaps.append(f"{path} resolves in include {i} and in include {j} ({match.view_name})")
             checked += 1
+    return checked, overlaps
+
+
+def test_no_api_route_resolves_in_another_api_include():
+    includes = _includes("api/")
+    assert len(includes) == 5 and includes[0].namespace == "api"  # the shoppers' API first
+    checked, overlaps = _overlaps(includes, "api/")
+    assert not overlaps
     assert checked > 40  # every route of the five (44 when written)
+
+
+def test_no_page_route_resolves_in_another_include_at_the_root():
+    includes = _includes("")
+    assert len(includes) == 5 and includes[0].namespace == "community"  # the shoppers' pages first
+    checked, overlaps = _overlaps(includes, "")
+    assert not overlaps
+    assert checked > 40  # every route of the five (48 when written)
+
+
+def test_the_check_finds_an_overlap():
+    # The same include twice: every one of its routes resolves in the other copy.
+    include = _includes("")[0]
+    checked, overlaps = _overlaps([include, include], "")
+    assert checked and len(overlaps) == checked
