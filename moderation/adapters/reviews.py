@@ -174,11 +174,15 @@ class ReviewAdapter(registry.ContentAdapter):
             return {}
         marks = ", ".join(["%s"] * len(ids))
         image, thumbnail = ReviewPhoto._meta.get_field("image"), ReviewPhoto._meta.get_field("thumbnail")
+        # The product's columns by one primary-key lookup per row: joined, PostgreSQL hashed the
+        # whole product table for the 50 rows (2,000 products at the 10M seed: 0.76 ms, against
+        # 0.21 ms this way; its cost model takes every index lookup for a disk read).
+        product = [f"(SELECT p.{column} FROM {Product._meta.db_table} p WHERE p.id = r.product_id)"
+                   for column in ("slug", "name_zh", "name_en")]
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT r.id, r.text, r.rating, r.language, r.status, p.slug, p.name_zh, p.name_en "
-                f"FROM {Review._meta.db_table} r JOIN {Product._meta.db_table} p ON p.id = r.product_id "
-                f"WHERE r.id IN ({marks})", ids)
+                f"SELECT r.id, r.text, r.rating, r.language, r.status, {', '.join(product)} "
+                f"FROM {Review._meta.db_table} r WHERE r.id IN ({marks})", ids)
             rows = cursor.fetchall()
             photos = {}
             if rows:
