@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community.models import Notification, Review
@@ -184,3 +185,38 @@ def test_twenty_moderators_claiming_at_once_never_share_an_item(queued_case):
     assert len(claimed) == len(set(claimed)) == len(cases)
     assert list(got.values()).count(None) == 20 - len(cases)
     assert Case.objects.filter(claimed_by__isnull=False).count() == len(cases)
+
+
+@pytest.mark.postgres
+def test_the_written_out_queue_rows_equal_the_orms(queued_case, moderator):
+    # queue_rows reads PostgreSQL with its own statement: the same cases, in the same order, with
+    # the same values and holders as the ORM's queryset, under every filter.
+    from moderation import selectors
+
+    queued_case(risk=0.9, reasons=("contact", "reported"))
+    held = queued_case(risk=0.7, reasons=("appeal",))
+    queued_case(risk=0.3, reasons=("banned_words",))
+    english = queued_case(risk=0.5)
+    Case.objects.filter(pk=english.pk).update(language="en", detectors=[{"name": "contact", "labels": ["phone"]}])
+    Case.objects.filter(pk=held.pk).update(claimed_by=moderator, lease_expires_at=timezone.now() + timedelta(minutes=5))
+    Case.objects.filter(pk=queued_case().pk).update(state=Case.State.APPROVED)  # not queued: never listed
+    fields = [f.attname for f in Case._meta.concrete_fields
+              if f.primary_key or f.name in selectors.QUEUE_ROW_FIELDS]
+
+    def shown(cases):
+        return [([getattr(c, name) for name in fields], c.claimed_by and (c.claimed_by.pk, c.claimed_by.public_name,
+                                                                        c.claimed_by.is_active)) for c in cases]
+
+    checked = 0
+    for filters in ({}, {"content_type": "review"}, {"content_type": "entry"}, {"reason": "reported"},
+                    {"reason": "appeal"}, {"language": "en"}, {"language": "zh", "reason": "contact"}):
+        for limit in (50, 2):
+            orm = list(selectors.queue_queryset(**filters).only(*selectors.QUEUE_ROW_FIELDS)[:limit])
+            with CaptureQueriesContext(connection) as queries:
+                rows = selectors.queue_rows(limit=limit, **filters)
+                shown_rows = shown(rows)  # holders and the fields a row shows: no further query
+            assert shown_rows == shown(orm), filters
+            assert len(queries) == 1
+            checked += len(rows)
+    assert checked == 4 + 4 + 0 + 1 + 1 + 1 + 1 + 2 + 2 + 0 + 1 + 1 + 1 + 1
+    assert selectors.queue_rows(limit=50, language="en")[0].detectors == [{"name": "contact", "labels": ["phone"]}]
