@@ -293,7 +293,8 @@ def _queue_rows_query(filters):
             column = q(Case._meta.get_field("queue_reasons" if name == "reason" else name).column)
             where.append(f"c.{column} @> %s::jsonb" if name == "reason" else f"c.{column} = %s")
         sql = (f"SELECT {', '.join(columns)} FROM {q(Case._meta.db_table)} c "
-               f"LEFT JOIN {q(user_model._meta.db_table)} u ON u.id = c.{q(Case._meta.get_field('claimed_by').column)} "
+               f"LEFT JOIN {q(user_model._meta.db_table)} u "
+               f"ON u.{q(user_model._meta.pk.column)} = c.{q(Case._meta.get_field('claimed_by').column)} "
                f"WHERE {' AND '.join(where)} "
                f"ORDER BY c.{q(Case._meta.get_field('priority').column)} DESC, c.{q(Case._meta.pk.column)} ASC LIMIT %s")
         found = _queue_rows_sql[filters] = (sql, case_fields, user_fields)

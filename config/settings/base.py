@@ -136,20 +136,20 @@ MULTIDB_PINNING_COOKIE_HTTPONLY = True
 # DATABASE_POOLER=pgbouncer: the DATABASE_URLs point at PgBouncer in transaction pooling mode.
 # A server connection then belongs to a client only for one transaction, so no server-side
 # (named, WITH HOLD) cursors for .iterator(), and no session state: Django's psycopg 3 backend
-# then sends no server-side prepared statements (prepare_threshold None, core/prepared.py) and the
+# then sends no server-side prepared statements (no PREPARED_READS, core/prepared.py) and the
 # only SETs in the code are SET LOCAL; do not set OPTIONS assume_role / server_side_binding with PgBouncer.
 DATABASE_POOLER = env("DATABASE_POOLER", default="")
 if DATABASE_POOLER == "pgbouncer":
     for _db in DATABASES.values():
         _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _db["PREPARED_READS"] = False
 elif DATABASE_POOLER:
     raise ImproperlyConfigured(f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}")
 else:
     # A direct connection keeps its session: the few hottest reads may run as prepared statements
-    # (core/prepared.py). Django's own cursors bind on the client and still prepare nothing.
+    # when connections persist (core/prepared.py). Django's own cursors still prepare nothing.
     for _db in DATABASES.values():
-        if _db["ENGINE"] == "django.db.backends.postgresql":
-            _db.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+        _db["PREPARED_READS"] = _db["ENGINE"] == "django.db.backends.postgresql"
 
 REDIS_URL = env("REDIS_URL", default="")
 # The cache may live in its own Redis database (e.g. redis://…/1): django-redis's

@@ -26,8 +26,9 @@ DEBUG = env.bool("DEBUG", default=False)
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...) in production.")
 
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+for _db in DATABASES.values():  # noqa: F405  (the replicas too: base.py copied the default's before this)
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _db["CONN_HEALTH_CHECKS"] = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
