@@ -23,10 +23,10 @@ The statement goes through Django's cursor wrapper, so it is logged and counted 
 (query-count tests, ``connection.queries``, execute wrappers), and Django's connection health
 check and error wrapping apply as to any cursor.
 """
+import functools
+
 from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-
-_cursor_class = None
 
 
 def enabled(connection):
@@ -55,24 +55,23 @@ def fetch_all(using, sql, params):
         return cursor.fetchall()
 
 
+@functools.cache
 def _preparing_cursor_class():
     """Django's server-binding cursor (its conversions included), asking psycopg to prepare each
-    statement it runs; psycopg keeps the prepared names per connection (at most 100, LRU)."""
-    global _cursor_class
-    if _cursor_class is None:
-        from django.db.backends.postgresql.base import ServerBindingCursor
+    statement it runs; psycopg keeps the prepared names per connection (at most 100, LRU). Built
+    on first use: only a PostgreSQL deployment imports Django's PostgreSQL backend."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
 
-        class PreparingCursor(ServerBindingCursor):
-            def execute(self, query, params=None, *, prepare=None, binary=None):
-                # psycopg prepares nothing while the connection's threshold is None (Django's).
-                self.connection.prepare_threshold = 5
-                try:
-                    return super().execute(query, params, prepare=True, binary=binary)
-                finally:
-                    self.connection.prepare_threshold = None
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            # psycopg prepares nothing while the connection's threshold is None (Django's).
+            self.connection.prepare_threshold = 5
+            try:
+                return super().execute(query, params, prepare=True, binary=binary)
+            finally:
+                self.connection.prepare_threshold = None
 
-        _cursor_class = PreparingCursor
-    return _cursor_class
+    return PreparingCursor
 
 
 class _LoggedCursor(CursorDebugWrapper):

@@ -251,15 +251,13 @@ def queue_rows(*, limit, content_type=None, reason=None, language=None):
         qs = queue_queryset(content_type=content_type, reason=reason, language=language)
         return list(qs.only(*QUEUE_ROW_FIELDS)[:limit])
     filters = (("content_type", content_type), ("language", language), ("reason", reason))
-    sql, case_fields, user_fields = _queue_rows_query(tuple(name for name, value in filters if value))
+    sql, case_names, user_names, converted = _queue_rows_query(tuple(name for name, value in filters if value))
     params = [json.dumps([value]) if name == "reason" else value for name, value in filters if value]
     with connection.cursor() as cursor:
         cursor.execute(sql, [State.QUEUED, *params, int(limit)])
         rows = cursor.fetchall()
     claimed_by = Case._meta.get_field("claimed_by")
-    case_names, user_names = [f.attname for f in case_fields], [f.attname for f in user_fields]
-    converted = [(i, f) for i, f in enumerate(case_fields) if hasattr(f, "from_db_value")]
-    cases, split = [], len(case_fields)
+    cases, split = [], len(case_names)
     for row in rows:
         values = list(row[:split])
         for i, field in converted:  # JSON columns come back as text: decoded as the field does
@@ -276,9 +274,9 @@ _queue_rows_sql: dict = {}
 
 
 def _queue_rows_query(filters):
-    """(SQL, case fields, user fields) of the queue's rows with these filters: the columns of
-    QUEUE_ROW_FIELDS, whoever holds the case joined, in queue order, filtered as
-    ``queue_queryset`` filters (a reason by jsonb containment)."""
+    """(SQL, case attnames, user attnames, [(position, field) of the case columns to decode]) of
+    the queue's rows with these filters: the columns of QUEUE_ROW_FIELDS, whoever holds the case
+    joined, in queue order, filtered as ``queue_queryset`` filters (a reason by jsonb containment)."""
     found = _queue_rows_sql.get(filters)
     if found is None:
         user_model = Case._meta.get_field("claimed_by").related_model
@@ -297,9 +295,10 @@ def _queue_rows_query(filters):
                f"ON u.{q(user_model._meta.pk.column)} = c.{q(Case._meta.get_field('claimed_by').column)} "
                f"WHERE {' AND '.join(where)} "
                f"ORDER BY c.{q(Case._meta.get_field('priority').column)} DESC, c.{q(Case._meta.pk.column)} ASC LIMIT %s")
-        found = _queue_rows_sql[filters] = (sql, case_fields, user_fields)
+        converted = [(i, f) for i, f in enumerate(case_fields) if hasattr(f, "from_db_value")]
+        found = _queue_rows_sql[filters] = (sql, [f.attname for f in case_fields], [f.attname for f in user_fields],
+                                            converted)
     return found
-
 
 
 QUEUE_COUNTS_KEY = "moderation:queue-counts:v2"  # v2: with rings_open
